@@ -1,0 +1,8 @@
+#!/usr/bin/env node
+// The `coffee` CLI. The toolkit is written in TypeScript and run through tsx, so a clone
+// needs no build step before its first command; `npm run build` only bundles the Lambda.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+const { register } = await import('tsx/esm/api');
+register();
+const { main } = await import('../cli/main.ts');
+process.exitCode = await main(process.argv);
