@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerServeCommands } from '../service/cli.ts';
 import { UsageError } from './usage-error.ts';
+// <register-imports> (one line per folder: `import { register<X>Commands } from '../<folder>/cli.ts';`)
 
 export const ExitCodes = {
   Ok: 0,
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerServeCommands(program);
+  // <register-calls> (one line per folder)
   return program;
 }
 
