@@ -7,7 +7,7 @@
  * - user:        pk `USER#<userId>`     sk `PROFILE`
  * - order:       pk `ORDER#<orderId>`   sk `ORDER`
  *
- * GSIs:
+ * GSIs (projection ALL, so a listing is one Query and never a second read per item):
  * - `byUser`:   gsi1pk `USER#<userId>`, gsi1sk `<createdAt>#<orderId>` (newest first)
  * - `byStatus`: gsi2pk `STATUS#<status>#<shard>`, gsi2sk `<createdAt>#<orderId>`; the
  *   shard (0..STATUS_SHARDS-1) is a hash of the order id, so one status is spread over
@@ -21,8 +21,8 @@ export const KeyAttributes = {
 } as const;
 
 export const Indexes = {
-  ByUser: { name: 'byUser', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
-  ByStatus: { name: 'byStatus', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+  ByUser: { name: 'byUser', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'ALL' },
+  ByStatus: { name: 'byStatus', partitionKey: 'gsi2pk', sortKey: 'gsi2sk', projection: 'ALL' },
 } as const;
 
 /** Number of shards of the status index. Changing it needs a backfill of gsi2pk. */

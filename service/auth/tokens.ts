@@ -1,0 +1,95 @@
+/**
+ * Bearer tokens. Locally a dev issuer signs HS256 JWTs with a per-data-directory key; in
+ * AWS the service verifies tokens of a real issuer (e.g. Cognito) against its JWKS.
+ * Verified tokens are cached until they expire, so a hot path verifies a token once.
+ */
+import { SignJWT, createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import type { Principal } from '../domain/orders.ts';
+import { Roles, type Role } from '../domain/types.ts';
+import { UnauthenticatedError } from '../errors.ts';
+
+export interface TokenVerifier {
+  verify(token: string): Promise<Principal>;
+}
+
+export interface DevIssuer extends TokenVerifier {
+  issue(sub: string, role: Role, ttlSeconds?: number): Promise<string>;
+}
+
+export const DEV_ISSUER = 'coffee-cloud-dev';
+export const DEV_AUDIENCE = 'coffee-cloud';
+const MAX_CACHED_TOKENS = 10_000;
+const CLOCK_TOLERANCE_S = 5;
+
+function roleOf(payload: JWTPayload): Role {
+  if (payload.role === Roles.Barista) return Roles.Barista;
+  const groups = payload['cognito:groups'];
+  if (Array.isArray(groups) && groups.includes(Roles.Barista)) return Roles.Barista;
+  return Roles.Customer;
+}
+
+/** Wraps a verifier with a bounded cache of verified tokens, dropped at their expiry. */
+function cached(verify: (token: string) => Promise<{ principal: Principal; exp: number }>): TokenVerifier {
+  const cache = new Map<string, { principal: Principal; exp: number }>();
+  return {
+    async verify(token) {
+      const hit = cache.get(token);
+      if (hit && hit.exp * 1000 > Date.now()) return hit.principal;
+      if (hit) cache.delete(token);
+      const verified = await verify(token);
+      if (cache.size >= MAX_CACHED_TOKENS) cache.delete(cache.keys().next().value as string);
+      cache.set(token, verified);
+      return verified.principal;
+    },
+  };
+}
+
+async function verifyWith(
+  token: string,
+  key: Uint8Array | JWTVerifyGetKey,
+  issuer: string,
+  audience: string | undefined,
+): Promise<{ principal: Principal; exp: number }> {
+  let payload: JWTPayload;
+  try {
+    ({ payload } = await jwtVerify(token, key as Uint8Array, {
+      issuer,
+      clockTolerance: CLOCK_TOLERANCE_S,
+      requiredClaims: ['sub', 'exp'],
+    }));
+  } catch (error) {
+    throw new UnauthenticatedError('The bearer token is invalid or expired', error);
+  }
+  // Cognito ID tokens carry `aud`, its access tokens `client_id`; accept either.
+  if (audience !== undefined) {
+    const aud = Array.isArray(payload.aud) ? payload.aud : payload.aud === undefined ? [] : [payload.aud];
+    if (!aud.includes(audience) && payload.client_id !== audience) {
+      throw new UnauthenticatedError('The bearer token is for another audience');
+    }
+  }
+  return { principal: { sub: payload.sub as string, role: roleOf(payload) }, exp: payload.exp as number };
+}
+
+/** The local issuer: signs and verifies HS256 tokens with `key` (32 bytes or more). */
+export function createDevIssuer({ key, issuer = DEV_ISSUER, audience = DEV_AUDIENCE }: { key: Uint8Array; issuer?: string; audience?: string }): DevIssuer {
+  const verifier = cached((token) => verifyWith(token, key, issuer, audience));
+  return {
+    verify: verifier.verify,
+    async issue(sub, role, ttlSeconds = 12 * 3600) {
+      return new SignJWT({ role })
+        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+        .setSubject(sub)
+        .setIssuer(issuer)
+        .setAudience(audience)
+        .setIssuedAt()
+        .setExpirationTime(`${ttlSeconds}s`)
+        .sign(key);
+    },
+  };
+}
+
+/** Verifies tokens of an external issuer against its JWKS (fetched and cached by jose). */
+export function createJwksVerifier({ jwksUrl, issuer, audience }: { jwksUrl: string; issuer: string; audience?: string }): TokenVerifier {
+  const jwks = createRemoteJWKSet(new URL(jwksUrl), { cooldownDuration: 30_000, timeoutDuration: 2_000 });
+  return cached((token) => verifyWith(token, jwks, issuer, audience));
+}

@@ -1,0 +1,62 @@
+/**
+ * The in-process product cache. The whole menu is one DynamoDB Query, so it is cached as a
+ * whole: the products by id, and `GET /menu`'s JSON already serialised. A hit does no
+ * DynamoDB call; concurrent misses share one load; a write through this service
+ * invalidates it at once (other instances see the change within the TTL).
+ */
+import type { Product } from '../domain/types.ts';
+
+export interface MenuSnapshot {
+  products: ReadonlyMap<string, Product>;
+  /** `{"items":[...]}`, the body of GET /menu. */
+  json: string;
+}
+
+export interface MenuCache {
+  get(): Promise<MenuSnapshot>;
+  invalidate(): void;
+}
+
+export interface MenuCacheOptions {
+  load: () => Promise<Product[]>;
+  ttlMs?: number;
+  now?: () => number;
+  onHit?: () => void;
+  onMiss?: () => void;
+}
+
+export function createMenuCache({ load, ttlMs = 30_000, now = Date.now, onHit, onMiss }: MenuCacheOptions): MenuCache {
+  let entry: { snapshot: MenuSnapshot; expires: number } | undefined;
+  let pending: Promise<MenuSnapshot> | undefined;
+  // Bumped by invalidate(), so a load that started before a write cannot store stale data.
+  let generation = 0;
+
+  async function refresh(): Promise<MenuSnapshot> {
+    const started = generation;
+    const products = (await load()).sort((a, b) => a.category.localeCompare(b.category) || a.name.localeCompare(b.name));
+    const snapshot: MenuSnapshot = {
+      products: new Map(products.map((p) => [p.id, p])),
+      json: JSON.stringify({ items: products }),
+    };
+    if (started === generation) entry = { snapshot, expires: now() + ttlMs };
+    return snapshot;
+  }
+
+  return {
+    get() {
+      if (entry && entry.expires > now()) {
+        onHit?.();
+        return Promise.resolve(entry.snapshot);
+      }
+      onMiss?.();
+      pending ??= refresh().finally(() => {
+        pending = undefined;
+      });
+      return pending;
+    },
+    invalidate() {
+      generation++;
+      entry = undefined;
+    },
+  };
+}

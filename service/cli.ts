@@ -1,0 +1,22 @@
+/** `coffee serve`: the order service on this machine. */
+import type { Command } from 'commander';
+import { parseIntOption, UsageError } from '../cli/usage-error.ts';
+
+export function registerServeCommands(program: Command): void {
+  program
+    .command('serve')
+    .description('Run the order service (embedded DynamoDB unless COFFEE_DYNAMODB_ENDPOINT or COFFEE_STORE=aws says otherwise)')
+    .option('--port <port>', 'port to listen on (0 picks a free one)', parseIntOption('--port', 0, 65535), 3000)
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--data-dir <dir>', 'keep the embedded store and dev keys on disk here (in memory when absent)')
+    .option('--faults', 'enable the fault-injection control endpoint (needs COFFEE_FAULT_TOKEN)', false)
+    .addHelpText('after', '\nConfiguration comes from environment variables; see the README ("Configuration").')
+    .action(async (options: { port: number; host: string; dataDir?: string; faults: boolean }) => {
+      const { serve } = await import('./server/serve.ts');
+      const env = { ...process.env, ...(options.faults ? { COFFEE_FAULTS: 'true' } : {}) };
+      await serve({ env, port: options.port, host: options.host, ...(options.dataDir ? { dataDir: options.dataDir } : {}) }).catch((error: unknown) => {
+        if ((error as Error).name === 'ConfigError' || (error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError((error as Error).message);
+        throw error;
+      });
+    });
+}

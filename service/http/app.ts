@@ -1,0 +1,150 @@
+/**
+ * The Coffee Cloud HTTP app: routes, one request middleware and one error handler. It
+ * never listens; `server/` and `lambda/` do. Every dependency comes in through `AppDeps`,
+ * so tests and fault injection swap a dependency instead of patching a module.
+ */
+import { Hono, type Context } from 'hono';
+import { routePath } from 'hono/route';
+import { secureHeaders } from 'hono/secure-headers';
+import type { MenuCache } from '../cache/menu-cache.ts';
+import type { Principal } from '../domain/orders.ts';
+import { AppError, ErrorCodes, RateLimitedError, toProblem, UnauthenticatedError } from '../errors.ts';
+import type { DevIssuer, TokenVerifier } from '../auth/tokens.ts';
+import type { Store } from '../store/store.ts';
+import type { Telemetry } from '../telemetry/types.ts';
+import type { FaultInjector } from './faults.ts';
+import type { RateLimiter } from './rate-limit.ts';
+import { registerMenuRoutes } from './menu.routes.ts';
+import { registerOpsRoutes } from './ops.routes.ts';
+import { registerOrderRoutes } from './orders.routes.ts';
+import { registerUserRoutes } from './users.routes.ts';
+
+export interface AppDeps {
+  store: Store;
+  menu: MenuCache;
+  /** Verifies bearer tokens (the dev issuer locally, a JWKS in AWS). */
+  auth: TokenVerifier;
+  /** Present when the dev issuer is on: enables `POST /auth/dev-token` and tokens on registration. */
+  devIssuer?: DevIssuer;
+  telemetry: Telemetry;
+  /** Key for deriving user ids from e-mail addresses (HMAC), so ids do not reveal addresses. */
+  userIdKey: Uint8Array;
+  rateLimiter?: RateLimiter;
+  faults?: FaultInjector;
+  clock?: () => Date;
+  /**
+   * Deliberately broken variants, for proving that the fault experiments' invariants can
+   * fail. Never set outside tests.
+   */
+  unsafe?: { idempotency?: boolean };
+}
+
+export type AppEnv = {
+  Variables: {
+    deps: AppDeps & { clock: () => Date };
+    principal: Principal | undefined;
+    authError: AppError | undefined;
+    requestId: string;
+  };
+};
+export type AppContext = Context<AppEnv>;
+
+/** Paths that are never rate limited or fault-injected: probes, scrapes and the fault control. */
+const UNLIMITED = new Set(['/health', '/ready', '/metrics']);
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+function clientAddress(c: Context): string {
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } }; event?: { requestContext?: { http?: { sourceIp?: string } } } } | undefined;
+  return env?.event?.requestContext?.http?.sourceIp ?? env?.incoming?.socket?.remoteAddress ?? 'unknown';
+}
+
+/** The caller, or a 401 when the request carries no valid bearer token. */
+export function principalOf(c: AppContext): Principal {
+  const principal = c.get('principal');
+  if (principal) return principal;
+  throw c.get('authError') ?? new UnauthenticatedError();
+}
+
+export function createApp(input: AppDeps): Hono<AppEnv> {
+  const deps = { clock: () => new Date(), ...input };
+  const { telemetry, auth, rateLimiter, faults } = deps;
+  const app = new Hono<AppEnv>();
+  const headers = secureHeaders({
+    contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+    crossOriginResourcePolicy: 'same-origin',
+    xFrameOptions: 'DENY',
+    referrerPolicy: 'no-referrer',
+  });
+
+  // Secure headers wrap everything, so error answers carry them too.
+  app.use('*', headers);
+  app.use('*', async (c, next) => {
+    const given = c.req.header('x-request-id');
+    const requestId = given && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+    c.set('requestId', requestId);
+    c.set('deps', deps);
+    const path = c.req.path;
+    const template = routePath(c, -1);
+    const route = template === '*' || template === '' ? 'unmatched' : template;
+    const scope = telemetry.startRequest({ method: c.req.method, path, route, requestId, headers: { get: (n) => c.req.header(n) } });
+    try {
+      await scope.run(async () => {
+        await authenticate(c);
+        if (!UNLIMITED.has(path) && !path.startsWith('/_chaos/')) {
+          if (rateLimiter) {
+            const wait = rateLimiter.take(c.get('principal')?.sub ?? `ip:${clientAddress(c)}`);
+            if (wait > 0) throw new RateLimitedError(wait);
+          }
+          if (faults && route !== 'unmatched') await faults.apply(`${c.req.method} ${route}`);
+        }
+        await next();
+      });
+    } catch (error) {
+      // Errors thrown before next() (auth, rate limit, faults) take the same path as the
+      // route's own errors.
+      c.res = onError(error, c);
+    }
+    c.header('x-request-id', requestId);
+    const status = c.res.status;
+    const errorCode = c.res.headers.get('x-error-code') ?? undefined;
+    scope.end(errorCode ? { route, status, error: c.error, errorCode } : { route, status });
+    c.res.headers.delete('x-error-code');
+  });
+
+  async function authenticate(c: AppContext): Promise<void> {
+    const header = c.req.header('authorization');
+    if (!header) return;
+    const match = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/i.exec(header.trim());
+    if (!match?.[1]) {
+      c.set('authError', new UnauthenticatedError('The Authorization header must be `Bearer <jwt>`'));
+      return;
+    }
+    try {
+      c.set('principal', await auth.verify(match[1]));
+    } catch (error) {
+      c.set('authError', error instanceof AppError ? error : new UnauthenticatedError('The bearer token is invalid', error));
+    }
+  }
+
+  function onError(error: unknown, c: Context<AppEnv>): Response {
+    const { problem, headers: problemHeaders } = toProblem(error, c.req.path);
+    if (problem.status >= 500) {
+      telemetry.logger.error(
+        { err: error, code: problem.code, method: c.req.method, path: c.req.path, request_id: c.get('requestId') },
+        'request failed',
+      );
+    }
+    // The error code travels to the request middleware on an internal header (removed
+    // before the response leaves), so metrics and the access line carry it.
+    return new Response(JSON.stringify(problem), { status: problem.status, headers: { ...problemHeaders, 'x-error-code': problem.code } });
+  }
+
+  app.onError(onError);
+  app.notFound((c) => onError(new AppError(404, ErrorCodes.NotFound, `No route ${c.req.method} ${c.req.path}`), c));
+
+  registerOpsRoutes(app, deps);
+  registerMenuRoutes(app, deps);
+  registerUserRoutes(app, deps);
+  registerOrderRoutes(app, deps);
+  return app;
+}

@@ -1,0 +1,112 @@
+/**
+ * Orders: idempotent creation, reads by owner or barista, the customer's history (GSI by
+ * user), the barista queue (sharded GSI by status) and status changes with optimistic
+ * concurrency (`If-Match: <version>`).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Hono } from 'hono';
+import { authorizeTransition, canRead, newOrder, orderIdFor, requestHash } from '../domain/orders.ts';
+import { OrderStatuses, Roles, type Order } from '../domain/types.ts';
+import { AppError, ConflictError, ErrorCodes, ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
+import { principalOf, type AppContext, type AppDeps, type AppEnv } from './app.ts';
+import { readJson } from './body.ts';
+import { ChangeStatusBody, CreateOrderBody, PageQuery, parse, QueueQuery } from './validation.ts';
+
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+function idempotencyKey(c: AppContext): string {
+  const key = c.req.header('idempotency-key');
+  if (key === undefined || key === '') {
+    throw new ValidationError([{ field: 'Idempotency-Key', message: 'header is required: a unique key per order, reused only to retry it' }]);
+  }
+  if (!IDEMPOTENCY_KEY.test(key)) {
+    // Node joins a repeated header with ", ", so a duplicated header lands here too.
+    throw new ValidationError([{ field: 'Idempotency-Key', message: 'must be 1 to 128 characters of A-Z a-z 0-9 _ . : - (sent once)' }]);
+  }
+  return key;
+}
+
+function expectedVersion(c: AppContext): number {
+  const header = c.req.header('if-match');
+  if (header === undefined) {
+    throw new AppError(428, ErrorCodes.PreconditionRequired, 'If-Match: <version> is required to change an order');
+  }
+  const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
+  if (!match?.[1]) throw new ValidationError([{ field: 'If-Match', message: 'must be the order version, e.g. "3"' }]);
+  return Number(match[1]);
+}
+
+const withEtag = (order: Order) => ({ etag: `"${order.version}"` });
+
+export function registerOrderRoutes(app: Hono<AppEnv>, deps: AppDeps & { clock: () => Date }): void {
+  const { store, menu, telemetry, unsafe } = deps;
+
+  async function readableOrder(c: AppContext): Promise<Order> {
+    const principal = principalOf(c);
+    const order = await store.getOrder(c.req.param('orderId') ?? '');
+    // Someone else's order answers 404 like a missing one, so ids cannot be probed.
+    if (!order || !canRead(principal, order)) throw new NotFoundError('The order');
+    return order;
+  }
+
+  app.post('/orders', async (c) => {
+    const principal = principalOf(c);
+    const key = idempotencyKey(c);
+    const request = parse(CreateOrderBody, await readJson(c));
+    const id = unsafe?.idempotency === false ? `o_${randomUUID()}` : orderIdFor(principal.sub, key);
+    const hash = requestHash(request);
+    const snapshot = await menu.get();
+    let order: Order;
+    try {
+      order = newOrder(id, principal.sub, request, snapshot.products, deps.clock().toISOString());
+    } catch (error) {
+      // A retry of an order placed before the menu changed still answers that order.
+      const existing = error instanceof ValidationError ? await store.getOrder(id) : undefined;
+      if (existing && existing.userId === principal.sub) return c.json({ order: existing }, 200, withEtag(existing));
+      throw error;
+    }
+    const result = await store.createOrder(order, hash);
+    if (result.created) {
+      telemetry.metrics.orderPlaced(order.total);
+      return c.json({ order }, 201, { location: `/orders/${order.id}`, ...withEtag(order) });
+    }
+    if (result.existing.requestHash !== hash) {
+      throw new ConflictError(ErrorCodes.IdempotencyKeyReused, 'This Idempotency-Key was used for a different order');
+    }
+    return c.json({ order: result.existing.order }, 200, { location: `/orders/${id}`, ...withEtag(result.existing.order) });
+  });
+
+  app.get('/orders/:orderId', async (c) => {
+    const order = await readableOrder(c);
+    return c.json({ order }, 200, withEtag(order));
+  });
+
+  app.get('/users/me/orders', async (c) => {
+    const principal = principalOf(c);
+    const { limit, cursor } = parse(PageQuery, c.req.query());
+    return c.json(await store.listOrdersByUser(principal.sub, limit, cursor));
+  });
+
+  app.get('/orders', async (c) => {
+    const principal = principalOf(c);
+    if (principal.role !== Roles.Barista) throw new ForbiddenError('Only a barista may list the order queue');
+    const { status, limit, cursor } = parse(QueueQuery, c.req.query());
+    return c.json(await store.listOrdersByStatus(status, limit, cursor));
+  });
+
+  app.patch('/orders/:orderId', async (c) => {
+    const principal = principalOf(c);
+    const version = expectedVersion(c);
+    const { status } = parse(ChangeStatusBody, await readJson(c));
+    const order = await readableOrder(c);
+    authorizeTransition(principal, order, status);
+    if (order.version !== version) {
+      throw new ConflictError(ErrorCodes.VersionMismatch, `The order is at version ${order.version}, not ${version}; read it again and retry`);
+    }
+    const at = deps.clock();
+    const updated = await store.changeStatus({ orderId: order.id, from: order.status, to: status, expectedVersion: version, at: at.toISOString() });
+    const preparationMs = status === OrderStatuses.Ready ? Math.max(0, at.getTime() - Date.parse(order.createdAt)) : undefined;
+    telemetry.metrics.statusChanged(status, preparationMs);
+    return c.json({ order: updated }, 200, withEtag(updated));
+  });
+}

@@ -1,0 +1,58 @@
+/**
+ * `coffee serve`: reads the configuration, starts telemetry and the service, listens,
+ * prints `listening on http://HOST:PORT` once ready, and shuts down cleanly on SIGTERM
+ * or SIGINT (drain, flush telemetry, close the store, exit 0).
+ */
+import { createServer } from 'node:http';
+import { loadConfig } from '../config/config.ts';
+import { createService } from '../compose.ts';
+import { startEmbeddedDynamo } from '../store/embedded.ts';
+import { createTelemetry } from '../telemetry/telemetry.ts';
+import { listen } from './server.ts';
+
+export interface ServeOptions {
+  env: Record<string, string | undefined>;
+  port: number;
+  host: string;
+  dataDir?: string;
+}
+
+export async function serve({ env, port, host, dataDir }: ServeOptions): Promise<void> {
+  const config = loadConfig(env, { store: 'embedded', metrics: 'prometheus', ...(dataDir ? { dataDir } : {}) });
+  const telemetry = await createTelemetry({ config: config.telemetry, region: config.region });
+  const service = await createService(config, {
+    telemetry,
+    startEmbedded: (dir) => startEmbeddedDynamo(dir ? { dataDir: dir } : {}),
+  });
+  const server = await listen(service.app, { port, host });
+  let metricsServer: ReturnType<typeof createServer> | undefined;
+  if (config.telemetry.metricsPort !== undefined && telemetry.prometheus) {
+    const scrape = telemetry.prometheus;
+    metricsServer = createServer((req, res) => {
+      if (req.url !== '/metrics') return void res.writeHead(404).end();
+      scrape().then(
+        (text) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(text),
+        () => res.writeHead(500).end(),
+      );
+    }).listen(config.telemetry.metricsPort, host);
+  }
+  telemetry.logger.info({ url: server.url, store: config.store, table: config.tableName, auth: config.auth.mode, metrics: config.telemetry.metrics, tracing: config.telemetry.tracing }, 'service started');
+  process.stdout.write(`listening on ${server.url}\n`);
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+      telemetry.logger.info({ signal }, 'draining');
+      void (async () => {
+        await server.close();
+        metricsServer?.close();
+        await telemetry.shutdown();
+        await service.close();
+        resolve();
+      })();
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+}

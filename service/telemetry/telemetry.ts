@@ -1,0 +1,354 @@
+/**
+ * Telemetry for the service: explicit OpenTelemetry spans (one server span per request,
+ * one client span per DynamoDB call), catalog-driven metrics with the chosen exporter
+ * (EMF, Prometheus, OTLP or none), and pino logs correlated by trace id.
+ *
+ * Providers are parameters that fall back to what the configuration starts; nothing is
+ * registered globally here, so several services can live in one process (tests, the
+ * local stack). Telemetry never throws into a request: a failing exporter logs once.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+  type Counter,
+  type Histogram,
+  type Span,
+  type Tracer,
+  type TracerProvider,
+  type UpDownCounter,
+} from '@opentelemetry/api';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+import { MeterProvider, PeriodicExportingMetricReader, type IMetricReader, type MetricReader } from '@opentelemetry/sdk-metrics';
+import type { DestinationStream } from 'pino';
+import { Dimensions, Metrics, OTEL_UNITS, type MetricDefinition, type MetricKey } from '../catalog/metrics.ts';
+import { routeGroupOf } from '../catalog/slos.ts';
+import type { TelemetryConfig } from '../config/config.ts';
+import { EmfExporter } from './emf.ts';
+import { instrumentDynamoClient } from './dynamo.ts';
+import { createLogger } from './logger.ts';
+import type { Tracing } from './tracing.ts';
+import type { Logger, RequestScope, RequestStart, ServiceMetrics, Telemetry } from './types.ts';
+
+export const TRACER_NAME = 'coffee-cloud';
+const LOAD_RUN_ID = /^[\w.:-]{1,64}$/;
+
+export interface TelemetryOptions {
+  config: TelemetryConfig;
+  runtime?: 'server' | 'lambda';
+  /** AWS region, for DynamoDB span attributes. */
+  region?: string;
+  /** Tracer provider; when absent and `config.tracing` is on, one is started (Node SDK or light). */
+  tracerProvider?: TracerProvider;
+  /** Extra metric readers (tests use an in-memory one). */
+  metricReaders?: MetricReader[];
+  /** Where log lines go (tests); else `config.logFile` or stdout. */
+  logDestination?: DestinationStream;
+  /** Where EMF lines go; else `config.emfFile` or stdout. */
+  emfWrite?: (line: string) => void;
+  /** Extra resource attributes (e.g. service.version). */
+  resourceAttributes?: Attributes;
+}
+
+export interface FullTelemetry extends Telemetry {
+  /** Counts a Lambda cold start (once per execution environment). */
+  coldStart(): void;
+  readonly resource: Resource;
+  readonly tracerProvider?: TracerProvider;
+}
+
+interface RequestStore {
+  ctx: Context | undefined;
+  fields: Record<string, string>;
+}
+
+type Instruments = {
+  [K in MetricKey]: (typeof Metrics)[K]['kind'] extends 'histogram' ? Histogram : (typeof Metrics)[K]['kind'] extends 'counter' ? Counter : UpDownCounter | undefined;
+};
+
+const attr = (key: keyof typeof Dimensions) => Dimensions[key].attribute;
+
+function createInstruments(provider: MeterProvider): Instruments {
+  const meter = provider.getMeter(TRACER_NAME);
+  const make = (m: MetricDefinition) => {
+    const options = { description: m.description, unit: OTEL_UNITS[m.unit] };
+    if (m.kind === 'histogram') return meter.createHistogram(m.otelName, { ...options, advice: { explicitBucketBoundaries: [...(m.buckets ?? [])] } });
+    if (m.kind === 'counter') return meter.createCounter(m.otelName, options);
+    return m === Metrics.InFlightRequests ? meter.createUpDownCounter(m.otelName, options) : undefined;
+  };
+  return Object.fromEntries(Object.entries(Metrics).map(([k, m]) => [k, make(m)])) as Instruments;
+}
+
+/** Reads `coffee.run_id` from a W3C baggage header without a full parse. */
+function runIdFromBaggage(baggage: string | null | undefined): string | undefined {
+  if (!baggage) return undefined;
+  const match = /(?:^|,)\s*coffee\.run_id\s*=\s*([^,;\s]+)/.exec(baggage);
+  const value = match?.[1] ? decodeURIComponent(match[1]) : undefined;
+  return value && LOAD_RUN_ID.test(value) ? value : undefined;
+}
+
+function statusClass(status: number): string {
+  return `${Math.floor(status / 100)}xx`;
+}
+
+export async function createTelemetry(options: TelemetryOptions): Promise<FullTelemetry> {
+  const { config, runtime = 'server', region = 'local' } = options;
+  const resource = resourceFromAttributes({
+    'service.name': config.serviceName,
+    ...parseResourceAttributes(process.env.OTEL_RESOURCE_ATTRIBUTES),
+    ...options.resourceAttributes,
+  });
+  const als = new AsyncLocalStorage<RequestStore>();
+  const logger = createLogger({
+    level: config.logLevel,
+    serviceName: config.serviceName,
+    context: () => als.getStore()?.fields,
+    ...(options.logDestination ? { destination: options.logDestination } : {}),
+    ...(config.logFile ? { file: config.logFile } : {}),
+  }) as unknown as Logger & { flush?: (cb?: (err?: Error) => void) => void };
+
+  // Traces
+  let tracing: Tracing | undefined;
+  let tracerProvider = options.tracerProvider;
+  if (!tracerProvider && config.tracing) {
+    const mod = await import('./tracing.ts');
+    tracing = runtime === 'lambda' ? await mod.startLightTracing(resource) : await mod.startNodeSdkTracing(resource);
+    tracerProvider = tracing.provider;
+  }
+  const tracer: Tracer | undefined = tracerProvider?.getTracer(TRACER_NAME);
+  const propagator = new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] });
+
+  // Metrics
+  const readers: IMetricReader[] = [...(options.metricReaders ?? [])];
+  let prometheus: Telemetry['prometheus'];
+  if (config.metrics === 'emf') {
+    const write = options.emfWrite ?? emfWriter(config.emfFile);
+    readers.push(new PeriodicExportingMetricReader({ exporter: new EmfExporter({ write }), exportIntervalMillis: config.exportIntervalMs }));
+  } else if (config.metrics === 'otlp') {
+    const { OTLPMetricExporter } = await import('@opentelemetry/exporter-metrics-otlp-http');
+    readers.push(new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter(), exportIntervalMillis: config.exportIntervalMs }));
+  } else if (config.metrics === 'prometheus') {
+    const { PrometheusExporter, PrometheusSerializer } = await import('@opentelemetry/exporter-prometheus');
+    const exporter = new PrometheusExporter({ preventServerStart: true });
+    const serializer = new PrometheusSerializer();
+    readers.push(exporter);
+    prometheus = async () => {
+      const { resourceMetrics, errors } = await exporter.collect();
+      if (errors.length > 0) logger.warn({ errors: errors.map(String) }, 'metric collection reported errors');
+      return serializer.serialize(resourceMetrics);
+    };
+  }
+  const meterProvider = readers.length > 0 ? new MeterProvider({ resource, readers: readers as MetricReader[] }) : undefined;
+  const instruments = meterProvider ? createInstruments(meterProvider) : undefined;
+  let loopDelay: ReturnType<typeof monitorEventLoopDelay> | undefined;
+  if (meterProvider) {
+    loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
+    const gauge = meterProvider.getMeter(TRACER_NAME).createObservableGauge(Metrics.EventLoopDelay.otelName, {
+      description: Metrics.EventLoopDelay.description,
+      unit: OTEL_UNITS[Metrics.EventLoopDelay.unit],
+    });
+    gauge.addCallback((result) => {
+      if (!loopDelay || loopDelay.count === 0) return;
+      result.observe(loopDelay.percentile(99) / 1e6);
+      loopDelay.reset();
+    });
+  }
+
+  // Attribute objects are reused per series: the SDK hashes them on every record.
+  const requestAttributes = new Map<string, Attributes>();
+  function requestAttrs(method: string, route: string, status: number): Attributes {
+    const key = `${method} ${route} ${status}`;
+    let attributes = requestAttributes.get(key);
+    if (!attributes) {
+      attributes = {
+        [attr('Route')]: route,
+        [attr('Method')]: method,
+        [attr('StatusClass')]: statusClass(status),
+        [attr('RouteGroup')]: routeGroupOf(method, route),
+      };
+      if (requestAttributes.size < 2_000) requestAttributes.set(key, attributes);
+    }
+    return attributes;
+  }
+  const opAttrs = new Map<string, Attributes>();
+  const operationAttrs = (operation: string): Attributes => {
+    let a = opAttrs.get(operation);
+    if (!a) opAttrs.set(operation, (a = { [attr('Operation')]: operation }));
+    return a;
+  };
+
+  const accessLevel = config.accessLogLevel;
+  const access = accessLevel === 'silent' ? undefined : (logger as unknown as Record<string, (f: object, m: string) => void>)[accessLevel]?.bind(logger);
+
+  const metrics: ServiceMetrics = {
+    orderPlaced(total) {
+      instruments?.OrdersPlaced.add(1);
+      instruments?.OrderValue.record(total);
+    },
+    userRegistered() {
+      instruments?.Registrations.add(1);
+    },
+    statusChanged(to, preparationMs) {
+      instruments?.OrderStatusTransitions.add(1, { [attr('ToStatus')]: to });
+      if (preparationMs !== undefined) instruments?.OrderPreparationTime.record(preparationMs);
+    },
+    cacheHit(cache) {
+      instruments?.CacheHits.add(1, { [attr('Cache')]: cache });
+    },
+    cacheMiss(cache) {
+      instruments?.CacheMisses.add(1, { [attr('Cache')]: cache });
+    },
+  };
+
+  function startRequest(start: RequestStart): RequestScope {
+    const t0 = performance.now();
+    instruments?.InFlightRequests?.add(1);
+    const fields: Record<string, string> = { request_id: start.requestId };
+    const headerRunId = start.headers.get('x-load-run-id');
+    const runId = headerRunId && LOAD_RUN_ID.test(headerRunId) ? headerRunId : runIdFromBaggage(start.headers.get('baggage'));
+    if (runId) fields.load_run_id = runId;
+    let span: Span | undefined;
+    let ctx: Context | undefined;
+    if (tracer) {
+      const parent = propagator.extract(ROOT_CONTEXT, start.headers, {
+        get: (carrier, key) => carrier.get(key) ?? undefined,
+        keys: () => [],
+      });
+      const route = start.route;
+      span = tracer.startSpan(
+        `${start.method} ${route}`,
+        {
+          kind: SpanKind.SERVER,
+          attributes: {
+            'http.request.method': start.method,
+            'http.route': route,
+            'url.path': start.path,
+            'url.scheme': 'http',
+            'user_agent.original': start.headers.get('user-agent') ?? '',
+            'coffee.request_id': start.requestId,
+            ...(runId ? { 'coffee.load_run_id': runId, 'coffee.synthetic': true } : {}),
+          },
+        },
+        parent,
+      );
+      ctx = trace.setSpan(parent, span);
+      const sc = span.spanContext();
+      fields.trace_id = sc.traceId;
+      fields.span_id = sc.spanId;
+    }
+    const store: RequestStore = { ctx, fields };
+    return {
+      logFields: fields,
+      run: (fn) => als.run(store, fn),
+      end({ route, status, error, errorCode }) {
+        const ms = performance.now() - t0;
+        try {
+          if (instruments) {
+            instruments.InFlightRequests?.add(-1);
+            instruments.HttpRequestDuration.record(ms, requestAttrs(start.method, route, status));
+            if (errorCode) instruments.Errors.add(1, { [attr('ErrorCode')]: errorCode });
+          }
+          if (span) {
+            span.setAttribute('http.response.status_code', status);
+            if (route !== start.route) {
+              span.setAttribute('http.route', route);
+              span.updateName(`${start.method} ${route}`);
+            }
+            if (errorCode) span.setAttribute('error.type', errorCode);
+            if (status >= 500) {
+              if (error instanceof Error) span.recordException(error);
+              span.setStatus({ code: SpanStatusCode.ERROR, message: errorCode ?? String(status) });
+            }
+            span.end();
+          }
+          access?.(
+            { ...fields, method: start.method, route, path: start.path, status, duration_ms: Math.round(ms * 100) / 100, ...(errorCode ? { error_code: errorCode } : {}) },
+            'request',
+          );
+        } catch (failure) {
+          reportOnce('request telemetry failed', failure);
+        }
+      },
+    };
+  }
+
+  let reported = false;
+  function reportOnce(message: string, error: unknown) {
+    if (reported) return;
+    reported = true;
+    try {
+      logger.warn({ err: error }, `${message}; later failures are not logged`);
+    } catch {
+      // nothing left to tell
+    }
+  }
+
+  async function flush(): Promise<void> {
+    await Promise.allSettled([tracing?.flush(), meterProvider?.forceFlush()]).then((results) => {
+      for (const r of results) if (r.status === 'rejected') reportOnce('telemetry flush failed', r.reason);
+    });
+    await new Promise<void>((resolve) => (logger.flush ? logger.flush(() => resolve()) : resolve()));
+  }
+
+  return {
+    logger,
+    metrics,
+    resource,
+    ...(tracerProvider ? { tracerProvider } : {}),
+    ...(prometheus ? { prometheus } : {}),
+    startRequest,
+    instrumentDynamo(client: DynamoDBClient, tableName: string) {
+      instrumentDynamoClient(client, {
+        tableName,
+        region,
+        ...(tracer ? { tracer } : {}),
+        parent: () => als.getStore()?.ctx,
+        ...(instruments
+          ? {
+              instruments: {
+                duration: (operation, ms) => instruments.DynamoDbDuration.record(ms, operationAttrs(operation)),
+                retries: (operation, count) => instruments.DynamoDbRetries.add(count, operationAttrs(operation)),
+                throttle: (operation) => instruments.DynamoDbThrottles.add(1, operationAttrs(operation)),
+              },
+            }
+          : {}),
+      });
+    },
+    coldStart() {
+      instruments?.ColdStarts.add(1);
+    },
+    flush,
+    async shutdown() {
+      await flush();
+      loopDelay?.disable();
+      await Promise.allSettled([tracing?.shutdown(), meterProvider?.shutdown()]);
+    },
+  };
+}
+
+function emfWriter(file: string | undefined): (line: string) => void {
+  if (!file) return (line) => process.stdout.write(line);
+  mkdirSync(dirname(file), { recursive: true });
+  // Appends are small (a few lines per interval); sync keeps lines whole when the process exits.
+  return (line) => appendFileSync(file, line);
+}
+
+function parseResourceAttributes(raw: string | undefined): Attributes {
+  if (!raw) return {};
+  const out: Attributes = {};
+  for (const pair of raw.split(',')) {
+    const [k, ...rest] = pair.split('=');
+    if (k?.trim() && rest.length > 0) out[k.trim()] = decodeURIComponent(rest.join('=').trim());
+  }
+  return out;
+}

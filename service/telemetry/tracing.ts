@@ -1,0 +1,58 @@
+/**
+ * Trace pipelines. Both export over OTLP/HTTP (JSON) with `@opentelemetry/exporter-trace-otlp-http`
+ * and read the standard variables (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_TRACES_SAMPLER,
+ * OTEL_RESOURCE_ATTRIBUTES, ...). No auto-instrumentation: the service makes its spans
+ * explicitly (see README, "Why explicit spans").
+ */
+import type { TracerProvider } from '@opentelemetry/api';
+import type { Resource } from '@opentelemetry/resources';
+
+export interface Tracing {
+  provider: TracerProvider;
+  flush(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+/** The server: the OpenTelemetry Node SDK, registered globally, traces only. */
+export async function startNodeSdkTracing(resource: Resource): Promise<Tracing> {
+  const [{ NodeSDK }, { OTLPTraceExporter }, api] = await Promise.all([
+    import('@opentelemetry/sdk-node'),
+    import('@opentelemetry/exporter-trace-otlp-http'),
+    import('@opentelemetry/api'),
+  ]);
+  const sdk = new NodeSDK({
+    resource,
+    traceExporter: new OTLPTraceExporter(),
+    instrumentations: [],
+    // Metrics and logs have their own pipelines (catalog-driven EMF/Prometheus/OTLP, pino).
+    metricReaders: [],
+    logRecordProcessors: [],
+  });
+  sdk.start();
+  const provider = api.trace.getTracerProvider();
+  const delegate = (provider as { getDelegate?: () => { forceFlush?: () => Promise<void> } }).getDelegate?.();
+  return {
+    provider,
+    flush: async () => {
+      await delegate?.forceFlush?.();
+    },
+    shutdown: () => sdk.shutdown(),
+  };
+}
+
+/**
+ * Lambda: the same exporter and sampler on `sdk-trace-base` directly. The Node SDK pulls
+ * every exporter (gRPC included) into the bundle and costs cold-start time the budget
+ * does not have; nothing here is registered globally.
+ */
+export async function startLightTracing(resource: Resource): Promise<Tracing> {
+  const [{ BasicTracerProvider, BatchSpanProcessor }, { OTLPTraceExporter }] = await Promise.all([
+    import('@opentelemetry/sdk-trace-base'),
+    import('@opentelemetry/exporter-trace-otlp-http'),
+  ]);
+  const provider = new BasicTracerProvider({
+    resource,
+    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())],
+  });
+  return { provider, flush: () => provider.forceFlush(), shutdown: () => provider.shutdown() };
+}
