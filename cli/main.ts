@@ -3,7 +3,7 @@
  * action imports its implementation lazily, so `coffee --help` stays fast.
  */
 import { Command, CommanderError } from 'commander';
-import { registerServeCommands } from '../service/cli.ts';
+import { registerBuildCommands, registerServeCommands } from '../service/cli.ts';
 import { UsageError } from './usage-error.ts';
 // <register-imports> (one line per folder: `import { register<X>Commands } from '../<folder>/cli.ts';`)
 
@@ -21,6 +21,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerServeCommands(program);
+  registerBuildCommands(program);
   // <register-calls> (one line per folder)
   return program;
 }

@@ -20,3 +20,17 @@ export function registerServeCommands(program: Command): void {
       });
     });
 }
+
+export function registerBuildCommands(program: Command): void {
+  program
+    .command('build-lambda')
+    .description('Bundle the Lambda handler with esbuild (ESM, Node.js 24, minified, source map) and report its size')
+    .option('--out <dir>', 'output directory', 'out/lambda')
+    .action(async (options: { out: string }) => {
+      const { buildLambdaBundle } = await import('./lambda/build.ts');
+      const bundle = await buildLambdaBundle({ outdir: options.out });
+      const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
+      process.stdout.write(`${bundle.file}: ${kib(bundle.bytes)} (AWS SDK external: provided by the runtime)\nlargest inputs:\n`);
+      for (const input of bundle.largest) process.stdout.write(`  ${kib(input.bytes).padStart(10)}  ${input.path}\n`);
+    });
+}

@@ -87,8 +87,9 @@ export function createApp(input: AppDeps): Hono<AppEnv> {
     const template = routePath(c, -1);
     const route = template === '*' || template === '' ? 'unmatched' : template;
     const scope = telemetry.startRequest({ method: c.req.method, path, route, requestId, headers: { get: (n) => c.req.header(n) } });
-    try {
-      await scope.run(async () => {
+    let failure: unknown;
+    await scope.run(async () => {
+      try {
         await authenticate(c);
         if (!UNLIMITED.has(path) && !path.startsWith('/_chaos/')) {
           if (rateLimiter) {
@@ -98,16 +99,17 @@ export function createApp(input: AppDeps): Hono<AppEnv> {
           if (faults && route !== 'unmatched') await faults.apply(`${c.req.method} ${route}`);
         }
         await next();
-      });
-    } catch (error) {
-      // Errors thrown before next() (auth, rate limit, faults) take the same path as the
-      // route's own errors.
-      c.res = onError(error, c);
-    }
+      } catch (error) {
+        // Errors thrown before next() (auth, rate limit, faults) take the same path as the
+        // route's own errors, inside the request's context so the error line has its ids.
+        failure = error;
+        c.res = onError(error, c);
+      }
+    });
     c.header('x-request-id', requestId);
     const status = c.res.status;
     const errorCode = c.res.headers.get('x-error-code') ?? undefined;
-    scope.end(errorCode ? { route, status, error: c.error, errorCode } : { route, status });
+    scope.end(errorCode ? { route, status, error: c.error ?? failure, errorCode } : { route, status });
     c.res.headers.delete('x-error-code');
   });
 

@@ -7,6 +7,7 @@ import { createServer } from 'node:http';
 import { loadConfig } from '../config/config.ts';
 import { createService } from '../compose.ts';
 import { startEmbeddedDynamo } from '../store/embedded.ts';
+import { startNodeSdkTracing } from '../telemetry/tracing.ts';
 import { createTelemetry } from '../telemetry/telemetry.ts';
 import { listen } from './server.ts';
 
@@ -19,7 +20,7 @@ export interface ServeOptions {
 
 export async function serve({ env, port, host, dataDir }: ServeOptions): Promise<void> {
   const config = loadConfig(env, { store: 'embedded', metrics: 'prometheus', ...(dataDir ? { dataDir } : {}) });
-  const telemetry = await createTelemetry({ config: config.telemetry, region: config.region });
+  const telemetry = await createTelemetry({ config: config.telemetry, region: config.region, startTracing: startNodeSdkTracing });
   const service = await createService(config, {
     telemetry,
     startEmbedded: (dir) => startEmbeddedDynamo(dir ? { dataDir: dir } : {}),

@@ -111,6 +111,6 @@ export function instrumentDynamoClient(
         throw error;
       }
     },
-    { step: 'deserialize', name: 'coffeeThrottleCounter', priority: 'low' },
+    { step: 'deserialize', name: 'coffeeThrottleCounter', priority: 'high' },
   );
 }

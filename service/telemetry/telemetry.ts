@@ -44,11 +44,16 @@ const LOAD_RUN_ID = /^[\w.:-]{1,64}$/;
 
 export interface TelemetryOptions {
   config: TelemetryConfig;
-  runtime?: 'server' | 'lambda';
   /** AWS region, for DynamoDB span attributes. */
   region?: string;
-  /** Tracer provider; when absent and `config.tracing` is on, one is started (Node SDK or light). */
+  /** Tracer provider; when absent and `config.tracing` is on, `startTracing` makes one. */
   tracerProvider?: TracerProvider;
+  /**
+   * Starts the trace pipeline when tracing is on and no provider is given: the Node SDK on
+   * a server (`startNodeSdkTracing`), a lighter one in Lambda (`startLightTracing`). Passed
+   * in, so the Lambda bundle never contains the Node SDK.
+   */
+  startTracing?: (resource: Resource) => Promise<Tracing>;
   /** Extra metric readers (tests use an in-memory one). */
   metricReaders?: MetricReader[];
   /** Where log lines go (tests); else `config.logFile` or stdout. */
@@ -101,7 +106,7 @@ function statusClass(status: number): string {
 }
 
 export async function createTelemetry(options: TelemetryOptions): Promise<FullTelemetry> {
-  const { config, runtime = 'server', region = 'local' } = options;
+  const { config, region = 'local' } = options;
   const resource = resourceFromAttributes({
     'service.name': config.serviceName,
     ...parseResourceAttributes(process.env.OTEL_RESOURCE_ATTRIBUTES),
@@ -120,8 +125,8 @@ export async function createTelemetry(options: TelemetryOptions): Promise<FullTe
   let tracing: Tracing | undefined;
   let tracerProvider = options.tracerProvider;
   if (!tracerProvider && config.tracing) {
-    const mod = await import('./tracing.ts');
-    tracing = runtime === 'lambda' ? await mod.startLightTracing(resource) : await mod.startNodeSdkTracing(resource);
+    if (!options.startTracing) throw new Error('tracing is on but no trace pipeline was given (startTracing)');
+    tracing = await options.startTracing(resource);
     tracerProvider = tracing.provider;
   }
   const tracer: Tracer | undefined = tracerProvider?.getTracer(TRACER_NAME);

@@ -1,0 +1,87 @@
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmbeddedDynamo } from '../store/embedded.ts';
+import { buildLambdaBundle } from './build.ts';
+import { httpApiEvent } from './events.ts';
+import { createHandler } from './handler.ts';
+
+const run = promisify(execFile);
+const KEY = 'k'.repeat(43);
+
+describe('Lambda handler (API Gateway HTTP API, payload v2)', () => {
+  let db: Awaited<ReturnType<typeof startEmbeddedDynamo>>;
+  let dir: string;
+
+  beforeAll(async () => {
+    db = await startEmbeddedDynamo();
+    dir = await mkdtemp(join(tmpdir(), 'coffee-lambda-'));
+  });
+  afterAll(async () => {
+    await db.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const env = (emfFile: string) => ({
+    COFFEE_DYNAMODB_ENDPOINT: db.endpoint,
+    COFFEE_AUTH_MODE: 'dev',
+    COFFEE_DEV_SIGNING_KEY: KEY,
+    COFFEE_USER_ID_KEY: KEY,
+    COFFEE_METRICS_EXPORTER: 'emf',
+    COFFEE_EMF_FILE: emfFile,
+    COFFEE_LOG_LEVEL: 'silent',
+  });
+
+  it('serves real v2 events and flushes EMF metrics before each invocation returns', async () => {
+    const emfFile = join(dir, 'emf.log');
+    const handler = createHandler(env(emfFile));
+    const registered = (await handler(
+      httpApiEvent({ method: 'POST', path: '/users', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'lambda@example.com', name: 'Lam Bda' }) }),
+    )) as { statusCode: number; body: string };
+    expect(registered.statusCode).toBe(201);
+    const { token } = JSON.parse(registered.body) as { token: string };
+    const order = (await handler(
+      httpApiEvent({
+        method: 'POST',
+        path: '/orders',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'idempotency-key': 'lambda-1' },
+        body: JSON.stringify({ items: [{ productId: 'flat-white', quantity: 1 }] }),
+      }),
+    )) as { statusCode: number; body: string; headers: Record<string, string> };
+    expect(order.statusCode).toBe(201);
+    expect(JSON.parse(order.body).order.total).toBe(380);
+    const missing = (await handler(httpApiEvent({ path: '/orders/o_nope', headers: { authorization: `Bearer ${token}` } }))) as { statusCode: number; headers: Record<string, string> };
+    expect(missing.statusCode).toBe(404);
+    expect(missing.headers['content-type']).toBe('application/problem+json');
+
+    // No wait: the invocation itself flushed.
+    const docs = (await readFile(emfFile, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const names = new Set(docs.flatMap((d) => (d._aws as { CloudWatchMetrics: { Metrics: { Name: string }[] }[] }).CloudWatchMetrics.flatMap((c) => c.Metrics.map((m) => m.Name))));
+    expect(names).toContain('ColdStarts');
+    expect(names).toContain('OrdersPlaced');
+    expect(docs.find((d) => 'ColdStarts' in d)?.ColdStarts).toBe(1);
+  });
+
+  it('bundles into one ESM file without the embedded store, which a fresh node process can run', async () => {
+    // Inside the repository, so the external AWS SDK resolves from node_modules as the
+    // Lambda runtime's own SDK would.
+    await mkdir(fileURLToPath(new URL('../../out/', import.meta.url)), { recursive: true });
+    const out = await mkdtemp(fileURLToPath(new URL('../../out/lambda-test-', import.meta.url)));
+    const bundle = await buildLambdaBundle({ outdir: out });
+    const text = await readFile(bundle.file, 'utf8');
+    expect(text).not.toMatch(/from\s*["']dynalite["']|require\(["']dynalite["']\)/);
+    expect(text).not.toContain('@opentelemetry/sdk-node');
+    const probe = fileURLToPath(new URL('./cold-start-probe.mjs', import.meta.url));
+    const { stdout } = await run('node', [probe, bundle.file, JSON.stringify(httpApiEvent({ path: '/menu/latte' }))], {
+      env: { ...process.env, ...env(join(dir, 'probe-emf.log')) },
+    });
+    await rm(out, { recursive: true, force: true });
+    const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as { statusCode: number; body: string };
+    expect(result.statusCode).toBe(200);
+    expect(JSON.parse(result.body).product.id).toBe('latte');
+  });
+});
