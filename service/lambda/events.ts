@@ -1,5 +1,5 @@
 /** A real API Gateway HTTP API (payload format 2.0) event, for tests and the cold-start benchmark. */
-import type { APIGatewayProxyEventV2 } from 'hono/aws-lambda';
+import type { LambdaEvent } from 'hono/aws-lambda';
 
 export function httpApiEvent({
   method = 'GET',
@@ -7,7 +7,7 @@ export function httpApiEvent({
   headers = {},
   body,
   query,
-}: { method?: string; path?: string; headers?: Record<string, string>; body?: string; query?: string } = {}): APIGatewayProxyEventV2 {
+}: { method?: string; path?: string; headers?: Record<string, string>; body?: string; query?: string } = {}): LambdaEvent {
   const now = Date.now();
   return {
     version: '2.0',
@@ -29,5 +29,5 @@ export function httpApiEvent({
     },
     isBase64Encoded: false,
     ...(body !== undefined ? { body } : {}),
-  } as unknown as APIGatewayProxyEventV2;
+  } as unknown as LambdaEvent;
 }

@@ -4,14 +4,14 @@
  * every invocation flushes its spans and metrics (EMF on stdout, which CloudWatch Logs
  * turns into metrics) before it returns.
  */
-import { handle, type APIGatewayProxyEventV2, type LambdaContext } from 'hono/aws-lambda';
+import { handle, type LambdaContext, type LambdaEvent } from 'hono/aws-lambda';
 import { createService, type Service } from '../compose.ts';
 import { loadConfig } from '../config/config.ts';
 import { createTelemetry, type FullTelemetry } from '../telemetry/telemetry.ts';
 import { startLightTracing } from '../telemetry/tracing-light.ts';
 
 type Env = Record<string, string | undefined>;
-export type LambdaHandler = (event: APIGatewayProxyEventV2, context?: LambdaContext) => Promise<unknown>;
+export type LambdaHandler = (event: LambdaEvent, context?: LambdaContext) => Promise<unknown>;
 
 /** Builds a handler for `env`; nothing starts until the first event. */
 export function createHandler(env: Env): LambdaHandler {
