@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerBuildCommands, registerServeCommands } from '../service/cli.ts';
+import { registerBenchCommands } from '../bench/cli.ts';
 import { UsageError } from './usage-error.ts';
 // <register-imports> (one line per folder: `import { register<X>Commands } from '../<folder>/cli.ts';`)
 
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerServeCommands(program);
   registerBuildCommands(program);
+  registerBenchCommands(program);
   // <register-calls> (one line per folder)
   return program;
 }

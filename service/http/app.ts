@@ -5,7 +5,6 @@
  */
 import { Hono, type Context } from 'hono';
 import { routePath } from 'hono/route';
-import { secureHeaders } from 'hono/secure-headers';
 import type { MenuCache } from '../cache/menu-cache.ts';
 import type { Principal } from '../domain/orders.ts';
 import { AppError, ErrorCodes, RateLimitedError, toProblem, UnauthenticatedError } from '../errors.ts';
@@ -45,6 +44,7 @@ export type AppEnv = {
     principal: Principal | undefined;
     authError: AppError | undefined;
     requestId: string;
+    errorCode: string | undefined;
   };
 };
 export type AppContext = Context<AppEnv>;
@@ -52,6 +52,11 @@ export type AppContext = Context<AppEnv>;
 /** Paths that are never rate limited or fault-injected: probes, scrapes and the fault control. */
 const UNLIMITED = new Set(['/health', '/ready', '/metrics']);
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** The client's request id when it is a sane one, else a fresh one. */
+export function requestIdOf(given: string | undefined | null): string {
+  return given && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+}
 
 function clientAddress(c: Context): string {
   const env = c.env as { incoming?: { socket?: { remoteAddress?: string } }; event?: { requestContext?: { http?: { sourceIp?: string } } } } | undefined;
@@ -69,18 +74,18 @@ export function createApp(input: AppDeps): Hono<AppEnv> {
   const deps = { clock: () => new Date(), ...input };
   const { telemetry, auth, rateLimiter, faults } = deps;
   const app = new Hono<AppEnv>();
-  const headers = secureHeaders({
-    contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
-    crossOriginResourcePolicy: 'same-origin',
-    xFrameOptions: 'DENY',
-    referrerPolicy: 'no-referrer',
-  });
-
-  // Secure headers wrap everything, so error answers carry them too.
-  app.use('*', headers);
   app.use('*', async (c, next) => {
-    const given = c.req.header('x-request-id');
-    const requestId = given && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+    // The Node server assigns the request id on the socket (see server.ts); elsewhere it
+    // is set here, before the handler runs, so Hono merges it into the response it builds
+    // (changing a finished response would cost a copy of it).
+    const outgoing = (c.env as { outgoing?: { getHeader(name: string): unknown } } | undefined)?.outgoing;
+    const assigned = outgoing?.getHeader('x-request-id');
+    let requestId: string;
+    if (typeof assigned === 'string') requestId = assigned;
+    else {
+      requestId = requestIdOf(c.req.header('x-request-id'));
+      c.header('x-request-id', requestId);
+    }
     c.set('requestId', requestId);
     c.set('deps', deps);
     const path = c.req.path;
@@ -106,11 +111,9 @@ export function createApp(input: AppDeps): Hono<AppEnv> {
         c.res = onError(error, c);
       }
     });
-    c.header('x-request-id', requestId);
     const status = c.res.status;
-    const errorCode = c.res.headers.get('x-error-code') ?? undefined;
+    const errorCode = c.get('errorCode');
     scope.end(errorCode ? { route, status, error: c.error ?? failure, errorCode } : { route, status });
-    c.res.headers.delete('x-error-code');
   });
 
   async function authenticate(c: AppContext): Promise<void> {
@@ -136,9 +139,9 @@ export function createApp(input: AppDeps): Hono<AppEnv> {
         'request failed',
       );
     }
-    // The error code travels to the request middleware on an internal header (removed
-    // before the response leaves), so metrics and the access line carry it.
-    return new Response(JSON.stringify(problem), { status: problem.status, headers: { ...problemHeaders, 'x-error-code': problem.code } });
+    // The request middleware reads the code for the metrics and the access line.
+    c.set('errorCode', problem.code);
+    return c.body(JSON.stringify(problem), problem.status as 400, problemHeaders);
   }
 
   app.onError(onError);

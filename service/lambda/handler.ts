@@ -9,6 +9,7 @@ import { createService, type Service } from '../compose.ts';
 import { loadConfig } from '../config/config.ts';
 import { createTelemetry, type FullTelemetry } from '../telemetry/telemetry.ts';
 import { startLightTracing } from '../telemetry/tracing-light.ts';
+import { SECURITY_HEADERS } from '../http/security-headers.ts';
 
 type Env = Record<string, string | undefined>;
 export type LambdaHandler = (event: LambdaEvent, context?: LambdaContext) => Promise<unknown>;
@@ -32,7 +33,8 @@ export function createHandler(env: Env): LambdaHandler {
     });
     const { fetch, telemetry } = await ready;
     try {
-      return await fetch(event, context);
+      const result = await fetch(event, context);
+      return { ...result, headers: { ...SECURITY_HEADERS, ...result.headers } };
     } finally {
       await telemetry.flush();
     }

@@ -296,7 +296,8 @@ export function createStore({ client, tableName }: StoreOptions): Store {
             TableName,
             IndexName: Indexes.ByUser.name,
             KeyConditionExpression: after ? '#pk = :pk AND #sk < :after' : '#pk = :pk',
-            ExpressionAttributeNames: { '#pk': Indexes.ByUser.partitionKey, '#sk': Indexes.ByUser.sortKey },
+            // DynamoDB rejects a name the expression does not use: name the sort key only with a cursor.
+            ExpressionAttributeNames: after ? { '#pk': Indexes.ByUser.partitionKey, '#sk': Indexes.ByUser.sortKey } : { '#pk': Indexes.ByUser.partitionKey },
             ExpressionAttributeValues: after ? { ':pk': `USER#${userId}`, ':after': after } : { ':pk': `USER#${userId}` },
             ScanIndexForward: false,
             Limit: limit,
@@ -323,7 +324,9 @@ export function createStore({ client, tableName }: StoreOptions): Store {
                 TableName,
                 IndexName: Indexes.ByStatus.name,
                 KeyConditionExpression: after ? '#pk = :pk AND #sk > :after' : '#pk = :pk',
-                ExpressionAttributeNames: { '#pk': Indexes.ByStatus.partitionKey, '#sk': Indexes.ByStatus.sortKey },
+                ExpressionAttributeNames: after
+                  ? { '#pk': Indexes.ByStatus.partitionKey, '#sk': Indexes.ByStatus.sortKey }
+                  : { '#pk': Indexes.ByStatus.partitionKey },
                 ExpressionAttributeValues: after
                   ? { ':pk': statusKey(status, shard), ':after': after }
                   : { ':pk': statusKey(status, shard) },

@@ -193,7 +193,10 @@ export async function createTelemetry(options: TelemetryOptions): Promise<FullTe
   };
 
   const accessLevel = config.accessLogLevel;
-  const access = accessLevel === 'silent' ? undefined : (logger as unknown as Record<string, (f: object, m: string) => void>)[accessLevel]?.bind(logger);
+  const access =
+    accessLevel === 'silent' || !logger.isLevelEnabled(accessLevel)
+      ? undefined
+      : (logger as unknown as Record<string, (f: object, m: string) => void>)[accessLevel]?.bind(logger);
 
   const metrics: ServiceMetrics = {
     orderPlaced(total) {

@@ -1,0 +1,235 @@
+/**
+ * `npm run bench`: the performance budgets of DESIGN.md, measured as ratios in one run on
+ * this machine. Each target runs in its own process; autocannon drives it from this one
+ * with the same connections and duration, A/B/A/B interleaved so drift hits both sides.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import autocannon from 'autocannon';
+import { buildLambdaBundle } from '../service/lambda/build.ts';
+import { httpApiEvent } from '../service/lambda/events.ts';
+import { startEmbeddedDynamo } from '../service/store/embedded.ts';
+import { withinBudget, type BenchFigure } from './figure.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+const runFile = promisify(execFile);
+
+export interface BenchOptions {
+  durationS: number;
+  connections: number;
+  rounds: number;
+  out: string;
+  log: (line: string) => void;
+}
+
+interface Target {
+  url: string;
+  token?: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+async function startTarget(kind: string, env: Record<string, string>, workDir: string): Promise<Target> {
+  const child = spawn(TSX, [join(ROOT, 'bench', 'target.ts'), kind, workDir], {
+    env: { ...process.env, ...env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const ready = await new Promise<{ url: string; token?: string }>((resolve, reject) => {
+    let buffer = '';
+    child.stdout!.on('data', (d) => {
+      buffer += d;
+      const line = buffer.split('\n').find((l) => l.startsWith('{"url"'));
+      if (line) resolve(JSON.parse(line) as { url: string; token?: string });
+    });
+    child.once('exit', (code) => reject(new Error(`bench target ${kind} exited with ${code}`)));
+  });
+  return {
+    ...ready,
+    child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** Resident memory of a process, from /proc (Linux), in MB. */
+async function rssMb(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kb / 1024;
+}
+
+let orderCounter = 0;
+async function drive(target: Target, kind: 'menu' | 'orders', { durationS, connections }: BenchOptions): Promise<{ rps: number; p99: number; errors: number; peakRssMb: number }> {
+  let peak = 0;
+  const sampler = setInterval(() => {
+    void rssMb(target.child.pid!).then((mb) => (peak = Math.max(peak, mb)));
+  }, 250);
+  const body = JSON.stringify({ items: [{ productId: 'latte', quantity: 2 }, { productId: 'croissant', quantity: 1 }] });
+  const result = await autocannon({
+    url: target.url,
+    connections,
+    duration: durationS,
+    ...(kind === 'menu'
+      ? { requests: [{ method: 'GET', path: '/menu' }] }
+      : {
+          requests: [
+            {
+              method: 'POST',
+              path: '/orders',
+              body,
+              setupRequest: (request: Record<string, unknown>) => ({
+                ...request,
+                headers: {
+                  'content-type': 'application/json',
+                  ...(target.token ? { authorization: `Bearer ${target.token}` } : {}),
+                  'idempotency-key': `bench-${process.pid}-${++orderCounter}`,
+                },
+              }),
+            },
+          ],
+        }),
+  } as autocannon.Options);
+  clearInterval(sampler);
+  return { rps: result.requests.average, p99: result.latency.p99, errors: result.errors + result.non2xx, peakRssMb: peak };
+}
+
+/** Runs A and B alternately `rounds` times; returns the mean request rate of each. */
+async function compare(kind: 'menu' | 'orders', a: Target, b: Target, options: BenchOptions) {
+  const rates = { a: [] as number[], b: [] as number[], errors: 0, peakRssMb: 0 };
+  // A short warm-up of each (JIT, connection pools, caches).
+  await drive(a, kind, { ...options, durationS: 1 });
+  await drive(b, kind, { ...options, durationS: 1 });
+  for (let round = 0; round < options.rounds; round++) {
+    for (const [side, target] of [['a', a], ['b', b]] as const) {
+      const r = await drive(target, kind, options);
+      rates[side].push(r.rps);
+      rates.errors += r.errors;
+      if (target === b) rates.peakRssMb = Math.max(rates.peakRssMb, r.peakRssMb);
+      options.log(`  ${kind} ${side === 'a' ? 'A' : 'B'} round ${round + 1}: ${r.rps.toFixed(0)} req/s, p99 ${r.p99} ms, ${r.errors} errors`);
+    }
+  }
+  const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+  return { a: mean(rates.a), b: mean(rates.b), errors: rates.errors, peakRssMb: rates.peakRssMb };
+}
+
+async function coldStart(options: BenchOptions, otlp: string): Promise<BenchFigure> {
+  const outdir = await mkdtemp(join(ROOT, 'out', 'bench-lambda-'));
+  const bundle = await buildLambdaBundle({ outdir });
+  const db = await startEmbeddedDynamo();
+  const probe = join(ROOT, 'service', 'lambda', 'cold-start-probe.mjs');
+  const base = { COFFEE_DYNAMODB_ENDPOINT: db.endpoint, COFFEE_AUTH_MODE: 'dev', COFFEE_DEV_SIGNING_KEY: 'k'.repeat(43), COFFEE_USER_ID_KEY: 'k'.repeat(43), COFFEE_LOG_LEVEL: 'silent' };
+  const variants = {
+    off: { ...base, COFFEE_METRICS_EXPORTER: 'none', COFFEE_TRACING: 'false' },
+    on: { ...base, COFFEE_METRICS_EXPORTER: 'emf', COFFEE_EMF_FILE: join(outdir, 'emf.log'), COFFEE_TRACING: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: otlp },
+  };
+  const samples: Record<'off' | 'on', number[]> = { off: [], on: [] };
+  const event = JSON.stringify(httpApiEvent({ path: '/menu' }));
+  try {
+    // First run creates the table and menu; then 7 cold starts of each, interleaved.
+    await runFile('node', [probe, bundle.file, event], { env: { ...process.env, ...variants.off } });
+    for (let i = 0; i < 7; i++) {
+      for (const side of ['off', 'on'] as const) {
+        const { stdout } = await runFile('node', [probe, bundle.file, event], { env: { ...process.env, ...variants[side] } });
+        samples[side].push((JSON.parse(stdout.trim().split('\n').at(-1)!) as { totalMs: number }).totalMs);
+      }
+    }
+  } finally {
+    await db.stop();
+    await rm(outdir, { recursive: true, force: true });
+  }
+  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+  const off = median(samples.off);
+  const on = median(samples.on);
+  options.log(`  cold init (import + first GET /menu): ${off.toFixed(1)} ms without telemetry, ${on.toFixed(1)} ms with`);
+  return {
+    name: 'Lambda bundle cold init: with telemetry minus without',
+    value: Math.round((on - off) * 10) / 10,
+    budget: 30,
+    comparator: '<=',
+    unit: 'ms',
+    details: { withoutMs: Math.round(off * 10) / 10, withMs: Math.round(on * 10) / 10, bundleKiB: Math.round(bundle.bytes / 1024) },
+  };
+}
+
+export async function runBench(options: BenchOptions): Promise<BenchFigure[]> {
+  await mkdir(join(ROOT, 'out'), { recursive: true });
+  const work = await mkdtemp(join(tmpdir(), 'coffee-bench-'));
+  // An OTLP sink, so traced targets export for real.
+  const sink = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+  }).listen(0, '127.0.0.1');
+  await new Promise((r) => sink.once('listening', r));
+  const otlp = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`;
+  const figures: BenchFigure[] = [];
+  const targets: Target[] = [];
+  const start = async (kind: string) => {
+    const t = await startTarget(kind, { OTEL_EXPORTER_OTLP_ENDPOINT: otlp }, work);
+    targets.push(t);
+    return t;
+  };
+  try {
+    options.log('GET /menu: raw node:http (A) vs service, telemetry off (B)');
+    const rawMenu = await start('raw-menu');
+    const plain = await start('service');
+    const menu = await compare('menu', rawMenu, plain, options);
+    figures.push({ name: 'GET /menu: service (telemetry off) vs raw node:http', value: menu.b / menu.a, budget: 0.8, comparator: '>=', unit: 'ratio', details: { rawRps: Math.round(menu.a), serviceRps: Math.round(menu.b) } });
+    await rawMenu.stop();
+
+    options.log('GET /menu: telemetry off (A) vs tracing 100% + EMF metrics + access logs (B)');
+    const traced = await start('service-telemetry');
+    const menuTel = await compare('menu', plain, traced, options);
+    figures.push({ name: 'GET /menu: telemetry on vs off', value: menuTel.b / menuTel.a, budget: 0.9, comparator: '>=', unit: 'ratio', details: { offRps: Math.round(menuTel.a), onRps: Math.round(menuTel.b) } });
+
+    options.log('POST /orders: raw PutItem handler (A) vs service, telemetry off (B)');
+    const rawPut = await start('raw-put');
+    const orders = await compare('orders', rawPut, plain, options);
+    figures.push({ name: 'POST /orders: service vs minimal node:http PutItem handler', value: orders.b / orders.a, budget: 0.8, comparator: '>=', unit: 'ratio', details: { rawRps: Math.round(orders.a), serviceRps: Math.round(orders.b), errors: orders.errors } });
+    await rawPut.stop();
+
+    options.log('POST /orders: telemetry off (A) vs on (B)');
+    const ordersTel = await compare('orders', plain, traced, options);
+    figures.push({ name: 'POST /orders: telemetry on vs off', value: ordersTel.b / ordersTel.a, budget: 0.9, comparator: '>=', unit: 'ratio', details: { offRps: Math.round(ordersTel.a), onRps: Math.round(ordersTel.b) } });
+    figures.push({ name: 'Resident memory, service + embedded store under POST /orders load (telemetry on)', value: Math.round(ordersTel.peakRssMb), budget: 250, comparator: '<=', unit: 'MB' });
+    await plain.stop();
+    await traced.stop();
+
+    options.log('Lambda cold init, with and without telemetry');
+    figures.push(await coldStart(options, otlp));
+
+    const loadBench = join(ROOT, 'loadtests', 'bench.ts');
+    const hasLoadBench = await readFile(loadBench, 'utf8').then(() => true, () => false);
+    if (hasLoadBench) {
+      options.log('Load engine vs plain autocannon');
+      const mod = (await import(loadBench)) as { benchLoadEngine: () => Promise<BenchFigure[]> };
+      figures.push(...(await mod.benchLoadEngine()));
+    }
+  } finally {
+    await Promise.allSettled(targets.map((t) => (t.child.exitCode === null ? t.stop() : Promise.resolve())));
+    sink.close();
+    await rm(work, { recursive: true, force: true });
+  }
+  await mkdir(join(ROOT, options.out), { recursive: true });
+  await writeFile(join(ROOT, options.out, 'bench.json'), `${JSON.stringify({ at: new Date().toISOString(), figures }, null, 2)}\n`);
+  return figures;
+}
+
+export function formatFigures(figures: BenchFigure[]): string {
+  const rows = figures.map((f) => {
+    const value = f.unit === 'ratio' ? f.value.toFixed(2) : `${f.value} ${f.unit}`;
+    const budget = f.unit === 'ratio' ? `${f.comparator} ${f.budget.toFixed(2)}` : `${f.comparator} ${f.budget} ${f.unit}`;
+    const details = f.details ? Object.entries(f.details).map(([k, v]) => `${k}=${v}`).join(' ') : '';
+    return `${withinBudget(f) ? 'PASS' : 'FAIL'}  ${value.padEnd(9)} ${budget.padEnd(12)} ${f.name}${details ? `  (${details})` : ''}`;
+  });
+  return rows.join('\n');
+}

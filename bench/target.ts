@@ -1,0 +1,84 @@
+/**
+ * A benchmark target, run in its own process (so the load generator and the target do not
+ * share an event loop). Prints one JSON line `{url, token?}` when ready; stops on SIGTERM.
+ *
+ * Kinds:
+ * - raw-menu:      node:http answering GET /menu with the same JSON bytes as the service
+ * - raw-put:       node:http doing the one PutItem an order costs, on its own embedded store
+ * - service:       the service with telemetry off
+ * - service-telemetry: tracing at 100% sampling (OTLP to a sink), EMF metrics, access logs
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { newOrder, type OrderRequest } from '../service/domain/orders.ts';
+import { seedProducts } from '../service/domain/menu-seed.ts';
+import { createStore } from '../service/store/store.ts';
+import { ensureTable } from '../service/store/create-table.ts';
+import { createDynamoClient } from '../service/store/dynamo-client.ts';
+import { startEmbeddedDynamo } from '../service/store/embedded.ts';
+import { startLocalStack } from '../service/local-stack.ts';
+
+const [kind = 'service', workDir = '/tmp'] = process.argv.slice(2);
+
+async function main(): Promise<() => Promise<void>> {
+  if (kind === 'raw-menu') {
+    // Same bytes as the service's GET /menu: take them from a service started once.
+    const stack = await startLocalStack();
+    const body = await (await fetch(`${stack.url}/menu`)).text();
+    await stack.stop();
+    const server = createServer((req, res) => {
+      if (req.url === '/menu') res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+      else res.writeHead(404).end();
+    }).listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    print({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+    return async () => void server.close();
+  }
+  if (kind === 'raw-put') {
+    // The same single conditional PutItem of the same order item, with no framework, auth,
+    // validation or telemetry around it.
+    const db = await startEmbeddedDynamo();
+    const client = createDynamoClient({ endpoint: db.endpoint });
+    await ensureTable(client, 'coffee-cloud');
+    const store = createStore({ client, tableName: 'coffee-cloud' });
+    const menu = new Map(seedProducts(new Date().toISOString()).map((p) => [p.id, p]));
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        const id = `o_${randomUUID()}`;
+        const request = JSON.parse(body) as OrderRequest;
+        store
+          .createOrder(newOrder(id, 'bench-customer', request, menu, new Date().toISOString()), id)
+          .then(
+            (result) => res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify(result)),
+            () => res.writeHead(503).end(),
+          );
+      });
+    }).listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    print({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+    return async () => {
+      server.close();
+      await db.stop();
+    };
+  }
+  const telemetry =
+    kind === 'service-telemetry'
+      ? { tracing: true, metrics: 'emf' as const, emfFile: `${workDir}/emf.log`, exportIntervalMs: 1_000, logLevel: 'info' as const, accessLogLevel: 'info' as const, logFile: `${workDir}/service.log` }
+      : { tracing: false, metrics: 'none' as const, logLevel: 'silent' as const };
+  const stack = await startLocalStack({ telemetry });
+  const token = await stack.mintToken('bench-customer', 'customer');
+  print({ url: stack.url, token });
+  return () => stack.stop();
+}
+
+function print(ready: Record<string, string>): void {
+  process.stdout.write(`${JSON.stringify(ready)}\n`);
+}
+
+const stop = await main();
+process.once('SIGTERM', () => {
+  void stop().finally(() => process.exit(0));
+});
