@@ -33,9 +33,9 @@ describe('the router', () => {
     const service = await createService(config, { telemetry: stack.telemetry });
     try {
       const keys = service.app.routes.filter((r) => r.method !== 'ALL').map((r) => `${r.method} ${r.path}`);
-      const api = keys.filter((k) => !k.includes(' /_chaos/'));
-      expect(new Set(api).size).toBe(api.length);
-      expect(api.sort()).toEqual(Object.keys(ROUTES).sort());
+      const apiRoutes = keys.filter((k) => !k.includes(' /_chaos/'));
+      expect(new Set(apiRoutes).size).toBe(apiRoutes.length);
+      expect(apiRoutes.sort()).toEqual(Object.keys(ROUTES).sort());
       expect(keys.filter((k) => k.includes(' /_chaos/')).sort()).toEqual(['DELETE /_chaos/faults', 'GET /_chaos/faults', 'PUT /_chaos/faults']);
     } finally {
       await service.close();

@@ -9,6 +9,7 @@ import { createServer } from 'node:http';
 import type { Hono } from 'hono';
 import { requestIdOf } from '../http/app.ts';
 import { SECURITY_HEADER_ENTRIES } from '../http/security-headers.ts';
+import { answerClientErrors } from './client-error.ts';
 
 export interface RunningServer {
   url: string;
@@ -29,6 +30,7 @@ export async function listen(app: Hono<any>, { port = 0, host = '127.0.0.1' }: {
   // Headers and whole requests are bounded, so a slow client cannot hold a socket forever.
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
+  answerClientErrors(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

@@ -159,9 +159,9 @@ export function rawRequest(baseUrl: string, method: string, path: string, header
     });
     req.on('error', reject);
     const grouped = new Map<string, string[]>();
-    for (const [name, value] of headers) grouped.set(name, [...(grouped.get(name) ?? []), value]);
+    for (const [name, value] of headers) grouped.set(name.toLowerCase(), [...(grouped.get(name.toLowerCase()) ?? []), value]);
     for (const [name, values] of grouped) req.setHeader(name, values.length === 1 ? values[0]! : values);
-    if (body !== undefined && !grouped.has('content-length')) req.setHeader('content-length', Buffer.byteLength(body));
+    if (body !== undefined && !grouped.has('content-length') && !grouped.has('transfer-encoding')) req.setHeader('content-length', Buffer.byteLength(body));
     req.end(body);
   });
 }
