@@ -6,6 +6,11 @@ import { Command, CommanderError } from 'commander';
 import { registerBuildCommands, registerServeCommands } from '../service/cli.ts';
 import { registerBenchCommands } from '../bench/cli.ts';
 import { UsageError } from './usage-error.ts';
+import { registerChaosCommands } from '../chaos/cli.ts';
+import { registerLoadCommands } from '../loadtests/cli.ts';
+import { registerDashboardsCommands } from '../dashboards/cli.ts';
+import { registerAlarmsCommands } from '../alarms/cli.ts';
+import { registerInfraCommands } from '../infra/cli.ts';
 // <register-imports> (one line per folder: `import { register<X>Commands } from '../<folder>/cli.ts';`)
 
 export const ExitCodes = {
@@ -24,6 +29,11 @@ export function buildProgram(): Command {
   registerServeCommands(program);
   registerBuildCommands(program);
   registerBenchCommands(program);
+  registerChaosCommands(program);
+  registerLoadCommands(program);
+  registerDashboardsCommands(program);
+  registerAlarmsCommands(program);
+  registerInfraCommands(program);
   // <register-calls> (one line per folder)
   return program;
 }

@@ -1,0 +1,129 @@
+/**
+ * What an experiment is, declaratively: a steady-state hypothesis (SLO probes before and
+ * after), a load, a fault schedule (fixed windows or a seeded random one), abort
+ * conditions, the invariants' expectations and the rollbacks. One definition file per
+ * experiment lives in experiments/; the runner (runner.ts) does the rest.
+ *
+ * Every duration is in milliseconds at full length; `runExperiment({ timeScale })` scales
+ * them all (the test suite runs each experiment at a few seconds).
+ */
+import type { RouteKey } from '../service/catalog/index.ts';
+import type { DynamoDbFaultRule, ProcessFault, ServiceFaultRule } from './fault-catalog.ts';
+import type { ExpectedServerError } from './invariants.ts';
+
+/** What is injected during a window. */
+export type FaultAction =
+  | { layer: 'dynamodb'; rules: DynamoDbFaultRule[] }
+  | { layer: 'service'; rules: ServiceFaultRule[] }
+  | { layer: 'process'; fault: ProcessFault };
+
+export interface FaultWindow {
+  /** From the start of the load. */
+  startMs: number;
+  durationMs: number;
+  action: FaultAction;
+  /** Shown in the report and the journal. */
+  label: string;
+}
+
+/**
+ * The schedule: fixed windows, or `random`: `count` windows of a duration drawn from
+ * [minDurationMs, maxDurationMs], placed without overlap between `earliestMs` and
+ * `latestEndMs` by the run's seed (the same seed, the same schedule).
+ */
+export type FaultSchedule =
+  | { kind: 'fixed'; windows: FaultWindow[] }
+  | {
+      kind: 'random';
+      count: number;
+      minDurationMs: number;
+      maxDurationMs: number;
+      earliestMs: number;
+      latestEndMs: number;
+      /** Gap kept between two windows, so the service can show its recovery. Default 3 s. */
+      minGapMs?: number;
+      action: FaultAction;
+      label: string;
+    };
+
+/**
+ * A steady-state probe: `samples` sequential requests; it holds when none fails with a
+ * 5xx (or no response), every status is in `expectStatus`, and their p99 is within the
+ * route group's latency objective (from the catalog's SLOS) when the group has one.
+ */
+export interface SteadyStateProbe {
+  name: string;
+  route: Extract<RouteKey, 'GET /menu' | 'GET /menu/:productId' | 'GET /ready' | 'GET /health' | 'POST /orders' | 'GET /users/me/orders'>;
+  samples: number;
+  expectStatus: readonly number[];
+}
+
+/**
+ * Abort conditions, evaluated every second on the responses of the last `windowMs`.
+ * `scope: 'outside-faults'` only looks at time outside the fault windows plus
+ * `graceMs` after each (a service that does not recover).
+ */
+export type AbortCondition =
+  | { kind: 'error-rate'; above: number; windowMs: number; minRequests?: number; scope?: 'always' | 'outside-faults'; graceMs?: number }
+  | { kind: 'p99-latency'; aboveMs: number; windowMs: number; minRequests?: number; scope?: 'always' | 'outside-faults'; graceMs?: number };
+
+export interface LoadSpec {
+  /** A load-test profile name (loadtests), e.g. `average`; stretched or shrunk to `durationMs`. */
+  profile: 'smoke' | 'average' | 'stress' | 'spike';
+  durationMs: number;
+  /** Overrides the profile's peak arrival rate (journeys per second). */
+  journeysPerSecond?: number;
+  /** The audited order workload: new orders per second and customers. */
+  orders: { ratePerSecond: number; customers: number; replayProbability: number };
+}
+
+/** How the service under test runs. */
+export const TargetKinds = {
+  /** In this process (`startLocalStack`), its DynamoDB behind the fault proxy. */
+  Embedded: 'embedded',
+  /** `coffee serve` as a child process on a data directory (process faults). */
+  Process: 'process',
+} as const;
+export type TargetKind = (typeof TargetKinds)[keyof typeof TargetKinds];
+
+export interface ExperimentDefinition {
+  name: string;
+  title: string;
+  description: string;
+  /** The claim the run tests, in one sentence. */
+  hypothesis: string;
+  target: TargetKind;
+  load: LoadSpec;
+  steadyState: readonly SteadyStateProbe[];
+  schedule: FaultSchedule;
+  abort: readonly AbortCondition[];
+  /** The 5xx responses the error contract allows during this experiment. */
+  expectedServerErrors: readonly ExpectedServerError[];
+  /** Time from a fault's end until the objectives hold again, at most. */
+  recoveryBudgetMs: number;
+  /** Pause after the load before the closing probes (drains retries). Default 2 s. */
+  settleMs?: number;
+  /**
+   * Rollbacks run after the schedule, on abort and on error, whatever happened: these
+   * always clear the proxy's rules and the service's fault rules (the kill switches), and
+   * restart a killed process. Listed in the journal.
+   */
+  rollbacks: readonly string[];
+}
+
+/** Identity function that checks a definition's type (and keeps its literal types). */
+export function defineExperiment<const T extends ExperimentDefinition>(definition: T): T {
+  return definition;
+}
+
+/** The standard probes: the menu, readiness and a real order, before and after. */
+export const STANDARD_PROBES: readonly SteadyStateProbe[] = [
+  { name: 'menu is served within its objective', route: 'GET /menu', samples: 20, expectStatus: [200] },
+  { name: 'the service is ready (DynamoDB answers)', route: 'GET /ready', samples: 3, expectStatus: [200] },
+  { name: 'orders are placed within their objective', route: 'POST /orders', samples: 10, expectStatus: [201] },
+];
+
+export const STANDARD_ROLLBACKS: readonly string[] = [
+  'clear every DynamoDB fault rule of the proxy (kill switch)',
+  'DELETE /_chaos/faults on the service (kill switch)',
+];

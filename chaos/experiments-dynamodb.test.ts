@@ -1,0 +1,74 @@
+/**
+ * The DynamoDB experiments, each shortened (time scale 0.12: about 7 s of load) with the
+ * audited order workload as traffic, run in sequence against the embedded stack behind
+ * the fault proxy. Each must pass: probes before and after, every invariant held.
+ */
+import { readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { experimentByName } from './experiments/index.ts';
+import type { Journal } from './journal.ts';
+import { runExperiment, type ExperimentRun } from './runner.ts';
+
+const OUT = join(tmpdir(), `chaos-experiments-dynamodb-${process.pid}`);
+const TIME_SCALE = 0.12;
+
+async function run(name: string): Promise<ExperimentRun> {
+  const definition = experimentByName(name);
+  if (!definition) throw new Error(`no experiment ${name}`);
+  return runExperiment(definition, { out: join(OUT, name), seed: 7, timeScale: TIME_SCALE });
+}
+
+/** The failure message names what did not hold, so a red test says why. */
+function expectPassed(run: ExperimentRun): void {
+  const broken = run.journal.invariants.filter((i) => i.status !== 'held').map((i) => `${i.id}: ${i.summary} ${i.violations.slice(0, 3).join(' | ')}`);
+  const steps = run.journal.steps.filter((s) => s.status === 'failed').map((s) => `${s.name}: ${s.detail ?? ''}`);
+  expect({ verdict: run.verdict, broken, steps }).toEqual({ verdict: 'passed', broken: [], steps: [] });
+}
+
+async function writtenJournal(run: ExperimentRun): Promise<Journal> {
+  expect(await readFile(run.reportFile, 'utf8')).toContain('Invariants');
+  return JSON.parse(await readFile(run.journalFile, 'utf8')) as Journal;
+}
+
+afterAll(async () => {
+  await rm(OUT, { recursive: true, force: true });
+});
+
+describe('DynamoDB experiments (shortened)', () => {
+  it('dynamodb-throttling: the SDK retries throttles, orders stay whole', async () => {
+    const result = await run('dynamodb-throttling');
+    expectPassed(result);
+    const journal = await writtenJournal(result);
+    expect(journal.faultWindows[0]?.injected?.['throttle-writes']).toBeGreaterThan(0);
+    expect(journal.proxy?.maxAttemptSeen).toBeGreaterThanOrEqual(2);
+    expect(journal.orders.acknowledged).toBeGreaterThan(0);
+    expect(journal.invariants.map((i) => i.status)).toEqual(['held', 'held', 'held', 'held']);
+  });
+
+  it('dynamodb-latency: DynamoDB slows down, requests slow down, nothing is lost', async () => {
+    const result = await run('dynamodb-latency');
+    expectPassed(result);
+    const journal = await writtenJournal(result);
+    expect(journal.faultWindows[0]?.injected?.['slow-dynamodb']).toBeGreaterThan(0);
+  });
+
+  it('dynamodb-outage: every failure is a clean 503, the service comes back', async () => {
+    const result = await run('dynamodb-outage');
+    expectPassed(result);
+    const journal = await writtenJournal(result);
+    const contract = journal.invariants.find((i) => i.id === 'error-contract');
+    // An outage of every call cannot go unnoticed: 503s were answered and checked.
+    expect(contract?.measured?.errorResponses).toBeGreaterThan(0);
+    expect(journal.timeline.some((b) => b.all.serverErrors > 0)).toBe(true);
+  });
+
+  it('dynamodb-connection-resets: resets before and after the write, no duplicate', async () => {
+    const result = await run('dynamodb-connection-resets');
+    expectPassed(result);
+    const journal = await writtenJournal(result);
+    expect(journal.faultWindows).toHaveLength(2);
+    expect(journal.proxy?.byOutcome['connection-reset']).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,221 @@
+/**
+ * The audited order workload of an experiment: a few customers placing orders the way a
+ * careful client does (an `Idempotency-Key` per order, retried with the same key and body
+ * after a 503/429 as `Retry-After` says, after a 5xx, a timeout or a dropped connection),
+ * and now and then sending an acknowledged order again, as a client whose response was
+ * lost would. Every attempt is recorded, so the invariants know exactly which keys each
+ * customer sent and which orders the service acknowledged.
+ *
+ * The load-test engine runs beside it for the traffic mix and the latency picture; this
+ * workload exists because the invariants need bookkeeping a load generator does not keep
+ * (the key and body behind every acknowledgement).
+ */
+import type { Order, Product, Size } from '../service/domain/types.ts';
+import { integerBetween, type Random } from './random.ts';
+import { fromFetch, networkErrorName, retryAfterMs, type RecordedResponse } from './responses.ts';
+
+export interface OrderAttempt {
+  /** Epoch ms when the attempt was sent. */
+  at: number;
+  latencyMs: number;
+  /** Absent when no HTTP response came (timeout, reset, refused). */
+  status?: number;
+  networkError?: string;
+  orderId?: string;
+  /** A deliberate resend of an acknowledged order (its response "was lost"). */
+  replay: boolean;
+}
+
+export interface OrderIntent {
+  key: string;
+  userId: string;
+  body: { items: { productId: string; quantity: number; size: Size }[]; note?: string };
+  attempts: OrderAttempt[];
+  /** The first acknowledgement (2xx) and what it said. */
+  acknowledged?: Order;
+  /** Every order id a 2xx named for this key (two different ids are a duplicate). */
+  acknowledgedIds: string[];
+  outcome: 'acknowledged' | 'rejected' | 'gave-up' | 'pending';
+}
+
+export interface Customer {
+  userId: string;
+  token: string;
+}
+
+export interface OrderClientOptions {
+  /** A function, because a restarted service may be asked for by a new URL. */
+  baseUrl: () => string;
+  random: Random;
+  /** Prefix of idempotency keys and customer e-mails; unique per run. */
+  runId: string;
+  /** Customers registered at setup. Default 8. */
+  customers?: number;
+  /** New orders per second. Default 5. */
+  ratePerSecond?: number;
+  /** Attempts per order, the first included. Default 8. */
+  maxAttempts?: number;
+  /** Client timeout per attempt. Default 5 s. */
+  timeoutMs?: number;
+  /** Chance that an acknowledged order is sent once more with the same key. Default 0.1. */
+  replayProbability?: number;
+  /** Longest wait between attempts, whatever `Retry-After` says. Default 2 s. */
+  maxBackoffMs?: number;
+  /** Orders in flight at most; the ticker skips while full. Default 32. */
+  maxInFlight?: number;
+  onResponse?: (response: RecordedResponse) => void;
+}
+
+export interface OrderClient {
+  readonly customers: readonly Customer[];
+  /** Registers the customers and reads the menu. Run it before any fault. */
+  setup(): Promise<void>;
+  start(): void;
+  /** Stops new orders and lets orders in flight finish their retries (for up to `drainMs`). */
+  stop(drainMs?: number): Promise<OrderIntent[]>;
+}
+
+const RETRYABLE_STATUSES = new Set([429, 500, 502, 503, 504]);
+
+interface Sent {
+  record: RecordedResponse;
+  text?: string;
+}
+
+export function createOrderClient({
+  baseUrl,
+  random,
+  runId,
+  customers: customerCount = 8,
+  ratePerSecond = 5,
+  maxAttempts = 8,
+  timeoutMs = 5_000,
+  replayProbability = 0.1,
+  maxBackoffMs = 2_000,
+  maxInFlight = 32,
+  onResponse,
+}: OrderClientOptions): OrderClient {
+  const customers: Customer[] = [];
+  const intents: OrderIntent[] = [];
+  const inFlight = new Set<Promise<void>>();
+  let products: Product[] = [];
+  let ticker: NodeJS.Timeout | undefined;
+  let stopping = false;
+  let drainDeadline = Number.POSITIVE_INFINITY;
+  let sequence = 0;
+
+  async function send(method: string, route: string, path: string, options: { token?: string; key?: string; body?: unknown } = {}): Promise<Sent> {
+    const at = Date.now();
+    const headers: Record<string, string> = { 'x-load-run-id': runId };
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    if (options.key) headers['idempotency-key'] = options.key;
+    let sent: Sent;
+    try {
+      const response = await fetch(new URL(path, baseUrl()), {
+        method,
+        headers,
+        ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      const text = await response.text();
+      sent = { record: fromFetch({ source: 'order-client', method, route, at, latencyMs: Date.now() - at }, response, text), text };
+    } catch (error) {
+      sent = { record: { source: 'order-client', method, route, at, latencyMs: Date.now() - at, networkError: networkErrorName(error) } };
+    }
+    onResponse?.(sent.record);
+    return sent;
+  }
+
+  function randomOrder(): OrderIntent['body'] {
+    const items = Array.from({ length: integerBetween(random, 1, 3) }, () => {
+      const product = products[integerBetween(random, 0, products.length - 1)] as Product;
+      const sizes = Object.keys(product.prices) as Size[];
+      return { productId: product.id, quantity: integerBetween(random, 1, 3), size: sizes[integerBetween(random, 0, sizes.length - 1)] as Size };
+    });
+    return random() < 0.3 ? { items, note: `chaos run ${runId}` } : { items };
+  }
+
+  /** One POST; returns what to do next and how long `Retry-After` asked to wait. */
+  async function attempt(intent: OrderIntent, customer: Customer, replay: boolean): Promise<{ next: 'ack' | 'retry' | 'reject'; waitMs?: number }> {
+    const { record, text } = await send('POST', 'POST /orders', '/orders', { token: customer.token, key: intent.key, body: intent.body });
+    const entry: OrderAttempt = { at: record.at, latencyMs: record.latencyMs, replay };
+    intent.attempts.push(entry);
+    if (record.status === undefined) {
+      entry.networkError = record.networkError ?? 'network error';
+      return { next: 'retry' };
+    }
+    entry.status = record.status;
+    if (record.status >= 200 && record.status < 300) {
+      const order = (JSON.parse(text ?? '{}') as { order: Order }).order;
+      entry.orderId = order.id;
+      intent.acknowledged ??= order;
+      intent.acknowledgedIds.push(order.id);
+      return { next: 'ack' };
+    }
+    if (!RETRYABLE_STATUSES.has(record.status)) return { next: 'reject' };
+    const waitMs = retryAfterMs(record.retryAfter);
+    return waitMs === undefined ? { next: 'retry' } : { next: 'retry', waitMs };
+  }
+
+  async function place(intent: OrderIntent, customer: Customer): Promise<void> {
+    for (let n = 1; n <= maxAttempts; n++) {
+      const { next, waitMs } = await attempt(intent, customer, false);
+      if (next === 'ack') {
+        intent.outcome = 'acknowledged';
+        if (random() < replayProbability) await attempt(intent, customer, true);
+        return;
+      }
+      if (next === 'reject') {
+        intent.outcome = 'rejected';
+        return;
+      }
+      // Retry-After when given, else exponential back-off with jitter.
+      const backoff = Math.min(maxBackoffMs, waitMs ?? 100 * 2 ** (n - 1) * (0.5 + random()));
+      if (n === maxAttempts || Date.now() + backoff > drainDeadline) break;
+      await new Promise((resolve) => setTimeout(resolve, backoff));
+    }
+    intent.outcome = 'gave-up';
+  }
+
+  function tick(): void {
+    if (stopping || inFlight.size >= maxInFlight) return;
+    const customer = customers[integerBetween(random, 0, customers.length - 1)] as Customer;
+    const intent: OrderIntent = { key: `${runId}.${++sequence}`, userId: customer.userId, body: randomOrder(), attempts: [], acknowledgedIds: [], outcome: 'pending' };
+    intents.push(intent);
+    const running: Promise<void> = place(intent, customer).finally(() => inFlight.delete(running));
+    inFlight.add(running);
+  }
+
+  return {
+    customers,
+    async setup() {
+      const menu = await send('GET', 'GET /menu', '/menu');
+      if (menu.record.status !== 200) throw new Error(`GET /menu failed during setup (${menu.record.status ?? menu.record.networkError})`);
+      products = (JSON.parse(menu.text ?? '{}') as { items?: Product[] }).items?.filter((p) => p.available && Object.keys(p.prices).length > 0) ?? [];
+      if (products.length === 0) throw new Error('the menu has no available product to order');
+      for (let i = 0; i < customerCount; i++) {
+        const registered = await send('POST', 'POST /users', '/users', { body: { email: `chaos-${runId}-${i}@example.com`.toLowerCase(), name: `Chaos customer ${i}` } });
+        if (registered.record.status !== 201) throw new Error(`POST /users failed during setup (${registered.record.status ?? registered.record.networkError})`);
+        const { user, token } = JSON.parse(registered.text ?? '{}') as { user: { id: string }; token: string };
+        customers.push({ userId: user.id, token });
+      }
+    },
+    start() {
+      if (customers.length === 0) throw new Error('setup() first');
+      ticker = setInterval(tick, Math.max(5, Math.round(1000 / ratePerSecond)));
+    },
+    async stop(drainMs = 10_000) {
+      stopping = true;
+      if (ticker) clearInterval(ticker);
+      drainDeadline = Date.now() + drainMs;
+      let timer: NodeJS.Timeout | undefined;
+      const cap = new Promise((resolve) => {
+        timer = setTimeout(resolve, drainMs + timeoutMs);
+      });
+      await Promise.race([Promise.allSettled([...inFlight]), cap]);
+      clearTimeout(timer);
+      return intents;
+    },
+  };
+}

@@ -1,0 +1,98 @@
+/** The `coffee chaos run` action: checks the arguments, runs, prints the outcome, returns the exit code. */
+import { join } from 'node:path';
+import { UsageError } from '../cli/usage-error.ts';
+import { EXPERIMENTS, experimentByName } from './experiments/index.ts';
+import type { Journal } from './journal.ts';
+import { ExperimentUsageError, runExperiment } from './runner.ts';
+
+export interface RunCommandOptions {
+  seed: number;
+  out?: string;
+  target?: string;
+  timeScale: number;
+  faultToken?: string | undefined;
+  dynamoEndpoint?: string;
+  table?: string;
+  load: boolean;
+  unsafeNoIdempotency: boolean;
+  json: boolean;
+}
+
+/** The verdict line and the invariant table, as the terminal shows them. */
+export function outcomeText(journal: Journal, files: { journalFile: string; reportFile: string }): string {
+  const mark = { held: 'held    ', violated: 'VIOLATED', skipped: 'skipped ' } as const;
+  const lines = [
+    '',
+    `${journal.experiment.title}: ${journal.verdict.toUpperCase()}`,
+    journal.summary,
+    '',
+    `steady state before: ${journal.steadyState.before ? (journal.steadyState.before.holds ? 'held' : 'DID NOT HOLD') : 'not probed'}; after: ${journal.steadyState.after ? (journal.steadyState.after.holds ? 'held' : 'DID NOT HOLD') : 'not probed'}`,
+    'invariants:',
+    ...journal.invariants.flatMap((i) => [`  ${mark[i.status]}  ${i.title}: ${i.summary}`, ...i.violations.slice(0, 3).map((v) => `            - ${v}`)]),
+  ];
+  const fired = journal.alarms.alarms.filter((a) => a.firedAt !== undefined);
+  const firedText = fired
+    .slice(0, 6)
+    .map((a) => `${a.name} at ${Math.round(((a.firedAt as number) - journal.load.from) / 1000)} s`)
+    .join('; ');
+  lines.push(
+    `alarms: ${journal.alarms.status === 'evaluated' ? (fired.length ? `${fired.length} would have fired: ${firedText}${fired.length > 6 ? `; and ${fired.length - 6} more (see the report)` : ''}` : 'none would have fired') : journal.alarms.note}`,
+    '',
+    `journal: ${files.journalFile}`,
+    `report:  ${files.reportFile}`,
+    '',
+  );
+  return lines.join('\n');
+}
+
+async function reachable(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(new URL('/health', url), { signal: AbortSignal.timeout(5_000) });
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+export async function runExperimentCommand(name: string, options: RunCommandOptions): Promise<number> {
+  const definition = experimentByName(name);
+  if (!definition) throw new UsageError(`unknown experiment "${name}"; one of: ${EXPERIMENTS.map((e) => e.name).join(', ')}`);
+  if ((options.dynamoEndpoint || options.table) && !options.target) throw new UsageError('--dynamo-endpoint and --table go with --target');
+  if (options.target && !(await reachable(options.target))) throw new UsageError(`the target ${options.target} does not answer GET /health`);
+  const out = options.out ?? join('out', 'chaos', name);
+  const controller = new AbortController();
+  const interrupt = () => {
+    process.stderr.write('interrupted: rolling back and writing the journal (Ctrl-C again to quit at once)\n');
+    controller.abort();
+    process.once('SIGINT', () => process.exit(130));
+  };
+  process.once('SIGINT', interrupt);
+  try {
+    const run = await runExperiment(definition, {
+      seed: options.seed,
+      out,
+      timeScale: options.timeScale,
+      ...(options.target
+        ? {
+            target: {
+              url: options.target,
+              ...(options.faultToken ? { faultToken: options.faultToken } : {}),
+              ...(options.dynamoEndpoint ? { dynamoEndpoint: options.dynamoEndpoint } : {}),
+              ...(options.table ? { tableName: options.table } : {}),
+            },
+          }
+        : {}),
+      ...(options.unsafeNoIdempotency ? { unsafe: { idempotency: false } } : {}),
+      ...(options.load ? { loadEngine: await (await import('./load-engine.ts')).createLoadEngine() } : {}),
+      onProgress: (line) => process.stderr.write(`${line}\n`),
+      signal: controller.signal,
+    });
+    process.stdout.write(options.json ? `${JSON.stringify({ verdict: run.verdict, summary: run.journal.summary, invariants: run.journal.invariants, journal: run.journalFile, report: run.reportFile }, null, 2)}\n` : outcomeText(run.journal, run));
+    return run.verdict === 'passed' ? 0 : 1;
+  } catch (error) {
+    if (error instanceof ExperimentUsageError) throw new UsageError(error.message);
+    throw error;
+  } finally {
+    process.off('SIGINT', interrupt);
+  }
+}

@@ -1,0 +1,77 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServiceProcess, type ServiceProcess } from './service-process.ts';
+import { createServiceFaultClient } from './service-faults.ts';
+
+const TOKEN = 'chaos-test-fault-token-0123456789';
+let dataDir: string;
+let service: ServiceProcess;
+
+async function json(path: string, init: RequestInit = {}): Promise<{ status: number; body: any; headers: Headers }> {
+  const response = await fetch(new URL(path, service.url), { ...init, signal: AbortSignal.timeout(10_000) });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
+}
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'chaos-process-'));
+  service = await startServiceProcess({ dataDir, faultToken: TOKEN, env: { COFFEE_RATE_LIMIT_RPS: '0', COFFEE_LOG_LEVEL: 'warn', COFFEE_METRICS_EXPORTER: 'none' } });
+});
+
+afterAll(async () => {
+  await service?.stop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('the service as a child process', () => {
+  it('keeps an acknowledged order across SIGKILL and a restart on the same data directory and port', async () => {
+    const menu = await json('/menu');
+    const product = menu.body.items.find((p: { available: boolean }) => p.available);
+    const registered = await json('/users', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'crash@example.com', name: 'Crash' }) });
+    const auth = { authorization: `Bearer ${registered.body.token}`, 'content-type': 'application/json' };
+    const order = { items: [{ productId: product.id, quantity: 2, size: Object.keys(product.prices)[0] }] };
+    const placed = await json('/orders', { method: 'POST', headers: { ...auth, 'idempotency-key': 'crash-1' }, body: JSON.stringify(order) });
+    expect(placed.status).toBe(201);
+    const url = service.url;
+    const pid = service.pid;
+
+    const exit = await service.kill();
+    expect(exit.signal).toBe('SIGKILL');
+    expect(service.running).toBe(false);
+    await expect(fetch(new URL('/health', url))).rejects.toThrow();
+
+    await service.restart();
+    expect(service.url).toBe(url);
+    expect(service.pid).not.toBe(pid);
+    expect(service.starts).toBe(2);
+    const read = await json(`/orders/${placed.body.order.id}`, { headers: auth });
+    expect(read.status).toBe(200);
+    expect(read.body.order).toMatchObject({ id: placed.body.order.id, total: placed.body.order.total, items: placed.body.order.items });
+    // The retry of the same key after the restart answers the same order.
+    const retried = await json('/orders', { method: 'POST', headers: { ...auth, 'idempotency-key': 'crash-1' }, body: JSON.stringify(order) });
+    expect(retried.status).toBe(200);
+    expect(retried.body.order.id).toBe(placed.body.order.id);
+  });
+
+  it('takes service fault rules (status, event-loop block) through the token-guarded endpoint, and the kill switch clears them', async () => {
+    const faults = createServiceFaultClient({ baseUrl: service.url, token: TOKEN });
+    await faults.set([
+      { route: 'GET /menu', probability: 1, status: 503 },
+      { route: 'GET /health', probability: 1, blockMs: 50 },
+    ]);
+    expect(await faults.list()).toMatchObject([{ route: 'GET /menu', status: 503 }, { route: 'GET /health', blockMs: 50 }]);
+    const injected = await json('/menu');
+    expect(injected.status).toBe(503);
+    expect(injected.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(injected.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(injected.body.code).toBe('injected_fault');
+    expect((await json('/health')).status).toBe(200);
+
+    await expect(createServiceFaultClient({ baseUrl: service.url, token: 'wrong-token-wrong-token-wrong-tok' }).list()).rejects.toThrow(/answered 40[13]/);
+    await faults.clear();
+    expect(await faults.list()).toEqual([]);
+    expect((await json('/menu')).status).toBe(200);
+  });
+});

@@ -1,0 +1,100 @@
+/**
+ * The load engine's benchmark figure (collected by `npm run bench`): the request rate the
+ * engine achieves against plain autocannon with the same connections on the same target,
+ * budget >= 0.95, with both generators' own CPU use.
+ *
+ * The target is a raw node:http server in a child process. The engine runs a one-request
+ * journey (GET /menu, no think time) at an arrival rate 20% above what autocannon reached,
+ * with as many virtual users as connections, so it runs flat out the way an open model
+ * can: arrivals that find every virtual user busy are dropped, as k6 does. Rounds are
+ * interleaved (autocannon, engine, autocannon, engine) and the best of each side counts,
+ * so a noisy neighbour on the machine hurts neither side more.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import type { BenchFigure } from '../bench/figure.ts';
+import { runLoad } from './run-load.ts';
+import { runHeaders, type Journey } from './shared/journeys.ts';
+
+export interface LoadEngineBenchOptions {
+  connections?: number;
+  durationS?: number;
+  rounds?: number;
+  log?: (line: string) => void;
+}
+
+const menuOnly: Journey = {
+  name: 'bench-menu',
+  description: 'one GET /menu',
+  weight: 1,
+  thinkTimeMs: { min: 0, max: 0 },
+  steps: [{ name: 'menu read', request: () => ({ route: 'GET /menu', path: '/menu', expect: [200] }) }],
+};
+
+async function startTarget(): Promise<{ url: string; child: ChildProcess }> {
+  const child = fork(fileURLToPath(new URL('./engine/bench-target.mjs', import.meta.url)), { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (m: { port: number }) => resolve(m.port));
+    child.once('exit', (code) => reject(new Error(`bench target exited with ${code}`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, child };
+}
+
+function cpuSeconds(before: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1e6;
+}
+
+export async function benchLoadEngine(options: LoadEngineBenchOptions = {}): Promise<BenchFigure[]> {
+  const { connections = 32, durationS = 4, rounds = 2, log = () => {} } = options;
+  const target = await startTarget();
+  try {
+    // autocannon sends the same headers as the engine, so the target does the same work.
+    const headers = { ...runHeaders('bench'), accept: 'application/json' };
+    const plain: { rps: number; cpu: number }[] = [];
+    const engine: { rps: number; cpu: number; dropped: number }[] = [];
+    // A short warm-up of both, so neither side pays for JIT compilation in its first round.
+    await autocannon({ url: `${target.url}/menu`, connections, duration: 1, headers });
+    await runLoad({ target: target.url, profile: 'smoke', durationS: 1, rate: 5_000, journeys: [menuOnly], connections, maxVUs: connections, runId: 'bench-warmup' });
+    for (let round = 0; round < rounds; round++) {
+      let cpu = process.cpuUsage();
+      const a = await autocannon({ url: `${target.url}/menu`, connections, duration: durationS, headers });
+      plain.push({ rps: a.requests.total / durationS, cpu: cpuSeconds(cpu) / durationS });
+      log(`load engine bench round ${round + 1}: autocannon ${plain.at(-1)!.rps.toFixed(0)} req/s`);
+
+      cpu = process.cpuUsage();
+      const rate = Math.ceil(Math.max(...plain.map((p) => p.rps)) * 1.2);
+      const result = await runLoad({ target: target.url, profile: 'smoke', durationS, rate, journeys: [menuOnly], connections, maxVUs: connections, runId: 'bench' });
+      const seconds = result.durationMs / 1000;
+      engine.push({ rps: result.totals.requests / seconds, cpu: cpuSeconds(cpu) / seconds, dropped: result.totals.iterations.dropped });
+      log(`load engine bench round ${round + 1}: engine ${engine.at(-1)!.rps.toFixed(0)} req/s (${result.totals.failures} failures)`);
+    }
+    const best = <T extends { rps: number }>(runs: T[]) => runs.reduce((a, b) => (b.rps > a.rps ? b : a));
+    const a = best(plain);
+    const e = best(engine);
+    return [
+      {
+        name: 'Load engine (autocannon engine) achieved rate vs plain autocannon, same connections, same target',
+        value: e.rps / a.rps,
+        budget: 0.95,
+        comparator: '>=',
+        unit: 'ratio',
+        details: {
+          connections,
+          durationS,
+          rounds,
+          autocannonRps: Math.round(a.rps),
+          engineRps: Math.round(e.rps),
+          autocannonCpuShareOfOneCore: Number(a.cpu.toFixed(3)),
+          engineCpuShareOfOneCore: Number(e.cpu.toFixed(3)),
+          autocannonCpuMicrosPerRequest: Number(((a.cpu / a.rps) * 1e6).toFixed(2)),
+          engineCpuMicrosPerRequest: Number(((e.cpu / e.rps) * 1e6).toFixed(2)),
+          target: 'raw node:http server in a child process',
+        },
+      },
+    ];
+  } finally {
+    target.child.kill();
+  }
+}

@@ -1,0 +1,118 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runLoad } from '../run-load.ts';
+import type { Journey } from '../shared/journeys.ts';
+import type { ResponseEvent } from './engine.ts';
+
+let server: Server | undefined;
+
+async function serve(handler: (req: IncomingMessage, res: ServerResponse, body: string) => void): Promise<string> {
+  server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      if (req.url === '/health') return res.end('{"status":"ok"}');
+      handler(req, res, body);
+    });
+  });
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+afterEach(async () => {
+  server?.closeAllConnections();
+  await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+  server = undefined;
+});
+
+const placeOrder: Journey = {
+  name: 'place-order',
+  description: 'one order',
+  weight: 1,
+  thinkTimeMs: { min: 0, max: 0 },
+  steps: [
+    {
+      name: 'order placed',
+      request: (ctx) => ({ route: 'POST /orders', path: '/orders', token: 't', body: { n: ctx.iteration }, idempotencyKey: `${ctx.runId}-${ctx.iteration}`, expect: [201, 200], retry: true }),
+    },
+  ],
+};
+
+const readMenu: Journey = {
+  name: 'read-menu',
+  description: 'one menu read',
+  weight: 1,
+  thinkTimeMs: { min: 0, max: 0 },
+  steps: [{ name: 'menu read', request: (ctx) => ({ route: 'GET /menu', path: `/menu?iteration=${ctx.iteration}`, expect: [200] }) }],
+};
+
+describe('the load engine', () => {
+  it('retries an order on 503 with the same Idempotency-Key, honouring Retry-After, and reports every attempt', async () => {
+    const attempts = new Map<string, number>();
+    const target = await serve((req, res) => {
+      const key = String(req.headers['idempotency-key']);
+      const n = (attempts.get(key) ?? 0) + 1;
+      attempts.set(key, n);
+      if (n < 3) {
+        res.writeHead(503, { 'content-type': 'application/problem+json', 'retry-after': '0' });
+        return res.end('{"code":"dependency_unavailable"}');
+      }
+      res.writeHead(201, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ order: { id: `o-${key}` } }));
+    });
+    const events: ResponseEvent[] = [];
+    const result = await runLoad({ target, profile: 'smoke', durationS: 1, rate: 3, runId: 'retry', journeys: [placeOrder], onResponse: (e) => events.push(e) });
+
+    expect(attempts.size).toBe(3);
+    expect([...attempts.values()]).toEqual([3, 3, 3]);
+    for (const key of attempts.keys()) {
+      const mine = events.filter((e) => e.idempotencyKey === key);
+      expect(mine.map((e) => [e.attempt, e.status])).toEqual([[1, 503], [2, 503], [3, 201]]);
+      expect(mine.every((e) => e.route === 'POST /orders' && e.routeGroup === 'order-write')).toBe(true);
+    }
+    expect(result.totals.retries).toBe(6);
+    expect(result.routeGroups['order-write']).toMatchObject({ requests: 9, failures: 6, statusCodes: { 503: 6, 201: 3 } });
+    expect(result.totals.checks).toMatchObject({ passes: 3, fails: 0 });
+    // Six 503s out of nine requests break the availability objective.
+    expect(result.thresholds.find((t) => t.id === 'order-write-availability')!.pass).toBe(false);
+    expect(result.verdict).toBe('fail');
+  });
+
+  it('measures latency from the intended send time, so queueing behind a slow answer counts', async () => {
+    const target = await serve((_req, res) => setTimeout(() => res.end('{"items":[]}'), 100));
+    const events: ResponseEvent[] = [];
+    // Five arrivals 10 ms apart, one socket, 100 ms per answer: the fifth waits for four others.
+    await runLoad({ target, profile: 'smoke', durationS: 0.05, rate: 100, connections: 1, runId: 'co', journeys: [readMenu], onResponse: (e) => events.push(e) });
+    expect(events).toHaveLength(5);
+    const latencies = events.map((e) => e.latencyMs).sort((a, b) => a - b);
+    expect(latencies[4]).toBeGreaterThanOrEqual(400);
+    expect(latencies[0]).toBeGreaterThanOrEqual(100);
+  });
+
+  it('splits the arrivals across worker threads without losing or repeating an iteration', async () => {
+    const target = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"items":[]}');
+    });
+    const events: ResponseEvent[] = [];
+    const result = await runLoad({ target, profile: 'smoke', durationS: 1, rate: 20, thinkTimeScale: 0, workers: 2, runId: 'workers', onResponse: (e) => events.push(e) });
+    // The shared journeys ran in two threads; every arrival index went to exactly one of them.
+    expect(result.totals.iterations.started).toBe(20);
+    const iterations = [...new Set(events.map((e) => e.iteration))].sort((a, b) => a - b);
+    expect(iterations).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(result.totals.requests).toBe(events.length);
+    expect(result.generator!.cpuSeconds).toBeGreaterThan(0);
+    expect(result.notes.join(' ')).toMatch(/worker threads/);
+  });
+
+  it('stops promptly when aborted and says so in the result', async () => {
+    const target = await serve((_req, res) => res.end('{"items":[]}'));
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 300);
+    const result = await runLoad({ target, profile: 'smoke', durationS: 30, runId: 'abort', journeys: [readMenu], signal: controller.signal });
+    expect(result.aborted).toBe('aborted by the caller');
+    expect(result.durationMs).toBeLessThan(10_000);
+  });
+});

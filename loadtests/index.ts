@@ -1,0 +1,24 @@
+/**
+ * The load tests' public API, for the fault experiments, the demo and anyone scripting a
+ * run. `runLoad` runs a profile on the Node engine and returns the result (the schema of
+ * result.json); `writeReport` writes the HTML report, with extra sections from the caller.
+ */
+export { runLoad, writeOutputs, newRunId, normalizeFaultWindows, checkTarget, TargetUnreachableError } from './run-load.ts';
+export type { RunLoadOptions } from './run-load.ts';
+export { writeReport, renderReport } from './report/html.ts';
+export type { ReportOptions, ReportSection } from './report/html.ts';
+export type { ResponseEvent } from './engine/engine.ts';
+export type { ProgressUpdate } from './progress.ts';
+export { JOURNEYS, JourneyNames, runHeaders } from './shared/journeys.ts';
+export type { Journey, JourneyName, Step, RequestSpec, StepResponse, VirtualUser, IterationContext } from './shared/journeys.ts';
+export { PROFILES, PROFILE_NAMES, ProfileNames, scaleProfile, phasesOf, arrivalClock } from './shared/profiles.ts';
+export type { Profile, ProfileName, Stage, Phase } from './shared/profiles.ts';
+export { thresholdsFromSlos, k6Threshold } from './shared/thresholds.ts';
+export type { ThresholdDefinition } from './shared/thresholds.ts';
+export { compareWithBaseline, parseTolerance, DEFAULT_TOLERANCE } from './shared/baseline.ts';
+export type { Tolerance } from './shared/baseline.ts';
+export { RESULT_SCHEMA_VERSION, Engines, ThresholdMetrics } from './shared/result.ts';
+export type { LoadResult, RequestStats, LatencySummary, TimeBucket, ThresholdResult, BaselineComparison, BaselineFinding, FaultWindow, JourneyStats, CheckResult, Engine } from './shared/result.ts';
+export { toJunitXml } from './shared/junit.ts';
+export { formatSummary } from './shared/summary-text.ts';
+export { MAX_RETRIES, RETRYABLE_STATUSES, backoffMs } from './shared/retry.ts';

@@ -1,0 +1,83 @@
+/**
+ * The k6 runner's plumbing, with a stand-in `k6` executable (a real child process) since
+ * no k6 binary can be installed here: the arguments it passes, and how k6's exit codes
+ * and files map to the command's result.
+ */
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UsageError } from '../cli/usage-error.ts';
+import { findK6, K6_SCRIPT, runK6 } from './k6-runner.ts';
+
+let dir: string;
+let fake: string;
+
+// Writes its arguments next to COFFEE_OUT, copies $FAKE_RESULT to COFFEE_OUT/result.json when set, exits $FAKE_EXIT.
+const FAKE_K6 = `#!/bin/sh
+out=""
+for arg in "$@"; do
+  case "$arg" in COFFEE_OUT=*) out="\${arg#COFFEE_OUT=}" ;; esac
+done
+printf '%s\\n' "$@" > "$out/args.txt"
+if [ -n "$FAKE_RESULT" ]; then cp "$FAKE_RESULT" "$out/result.json"; fi
+exit "\${FAKE_EXIT:-0}"
+`;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'coffee-k6-'));
+  fake = path.join(dir, 'bin', 'k6');
+  await mkdir(path.dirname(fake));
+  await writeFile(fake, FAKE_K6);
+  await chmod(fake, 0o755);
+  await writeFile(path.join(dir, 'pass.json'), JSON.stringify({ schemaVersion: 1, runId: 'r', verdict: 'pass', thresholds: [] }));
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('the k6 runner', () => {
+  it('finds k6 on PATH, and nothing when it is not there', async () => {
+    expect(await findK6(`${path.join(dir, 'nowhere')}${path.delimiter}${path.dirname(fake)}`)).toBe(fake);
+    expect(await findK6(path.join(dir, 'nowhere'))).toBeUndefined();
+  });
+
+  it('runs the script with the settings as --env and reads the result handleSummary wrote', async () => {
+    const out = path.join(dir, 'ok');
+    process.env.FAKE_RESULT = path.join(dir, 'pass.json');
+    try {
+      const result = await runK6({ binary: fake, target: 'http://127.0.0.1:9', profile: 'spike', runId: 'r', seed: 3, out, rate: 7, thresholdOverrides: { checks: 0.5 } });
+      expect(result.verdict).toBe('pass');
+    } finally {
+      delete process.env.FAKE_RESULT;
+    }
+    const args = (await readFile(path.join(out, 'args.txt'), 'utf8')).trim().split('\n');
+    expect(args[0]).toBe('run');
+    expect(args.at(-1)).toBe(K6_SCRIPT);
+    expect(args).toEqual(expect.arrayContaining(['COFFEE_TARGET=http://127.0.0.1:9', 'COFFEE_PROFILE=spike', 'COFFEE_RUN_ID=r', 'COFFEE_SEED=3', 'COFFEE_RATE=7', `COFFEE_OUT=${out}`, 'COFFEE_THRESHOLDS={"checks":0.5}']));
+  });
+
+  it("turns k6's exit 99 (a threshold failed) into a failed verdict", async () => {
+    process.env.FAKE_RESULT = path.join(dir, 'pass.json');
+    process.env.FAKE_EXIT = '99';
+    try {
+      const result = await runK6({ binary: fake, target: 'http://127.0.0.1:9', profile: 'smoke', runId: 'r', seed: 1, out: path.join(dir, 'failed') });
+      expect(result.verdict).toBe('fail');
+    } finally {
+      delete process.env.FAKE_RESULT;
+      delete process.env.FAKE_EXIT;
+    }
+  });
+
+  it('reports an unreachable target when setup aborted the test (exit 108, no result)', async () => {
+    process.env.FAKE_EXIT = '108';
+    try {
+      const run = runK6({ binary: fake, target: 'http://127.0.0.1:9', profile: 'smoke', runId: 'r', seed: 1, out: path.join(dir, 'aborted') });
+      await expect(run).rejects.toBeInstanceOf(UsageError);
+      await expect(run).rejects.toThrow(/probably unreachable/);
+    } finally {
+      delete process.env.FAKE_EXIT;
+    }
+  });
+});

@@ -1,0 +1,125 @@
+/** The implementation of `coffee load` (imported lazily by cli.ts). */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { UsageError } from '../cli/usage-error.ts';
+import type { LoadCommandOptions } from './cli.ts';
+import { newRunId, runLoad, TargetUnreachableError, writeOutputs } from './run-load.ts';
+import { DEFAULT_TOLERANCE, parseTolerance, type Tolerance } from './shared/baseline.ts';
+import { isProfileName, PROFILE_NAMES } from './shared/profiles.ts';
+import { RESULT_SCHEMA_VERSION, type LoadResult } from './shared/result.ts';
+import { formatSummary } from './shared/summary-text.ts';
+import { thresholdsFromSlos } from './shared/thresholds.ts';
+
+function parseThresholds(specs: readonly string[]): Record<string, number> {
+  const overrides: Record<string, number> = {};
+  for (const spec of specs) {
+    const match = /^([\w.-]+)=(-?\d+(?:\.\d+)?)$/.exec(spec.trim());
+    if (!match) throw new UsageError(`--threshold takes <id>=<number>, got "${spec}"`);
+    overrides[match[1] as string] = Number(match[2]);
+  }
+  try {
+    thresholdsFromSlos({ overrides });
+  } catch (error) {
+    throw new UsageError(`--threshold: ${(error as Error).message}`);
+  }
+  return overrides;
+}
+
+async function readBaseline(file: string): Promise<LoadResult> {
+  let parsed: LoadResult;
+  try {
+    parsed = JSON.parse(await readFile(file, 'utf8')) as LoadResult;
+  } catch (error) {
+    throw new UsageError(`--baseline ${file}: ${(error as Error).message}`);
+  }
+  if (parsed?.schemaVersion !== RESULT_SCHEMA_VERSION || typeof parsed.runId !== 'string') {
+    throw new UsageError(`--baseline ${file} is not a coffee load result.json (schema version ${RESULT_SCHEMA_VERSION})`);
+  }
+  return parsed;
+}
+
+export async function loadCommand(profileName: string, options: LoadCommandOptions): Promise<void> {
+  if (!isProfileName(profileName)) throw new UsageError(`unknown profile "${profileName}"; choose one of ${PROFILE_NAMES.join(', ')}`);
+  const thresholdOverrides = parseThresholds(options.threshold);
+  let tolerance: Tolerance = DEFAULT_TOLERANCE;
+  if (options.tolerance !== undefined) {
+    try {
+      tolerance = parseTolerance(options.tolerance);
+    } catch (error) {
+      throw new UsageError(`--tolerance: ${(error as Error).message}`);
+    }
+  }
+  const baseline = options.baseline ? await readBaseline(options.baseline) : undefined;
+  const runId = options.runId ?? newRunId();
+  if (!/^[\w.-]{1,64}$/.test(runId)) throw new UsageError(`--run-id must be 1 to 64 letters, digits, "_", "." or "-", got "${runId}"`);
+  const out = options.out ?? path.join('out', 'load', runId);
+
+  // Find k6 before starting anything, so a missing binary costs nothing.
+  const k6 = options.engine === 'k6' ? await import('./k6-runner.ts') : undefined;
+  const k6Binary = k6 ? await k6.findK6() : undefined;
+  if (k6 && !k6Binary) throw new UsageError(k6.K6_MISSING_MESSAGE);
+
+  let stack: { url: string; stop(): Promise<void> } | undefined;
+  let target = options.target;
+  if (!target) {
+    const { startLocalStack } = await import('../service/local-stack.ts');
+    process.stderr.write('starting the embedded service (no --target given)...\n');
+    stack = await startLocalStack({ rateLimit: false });
+    target = stack.url;
+  }
+  process.stdout.write(`coffee load ${profileName}: run id ${runId}, engine ${options.engine}, target ${target}, out ${out}\n`);
+
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let result: LoadResult;
+  try {
+    if (k6 && k6Binary) {
+      result = await k6.runK6({
+        binary: k6Binary,
+        target,
+        profile: profileName,
+        runId,
+        seed: options.seed,
+        out,
+        ...(options.duration !== undefined ? { durationS: options.duration } : {}),
+        ...(options.rate !== undefined ? { rate: options.rate } : {}),
+        thresholdOverrides,
+        signal: controller.signal,
+      });
+    } else {
+      result = await runLoad({
+        target,
+        profile: profileName,
+        runId,
+        seed: options.seed,
+        workers: options.workers,
+        ...(options.duration !== undefined ? { durationS: options.duration } : {}),
+        ...(options.rate !== undefined ? { rate: options.rate } : {}),
+        ...(options.connections !== undefined ? { connections: options.connections } : {}),
+        thresholdOverrides,
+        progress: options.progress,
+        signal: controller.signal,
+      });
+    }
+  } catch (error) {
+    if (error instanceof TargetUnreachableError) throw new UsageError(error.message);
+    throw error;
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    await stack?.stop();
+  }
+
+  if (baseline) {
+    const { compareWithBaseline } = await import('./shared/baseline.ts');
+    const { verdictOf } = await import('./shared/result.ts');
+    result.baseline = compareWithBaseline(result, baseline, tolerance, options.baseline);
+    result.verdict = verdictOf(result.thresholds, result.baseline);
+  }
+  const files = await writeOutputs(result, out);
+  process.stdout.write(`\n${formatSummary(result)}`);
+  process.stdout.write(`\nwrote ${files.result}, ${files.junit}, ${files.report}\n`);
+  if (result.verdict === 'fail') process.exitCode = 1;
+}
