@@ -75,15 +75,24 @@ function clean(value: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0)));
 }
 
-/** The comparable fields of a metric alarm, from a Put input or a Describe answer. */
-export function comparableMetricAlarm(a: MetricAlarm | Extract<CloudWatchAlarmInput, { kind: 'metric' }>['input']): Record<string, unknown> {
-  return clean({
+type Common = Pick<MetricAlarm, 'AlarmName' | 'AlarmDescription' | 'ActionsEnabled' | 'AlarmActions' | 'OKActions' | 'InsufficientDataActions'>;
+
+/** The fields metric and composite alarms share (ActionsEnabled defaults to true). */
+function comparableCommon(a: Common): Record<string, unknown> {
+  return {
     AlarmName: a.AlarmName,
     AlarmDescription: a.AlarmDescription,
     ActionsEnabled: a.ActionsEnabled ?? true,
     AlarmActions: a.AlarmActions,
     OKActions: a.OKActions,
     InsufficientDataActions: a.InsufficientDataActions,
+  };
+}
+
+/** The comparable fields of a metric alarm, from a Put input or a Describe answer. */
+export function comparableMetricAlarm(a: MetricAlarm | Extract<CloudWatchAlarmInput, { kind: 'metric' }>['input']): Record<string, unknown> {
+  return clean({
+    ...comparableCommon(a),
     Namespace: a.Namespace,
     MetricName: a.MetricName,
     Dimensions: a.Dimensions?.length ? sortDimensions(a.Dimensions) : undefined,
@@ -103,12 +112,7 @@ export function comparableMetricAlarm(a: MetricAlarm | Extract<CloudWatchAlarmIn
 
 export function comparableCompositeAlarm(a: CompositeAlarm | Extract<CloudWatchAlarmInput, { kind: 'composite' }>['input']): Record<string, unknown> {
   return clean({
-    AlarmName: a.AlarmName,
-    AlarmDescription: a.AlarmDescription,
-    ActionsEnabled: a.ActionsEnabled ?? true,
-    AlarmActions: a.AlarmActions,
-    OKActions: a.OKActions,
-    InsufficientDataActions: a.InsufficientDataActions,
+    ...comparableCommon(a),
     AlarmRule: a.AlarmRule,
   });
 }

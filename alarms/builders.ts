@@ -36,28 +36,32 @@ function each<T>(thresholds: SeverityThresholds, make: (severity: Severity, spec
     .map(([severity, spec]) => make(severity, spec));
 }
 
+/** The fields every severity's alarm shares, with that severity's threshold. */
+function common(spec: CommonSpec, severity: Severity, t: ThresholdSpec) {
+  return {
+    id: `${spec.id}-${severity}`,
+    name: `${spec.prefix}-${spec.id}-${severity}`,
+    description: spec.description,
+    severity,
+    comparison: spec.comparison,
+    threshold: t.threshold,
+    evaluationPeriods: t.evaluationPeriods,
+    datapointsToAlarm: t.datapointsToAlarm,
+    treatMissingData: spec.treatMissingData,
+    treatMissingDataReason: spec.treatMissingDataReason,
+  };
+}
+
 export function metricAlarms(
   spec: CommonSpec & { metric: MetricQuery; evaluateLowSampleCountPercentile?: 'evaluate' | 'ignore' },
   thresholds: SeverityThresholds,
 ): MetricAlarmDefinition[] {
-  return each(thresholds, (severity, t) => {
-    const alarm: MetricAlarmDefinition = {
-      kind: 'metric',
-      id: `${spec.id}-${severity}`,
-      name: `${spec.prefix}-${spec.id}-${severity}`,
-      description: spec.description,
-      severity,
-      metric: spec.metric,
-      comparison: spec.comparison,
-      threshold: t.threshold,
-      evaluationPeriods: t.evaluationPeriods,
-      datapointsToAlarm: t.datapointsToAlarm,
-      treatMissingData: spec.treatMissingData,
-      treatMissingDataReason: spec.treatMissingDataReason,
-      ...(spec.evaluateLowSampleCountPercentile ? { evaluateLowSampleCountPercentile: spec.evaluateLowSampleCountPercentile } : {}),
-    };
-    return alarm;
-  });
+  return each(thresholds, (severity, t) => ({
+    kind: 'metric',
+    ...common(spec, severity, t),
+    metric: spec.metric,
+    ...(spec.evaluateLowSampleCountPercentile ? { evaluateLowSampleCountPercentile: spec.evaluateLowSampleCountPercentile } : {}),
+  }));
 }
 
 export function mathAlarms(
@@ -66,18 +70,9 @@ export function mathAlarms(
 ): MathAlarmDefinition[] {
   return each(thresholds, (severity, t) => ({
     kind: 'math',
-    id: `${spec.id}-${severity}`,
-    name: `${spec.prefix}-${spec.id}-${severity}`,
-    description: spec.description,
-    severity,
+    ...common(spec, severity, t),
     queries: spec.queries,
     returnId: spec.returnId,
     period: spec.period,
-    comparison: spec.comparison,
-    threshold: t.threshold,
-    evaluationPeriods: t.evaluationPeriods,
-    datapointsToAlarm: t.datapointsToAlarm,
-    treatMissingData: spec.treatMissingData,
-    treatMissingDataReason: spec.treatMissingDataReason,
   }));
 }

@@ -54,7 +54,12 @@ describe('schedule', () => {
     const scaled = resolveSchedule(definition!.schedule, { seed: 1, timeScale: 0.1 });
     const full = resolveSchedule(definition!.schedule, { seed: 1 });
     expect(scaled[0]?.startMs).toBe(Math.round((full[0]?.startMs ?? 0) * 0.1));
-    expect(scaledTimes(definition!, 0.1).loadMs).toBe(definition!.load.durationMs / 10);
+    expect(scaledTimes(definition!, 1).loadMs).toBe(definition!.load.durationMs);
+    // Shortened: the windows scale, the recovery budget keeps 3 s, and the load runs long enough to see it.
+    const short = scaledTimes(definition!, 0.1);
+    const lastEnd = (scaled.at(-1)?.startMs ?? 0) + (scaled.at(-1)?.durationMs ?? 0);
+    expect(short.recoveryBudgetMs).toBe(3_000);
+    expect(short.loadMs).toBe(Math.max(definition!.load.durationMs / 10, lastEnd + 3_000 + 1_000));
   });
 
   it('every shipped experiment fits in 3 minutes and its windows end before its load does', () => {

@@ -108,8 +108,8 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 export async function runExperiment(definition: ExperimentDefinition, options: RunExperimentOptions): Promise<ExperimentRun> {
   const { seed = 1, out, timeScale = 1, unsafe, loadEngine, orderRateScale = 1, onProgress = () => {}, signal } = options;
   const runId = `chaos-${definition.name}-${seed}-${randomBytes(3).toString('hex')}`;
-  const times = scaledTimes(definition, timeScale);
   const windows = resolveSchedule(definition.schedule, { seed, timeScale });
+  const times = scaledTimes(definition, timeScale, windows);
   const layers = new Set(windows.map((w) => w.action.layer));
   validate(definition, options, layers);
   await mkdir(out, { recursive: true });

@@ -33,17 +33,24 @@ export function resolveSchedule(schedule: FaultSchedule, { seed, timeScale = 1 }
   return windows;
 }
 
-/** Scales an experiment's load duration and budgets (not its rates). */
-export function scaledTimes(definition: ExperimentDefinition, timeScale = 1) {
+/** A shortened run keeps at least this much recovery budget: one second can be noisy on a busy machine. */
+export const MIN_RECOVERY_BUDGET_MS = 3_000;
+
+/**
+ * Scales an experiment's load duration and budgets (not its rates). A shortened run keeps
+ * a recovery budget of at least `MIN_RECOVERY_BUDGET_MS`, and enough load after the last
+ * fault window to see the recovery within it.
+ */
+export function scaledTimes(definition: ExperimentDefinition, timeScale = 1, windows: readonly FaultWindow[] = resolveSchedule(definition.schedule, { seed: 1, timeScale })) {
   const scale = (ms: number) => Math.max(1, Math.round(ms * timeScale));
+  const recoveryBudgetMs = Math.max(Math.min(MIN_RECOVERY_BUDGET_MS, definition.recoveryBudgetMs), scale(definition.recoveryBudgetMs));
+  const lastEnd = Math.max(0, ...windows.map((w) => w.startMs + w.durationMs));
   return {
-    loadMs: scale(definition.load.durationMs),
-    // Recovery is measured in whole seconds, and one second can be noisy on a busy
-    // machine: a shortened run keeps a budget of at least two.
-    recoveryBudgetMs: Math.max(2_000, scale(definition.recoveryBudgetMs)),
+    loadMs: Math.max(scale(definition.load.durationMs), timeScale < 1 && windows.length ? lastEnd + recoveryBudgetMs + 1_000 : 0),
+    recoveryBudgetMs,
+    settleMs: scale(definition.settleMs ?? 2_000),
     /** Consecutive good seconds that count as recovered (3 at full length). */
     stableBuckets: Math.max(1, Math.round(3 * timeScale)),
-    settleMs: scale(definition.settleMs ?? 2_000),
     abort: definition.abort.map((a) => ({ ...a, windowMs: scale(a.windowMs), ...(a.graceMs !== undefined ? { graceMs: scale(a.graceMs) } : {}) })),
   };
 }

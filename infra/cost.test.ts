@@ -28,7 +28,7 @@ describe('cost estimate', () => {
     expect(fixed.counts.dashboards).toBe(4);
     expect(fixed.dashboards).toBeCloseTo(4 * FIXED_PRICES.dashboard, 6);
     expect(fixed.alarms).toBeCloseTo(fixed.counts.alarmMetrics * FIXED_PRICES.alarmMetric + fixed.counts.compositeAlarms * FIXED_PRICES.compositeAlarm, 6);
-    expect(fixed.total).toBeCloseTo(fixed.dashboards + fixed.alarms + FIXED_PRICES.kmsKey + FIXED_PRICES.secret, 6);
+    expect(fixed.total).toBeCloseTo(fixed.dashboards + fixed.alarms + FIXED_PRICES.kmsKey + 2 * FIXED_PRICES.secret, 6);
     expect(estimateMonthlyFixedCost({}, { faultInjection: false }).counts.alarmMetrics).toBe(fixed.counts.alarmMetrics - 2);
   });
 

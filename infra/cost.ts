@@ -88,12 +88,16 @@ export interface MonthlyFixedCost {
   dashboards: number;
   alarms: number;
   kmsKey: number;
-  secret: number;
+  /** The service secret and the fault-token secret it copies from. */
+  secrets: number;
   total: number;
   counts: { dashboards: number; alarmMetrics: number; compositeAlarms: number };
   currency: 'USD';
   asOf: string;
 }
+
+/** Secrets the service stack creates (see `ServiceStack`). */
+const SECRETS = 2;
 
 /** Billed alarm metrics of one alarm definition (0 for a composite). */
 export function alarmMetrics(alarm: AlarmDefinition): number {
@@ -111,7 +115,7 @@ export function alarmMetrics(alarm: AlarmDefinition): number {
 
 /**
  * The monthly cost paid with no traffic at all: dashboards, alarms, the topic key and the
- * secret. An empty table, its backups, the API, the function and Cognito (under its free
+ * secrets. An empty table, its backups, the API, the function and Cognito (under its free
  * MAUs) cost nothing at rest; storage grows with the orders (see `FIXED_PRICES`).
  */
 export function estimateMonthlyFixedCost(
@@ -128,11 +132,11 @@ export function estimateMonthlyFixedCost(
     dashboards: dashboards * prices.dashboard,
     alarms: alarmMetricCount * prices.alarmMetric + compositeAlarms * prices.compositeAlarm,
     kmsKey: prices.kmsKey,
-    secret: prices.secret,
+    secrets: SECRETS * prices.secret,
   };
   return {
     ...parts,
-    total: parts.dashboards + parts.alarms + parts.kmsKey + parts.secret,
+    total: parts.dashboards + parts.alarms + parts.kmsKey + parts.secrets,
     counts: { dashboards, alarmMetrics: alarmMetricCount, compositeAlarms },
     currency: prices.currency,
     asOf: prices.asOf,
@@ -228,7 +232,7 @@ export function formatCostReport(report: CostReport): string[] {
     row(`dashboards (${f.counts.dashboards})`, usd(f.dashboards)),
     row(`alarms (${f.counts.alarmMetrics} alarm metrics, ${f.counts.compositeAlarms} composites)`, usd(f.alarms)),
     row('KMS key of the alarm topics', usd(f.kmsKey)),
-    row('Secrets Manager secret', usd(f.secret)),
+    row(`Secrets Manager secrets (${SECRETS})`, usd(f.secrets)),
     row('total', usd(f.total)),
     '',
     `Per ${report.orders.toLocaleString('en-US')} orders (${o.currency}, PRICE_TABLE ${o.region} ${o.asOf}; ${u.requests} requests, ${u.writeUnits} WRU, ${u.readUnits} RRU per order, ${u.lambdaMsPerRequest} ms at ${report.lambdaMemoryMb} MB arm64):`,

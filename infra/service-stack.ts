@@ -222,14 +222,13 @@ export class ServiceStack extends Stack {
       // The fault-control endpoint exists only when asked for; its token comes from the secret.
       ...(config.faultControl ? { COFFEE_FAULTS: 'true' } : {}),
     };
-    const architecture = lambda.Architecture.ARM_64;
     this.function = new lambda.Function(this, 'Function', {
       functionName: config.functionName,
       description: 'Coffee Cloud order service (Hono on the Lambda Node.js runtime)',
       code: lambda.Code.fromAsset(lambdaAssetDir),
       handler: 'index.handler',
       runtime: lambda.Runtime.NODEJS_24_X,
-      architecture,
+      architecture: lambda.Architecture.ARM_64,
       memorySize: config.memoryMb,
       timeout: Duration.seconds(config.timeoutSeconds),
       role: this.functionRole,
@@ -253,7 +252,7 @@ export class ServiceStack extends Stack {
         reason:
           'The bucket only carries the short-lived fault configurations AWS FIS writes during an experiment (swept after a day); who started which experiment is recorded by FIS and CloudTrail, so server access logs would add a log bucket without adding an audit trail.',
       });
-      new FisLambdaExtension(this, 'FisExtension', { function: this.function, architecture, configBucket: this.faultConfigBucket });
+      new FisLambdaExtension(this, 'FisExtension', { function: this.function, configBucket: this.faultConfigBucket });
     } else {
       this.faultConfigBucket = undefined;
     }

@@ -6,7 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FIS_EXEC_WRAPPER, FIS_EXTENSION_LAYER_PARAMETERS, FisExperimentTemplates, FisLambdaExtension } from './cdk.ts';
+import { FIS_EXEC_WRAPPER, FIS_EXTENSION_LAYER_PARAMETERS, FisApiErrorRateAlarm, FisExperimentTemplates, FisLambdaExtension } from './cdk.ts';
 import { FIS_TEMPLATES, FisStopConditions } from './templates.ts';
 
 /** One stack with a wired function, its bucket, three alarms and the templates. */
@@ -22,7 +22,7 @@ function build() {
     role,
   });
   const bucket = new s3.Bucket(stack, 'Configs', { enforceSSL: true, blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL });
-  new FisLambdaExtension(stack, 'Extension', { function: fn, architecture: lambda.Architecture.ARM_64, configBucket: bucket });
+  new FisLambdaExtension(stack, 'Extension', { function: fn, configBucket: bucket });
   const metric = new cloudwatch.Metric({ namespace: 'Test', metricName: 'Errors' });
   const alarms = Object.fromEntries(
     Object.values(FisStopConditions).map((key) => [key, new cloudwatch.Alarm(stack, `Alarm-${key}`, { metric, threshold: 1, evaluationPeriods: 1 })]),
@@ -132,6 +132,44 @@ describe('FIS constructs', () => {
       .flatMap((m) => Object.values(m.data as Record<string, string>));
     expect(acknowledged.length).toBeGreaterThan(0);
     for (const reason of acknowledged) expect(reason.length).toBeGreaterThan(60);
+  });
+
+  it('picks the x86_64 extension layer for an x86_64 function', () => {
+    const app = new App();
+    const stack = new Stack(app, 'X86');
+    const fn = new lambda.Function(stack, 'Fn', {
+      code: lambda.Code.fromInline('export const handler = async () => ({});'),
+      handler: 'index.handler',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.X86_64,
+    });
+    new FisLambdaExtension(stack, 'Extension', { function: fn, configBucket: s3.Bucket.fromBucketName(stack, 'B', 'configs') });
+    const parameters = Object.values(Template.fromStack(stack).findParameters('*', { Type: 'AWS::SSM::Parameter::Value<String>' }));
+    const layers = parameters.map((p) => (p as { Default: string }).Default).filter((name) => name.startsWith('/aws/service/fis/'));
+    expect(layers).toEqual([FIS_EXTENSION_LAYER_PARAMETERS.x86_64]);
+  });
+
+  it('guards experiments with the share of 5xx the HTTP API answers, ignoring near-idle minutes', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Guardrail');
+    new FisApiErrorRateAlarm(stack, 'Guardrail', { apiId: 'a1b2c3', maxErrorRatePercent: 12, minRequestsPerMinute: 30, alarmName: 'guardrail' });
+    const metric = (name: string) => ({
+      MetricStat: { Metric: { Namespace: 'AWS/ApiGateway', MetricName: name, Dimensions: [{ Name: 'ApiId', Value: 'a1b2c3' }, { Name: 'Stage', Value: '$default' }] }, Period: 60, Stat: 'Sum' },
+      ReturnData: false,
+    });
+    Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'guardrail',
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 12,
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
+      TreatMissingData: 'notBreaching',
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: 'IF(requests >= 30, 100 * errors / requests, 0)', ReturnData: true }),
+        Match.objectLike({ Id: 'errors', ...metric('5xx') }),
+        Match.objectLike({ Id: 'requests', ...metric('Count') }),
+      ]),
+    });
   });
 
   it('rejects a template whose stop-condition alarm is missing', () => {

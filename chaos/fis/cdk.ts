@@ -3,7 +3,9 @@
  * - `FisLambdaExtension` wires a function for the actions (the AWS FIS extension layer,
  *   its environment, and read access to the fault-configuration prefix);
  * - `FisExperimentTemplates` creates the experiment templates of `templates.ts` with one
- *   least-privilege experiment role and CloudWatch-alarm stop conditions.
+ *   least-privilege experiment role and CloudWatch-alarm stop conditions;
+ * - `FisApiErrorRateAlarm` is the guardrail that sees what the injected faults do to
+ *   clients (the service's own metrics cannot, see `FisStopConditions`).
  */
 import { Aws, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -44,10 +46,12 @@ export function fisConfigurationLocation(bucket: s3.IBucket, prefix = FIS_CONFIG
 }
 
 export interface FisLambdaExtensionProps {
-  /** The function to make a FIS target. Its role gets the two read statements. */
+  /** The function to make a FIS target (its architecture picks the layer). Its role gets the two read statements. */
   readonly function: lambda.Function;
-  readonly architecture: lambda.Architecture;
-  /** The bucket FIS writes fault configurations to. */
+  /**
+   * The bucket FIS writes fault configurations to: one of this stack, or imported by name
+   * (a cross-stack reference would change how cdk-nag names the wildcard grant).
+   */
   readonly configBucket: s3.IBucket;
   /** Key prefix inside the bucket, ending in `/`. Default `FisConfigs/`. */
   readonly configPrefix?: string;
@@ -69,9 +73,9 @@ export class FisLambdaExtension extends Construct {
 
   constructor(scope: Construct, id: string, props: FisLambdaExtensionProps) {
     super(scope, id);
-    const { function: fn, architecture, configBucket, configPrefix = FIS_CONFIG_PREFIX, pollMaxWaitMs } = props;
+    const { function: fn, configBucket, configPrefix = FIS_CONFIG_PREFIX, pollMaxWaitMs } = props;
     if (!configPrefix.endsWith('/')) throw new Error(`configPrefix must end with "/", got "${configPrefix}"`);
-    const parameter = architecture === lambda.Architecture.ARM_64 ? FIS_EXTENSION_LAYER_PARAMETERS.arm64 : FIS_EXTENSION_LAYER_PARAMETERS.x86_64;
+    const parameter = fn.architecture.name === lambda.Architecture.ARM_64.name ? FIS_EXTENSION_LAYER_PARAMETERS.arm64 : FIS_EXTENSION_LAYER_PARAMETERS.x86_64;
     const layerArn = ssm.StringParameter.valueForStringParameter(this, parameter);
     fn.addLayers(lambda.LayerVersion.fromLayerVersionArn(this, 'Layer', layerArn));
 
@@ -103,6 +107,7 @@ export class FisLambdaExtension extends Construct {
 export interface FisExperimentTemplatesProps {
   /** The target functions (each wired with `FisLambdaExtension`). */
   readonly functions: readonly lambda.IFunction[];
+  /** The same bucket as the functions' `FisLambdaExtension` (of this stack, or imported by name). */
   readonly configBucket: s3.IBucket;
   /** Default `FisConfigs/`; must match the functions' `AWS_FIS_CONFIGURATION_LOCATION`. */
   readonly configPrefix?: string;

@@ -11,7 +11,7 @@
  * (`maxVUs` reached) the arrival is dropped and counted, as k6's arrival-rate executors do.
  */
 import { routeGroupOf } from '../../service/catalog/slos.ts';
-import { JOURNEYS, pickJourney, runHeaders, splitRoute, thinkTime, type IterationContext, type Journey, type RequestSpec, type StepResponse, type VirtualUser } from '../shared/journeys.ts';
+import { JOURNEYS, pickJourney, runHeaders, splitRoute, thinkTime, type IterationContext, type Journey, type RequestSpec, type Step, type VirtualUser } from '../shared/journeys.ts';
 import { arrivalClock, type Profile } from '../shared/profiles.ts';
 import { backoffMs, isRetryable, MAX_BACKOFF_MS, MAX_RETRIES } from '../shared/retry.ts';
 import { createRng, deriveSeed, type Rng } from '../shared/rng.ts';
@@ -134,7 +134,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
       sleepers.add(wake);
     });
 
-  async function send(spec: RequestSpec, intended: number, ctx: IterationContext, journey: string): Promise<(StepResponse & { at: number }) | undefined> {
+  async function send(spec: RequestSpec, intended: number, ctx: IterationContext, journey: string): Promise<(HttpResponse & { at: number }) | undefined> {
     const { method, routeGroup } = infoOf(spec.route);
     const headers: Record<string, string> = spec.headers ? { ...spec.headers } : {};
     if (spec.token) headers.authorization = `Bearer ${spec.token}`;
@@ -144,8 +144,8 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
     let jitter: Rng | undefined;
     let startedAt = intended;
     for (let attempt = 1; ; attempt++) {
-      const response: HttpResponse = await client.request({ method, path: spec.path, headers, body });
-      const end = now();
+      const response: HttpResponse & { at?: number } = await client.request({ method, path: spec.path, headers, body });
+      const end = performance.timeOrigin + response.receivedAt;
       // A request cut off because the run is stopping measured nothing about the service.
       if (stopping && response.status === 0) return undefined;
       const latencyMs = end - startedAt;
@@ -168,7 +168,10 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
           iteration: ctx.iteration,
         });
       }
-      if (!spec.retry || attempt > maxRetries || !isRetryable(response.status) || stopping) return { status: response.status, body: response.body, headers: response.headers, at: end };
+      if (!spec.retry || attempt > maxRetries || !isRetryable(response.status) || stopping) {
+        response.at = end;
+        return response as HttpResponse & { at: number };
+      }
       jitter ??= createRng(deriveSeed(seed, ctx.iteration, 'retry'));
       const wait = backoffMs(attempt, response.headers['retry-after'], jitter.next(), maxBackoffMs);
       recorder.retry(end);
@@ -188,7 +191,9 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
     let first = true;
     let outcome: 'completed' | 'failed' | 'interrupted' = 'completed';
     let last = started;
-    for (const step of journey.steps) {
+    const steps = journey.steps;
+    for (let index = 0; index < steps.length; index++) {
+      const step = steps[index] as Step;
       const spec = step.request(ctx);
       if (!spec) continue;
       if (!first) {

@@ -30,6 +30,8 @@ export interface HttpResponse {
   /** Lower-case names; repeated headers joined with ", ". */
   headers: Record<string, string>;
   body: string;
+  /** When the answer (or the error) came, in `performance.now()` ms. */
+  receivedAt: number;
   error?: string;
 }
 
@@ -143,11 +145,12 @@ class Connection {
   private complete(): void {
     const pending = this.current;
     const body = this.chunks.length === 0 ? '' : this.chunks.length === 1 ? (this.chunks[0] as Buffer).toString() : Buffer.concat(this.chunks).toString();
-    const response: HttpResponse = { status: this.status, headers: headersRecord(this.rawHeaders), body };
+    const receivedAt = performance.now();
+    const response: HttpResponse = { status: this.status, headers: headersRecord(this.rawHeaders), body, receivedAt };
     this.chunks = [];
     this.rawHeaders = [];
     this.current = undefined;
-    this.lastUsed = performance.now();
+    this.lastUsed = receivedAt;
     if (!this.keepAlive) this.drop();
     pending?.resolve(response);
     this.client.release(this);
@@ -166,7 +169,7 @@ class Connection {
     this.drop();
     if (!pending) return;
     this.current = undefined;
-    pending.resolve({ status: 0, headers: {}, body: '', error: reason });
+    pending.resolve({ status: 0, headers: {}, body: '', receivedAt: performance.now(), error: reason });
     this.client.release(this);
   }
 }
@@ -214,7 +217,7 @@ export class HttpClient {
   }
 
   request({ method, path, headers, body }: HttpRequest): Promise<HttpResponse> {
-    if (this.closed) return Promise.resolve({ status: 0, headers: {}, body: '', error: 'client closed' });
+    if (this.closed) return Promise.resolve({ status: 0, headers: {}, body: '', receivedAt: performance.now(), error: 'client closed' });
     let head = `${method} ${path} HTTP/1.1${CRLF}${this.fixedHead}`;
     for (const name in headers) head += `${name}: ${headers[name]}${CRLF}`;
     if (body !== undefined) head += `content-length: ${Buffer.byteLength(body)}${CRLF}`;
@@ -242,7 +245,7 @@ export class HttpClient {
       const now = performance.now();
       // A request that waited past its deadline fails without being sent.
       if (now > next.deadline) {
-        next.resolve({ status: 0, headers: {}, body: '', error: 'timeout waiting for a connection' });
+        next.resolve({ status: 0, headers: {}, body: '', receivedAt: now, error: 'timeout waiting for a connection' });
         continue;
       }
       connection.send(next, now);
@@ -257,7 +260,8 @@ export class HttpClient {
     this.closed = true;
     clearInterval(this.sweeper);
     for (const connection of this.all) connection.destroy('client closed');
-    for (let i = this.queueHead; i < this.queue.length; i++) this.queue[i]?.resolve({ status: 0, headers: {}, body: '', error: 'client closed' });
+    const now = performance.now();
+    for (let i = this.queueHead; i < this.queue.length; i++) this.queue[i]?.resolve({ status: 0, headers: {}, body: '', receivedAt: now, error: 'client closed' });
     this.queue = [];
     this.queueHead = 0;
   }

@@ -11,7 +11,7 @@
  */
 import type { RouteKey } from '../../service/catalog/slos.ts';
 import { OrderStatuses, type OrderStatus, type Size } from '../../service/domain/types.ts';
-import { pickWeighted, type Rng } from './rng.ts';
+import type { Rng } from './rng.ts';
 
 /** One HTTP request a step wants sent. The method comes from `route`. */
 export interface RequestSpec {
@@ -391,7 +391,15 @@ export const JOURNEYS: readonly Journey[] = [browseMenu, firstOrder, returningCu
 
 /** Picks the journey of an iteration from its seeded generator. */
 export function pickJourney(rng: Rng, journeys: readonly Journey[] = JOURNEYS): Journey {
-  return journeys.length === 1 ? (journeys[0] as Journey) : (journeys[pickWeighted(rng, journeys.map((j) => j.weight))] as Journey);
+  if (journeys.length === 1) return journeys[0] as Journey;
+  let total = 0;
+  for (const journey of journeys) total += journey.weight;
+  let roll = rng.next() * total;
+  for (const journey of journeys) {
+    roll -= journey.weight;
+    if (roll < 0) return journey;
+  }
+  return journeys[journeys.length - 1] as Journey;
 }
 
 /** A think time in ms, scaled (the smoke profile shortens them). */

@@ -21,13 +21,12 @@ export function deriveSeed(...parts: readonly (string | number)[]): number {
   let hash = 0x811c9dc5;
   for (const part of parts) {
     if (typeof part === 'number') {
-      // Integers up to 2^53 as two 32-bit halves; fractions keep their integer part only.
-      const high = Math.floor(part / 4294967296);
-      for (const word of [part >>> 0, high >>> 0]) {
-        for (let shift = 0; shift < 32; shift += 8) {
-          hash ^= (word >>> shift) & 0xff;
-          hash = Math.imul(hash, 0x01000193);
-        }
+      // Integers up to 2^53 as two 32-bit halves, a byte at a time.
+      const low = part >>> 0;
+      const high = Math.floor(part / 4294967296) >>> 0;
+      for (let byte = 0; byte < 8; byte++) {
+        hash ^= ((byte < 4 ? low : high) >>> ((byte & 3) * 8)) & 0xff;
+        hash = Math.imul(hash, 0x01000193);
       }
     } else {
       for (let i = 0; i < part.length; i++) {
@@ -42,34 +41,40 @@ export function deriveSeed(...parts: readonly (string | number)[]): number {
   return hash >>> 0;
 }
 
-/** mulberry32: tiny, fast and good enough for choosing journeys and test data. */
-export function createRng(seed: number): Rng {
-  let state = seed >>> 0;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
+/**
+ * mulberry32: tiny, fast and good enough for choosing journeys and test data. A class, so
+ * making one per iteration allocates one small object and no closures.
+ */
+class Mulberry32 implements Rng {
+  private state: number;
+
+  constructor(seed: number) {
+    this.state = seed >>> 0;
+  }
+
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    int: (min, max) => min + Math.floor(next() * (max - min + 1)),
-    pick<T>(items: readonly T[]): T {
-      if (items.length === 0) throw new Error('cannot pick from an empty list');
-      return items[Math.floor(next() * items.length)] as T;
-    },
-    chance: (probability) => next() < probability,
-  };
+  }
+
+  int(min: number, max: number): number {
+    return min + Math.floor(this.next() * (max - min + 1));
+  }
+
+  pick<T>(items: readonly T[]): T {
+    if (items.length === 0) throw new Error('cannot pick from an empty list');
+    return items[Math.floor(this.next() * items.length)] as T;
+  }
+
+  chance(probability: number): boolean {
+    return this.next() < probability;
+  }
 }
 
-/** Picks an index by weight (weights need not sum to 1). */
-export function pickWeighted(rng: Rng, weights: readonly number[]): number {
-  const total = weights.reduce((sum, w) => sum + w, 0);
-  let roll = rng.next() * total;
-  for (let i = 0; i < weights.length; i++) {
-    roll -= weights[i] as number;
-    if (roll < 0) return i;
-  }
-  return weights.length - 1;
+export function createRng(seed: number): Rng {
+  return new Mulberry32(seed);
 }
+
