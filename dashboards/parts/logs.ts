@@ -5,12 +5,12 @@ import type { LogsWidget } from '../model.ts';
 import type { PartContext, PartOutput } from './context.ts';
 
 /**
- * The JSON log fields the queries read. They must match the service's access and error
- * lines (one JSON object per line, so Logs Insights discovers the fields by itself); they
- * are named once here so a rename is one edit.
+ * The JSON log fields the queries read: those of the service's access line (one JSON object
+ * per request, `service/telemetry/telemetry.ts`), which Logs Insights discovers by itself.
+ * Named once here so a rename is one edit.
  */
 export const LOG_FIELDS = {
-  code: 'code',
+  code: 'error_code',
   status: 'status',
   durationMs: 'duration_ms',
   route: 'route',
