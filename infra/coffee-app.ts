@@ -26,16 +26,15 @@ export interface CoffeeAppOptions {
   readonly config: InfraConfig;
   /** The directory of the built Lambda bundle (see `buildLambdaAsset`). */
   readonly lambdaAssetDir: string;
-  /** Register cdk-nag's AwsSolutions pack, so a finding fails synthesis. Default true. */
-  readonly nag?: boolean;
 }
 
 /**
- * Adds the stacks to `app`. Stacks are environment-agnostic (they deploy to the account
- * and region of the credentials `cdk deploy` runs with), except the backup-copy vault,
- * which is pinned to its region.
+ * Adds the stacks to `app` and registers cdk-nag's AwsSolutions pack on it, so a finding
+ * fails synthesis. Stacks are environment-agnostic (they deploy to the account and region
+ * of the credentials `cdk deploy` runs with), except the backup-copy vault, which is
+ * pinned to its region.
  */
-export function addCoffeeStacks(app: App, { config, lambdaAssetDir, nag = true }: CoffeeAppOptions): CoffeeStacks {
+export function addCoffeeStacks(app: App, { config, lambdaAssetDir }: CoffeeAppOptions): CoffeeStacks {
   const name = (suffix: string) => `${config.stackPrefix}${suffix}`;
   const description = (what: string) => `Coffee Cloud: ${what}`;
 
@@ -86,6 +85,6 @@ export function addCoffeeStacks(app: App, { config, lambdaAssetDir, nag = true }
   }
 
   Tags.of(app).add('project', 'coffee-cloud');
-  if (nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { data, service, observability, faultInjection, backupCopy };
 }

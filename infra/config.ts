@@ -61,9 +61,6 @@ export const DEFAULT_INFRA_CONFIG: InfraConfig = {
   cognitoPlus: false,
 };
 
-/** The context keys, for `--help`-like documentation and the README. */
-export const CONTEXT_KEYS = Object.keys(DEFAULT_INFRA_CONFIG) as readonly (keyof InfraConfig)[];
-
 /** CloudWatch Logs accepts only these retention periods (days). */
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 

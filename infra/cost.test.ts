@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Metrics } from '../service/catalog/index.ts';
-import { PRICE_TABLE } from '../dashboards/pricing.ts';
+import { PRICE_TABLE } from '../dashboards/index.ts';
 import { alarmMetrics, customMetricSeries, DEFAULT_ORDER_USAGE, DIMENSION_CARDINALITY, estimateMonthlyFixedCost, estimateOrdersCost, FIXED_PRICES } from './cost.ts';
 
 describe('cost estimate', () => {

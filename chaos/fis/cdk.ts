@@ -16,7 +16,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import { Construct } from 'constructs';
-import { AwsMetrics } from '../../dashboards/aws-metrics.ts';
+import { AwsMetrics } from '../../dashboards/index.ts';
 import { FIS_CONFIG_PREFIX, FIS_TEMPLATES, renderFisTemplate, type FisTemplateDefinition } from './templates.ts';
 
 /**
