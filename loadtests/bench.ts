@@ -4,11 +4,12 @@
  * budget >= 0.95, with both generators' own CPU use.
  *
  * The target is a raw node:http server in a child process. The engine runs a one-request
- * journey (GET /menu, no think time) at an arrival rate 20% above what autocannon reached,
- * with as many virtual users as connections, so it runs flat out the way an open model
- * can: arrivals that find every virtual user busy are dropped, as k6 does. Rounds are
- * interleaved (autocannon, engine, autocannon, engine) and the best of each side counts,
- * so a noisy neighbour on the machine hurts neither side more.
+ * journey (GET /menu, no think time) flat out: an arrival rate three times what autocannon
+ * reached, and four virtual users per connection, so a socket that answers always has the
+ * next request waiting for it (written from the answer's callback, as autocannon does) and
+ * the surplus arrivals are dropped, as k6 drops them. Rounds are interleaved (autocannon,
+ * engine, autocannon, engine) and the best of each side counts, so a noisy neighbour on
+ * the machine hurts neither side more.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -56,7 +57,7 @@ export async function benchLoadEngine(options: LoadEngineBenchOptions = {}): Pro
     const engine: { rps: number; cpu: number; dropped: number }[] = [];
     // A short warm-up of both, so neither side pays for JIT compilation in its first round.
     await autocannon({ url: `${target.url}/menu`, connections, duration: 1, headers });
-    await runLoad({ target: target.url, profile: 'smoke', durationS: 1, rate: 5_000, journeys: [menuOnly], connections, maxVUs: connections, runId: 'bench-warmup' });
+    await runLoad({ target: target.url, profile: 'smoke', durationS: 1, rate: 20_000, journeys: [menuOnly], connections, maxVUs: connections * 4, runId: 'bench-warmup' });
     for (let round = 0; round < rounds; round++) {
       let cpu = process.cpuUsage();
       const a = await autocannon({ url: `${target.url}/menu`, connections, duration: durationS, headers });
@@ -64,8 +65,8 @@ export async function benchLoadEngine(options: LoadEngineBenchOptions = {}): Pro
       log(`load engine bench round ${round + 1}: autocannon ${plain.at(-1)!.rps.toFixed(0)} req/s`);
 
       cpu = process.cpuUsage();
-      const rate = Math.ceil(Math.max(...plain.map((p) => p.rps)) * 1.2);
-      const result = await runLoad({ target: target.url, profile: 'smoke', durationS, rate, journeys: [menuOnly], connections, maxVUs: connections, runId: 'bench' });
+      const rate = Math.ceil(Math.max(...plain.map((p) => p.rps)) * 3);
+      const result = await runLoad({ target: target.url, profile: 'smoke', durationS, rate, journeys: [menuOnly], connections, maxVUs: connections * 4, runId: 'bench' });
       const seconds = result.durationMs / 1000;
       engine.push({ rps: result.totals.requests / seconds, cpu: cpuSeconds(cpu) / seconds, dropped: result.totals.iterations.dropped });
       log(`load engine bench round ${round + 1}: engine ${engine.at(-1)!.rps.toFixed(0)} req/s (${result.totals.failures} failures)`);

@@ -70,14 +70,16 @@ describe('the k6 runner', () => {
     }
   });
 
-  it('reports an unreachable target when setup aborted the test (exit 108, no result)', async () => {
+  it('reports an unreachable target when setup aborted the test (exit 108), even if handleSummary wrote a result', async () => {
     process.env.FAKE_EXIT = '108';
+    process.env.FAKE_RESULT = path.join(dir, 'pass.json');
     try {
       const run = runK6({ binary: fake, target: 'http://127.0.0.1:9', profile: 'smoke', runId: 'r', seed: 1, out: path.join(dir, 'aborted') });
       await expect(run).rejects.toBeInstanceOf(UsageError);
-      await expect(run).rejects.toThrow(/probably unreachable/);
+      await expect(run).rejects.toThrow(/is unreachable or the script failed/);
     } finally {
       delete process.env.FAKE_EXIT;
+      delete process.env.FAKE_RESULT;
     }
   });
 });

@@ -83,16 +83,19 @@ export async function runK6(options: RunK6Options): Promise<LoadResult> {
       resolve(exitCode ?? (signal ? 128 : 1));
     });
   });
+  // The script aborts in setup() when the target is down; k6 still calls handleSummary,
+  // so a result file may exist, but it measured nothing.
+  if (code === K6ExitCodes.ScriptAborted || code === K6ExitCodes.ScriptException) {
+    throw new UsageError(`k6 stopped the test (exit ${code}): the target ${options.target} is unreachable or the script failed; see k6's output above`);
+  }
   let result: LoadResult;
   try {
     result = JSON.parse(await readFile(path.join(options.out, resultFileName), 'utf8')) as LoadResult;
   } catch {
-    if (code === K6ExitCodes.ScriptAborted || code === K6ExitCodes.ScriptException) {
-      throw new UsageError(`k6 stopped before the run (exit ${code}): the target ${options.target} is probably unreachable; see k6's output above`);
-    }
     throw new UsageError(`k6 exited with code ${code} without writing ${resultFileName}; see its output above`);
   }
   // k6 judged the thresholds itself (exit 99); the result carries the same verdict.
-  if (code === K6ExitCodes.ThresholdsHaveFailed && result.verdict === 'pass') result.verdict = 'fail';
+  if (code === K6ExitCodes.ThresholdsHaveFailed) result.verdict = 'fail';
+  else if (code !== 0) result.aborted ??= `k6 exited with code ${code}`;
   return result;
 }

@@ -107,6 +107,20 @@ describe('the load engine', () => {
     expect(result.notes.join(' ')).toMatch(/worker threads/);
   });
 
+  it('never measures a latency below a real round trip, across threads and think-time timers', async () => {
+    const menu = JSON.stringify({ items: [{ id: 'latte', available: true, prices: { small: 300 } }, { id: 'mocha', available: true, prices: { large: 400 } }] });
+    const target = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(menu);
+    });
+    const events: ResponseEvent[] = [];
+    // Think times of a few ms: timers on a millisecond clock sometimes fire a little early.
+    await runLoad({ target, profile: 'smoke', durationS: 1, rate: 20, thinkTimeScale: 0.005, workers: 1, runId: 'floor', onResponse: (e) => events.push(e) });
+    expect(events.filter((e) => e.route === 'GET /menu/:productId').length).toBeGreaterThan(0);
+    // A request over loopback TCP takes tens of microseconds at least; 0.001 ms would be a clamped negative.
+    expect(Math.min(...events.map((e) => e.latencyMs))).toBeGreaterThan(0.02);
+  });
+
   it('stops promptly when aborted and says so in the result', async () => {
     const target = await serve((_req, res) => res.end('{"items":[]}'));
     const controller = new AbortController();

@@ -15,7 +15,7 @@ import { JOURNEYS, pickJourney, runHeaders, splitRoute, thinkTime, type Iteratio
 import { arrivalClock, type Profile } from '../shared/profiles.ts';
 import { backoffMs, isRetryable, MAX_BACKOFF_MS, MAX_RETRIES } from '../shared/retry.ts';
 import { createRng, deriveSeed, type Rng } from '../shared/rng.ts';
-import { HttpClient, type HttpResponse } from './http-client.ts';
+import { HttpClient, type HttpRequest, type HttpResponse } from './http-client.ts';
 import { Recorder, type BucketReport } from './recorder.ts';
 
 /** One answered (or failed) request, for callers that look at every response (fault experiments). */
@@ -77,6 +77,204 @@ export interface EngineOutcome {
 
 const now = (): number => performance.timeOrigin + performance.now();
 
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+type Outcome = 'completed' | 'failed' | 'interrupted';
+
+/** What every iteration of one engine shares. */
+interface EngineState {
+  readonly client: HttpClient;
+  readonly recorder: Recorder;
+  readonly sink: EngineSink;
+  readonly wantResponses: boolean;
+  readonly profile: Profile;
+  readonly journeys: readonly Journey[];
+  readonly runId: string;
+  readonly seed: number;
+  readonly maxRetries: number;
+  readonly maxBackoffMs: number;
+  readonly routeInfo: Map<string, { method: string; routeGroup: string }>;
+  /** Iterations waiting in a think time or a back-off, woken early when the run stops. */
+  readonly sleeping: Set<Iteration>;
+  stopping: boolean;
+  /** Called when an iteration ends, with its virtual user. */
+  release(vu: VirtualUser): void;
+}
+
+function routeInfoOf(state: EngineState, route: string): { method: string; routeGroup: string } {
+  let info = state.routeInfo.get(route);
+  if (!info) {
+    const { method, template } = splitRoute(route);
+    info = { method, routeGroup: routeGroupOf(method, template) };
+    state.routeInfo.set(route, info);
+  }
+  return info;
+}
+
+/**
+ * One journey run by one virtual user, as a small state machine driven by callbacks (the
+ * client's answers and timers) rather than async functions: at tens of thousands of
+ * requests per second, promises and closures per request cost more than the request.
+ */
+class Iteration {
+  private readonly ctx: IterationContext;
+  private readonly journey: Journey;
+  private index = 0;
+  private first = true;
+  /** Intended send time (epoch ms) of the current request. */
+  private intended: number;
+  private spec: RequestSpec | undefined;
+  private request: HttpRequest | undefined;
+  private info: { method: string; routeGroup: string } | undefined;
+  private attempt = 1;
+  private jitter: Rng | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  /** What to do when the current sleep ends. */
+  private resume: 'send' | 'resend' | undefined;
+
+  constructor(
+    private readonly state: EngineState,
+    private readonly vu: VirtualUser,
+    iteration: number,
+    intendedStart: number,
+  ) {
+    const rng = createRng(deriveSeed(state.seed, iteration));
+    this.journey = pickJourney(rng, state.journeys);
+    this.ctx = { runId: state.runId, iteration, vu, rng, vars: {} };
+    this.intended = intendedStart;
+    const started = now();
+    state.recorder.iterationStarted(started, this.journey.name, started - intendedStart);
+    this.nextStep();
+  }
+
+  /** Runs the next step that has a request, after the think time; ends the journey after the last. */
+  private nextStep(): void {
+    const steps = this.journey.steps;
+    while (this.index < steps.length) {
+      const spec = (steps[this.index] as Step).request(this.ctx);
+      if (!spec) {
+        this.index++;
+        continue;
+      }
+      this.spec = spec;
+      if (this.first) {
+        this.first = false;
+        this.sendStep();
+      } else {
+        this.intended = now() + thinkTime(this.journey, this.ctx.rng, this.state.profile.thinkTimeScale);
+        this.sleepUntil(this.intended, 'send');
+      }
+      return;
+    }
+    this.end('completed');
+  }
+
+  private sendStep(): void {
+    if (this.state.stopping) return this.end('interrupted');
+    const spec = this.spec as RequestSpec;
+    this.info = routeInfoOf(this.state, spec.route);
+    const body = spec.body === undefined ? undefined : JSON.stringify(spec.body);
+    let headers = NO_HEADERS;
+    if (spec.headers || spec.token || spec.idempotencyKey || body !== undefined) {
+      const h: Record<string, string> = { ...spec.headers };
+      if (spec.token) h.authorization = `Bearer ${spec.token}`;
+      if (spec.idempotencyKey) h['idempotency-key'] = spec.idempotencyKey;
+      if (body !== undefined) h['content-type'] = 'application/json';
+      headers = h;
+    }
+    this.request = { method: this.info.method, path: spec.path, headers, body };
+    this.attempt = 1;
+    this.sendNow();
+  }
+
+  private sendNow(): void {
+    // Timers fire on a millisecond clock, sometimes a fraction early: a request sent
+    // before its intended time is measured from when it really went out.
+    const sentAt = now();
+    if (sentAt < this.intended) this.intended = sentAt;
+    this.state.client.send(this.request as HttpRequest, answered, this);
+  }
+
+  private resend(): void {
+    if (this.state.stopping) return this.end('interrupted');
+    this.attempt++;
+    this.sendNow();
+  }
+
+  answered(response: HttpResponse): void {
+    const { state } = this;
+    // A request cut off because the run is stopping measured nothing about the service.
+    if (state.stopping && response.status === 0) return this.end('interrupted');
+    const spec = this.spec as RequestSpec;
+    const { method, routeGroup } = this.info!;
+    const end = performance.timeOrigin + response.receivedAt;
+    const latencyMs = end - this.intended;
+    state.recorder.response(end, routeGroup, spec.route, response.status, latencyMs);
+    if (state.wantResponses) {
+      state.sink.response!({
+        routeGroup,
+        route: spec.route,
+        method,
+        path: spec.path,
+        status: response.status,
+        headers: response.headers,
+        body: response.body,
+        latencyMs,
+        startedAt: this.intended,
+        ...(spec.idempotencyKey ? { idempotencyKey: spec.idempotencyKey } : {}),
+        attempt: this.attempt,
+        ...(response.error ? { error: response.error } : {}),
+        journey: this.journey.name,
+        iteration: this.ctx.iteration,
+      });
+    }
+    if (spec.retry && this.attempt <= state.maxRetries && isRetryable(response.status) && !state.stopping) {
+      this.jitter ??= createRng(deriveSeed(state.seed, this.ctx.iteration, 'retry'));
+      const wait = backoffMs(this.attempt, response.headers['retry-after'], this.jitter.next(), state.maxBackoffMs);
+      state.recorder.retry(end);
+      this.intended = end + wait;
+      return this.sleepUntil(this.intended, 'resend');
+    }
+    const step = this.journey.steps[this.index] as Step;
+    const passed = spec.expect.includes(response.status);
+    state.recorder.check(end, step.name, passed);
+    if (!passed) return this.end('failed', end);
+    if (step.after?.(this.ctx, response) === false) return this.end('completed', end);
+    this.index++;
+    this.nextStep();
+  }
+
+  private sleepUntil(when: number, then: 'send' | 'resend'): void {
+    if (this.state.stopping) return this.end('interrupted');
+    this.resume = then;
+    this.state.sleeping.add(this);
+    this.timer = setTimeout(wakeUp, Math.max(0, when - now()), this);
+  }
+
+  /** Ends a sleep now (its timer fired, or the run is stopping). */
+  wake(): void {
+    clearTimeout(this.timer);
+    this.state.sleeping.delete(this);
+    const resume = this.resume;
+    this.resume = undefined;
+    if (resume === 'send') this.sendStep();
+    else if (resume === 'resend') this.resend();
+  }
+
+  private end(outcome: Outcome, at = now()): void {
+    this.state.recorder.iterationEnded(at, this.journey.name, outcome);
+    this.state.release(this.vu);
+  }
+}
+
+function answered(iteration: Iteration, response: HttpResponse): void {
+  iteration.answered(response);
+}
+
+function wakeUp(iteration: Iteration): void {
+  iteration.wake();
+}
+
 export async function runEngine(options: EngineOptions): Promise<EngineOutcome> {
   const {
     target,
@@ -96,154 +294,57 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
   } = options;
   const connections = options.connections ?? Math.max(1, Math.min(256, Math.ceil(profile.maxVUs / workerCount)));
   const maxVUs = Math.max(1, Math.ceil(profile.maxVUs / workerCount));
-  const client = new HttpClient({ origin: target, connections, timeoutMs: requestTimeoutMs, headers: { ...runHeaders(runId), accept: 'application/json' } });
-  const recorder = new Recorder(t0, bucketMs, (report) => sink.bucket(report));
-  // Route keys are few: parse each once.
-  const routeInfo = new Map<string, { method: string; routeGroup: string }>();
-  const infoOf = (route: string) => {
-    let info = routeInfo.get(route);
-    if (!info) {
-      const { method, template } = splitRoute(route);
-      info = { method, routeGroup: routeGroupOf(method, template) };
-      routeInfo.set(route, info);
-    }
-    return info;
-  };
-  const wantResponses = sink.response !== undefined;
 
   const freeVUs: VirtualUser[] = [];
   let vuCount = 0;
   const newVU = (): VirtualUser => ({ id: workerIndex + workerCount * vuCount++ + 1 });
   for (let i = 0; i < Math.min(maxVUs, Math.ceil(profile.preAllocatedVUs / workerCount)); i++) freeVUs.push(newVU());
 
-  let stopping = false;
   let active = 0;
   let settle: (() => void) | undefined;
-  const sleepers = new Set<() => void>();
-
-  /** Sleeps until an epoch-ms moment, or until the run is stopping. */
-  const sleepUntil = (when: number): Promise<void> =>
-    new Promise((resolve) => {
-      if (stopping) return resolve();
-      const wake = () => {
-        clearTimeout(timer);
-        sleepers.delete(wake);
-        resolve();
-      };
-      const timer = setTimeout(wake, Math.max(0, when - now()));
-      sleepers.add(wake);
-    });
-
-  async function send(spec: RequestSpec, intended: number, ctx: IterationContext, journey: string): Promise<(HttpResponse & { at: number }) | undefined> {
-    const { method, routeGroup } = infoOf(spec.route);
-    const headers: Record<string, string> = spec.headers ? { ...spec.headers } : {};
-    if (spec.token) headers.authorization = `Bearer ${spec.token}`;
-    if (spec.idempotencyKey) headers['idempotency-key'] = spec.idempotencyKey;
-    const body = spec.body === undefined ? undefined : JSON.stringify(spec.body);
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    let jitter: Rng | undefined;
-    let startedAt = intended;
-    for (let attempt = 1; ; attempt++) {
-      const response: HttpResponse & { at?: number } = await client.request({ method, path: spec.path, headers, body });
-      const end = performance.timeOrigin + response.receivedAt;
-      // A request cut off because the run is stopping measured nothing about the service.
-      if (stopping && response.status === 0) return undefined;
-      const latencyMs = end - startedAt;
-      recorder.response(end, routeGroup, spec.route, response.status, latencyMs);
-      if (wantResponses) {
-        sink.response!({
-          routeGroup,
-          route: spec.route,
-          method,
-          path: spec.path,
-          status: response.status,
-          headers: response.headers,
-          body: response.body,
-          latencyMs,
-          startedAt,
-          ...(spec.idempotencyKey ? { idempotencyKey: spec.idempotencyKey } : {}),
-          attempt,
-          ...(response.error ? { error: response.error } : {}),
-          journey,
-          iteration: ctx.iteration,
-        });
+  const state: EngineState = {
+    client: new HttpClient({ origin: target, connections, timeoutMs: requestTimeoutMs, headers: { ...runHeaders(runId), accept: 'application/json' } }),
+    recorder: new Recorder(t0, bucketMs, (report) => sink.bucket(report)),
+    sink,
+    wantResponses: sink.response !== undefined,
+    profile,
+    journeys,
+    runId,
+    seed,
+    maxRetries,
+    maxBackoffMs,
+    routeInfo: new Map(),
+    sleeping: new Set(),
+    stopping: false,
+    release(vu) {
+      freeVUs.push(vu);
+      active--;
+      if (active === 0) settle?.();
+      // A freed virtual user takes an arrival that is already due at once, the way a
+      // closed-loop generator sends its next request from the answer's callback.
+      if (due !== undefined) {
+        const time = now();
+        if (due <= time - t0) pump(time);
       }
-      if (!spec.retry || attempt > maxRetries || !isRetryable(response.status) || stopping) {
-        response.at = end;
-        return response as HttpResponse & { at: number };
-      }
-      jitter ??= createRng(deriveSeed(seed, ctx.iteration, 'retry'));
-      const wait = backoffMs(attempt, response.headers['retry-after'], jitter.next(), maxBackoffMs);
-      recorder.retry(end);
-      startedAt = end + wait;
-      await sleepUntil(startedAt);
-      if (stopping) return undefined;
-    }
-  }
-
-  async function runIteration(vu: VirtualUser, iteration: number, intendedStart: number): Promise<void> {
-    const rng = createRng(deriveSeed(seed, iteration));
-    const journey = pickJourney(rng, journeys);
-    const ctx: IterationContext = { runId, iteration, vu, rng, vars: {} };
-    const started = now();
-    recorder.iterationStarted(started, journey.name, started - intendedStart);
-    let intended = intendedStart;
-    let first = true;
-    let outcome: 'completed' | 'failed' | 'interrupted' = 'completed';
-    let last = started;
-    const steps = journey.steps;
-    for (let index = 0; index < steps.length; index++) {
-      const step = steps[index] as Step;
-      const spec = step.request(ctx);
-      if (!spec) continue;
-      if (!first) {
-        intended = now() + thinkTime(journey, rng, profile.thinkTimeScale);
-        await sleepUntil(intended);
-      }
-      first = false;
-      if (stopping) {
-        outcome = 'interrupted';
-        break;
-      }
-      const response = await send(spec, intended, ctx, journey.name);
-      if (!response) {
-        outcome = 'interrupted';
-        break;
-      }
-      last = response.at;
-      const passed = spec.expect.includes(response.status);
-      recorder.check(response.at, step.name, passed);
-      if (!passed) {
-        outcome = 'failed';
-        break;
-      }
-      if (step.after?.(ctx, response) === false) break;
-    }
-    recorder.iterationEnded(outcome === 'interrupted' ? now() : last, journey.name, outcome);
-  }
+    },
+  };
+  const { recorder, client } = state;
 
   /** Starts an iteration on a free virtual user; false when none is free (the arrival is dropped). */
   function start(iteration: number, intendedStart: number): boolean {
     const vu = freeVUs.pop() ?? (vuCount < maxVUs ? newVU() : undefined);
     if (!vu) return false;
     active++;
-    void runIteration(vu, iteration, intendedStart).finally(() => {
-      freeVUs.push(vu);
-      active--;
-      if (active === 0) settle?.();
-      // A freed virtual user takes an arrival that is already due at once, the way a
-      // closed-loop generator sends its next request from the answer's callback.
-      if (due !== undefined && due <= now() - t0) pump();
-    });
+    new Iteration(state, vu, iteration, intendedStart);
     return true;
   }
 
   const ticker = setInterval(() => recorder.tick(now()), Math.max(50, bucketMs / 4));
 
   function stop(): void {
-    if (stopping) return;
-    stopping = true;
-    for (const wake of [...sleepers]) wake();
+    if (state.stopping) return;
+    state.stopping = true;
+    for (const sleeper of [...state.sleeping]) sleeper.wake();
     client.close();
   }
   const onAbort = () => stop();
@@ -260,11 +361,17 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
   let wake: NodeJS.Timeout | undefined;
   let scheduleDone!: () => void;
   const scheduled = new Promise<void>((resolve) => (scheduleDone = resolve));
-  function pump(): void {
-    if (wake) clearTimeout(wake);
+  const onWake = () => {
     wake = undefined;
-    if (stopping || due === undefined) return scheduleDone();
-    const time = now();
+    pump(now());
+  };
+  let pumping = false;
+  function pump(time: number): void {
+    if (state.stopping || due === undefined) return scheduleDone();
+    // An iteration that ends at once (nothing to send) releases its user inside this loop:
+    // the loop itself takes the next arrivals.
+    if (pumping) return;
+    pumping = true;
     const elapsed = time - t0;
     let dropped = 0;
     while (due !== undefined && due <= elapsed) {
@@ -272,24 +379,25 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
       arrival++;
       due = next();
     }
+    pumping = false;
     if (dropped > 0) recorder.dropped(time, dropped);
     if (due === undefined) return scheduleDone();
-    wake = setTimeout(pump, Math.min(50, Math.max(1, due - elapsed)));
+    // One timer at a time: answers pump far more often than timers would, and re-arming a
+    // timer on every answer costs more than an early wake-up that finds nothing due.
+    wake ??= setTimeout(onWake, Math.min(50, Math.max(1, due - elapsed)));
   }
-  pump();
+  pump(now());
   await scheduled;
   if (wake) clearTimeout(wake);
 
   // Graceful stop: let running journeys finish, up to the profile's limit.
-  if (active > 0 && !stopping) {
+  if (active > 0 && !state.stopping) {
     await new Promise<void>((resolve) => {
-      settle = resolve;
       const limit = setTimeout(resolve, profile.gracefulStopS * 1000);
       signal?.addEventListener('abort', () => resolve(), { once: true });
-      const original = settle;
       settle = () => {
         clearTimeout(limit);
-        original();
+        resolve();
       };
     });
   }

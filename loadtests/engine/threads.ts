@@ -45,9 +45,12 @@ export async function runEngines(options: EngineRunOptions): Promise<EngineRunOu
   const allReady = new Promise<void>((resolve) => (announceReady = resolve));
   const started: Worker[] = [];
   void allReady.then(() => {
-    const t0 = now() + 20;
-    onStart?.(t0);
-    for (const worker of started) worker.postMessage({ type: 'start', t0 });
+    // Each thread has its own performance.timeOrigin, and the epoch times derived from
+    // them can disagree by more than a millisecond: send a delay, not a moment, so every
+    // thread measures from a start in its own clock (message transit is microseconds).
+    const delayMs = 20;
+    onStart?.(now() + delayMs);
+    for (const worker of started) worker.postMessage({ type: 'start', delayMs });
   });
   const running = Promise.all(
     Array.from({ length: workers }, (_, workerIndex) => {

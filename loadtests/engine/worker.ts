@@ -22,9 +22,9 @@ const controller = new AbortController();
 // The main thread sends the common start time once every worker has loaded, so no worker
 // starts behind the schedule because it was slower to boot.
 const t0 = new Promise<number>((resolve) => {
-  port.on('message', (message: { type: string; t0?: number }) => {
+  port.on('message', (message: { type: string; delayMs?: number }) => {
     if (message.type === 'stop') controller.abort();
-    if (message.type === 'start' && message.t0 !== undefined) resolve(message.t0);
+    if (message.type === 'start') resolve(performance.timeOrigin + performance.now() + (message.delayMs ?? 0));
   });
 });
 port.postMessage({ type: 'ready' } satisfies WorkerMessage);
