@@ -11,9 +11,7 @@
  * Gateway, the table's own CloudWatch metrics) have no data locally and are listed apart.
  */
 import { readFile } from 'node:fs/promises';
-import { buildAlarmDefinitions } from '../alarms/definitions.ts';
-import { seriesFromEmf } from '../alarms/emf-series.ts';
-import { evaluateAlarms } from '../alarms/evaluate.ts';
+import { buildAlarmDefinitions, evaluateAlarms, seriesFromEmf } from '../alarms/index.ts';
 import { NAMESPACE } from '../service/catalog/index.ts';
 
 export interface AlarmTransition {

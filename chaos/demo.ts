@@ -7,8 +7,8 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buildCloudWatchDashboards } from '../dashboards/build.ts';
-import { defineExperiment, STANDARD_PROBES, STANDARD_ROLLBACKS } from './experiment.ts';
+import { buildCloudWatchDashboards } from '../dashboards/index.ts';
+import { defineExperiment, ABORT_IF_NOT_RECOVERING, STANDARD_PROBES, STANDARD_ROLLBACKS } from './experiment.ts';
 import { createLoadEngine } from './load-engine.ts';
 import { outcomeText } from './run-command.ts';
 import { runExperiment, type LoadEngine } from './runner.ts';
@@ -41,7 +41,7 @@ export const DEMO_EXPERIMENT = defineExperiment({
       },
     ],
   },
-  abort: [{ kind: 'error-rate', above: 0.05, windowMs: 5_000, minRequests: 20, scope: 'outside-faults', graceMs: 10_000 }],
+  abort: [ABORT_IF_NOT_RECOVERING],
   expectedServerErrors: [{ status: 503, code: 'dependency_unavailable' }],
   recoveryBudgetMs: 10_000,
   rollbacks: STANDARD_ROLLBACKS,

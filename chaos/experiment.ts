@@ -123,6 +123,12 @@ export const STANDARD_PROBES: readonly SteadyStateProbe[] = [
   { name: 'orders are placed within their objective', route: 'POST /orders', samples: 10, expectStatus: [201] },
 ];
 
+/** Abort when the service is still failing well after a fault ended: it is not recovering. */
+export const ABORT_IF_NOT_RECOVERING: AbortCondition = { kind: 'error-rate', above: 0.05, windowMs: 5_000, minRequests: 20, scope: 'outside-faults', graceMs: 10_000 };
+
+/** The audited order workload most experiments use: 5 orders/s from 8 customers, 10% resent. */
+export const STANDARD_ORDERS: LoadSpec['orders'] = { ratePerSecond: 5, customers: 8, replayProbability: 0.1 };
+
 export const STANDARD_ROLLBACKS: readonly string[] = [
   'clear every DynamoDB fault rule of the proxy (kill switch)',
   'DELETE /_chaos/faults on the service (kill switch)',

@@ -1,5 +1,5 @@
 /**
- * The DynamoDB experiments, each shortened (time scale 0.12: about 7 s of load) with the
+ * The DynamoDB experiments, each shortened (time scale 0.1: 6 to 8 s of load) with the
  * audited order workload as traffic, run in sequence against the embedded stack behind
  * the fault proxy. Each must pass: probes before and after, every invariant held.
  */
@@ -7,12 +7,13 @@ import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { defineExperiment } from './experiment.ts';
 import { experimentByName } from './experiments/index.ts';
 import type { Journal } from './journal.ts';
 import { runExperiment, type ExperimentRun } from './runner.ts';
 
 const OUT = join(tmpdir(), `chaos-experiments-dynamodb-${process.pid}`);
-const TIME_SCALE = 0.12;
+const TIME_SCALE = 0.1;
 
 async function run(name: string): Promise<ExperimentRun> {
   const definition = experimentByName(name);
@@ -62,6 +63,24 @@ describe('DynamoDB experiments (shortened)', () => {
     // An outage of every call cannot go unnoticed: 503s were answered and checked.
     expect(contract?.measured?.errorResponses).toBeGreaterThan(0);
     expect(journal.timeline.some((b) => b.all.serverErrors > 0)).toBe(true);
+  });
+
+  it('an abort condition stops the run, rolls every fault back and says why', async () => {
+    const outage = experimentByName('dynamodb-outage')!;
+    const definition = defineExperiment({
+      ...outage,
+      name: 'outage-with-a-tight-abort',
+      abort: [{ kind: 'error-rate', above: 0.2, windowMs: 10_000, minRequests: 5 }],
+    });
+    const result = await runExperiment(definition, { out: join(OUT, 'abort'), seed: 7, timeScale: TIME_SCALE });
+
+    expect(result.verdict).toBe('aborted');
+    expect(result.journal.abort?.reason).toMatch(/error rate .* is above 20\.0%/);
+    expect(result.journal.steps.map((s) => s.name)).toContain('abort condition tripped');
+    expect(result.journal.rollbacks).toContainEqual(expect.objectContaining({ name: 'clear the DynamoDB fault rules (kill switch)', status: 'ok' }));
+    // Aborted well before the planned end of the load.
+    expect(result.journal.load.to - result.journal.load.from).toBeLessThan(outage.load.durationMs * TIME_SCALE);
+    expect(result.journal.summary).toMatch(/^ABORTED\. Aborted: error rate/);
   });
 
   it('dynamodb-connection-resets: resets before and after the write, no duplicate', async () => {

@@ -15,7 +15,7 @@ import { createLoadEngine } from './load-engine.ts';
 import { runExperiment, type ExperimentRun } from './runner.ts';
 
 const OUT = join(tmpdir(), `chaos-experiments-service-${process.pid}`);
-const TIME_SCALE = 0.12;
+const TIME_SCALE = 0.1;
 
 function definition(name: string) {
   const found = experimentByName(name);

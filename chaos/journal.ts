@@ -62,7 +62,14 @@ export interface Journal {
   steadyState: { before?: { holds: boolean; results: ProbeResult[] }; after?: { holds: boolean; results: ProbeResult[] } };
   faultWindows: JournalFaultWindow[];
   abort?: AbortTrip;
-  load: { from: number; to: number; responses: number; bySource: Record<string, number> };
+  load: {
+    from: number;
+    to: number;
+    responses: number;
+    bySource: Record<string, number>;
+    /** Error responses and unanswered requests by `route status code`. */
+    errors: Record<string, number>;
+  };
   orders: { intents: number; acknowledged: number; rejected: number; gaveUp: number; attempts: number; replays: number };
   proxy?: ProxyStats;
   invariants: InvariantResult[];

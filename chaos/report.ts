@@ -27,8 +27,11 @@ export interface FaultWindowMark {
   end: number;
 }
 
-/** A load engine's report writer: writes `out/report.html` and returns its path. */
-export type LoadReportHook = (loadResult: unknown, options: { out: string; faultWindows: FaultWindowMark[]; extraSections: ReportSection[] }) => Promise<string>;
+/**
+ * A load engine's report writer: writes `out/report.html` with `headline` (trusted HTML: the
+ * experiment's title, verdict and summary) first, and returns its path.
+ */
+export type LoadReportHook = (loadResult: unknown, options: { out: string; faultWindows: FaultWindowMark[]; headline: string; extraSections: ReportSection[] }) => Promise<string>;
 
 export function escapeHtml(value: unknown): string {
   return String(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
@@ -144,7 +147,15 @@ export function reportSections(journal: Journal): ReportSection[] {
         i.violations.length ? `<ul>${i.violations.map((v) => `<li>${escapeHtml(v)}</li>`).join('')}</ul>${i.violationCount > i.violations.length ? `<p>and ${i.violationCount - i.violations.length} more</p>` : ''}` : ''
       }</td></tr>`,
   );
-  sections.push({ title: 'Invariants', html: `<table><tr><th>invariant</th><th>result</th><th>what was found</th><th>violations</th></tr>${invariantRows.join('')}</table>` });
+  const errorRows = Object.entries(journal.load.errors ?? {})
+    .sort((a, b) => b[1] - a[1])
+    .map(([what, n]) => `<tr><td><code>${escapeHtml(what)}</code></td><td>${n}</td></tr>`);
+  sections.push({
+    title: 'Invariants',
+    html: `<table><tr><th>invariant</th><th>result</th><th>what was found</th><th>violations</th></tr>${invariantRows.join('')}</table>${
+      errorRows.length ? `<details><summary>Error responses by route, status and code</summary><table><tr><th>route status code</th><th>count</th></tr>${errorRows.join('')}</table></details>` : ''
+    }`,
+  });
 
   const alarmRow = (a: Journal['alarms']['alarms'][number]) =>
     `<tr><td>${escapeHtml(a.name)}</td><td>${escapeHtml(a.severity ?? '')}</td><td>${a.firedAt !== undefined ? `<span class="badge bad">fired at ${time(a.firedAt, origin)}</span>` : 'did not fire'}</td><td>${escapeHtml(a.transitions.map((t) => `${time(t.at, origin)} ${t.state}`).join(' → '))}</td></tr>`;
@@ -174,20 +185,32 @@ export function reportSections(journal: Journal): ReportSection[] {
   return sections;
 }
 
-const STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1000px;color:#222}h1{margin-bottom:.2rem}
-table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}td,th{border:1px solid #ddd;padding:.3rem .5rem;text-align:left;vertical-align:top}
-th{background:#f4f4f4}.badge{display:inline-block;padding:0 .45rem;border-radius:.6rem;font-size:12px;font-weight:600}
+/** The badge and headline styles, also injected into the load report. */
+const STYLE_BADGES = `.badge{display:inline-block;padding:0 .45rem;border-radius:.6rem;font-size:12px;font-weight:600}
 .ok{background:#d8f3dc;color:#1b4332}.bad{background:#ffd6d6;color:#7a0000}.skip{background:#eee;color:#555}
-figure{margin:0 0 1.2rem}svg{width:100%;height:auto;font-size:11px;fill:#555}.legend span{margin-right:1rem}.legend i{display:inline-block;width:10px;height:10px;margin-right:4px}
-code{font-size:12px;word-break:break-all}.verdict{font-size:1.1rem}`;
+.chaos-headline{border-bottom:2px solid #ddd;margin-bottom:1rem}.chaos-headline .chaos-summary{font-size:1.1rem}`;
 
-export function renderReport(journal: Journal, sections: readonly ReportSection[] = reportSections(journal)): string {
-  const verdictStatus = journal.verdict;
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(journal.experiment.title)}: ${escapeHtml(journal.verdict)}</title><style>${STYLE}</style></head><body>
-<h1>${escapeHtml(journal.experiment.title)} ${badge(verdictStatus)}</h1>
-<p class="verdict">${escapeHtml(journal.summary)}</p>
+const STYLE = `${STYLE_BADGES}
+body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1000px;color:#222}h1{margin-bottom:.2rem}
+table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}td,th{border:1px solid #ddd;padding:.3rem .5rem;text-align:left;vertical-align:top}
+th{background:#f4f4f4}
+figure{margin:0 0 1.2rem}svg{width:100%;height:auto;font-size:11px;fill:#555}.legend span{margin-right:1rem}.legend i{display:inline-block;width:10px;height:10px;margin-right:4px}
+code{font-size:12px;word-break:break-all}`;
+
+/** The experiment's title, verdict, summary and run facts: the top of either report. */
+export function reportHeadline(journal: Journal, { standalone = true }: { standalone?: boolean } = {}): string {
+  return `${standalone ? '' : `<style>${STYLE_BADGES}</style>`}<header class="chaos-headline">
+<h1>${escapeHtml(journal.experiment.title)} ${badge(journal.verdict)}</h1>
+<p class="chaos-summary">${escapeHtml(journal.summary)}</p>
 <p>${escapeHtml(journal.experiment.description)}</p>
 <p><small>Run ${escapeHtml(journal.run.id)}, seed ${journal.run.seed}, time scale ${journal.run.timeScale}, target ${escapeHtml(journal.run.target.kind)} ${escapeHtml(journal.run.target.url)}, load engine ${escapeHtml(journal.run.loadEngine)}${journal.run.unsafe ? `, <strong>broken variant ${escapeHtml(JSON.stringify(journal.run.unsafe))}</strong>` : ''}. ${journal.abort ? `<strong>Aborted: ${escapeHtml(journal.abort.reason)}</strong>` : ''}</small></p>
+${standalone ? '' : '<p><small>Below: the load test\'s own view of the run. Its thresholds judge the whole run, fault windows included, so a fault is expected to fail some of them; the experiment\'s verdict is the one above.</small></p>'}
+</header>`;
+}
+
+export function renderReport(journal: Journal, sections: readonly ReportSection[] = reportSections(journal)): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(journal.experiment.title)}: ${escapeHtml(journal.verdict)}</title><style>${STYLE}</style></head><body>
+${reportHeadline(journal)}
 ${sections.map((s) => `<section><h2>${escapeHtml(s.title)}</h2>${s.html}</section>`).join('\n')}
 </body></html>\n`;
 }
@@ -196,8 +219,7 @@ ${sections.map((s) => `<section><h2>${escapeHtml(s.title)}</h2>${s.html}</sectio
 export async function writeReport(journal: Journal, { out, loadResult, loadReport }: { out: string; loadResult?: unknown; loadReport?: LoadReportHook }): Promise<string> {
   await mkdir(out, { recursive: true });
   if (loadReport && loadResult !== undefined) {
-    const sections = [{ title: `Chaos: ${journal.experiment.title}: ${journal.verdict}`, html: `<p>${escapeHtml(journal.summary)}</p>` }, ...reportSections(journal)];
-    return loadReport(loadResult, { out, faultWindows: faultWindowMarks(journal), extraSections: sections });
+    return loadReport(loadResult, { out, faultWindows: faultWindowMarks(journal), headline: reportHeadline(journal, { standalone: false }), extraSections: reportSections(journal) });
   }
   const file = join(out, 'report.html');
   await writeFile(file, renderReport(journal));

@@ -37,7 +37,7 @@ import type { RecordedResponse } from './responses.ts';
 import { latencyThresholds } from './routes.ts';
 import { resolveSchedule, scaledTimes } from './schedule.ts';
 import { remoteTarget, startEmbeddedTarget, startProcessTarget, type Target } from './target.ts';
-import { bucketise } from './timeline.ts';
+import { bucketise, type Bucket } from './timeline.ts';
 
 /** The load-test engine, as the runner drives it (see load-engine.ts for the adapter). */
 export interface LoadEngine {
@@ -215,16 +215,16 @@ export async function runExperiment(definition: ExperimentDefinition, options: R
           loadAbort.abort();
         }
       }, 1_000);
+      // New audited orders stop at the load's end; those in flight finish their retries.
+      const ordersDone = sleep(times.loadMs, loadAbort.signal).then(() => orderClient.stop(Math.max(2_000, times.recoveryBudgetMs)));
       // The load ends on its own (its profile, then the engine's graceful stop); an abort ends it early.
       if (load) loadResult = await load.done;
-      else await sleep(times.loadMs, loadAbort.signal);
+      intents = await ordersDone;
       clearInterval(monitor);
       loadAbort.abort();
       await faultsDone;
       loadTo = Date.now();
-      step('load ended');
-      intents = await orderClient.stop(Math.max(2_000, times.recoveryBudgetMs));
-      step(`audited workload drained: ${intents.length} orders`);
+      step(`load ended; the audited workload placed ${intents.length} orders`);
       signal?.removeEventListener('abort', stopAll);
     }
   } catch (error) {
@@ -300,12 +300,21 @@ export async function runExperiment(definition: ExperimentDefinition, options: R
       loadEngine: loadEngine?.name ?? 'none',
     },
     verdict,
-    summary: summarise(verdict, invariants, steadyBefore?.holds, steadyAfter?.holds, abortTrip),
+    summary: summarise(verdict, invariants, steadyBefore?.holds, steadyAfter?.holds, abortTrip, impact(timeline, appliedWindows)),
     steps,
     steadyState: { ...(steadyBefore ? { before: steadyBefore } : {}), ...(steadyAfter ? { after: steadyAfter } : {}) },
     faultWindows: journalWindows,
     ...(abortTrip ? { abort: abortTrip } : {}),
-    load: { from: loadFrom, to: loadTo, responses: responses.length, bySource: countBy(responses, (r) => r.source) },
+    load: {
+      from: loadFrom,
+      to: loadTo,
+      responses: responses.length,
+      bySource: countBy(responses, (r) => r.source),
+      errors: countBy(
+        responses.filter((r) => r.status === undefined || r.status >= 400),
+        (r) => `${r.route} ${r.status ?? r.networkError ?? 'no response'}${r.body ? ` ${problemCode(r.body)}` : ''}`,
+      ),
+    },
     orders: {
       intents: intents.length,
       acknowledged: intents.filter((i) => i.outcome === 'acknowledged').length,
@@ -420,13 +429,34 @@ function probeDetail(results: readonly { name: string; holds: boolean; reasons: 
   return failed.length === 0 ? `${results.length} probes held` : failed.map((r) => `${r.name}: ${r.reasons.join('; ')}`).join(' | ');
 }
 
+function problemCode(body: string): string {
+  try {
+    const code = (JSON.parse(body) as { code?: unknown }).code;
+    return typeof code === 'string' ? code : '';
+  } catch {
+    return '';
+  }
+}
+
 function countBy<T>(items: readonly T[], key: (item: T) => string): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const item of items) counts[key(item)] = (counts[key(item)] ?? 0) + 1;
   return counts;
 }
 
-function summarise(verdict: Verdict, invariants: readonly InvariantResult[], before?: boolean, after?: boolean, abort?: AbortTrip): string {
+/** What the faults did to the clients: failed requests and the worst p99 per route group inside the windows. */
+function impact(timeline: readonly Bucket[], windows: readonly { start: number; end: number }[]): string {
+  const inside = timeline.filter((b) => windows.some((w) => b.start + 1_000 > w.start && b.start < w.end));
+  if (inside.length === 0) return '';
+  const requests = inside.reduce((n, b) => n + b.all.requests, 0);
+  const failed = inside.reduce((n, b) => n + b.all.serverErrors, 0);
+  const worst = new Map<string, number>();
+  for (const b of inside) for (const [group, stats] of Object.entries(b.groups)) worst.set(group, Math.max(worst.get(group) ?? 0, stats?.p99Ms ?? 0));
+  const p99 = [...worst.entries()].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([g, ms]) => `${g} ${Math.round(ms)} ms`).join(', ');
+  return `During the faults ${failed} of ${requests} requests failed (5xx or no answer); worst p99 per second: ${p99}.`;
+}
+
+function summarise(verdict: Verdict, invariants: readonly InvariantResult[], before?: boolean, after?: boolean, abort?: AbortTrip, faultImpact = ''): string {
   if (before === false) return 'The steady state did not hold before the faults: the experiment was not run.';
   const broken = invariants.filter((i) => i.status === 'violated').map((i) => i.id);
   const held = invariants.filter((i) => i.status === 'held').map((i) => i.id);
@@ -440,7 +470,8 @@ function summarise(verdict: Verdict, invariants: readonly InvariantResult[], bef
         : '';
   const parts = [
     abort ? `Aborted: ${abort.reason}.` : '',
-    broken.length ? `Broke: ${broken.join(', ')}.` : 'Nothing broke.',
+    faultImpact,
+    broken.length ? `Broken invariants: ${broken.join(', ')}.` : 'No invariant broke.',
     held.length ? `Held: ${held.join(', ')}.` : '',
     after === false ? 'The steady state did not hold afterwards.' : '',
     recoveredIn,

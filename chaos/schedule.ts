@@ -46,7 +46,7 @@ export function scaledTimes(definition: ExperimentDefinition, timeScale = 1, win
   const recoveryBudgetMs = Math.max(Math.min(MIN_RECOVERY_BUDGET_MS, definition.recoveryBudgetMs), scale(definition.recoveryBudgetMs));
   const lastEnd = Math.max(0, ...windows.map((w) => w.startMs + w.durationMs));
   return {
-    loadMs: Math.max(scale(definition.load.durationMs), timeScale < 1 && windows.length ? lastEnd + recoveryBudgetMs + 1_000 : 0),
+    loadMs: Math.max(scale(definition.load.durationMs), timeScale < 1 && windows.length ? lastEnd + recoveryBudgetMs : 0),
     recoveryBudgetMs,
     settleMs: scale(definition.settleMs ?? 2_000),
     /** Consecutive good seconds that count as recovered (3 at full length). */

@@ -2,6 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { experimentByName } from './experiments/index.ts';
+import { runExperiment } from './runner.ts';
 import { startServiceProcess, type ServiceProcess } from './service-process.ts';
 import { createServiceFaultClient } from './service-faults.ts';
 
@@ -73,5 +75,18 @@ describe('the service as a child process', () => {
     await faults.clear();
     expect(await faults.list()).toEqual([]);
     expect((await json('/menu')).status).toBe(200);
+  });
+
+  it('runs a service-layer experiment against a service already running at a URL', async () => {
+    const out = join(dataDir, 'remote-run');
+    const run = await runExperiment(experimentByName('route-errors')!, { out, seed: 3, timeScale: 0.05, target: { url: service.url, faultToken: TOKEN } });
+
+    expect(run.journal.run.target).toEqual({ kind: 'remote', url: service.url });
+    expect(run.journal.faultWindows.every((w) => w.startedAt !== undefined && w.error === undefined)).toBe(true);
+    // Without the target's DynamoDB endpoint the store cannot be audited: said, not guessed.
+    expect(run.journal.invariants.filter((i) => i.status === 'skipped').map((i) => i.id)).toEqual(['acknowledged-orders-durable', 'no-duplicate-orders']);
+    expect(run.journal.invariants.find((i) => i.id === 'error-contract')?.status).toBe('held');
+    expect(run.journal.alarms.status).toBe('unavailable');
+    expect(await createServiceFaultClient({ baseUrl: service.url, token: TOKEN }).list()).toEqual([]);
   });
 });

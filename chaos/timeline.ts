@@ -32,6 +32,9 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[rank] as number;
 }
 
+/** Tenths of a millisecond are plenty for a per-second picture. */
+const round = (ms: number) => Math.round(ms * 10) / 10;
+
 function summarise(responses: readonly RecordedResponse[]): GroupBucket {
   const latencies = responses.map((r) => r.latencyMs).sort((a, b) => a - b);
   let serverErrors = 0;
@@ -49,9 +52,9 @@ function summarise(responses: readonly RecordedResponse[]): GroupBucket {
     serverErrors,
     noResponse,
     clientErrors,
-    p50Ms: percentile(latencies, 50),
-    p99Ms: percentile(latencies, 99),
-    maxMs: latencies.at(-1) ?? 0,
+    p50Ms: round(percentile(latencies, 50)),
+    p99Ms: round(percentile(latencies, 99)),
+    maxMs: round(latencies.at(-1) ?? 0),
   };
 }
 

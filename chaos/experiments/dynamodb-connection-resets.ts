@@ -4,7 +4,7 @@
  * DynamoDB applied them (the response is lost). The SDK retries both; a retried write
  * that finds its own order must answer that order, not fail and not write a second one.
  */
-import { defineExperiment, STANDARD_PROBES, STANDARD_ROLLBACKS } from '../experiment.ts';
+import { defineExperiment, ABORT_IF_NOT_RECOVERING, STANDARD_ORDERS, STANDARD_PROBES, STANDARD_ROLLBACKS } from '../experiment.ts';
 
 export default defineExperiment({
   name: 'dynamodb-connection-resets',
@@ -14,7 +14,7 @@ export default defineExperiment({
   hypothesis:
     'Resets are retried by the SDK; a write applied before its reset is answered as that one order; errors that remain are 503 with Retry-After; the objectives hold again within 10 s.',
   target: 'embedded',
-  load: { profile: 'average', durationMs: 60_000, orders: { ratePerSecond: 5, customers: 8, replayProbability: 0.1 } },
+  load: { profile: 'average', durationMs: 60_000, orders: STANDARD_ORDERS },
   steadyState: STANDARD_PROBES,
   schedule: {
     kind: 'random',
@@ -35,7 +35,7 @@ export default defineExperiment({
   },
   abort: [
     { kind: 'error-rate', above: 0.5, windowMs: 10_000, minRequests: 20 },
-    { kind: 'error-rate', above: 0.05, windowMs: 5_000, minRequests: 20, scope: 'outside-faults', graceMs: 10_000 },
+    ABORT_IF_NOT_RECOVERING,
   ],
   expectedServerErrors: [{ status: 503, code: 'dependency_unavailable' }],
   recoveryBudgetMs: 10_000,

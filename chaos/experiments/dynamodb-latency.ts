@@ -3,7 +3,7 @@
  * for 25 s. Order writes should slow down and miss their latency objective while it
  * lasts, fail only as 503 when a call outlives the SDK timeout, and recover at once.
  */
-import { defineExperiment, STANDARD_PROBES, STANDARD_ROLLBACKS } from '../experiment.ts';
+import { defineExperiment, ABORT_IF_NOT_RECOVERING, STANDARD_ORDERS, STANDARD_PROBES, STANDARD_ROLLBACKS } from '../experiment.ts';
 
 export default defineExperiment({
   name: 'dynamodb-latency',
@@ -12,7 +12,7 @@ export default defineExperiment({
   hypothesis:
     'Slow DynamoDB makes requests slow, not wrong: errors are at most 503 with Retry-After, every acknowledged order is stored once, and the objectives hold again within 10 s.',
   target: 'embedded',
-  load: { profile: 'average', durationMs: 60_000, orders: { ratePerSecond: 5, customers: 8, replayProbability: 0.1 } },
+  load: { profile: 'average', durationMs: 60_000, orders: STANDARD_ORDERS },
   steadyState: STANDARD_PROBES,
   schedule: {
     kind: 'fixed',
@@ -27,7 +27,7 @@ export default defineExperiment({
   },
   abort: [
     { kind: 'p99-latency', aboveMs: 10_000, windowMs: 10_000, minRequests: 20 },
-    { kind: 'error-rate', above: 0.05, windowMs: 5_000, minRequests: 20, scope: 'outside-faults', graceMs: 10_000 },
+    ABORT_IF_NOT_RECOVERING,
   ],
   expectedServerErrors: [{ status: 503, code: 'dependency_unavailable' }],
   recoveryBudgetMs: 10_000,

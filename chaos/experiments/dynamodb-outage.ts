@@ -4,7 +4,7 @@
  * readiness failing), keep serving what its cache holds, and be whole again within 10 s
  * of DynamoDB's return, with no acknowledged order lost.
  */
-import { defineExperiment, STANDARD_PROBES, STANDARD_ROLLBACKS } from '../experiment.ts';
+import { defineExperiment, ABORT_IF_NOT_RECOVERING, STANDARD_ORDERS, STANDARD_PROBES, STANDARD_ROLLBACKS } from '../experiment.ts';
 
 export default defineExperiment({
   name: 'dynamodb-outage',
@@ -13,7 +13,7 @@ export default defineExperiment({
   hypothesis:
     'During an outage every failure is a clean 503 with Retry-After (never a 500 or a hung request); afterwards every acknowledged order is intact, none is doubled by the retries, and the objectives hold again within 10 s.',
   target: 'embedded',
-  load: { profile: 'average', durationMs: 75_000, orders: { ratePerSecond: 5, customers: 8, replayProbability: 0.1 } },
+  load: { profile: 'average', durationMs: 75_000, orders: STANDARD_ORDERS },
   steadyState: STANDARD_PROBES,
   schedule: {
     kind: 'fixed',
@@ -27,7 +27,7 @@ export default defineExperiment({
     ],
   },
   // An outage fails nearly everything by design: only a service that stays broken after it aborts.
-  abort: [{ kind: 'error-rate', above: 0.05, windowMs: 5_000, minRequests: 20, scope: 'outside-faults', graceMs: 10_000 }],
+  abort: [ABORT_IF_NOT_RECOVERING],
   expectedServerErrors: [{ status: 503, code: 'dependency_unavailable' }],
   recoveryBudgetMs: 10_000,
   rollbacks: STANDARD_ROLLBACKS,

@@ -4,7 +4,7 @@
  * as 503 `dependency_unavailable` with `Retry-After`, and no order may be lost or doubled
  * while clients retry.
  */
-import { defineExperiment, STANDARD_PROBES, STANDARD_ROLLBACKS } from '../experiment.ts';
+import { defineExperiment, ABORT_IF_NOT_RECOVERING, STANDARD_PROBES, STANDARD_ROLLBACKS } from '../experiment.ts';
 
 export default defineExperiment({
   name: 'dynamodb-throttling',
@@ -35,7 +35,7 @@ export default defineExperiment({
   },
   abort: [
     { kind: 'error-rate', above: 0.6, windowMs: 10_000, minRequests: 20 },
-    { kind: 'error-rate', above: 0.05, windowMs: 5_000, minRequests: 20, scope: 'outside-faults', graceMs: 10_000 },
+    ABORT_IF_NOT_RECOVERING,
   ],
   expectedServerErrors: [{ status: 503, code: 'dependency_unavailable' }],
   recoveryBudgetMs: 10_000,

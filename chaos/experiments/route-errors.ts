@@ -5,7 +5,7 @@
  * in a 500), clients retrying order placement must not double an order, and the routes
  * must be back to normal once the rules are cleared.
  */
-import { defineExperiment, STANDARD_PROBES, STANDARD_ROLLBACKS } from '../experiment.ts';
+import { defineExperiment, ABORT_IF_NOT_RECOVERING, STANDARD_ORDERS, STANDARD_PROBES, STANDARD_ROLLBACKS } from '../experiment.ts';
 
 export default defineExperiment({
   name: 'route-errors',
@@ -15,7 +15,7 @@ export default defineExperiment({
   hypothesis:
     'Injected errors follow the error contract and carry no internals, retried orders are not doubled, blocking the event loop slows every route but fails none, and the objectives hold again within 10 s of each window.',
   target: 'embedded',
-  load: { profile: 'average', durationMs: 60_000, orders: { ratePerSecond: 5, customers: 8, replayProbability: 0.1 } },
+  load: { profile: 'average', durationMs: 60_000, orders: STANDARD_ORDERS },
   steadyState: STANDARD_PROBES,
   schedule: {
     kind: 'fixed',
@@ -43,7 +43,7 @@ export default defineExperiment({
   },
   abort: [
     { kind: 'error-rate', above: 0.5, windowMs: 10_000, minRequests: 20 },
-    { kind: 'error-rate', above: 0.05, windowMs: 5_000, minRequests: 20, scope: 'outside-faults', graceMs: 10_000 },
+    ABORT_IF_NOT_RECOVERING,
   ],
   expectedServerErrors: [
     { status: 503, code: 'injected_fault' },

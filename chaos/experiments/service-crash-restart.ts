@@ -4,7 +4,7 @@
  * while it is down; every order acknowledged before a kill must be there after the
  * restart, and retries across the restart must not double an order.
  */
-import { defineExperiment, STANDARD_PROBES, STANDARD_ROLLBACKS } from '../experiment.ts';
+import { defineExperiment, STANDARD_ORDERS, STANDARD_PROBES, STANDARD_ROLLBACKS } from '../experiment.ts';
 
 export default defineExperiment({
   name: 'service-crash-restart',
@@ -13,7 +13,7 @@ export default defineExperiment({
   hypothesis:
     'A crash loses no acknowledged order (the store is on disk), retries across the restart create no duplicate, and the objectives hold again within 10 s of each restart.',
   target: 'process',
-  load: { profile: 'average', durationMs: 60_000, orders: { ratePerSecond: 5, customers: 8, replayProbability: 0.1 } },
+  load: { profile: 'average', durationMs: 60_000, orders: STANDARD_ORDERS },
   steadyState: STANDARD_PROBES,
   schedule: {
     kind: 'fixed',

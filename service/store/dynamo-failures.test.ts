@@ -110,6 +110,32 @@ describe('DynamoDB throttling and connection resets (through a switchable proxy)
     expect(seen.length).toBeLessThanOrEqual(MAX_ATTEMPTS);
     expect((await api(stack.url, 'GET', '/menu')).status).toBe(200);
   });
+  it('answers 201 for a registration whose first write landed but whose answer was lost (the SDK retry finds its own write)', async () => {
+    proxy.setMode(ProxyModes.LoseAnswer, ['PutItem'], 1);
+    try {
+      const email = `lost-${randomUUID()}@example.com`;
+      const response = await api<{ user: { id: string; email: string } }>(stack.url, 'POST', '/users', { json: { email, name: 'Lost Answer' } });
+      expect(response.status).toBe(201);
+      expect(response.body.user.email).toBe(email);
+      // A real second registration of the same address is still a duplicate.
+      expect((await api(stack.url, 'POST', '/users', { json: { email, name: 'Someone Else' } })).status).toBe(409);
+    } finally {
+      proxy.setMode(ProxyModes.Pass);
+    }
+  });
+
+  it('answers 200 for a status change whose write landed but whose answer was lost', async () => {
+    const order = await placeOrder(stack.url, customer.token, [{ productId: product.id, quantity: 1 }]);
+    proxy.setMode(ProxyModes.LoseAnswer, ['UpdateItem'], 1);
+    try {
+      const moved = await api<{ order: Order }>(stack.url, 'PATCH', `/orders/${order.id}`, { token: barista, json: { status: 'PREPARING' }, headers: { 'if-match': '1' } });
+      expect(moved.status).toBe(200);
+      expect(moved.body.order).toMatchObject({ status: 'PREPARING', version: 2 });
+      expect(proxy.requests.filter((r) => r.mode === ProxyModes.LoseAnswer)).not.toHaveLength(0);
+    } finally {
+      proxy.setMode(ProxyModes.Pass);
+    }
+  });
 });
 
 describe('DynamoDB unreachable (the embedded store stopped)', () => {

@@ -123,6 +123,11 @@ function toUser(item: Record<string, unknown>): User {
   };
 }
 
+/** True when the SDK made more than one attempt before this error. */
+function retried(error: unknown): boolean {
+  return ((error as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1) > 1;
+}
+
 /** Opaque cursors: base64url JSON. A cursor that does not decode is the client's fault (400). */
 function encodeCursor(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -217,6 +222,12 @@ export function createStore({ client, tableName }: StoreOptions): Store {
         );
       } catch (error) {
         if (isConditionalCheckFailed(error)) {
+          // A retried attempt can fail its condition on the write of an earlier attempt
+          // whose answer was lost (a reset connection): that profile is ours, not a duplicate.
+          if (retried(error)) {
+            const out = await call(() => doc.send(new GetCommand({ TableName, Key: userKey(user.id), ConsistentRead: true })));
+            if (out.Item && out.Item.createdAt === user.createdAt && out.Item.email === user.email && out.Item.name === user.name) return;
+          }
           throw new ConflictError(ErrorCodes.EmailTaken, 'A customer with this e-mail address is already registered');
         }
         throw toStoreError(error);
@@ -282,6 +293,11 @@ export function createStore({ client, tableName }: StoreOptions): Store {
         return toOrder(out.Attributes ?? {});
       } catch (error) {
         if (isConditionalCheckFailed(error)) {
+          // As in createUser: a retry that finds its own earlier write applied succeeded.
+          if (retried(error)) {
+            const item = await getOrderItem(orderId, true);
+            if (item && item.status === to && item.version === expectedVersion + 1 && item.updatedAt === at) return toOrder(item);
+          }
           throw new ConflictError(ErrorCodes.VersionMismatch, 'The order changed since you read it; read it again and retry');
         }
         throw toStoreError(error);

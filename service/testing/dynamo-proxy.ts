@@ -19,6 +19,8 @@ export const ProxyModes = {
   Throttle: 'throttle',
   /** Destroy the socket without an answer (the SDK sees a reset). */
   Reset: 'reset',
+  /** Forward, let DynamoDB apply it, then reset instead of answering: the answer is lost. */
+  LoseAnswer: 'lose-answer',
 } as const;
 export type ProxyMode = (typeof ProxyModes)[keyof typeof ProxyModes];
 
@@ -39,9 +41,10 @@ export interface DynamoProxy {
   /** Every request received, in order. */
   readonly requests: readonly ProxiedRequest[];
   /**
-   * Switches the mode; with `operations`, only those operations get it and the rest pass.
+   * Switches the mode; with `operations`, only those operations get it and the rest pass;
+   * with `times`, the mode applies to that many requests, then the proxy passes again.
    */
-  setMode(mode: ProxyMode, operations?: string[]): void;
+  setMode(mode: ProxyMode, operations?: string[], times?: number): void;
   stop(): Promise<void>;
 }
 
@@ -51,10 +54,15 @@ export async function startDynamoProxy({ target }: { target: string }): Promise<
   const requests: ProxiedRequest[] = [];
   let mode: ProxyMode = ProxyModes.Pass;
   let only: ReadonlySet<string> | undefined;
+  let remaining = Infinity;
 
   const server = createServer((req, res) => {
     const operation = String(req.headers['x-amz-target'] ?? '').split('.').at(-1) ?? '';
-    const applied = only && !only.has(operation) ? ProxyModes.Pass : mode;
+    let applied: ProxyMode = only && !only.has(operation) ? ProxyModes.Pass : mode;
+    if (applied !== ProxyModes.Pass) {
+      if (remaining <= 0) applied = ProxyModes.Pass;
+      else remaining--;
+    }
     requests.push({ operation, mode: applied });
     if (applied === ProxyModes.Reset) {
       req.socket.destroy();
@@ -76,6 +84,11 @@ export async function startDynamoProxy({ target }: { target: string }): Promise<
       const upstream = httpRequest(
         { host: targetUrl.hostname, port: targetUrl.port, method: req.method, path: req.url, headers: req.headers, agent },
         (answer) => {
+          if (applied === ProxyModes.LoseAnswer) {
+            answer.resume();
+            answer.on('end', () => req.socket.destroy());
+            return;
+          }
           res.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(res);
         },
@@ -92,8 +105,9 @@ export async function startDynamoProxy({ target }: { target: string }): Promise<
   return {
     endpoint: `http://127.0.0.1:${port}`,
     requests,
-    setMode(next, operations) {
+    setMode(next, operations, times = Infinity) {
       mode = next;
+      remaining = times;
       only = operations ? new Set(operations) : undefined;
     },
     async stop() {
