@@ -19,7 +19,7 @@ import { compareWithBaseline, DEFAULT_TOLERANCE, type Tolerance } from './shared
 import { runHeaders, type Journey } from './shared/journeys.ts';
 import { junitFileName, resultFileName } from './shared/outputs.ts';
 import { toJunitXml } from './shared/junit.ts';
-import { phasesOf, PROFILES, profileDurationS, rateAt, scaleProfile, type ProfileName } from './shared/profiles.ts';
+import { phasesOf, PROFILES, profileConfig, profileDurationS, rateAt, scaleProfile, type ProfileName } from './shared/profiles.ts';
 import { RESULT_SCHEMA_VERSION, verdictOf, type FaultWindow, type LoadResult } from './shared/result.ts';
 import { thresholdsFromSlos } from './shared/thresholds.ts';
 
@@ -216,12 +216,7 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
     endedAt: new Date(endedAt).toISOString(),
     durationMs,
     config: {
-      startRate: profile.startRate,
-      stages: profile.stages.map((s) => ({ ...s })),
-      preAllocatedVUs: profile.preAllocatedVUs,
-      maxVUs: profile.maxVUs,
-      thinkTimeScale: profile.thinkTimeScale,
-      gracefulStopS: profile.gracefulStopS,
+      ...profileConfig(profile),
       workers,
       connections: options.connections ?? Math.max(1, Math.min(256, profile.maxVUs)),
     },

@@ -7,7 +7,7 @@
  * statistics; status codes outside `KNOWN_STATUSES` are counted as "other".
  */
 import { JOURNEYS } from '../shared/journeys.ts';
-import { phasesOf } from '../shared/profiles.ts';
+import { phasesOf, profileConfig } from '../shared/profiles.ts';
 import { finishStats, RESULT_SCHEMA_VERSION, verdictOf, type CheckResult, type JourneyStats, type LatencySummary, type LoadResult, type RequestStats } from '../shared/result.ts';
 import { k6Threshold, observe, toResult, type Observations } from '../shared/thresholds.ts';
 import { K6Metrics, KNOWN_STATUSES, profileOf, ROUTE_GROUPS, thresholdDefinitions, type K6Settings } from './options.ts';
@@ -149,14 +149,7 @@ export function resultFromK6Summary(data: K6SummaryData, settings: K6Settings, e
     startedAt: new Date(endedAt.getTime() - durationMs).toISOString(),
     endedAt: endedAt.toISOString(),
     durationMs,
-    config: {
-      startRate: profile.startRate,
-      stages: profile.stages.map((s) => ({ ...s })),
-      preAllocatedVUs: profile.preAllocatedVUs,
-      maxVUs: profile.maxVUs,
-      thinkTimeScale: profile.thinkTimeScale,
-      gracefulStopS: profile.gracefulStopS,
-    },
+    config: profileConfig(profile),
     phases: phasesOf(profile),
     totals: {
       ...totals,

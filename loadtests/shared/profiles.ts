@@ -129,6 +129,18 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
   },
 };
 
+/** The profile settings a result records; the same for both engines. */
+export function profileConfig(profile: Profile) {
+  return {
+    startRate: profile.startRate,
+    stages: profile.stages.map((s) => ({ ...s })),
+    preAllocatedVUs: profile.preAllocatedVUs,
+    maxVUs: profile.maxVUs,
+    thinkTimeScale: profile.thinkTimeScale,
+    gracefulStopS: profile.gracefulStopS,
+  };
+}
+
 export function isProfileName(name: string): name is ProfileName {
   return (PROFILE_NAMES as readonly string[]).includes(name);
 }

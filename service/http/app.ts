@@ -40,7 +40,6 @@ export interface AppDeps {
 
 export type AppEnv = {
   Variables: {
-    deps: AppDeps & { clock: () => Date };
     principal: Principal | undefined;
     authError: AppError | undefined;
     requestId: string;
@@ -87,7 +86,6 @@ export function createApp(input: AppDeps): Hono<AppEnv> {
       c.header('x-request-id', requestId);
     }
     c.set('requestId', requestId);
-    c.set('deps', deps);
     const path = c.req.path;
     const template = routePath(c, -1);
     const route = template === '*' || template === '' ? 'unmatched' : template;

@@ -6,7 +6,7 @@ import { principalOf, type AppDeps, type AppEnv } from './app.ts';
 import { readJson } from './body.ts';
 import { parse, PRODUCT_ID, PutProductBody } from './validation.ts';
 
-export function registerMenuRoutes(app: Hono<AppEnv>, { store, menu }: AppDeps & { clock: () => Date }): void {
+export function registerMenuRoutes(app: Hono<AppEnv>, { store, menu, clock }: AppDeps & { clock: () => Date }): void {
   app.get('/menu', async (c) => {
     const snapshot = await menu.get();
     return c.body(snapshot.json, 200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=5' });
@@ -31,7 +31,7 @@ export function registerMenuRoutes(app: Hono<AppEnv>, { store, menu }: AppDeps &
       description: body.description ?? '',
       prices: Object.fromEntries(Object.entries(body.prices).filter(([, v]) => v !== undefined)),
       available: body.available,
-      updatedAt: c.get('deps').clock().toISOString(),
+      updatedAt: clock().toISOString(),
     };
     await store.putProduct(product);
     menu.invalidate();

@@ -16,7 +16,7 @@ export function userIdFor(email: string, key: Uint8Array): string {
   return `u_${createHmac('sha256', key).update(email.trim().toLowerCase()).digest('base64url').slice(0, 22)}`;
 }
 
-export function registerUserRoutes(app: Hono<AppEnv>, { store, devIssuer, telemetry, userIdKey }: AppDeps & { clock: () => Date }): void {
+export function registerUserRoutes(app: Hono<AppEnv>, { store, devIssuer, telemetry, userIdKey, clock }: AppDeps & { clock: () => Date }): void {
   app.post('/users', async (c) => {
     const body = parse(CreateUserBody, await readJson(c));
     // With an external issuer (Cognito) the identity exists already: the profile takes
@@ -27,7 +27,7 @@ export function registerUserRoutes(app: Hono<AppEnv>, { store, devIssuer, teleme
       email: body.email.trim().toLowerCase(),
       name: body.name.trim(),
       role: Roles.Customer,
-      createdAt: c.get('deps').clock().toISOString(),
+      createdAt: clock().toISOString(),
     };
     await store.createUser(user);
     telemetry.metrics.userRegistered();

@@ -156,7 +156,9 @@ export function toEmfDocuments(metrics: ResourceMetrics, timestamp = Date.now())
   const byKey = new Map<string, Group[]>();
   for (const g of all) {
     const id = JSON.stringify([g.dimensions, g.key]);
-    byKey.set(id, [...(byKey.get(id) ?? []), g]);
+    const list = byKey.get(id);
+    if (list) list.push(g);
+    else byKey.set(id, [g]);
   }
   const documents: EmfDocument[] = [];
   for (const list of byKey.values()) {

@@ -10,7 +10,7 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type Re
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_METRICS, Dimensions, NAMESPACE, OTEL_UNITS, type DimensionName } from '../catalog/metrics.ts';
 import { startLocalStack, startEmbeddedDynamo, type LocalStack } from '../local-stack.ts';
-import { startDynamoSwitch, type DynamoSwitch } from '../testing/dynamo-switch.ts';
+import { ProxyModes, startDynamoProxy, type DynamoProxy } from '../testing/dynamo-proxy.ts';
 
 const CLOUDWATCH_UNITS = new Set([
   'Seconds', 'Microseconds', 'Milliseconds', 'Bytes', 'Kilobytes', 'Megabytes', 'Gigabytes', 'Terabytes', 'Bits', 'Kilobits',
@@ -41,7 +41,7 @@ describe('telemetry of a request, from load-run id to trace, logs and metrics', 
   const logs = lineCollector();
   let dir: string;
   let db: Awaited<ReturnType<typeof startEmbeddedDynamo>>;
-  let proxy: DynamoSwitch;
+  let proxy: DynamoProxy;
   let stack: LocalStack;
   let customer: string;
   let barista: string;
@@ -60,7 +60,7 @@ describe('telemetry of a request, from load-run id to trace, logs and metrics', 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'coffee-telemetry-'));
     db = await startEmbeddedDynamo();
-    proxy = await startDynamoSwitch(db.endpoint);
+    proxy = await startDynamoProxy({ target: db.endpoint });
     stack = await startLocalStack({
       dynamoEndpoint: proxy.endpoint,
       faults: { token: 'fault-token-for-tests' },
@@ -87,7 +87,7 @@ describe('telemetry of a request, from load-run id to trace, logs and metrics', 
       body: { items: [{ productId: 'latte', quantity: 2 }] },
     });
     expect(traced.status).toBe(201);
-    proxy.throttle('PutItem', 1); // the SDK retries it away: a retry and a throttle, no error
+    proxy.setMode(ProxyModes.Throttle, ['PutItem'], 1); // the SDK retries it away: a retry and a throttle, no error
     const retried = await call('POST', '/orders', {
       token: customer,
       headers: { 'idempotency-key': 'order-2', baggage: 'coffee.run_id=run-b,synthetic=true' },
@@ -112,7 +112,7 @@ describe('telemetry of a request, from load-run id to trace, logs and metrics', 
 
   afterAll(async () => {
     await stack?.stop();
-    await proxy?.close();
+    await proxy?.stop();
     await db?.stop();
     await rm(dir, { recursive: true, force: true });
   });

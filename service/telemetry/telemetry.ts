@@ -256,7 +256,6 @@ export async function createTelemetry(options: TelemetryOptions): Promise<FullTe
     }
     const store: RequestStore = { ctx, fields };
     return {
-      logFields: fields,
       run: (fn) => als.run(store, fn),
       end({ route, status, error, errorCode }) {
         const ms = performance.now() - t0;

@@ -39,8 +39,6 @@ export interface RequestScope {
   /** Runs `fn` inside the request's trace context, so store calls become child spans. */
   run<T>(fn: () => Promise<T>): Promise<T>;
   end(result: RequestEnd): void;
-  /** Log fields that tie a line to this request (trace and span ids, request id, run id). */
-  readonly logFields: Readonly<Record<string, string>>;
 }
 
 /** Business and component metrics the app and store record. */
