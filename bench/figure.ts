@@ -3,7 +3,8 @@ export interface BenchFigure {
   /** What was compared, e.g. "GET /menu: service vs raw node:http". */
   name: string;
   value: number;
-  budget: number;
+  /** Absent for a figure reported for information only (it cannot fail the run). */
+  budget?: number;
   /** `>=` when bigger is better (throughput ratios), `<=` when smaller is (memory, ms). */
   comparator: '>=' | '<=';
   /** Unit of value and budget: 'ratio', 'MB', 'ms'. */
@@ -13,5 +14,6 @@ export interface BenchFigure {
 }
 
 export function withinBudget(figure: BenchFigure): boolean {
+  if (figure.budget === undefined) return true;
   return figure.comparator === '>=' ? figure.value >= figure.budget : figure.value <= figure.budget;
 }

@@ -3,10 +3,16 @@
  * share an event loop). Prints one JSON line `{url, token?}` when ready; stops on SIGTERM.
  *
  * Kinds:
- * - raw-menu:      node:http answering GET /menu with the same JSON bytes as the service
+ * - raw-menu:      node:http answering GET /menu with the service's exact answer: the same
+ *                  body and the same head (security headers, a fresh request id, cache
+ *                  headers), written in one writeHead: the least any server could do
+ * - raw-menu-bare: the same body with only a content type (for information: what the
+ *                  service's security headers and request id cost on the wire)
  * - raw-put:       node:http doing the one PutItem an order costs, on its own embedded store
  * - service:       the service with telemetry off
- * - service-telemetry: tracing at 100% sampling (OTLP to a sink), EMF metrics, access logs
+ * - service-telemetry: tracing at 100% sampling (OTLP to a sink) and EMF metrics, logs at
+ *                  info with the access line at debug (the budget's configuration)
+ * - service-telemetry-logs: the same plus an access line per request
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,18 +24,22 @@ import { ensureTable } from '../service/store/create-table.ts';
 import { createDynamoClient } from '../service/store/dynamo-client.ts';
 import { startEmbeddedDynamo } from '../service/store/embedded.ts';
 import { startLocalStack } from '../service/local-stack.ts';
+import { SECURITY_HEADER_ENTRIES } from '../service/http/security-headers.ts';
 
 const [kind = 'service', workDir = '/tmp'] = process.argv.slice(2);
 
 async function main(): Promise<() => Promise<void>> {
-  if (kind === 'raw-menu') {
+  if (kind === 'raw-menu' || kind === 'raw-menu-bare') {
     // Same bytes as the service's GET /menu: take them from a service started once.
     const stack = await startLocalStack();
     const body = await (await fetch(`${stack.url}/menu`)).text();
     await stack.stop();
+    const length = String(Buffer.byteLength(body));
+    const same = [...SECURITY_HEADER_ENTRIES.flat(), 'content-type', 'application/json', 'cache-control', 'public, max-age=5', 'content-length', length];
     const server = createServer((req, res) => {
-      if (req.url === '/menu') res.writeHead(200, { 'content-type': 'application/json' }).end(body);
-      else res.writeHead(404).end();
+      if (req.url !== '/menu') res.writeHead(404).end();
+      else if (kind === 'raw-menu-bare') res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+      else res.writeHead(200, [...same, 'x-request-id', randomUUID()]).end(body);
     }).listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     print({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
@@ -64,10 +74,13 @@ async function main(): Promise<() => Promise<void>> {
       await db.stop();
     };
   }
+  const on = { tracing: true, metrics: 'emf' as const, emfFile: `${workDir}/emf.log`, exportIntervalMs: 1_000, logLevel: 'info' as const, logFile: `${workDir}/service.log` };
   const telemetry =
     kind === 'service-telemetry'
-      ? { tracing: true, metrics: 'emf' as const, emfFile: `${workDir}/emf.log`, exportIntervalMs: 1_000, logLevel: 'info' as const, accessLogLevel: 'info' as const, logFile: `${workDir}/service.log` }
-      : { tracing: false, metrics: 'none' as const, logLevel: 'silent' as const };
+      ? { ...on, accessLogLevel: 'debug' as const }
+      : kind === 'service-telemetry-logs'
+        ? { ...on, accessLogLevel: 'info' as const }
+        : { tracing: false, metrics: 'none' as const, logLevel: 'silent' as const };
   const stack = await startLocalStack({ telemetry });
   const token = await stack.mintToken('bench-customer', 'customer');
   print({ url: stack.url, token });

@@ -14,6 +14,8 @@ export interface MenuSnapshot {
 
 export interface MenuCache {
   get(): Promise<MenuSnapshot>;
+  /** The snapshot when it is fresh (a hit, counted), else undefined: no promise on the hot path. */
+  peek(): MenuSnapshot | undefined;
   invalidate(): void;
 }
 
@@ -42,12 +44,17 @@ export function createMenuCache({ load, ttlMs = 30_000, now = Date.now, onHit, o
     return snapshot;
   }
 
+  function peek(): MenuSnapshot | undefined {
+    if (!entry || entry.expires <= now()) return undefined;
+    onHit?.();
+    return entry.snapshot;
+  }
+
   return {
+    peek,
     get() {
-      if (entry && entry.expires > now()) {
-        onHit?.();
-        return Promise.resolve(entry.snapshot);
-      }
+      const fresh = peek();
+      if (fresh) return Promise.resolve(fresh);
       onMiss?.();
       pending ??= refresh().finally(() => {
         pending = undefined;

@@ -1,27 +1,32 @@
 /** The menu: public reads from the product cache, barista-only writes that invalidate it. */
-import type { Hono } from 'hono';
 import { Roles } from '../domain/types.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
-import { principalOf, type AppDeps, type AppEnv } from './app.ts';
+import type { MenuSnapshot } from '../cache/menu-cache.ts';
+import { pathParam, principalOf, type AppContext, type AppDeps, type Routes } from './app.ts';
 import { readJson } from './body.ts';
+import { reply, replyJson } from './reply.ts';
 import { parse, PRODUCT_ID, PutProductBody } from './validation.ts';
 
-export function registerMenuRoutes(app: Hono<AppEnv>, { store, menu, clock }: AppDeps & { clock: () => Date }): void {
-  app.get('/menu', async (c) => {
-    const snapshot = await menu.get();
-    return c.body(snapshot.json, 200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=5' });
+const MENU_HEADERS = { 'content-type': 'application/json', 'cache-control': 'public, max-age=5' };
+
+export function registerMenuRoutes(routes: Routes, { store, menu, clock }: AppDeps & { clock: () => Date }): void {
+  // The hot path: a fresh cache answers without a promise.
+  const menuResponse = (c: AppContext, snapshot: MenuSnapshot) => reply(c, 200, snapshot.json, MENU_HEADERS);
+  routes.get('/menu', (c) => {
+    const fresh = menu.peek();
+    return fresh ? menuResponse(c, fresh) : menu.get().then((snapshot) => menuResponse(c, snapshot));
   });
 
-  app.get('/menu/:productId', async (c) => {
-    const product = (await menu.get()).products.get(c.req.param('productId'));
+  routes.get('/menu/:productId', async (c) => {
+    const product = (await menu.get()).products.get(pathParam(c, 'productId'));
     if (!product) throw new NotFoundError('The product');
-    return c.json({ product });
+    return replyJson(c, { product });
   });
 
-  app.put('/menu/:productId', async (c) => {
+  routes.put('/menu/:productId', async (c) => {
     const principal = principalOf(c);
     if (principal.role !== Roles.Barista) throw new ForbiddenError('Only a barista may change the menu');
-    const id = c.req.param('productId');
+    const id = pathParam(c, 'productId');
     if (!PRODUCT_ID.test(id)) throw new ValidationError([{ field: 'productId', message: 'must be 1 to 64 lowercase letters, digits or dashes' }]);
     const body = parse(PutProductBody, await readJson(c));
     const product = {
@@ -35,6 +40,6 @@ export function registerMenuRoutes(app: Hono<AppEnv>, { store, menu, clock }: Ap
     };
     await store.putProduct(product);
     menu.invalidate();
-    return c.json({ product });
+    return replyJson(c, { product });
   });
 }

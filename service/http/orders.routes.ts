@@ -4,12 +4,12 @@
  * concurrency (`If-Match: <version>`).
  */
 import { randomUUID } from 'node:crypto';
-import type { Hono } from 'hono';
 import { authorizeTransition, canRead, newOrder, orderIdFor, requestHash } from '../domain/orders.ts';
 import { OrderStatuses, Roles, type Order } from '../domain/types.ts';
 import { AppError, ConflictError, ErrorCodes, ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
-import { principalOf, type AppContext, type AppDeps, type AppEnv } from './app.ts';
+import { pathParam, principalOf, type AppContext, type AppDeps, type Routes } from './app.ts';
 import { readJson } from './body.ts';
+import { replyJson } from './reply.ts';
 import { ChangeStatusBody, CreateOrderBody, PageQuery, parse, QueueQuery } from './validation.ts';
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
@@ -38,18 +38,18 @@ function expectedVersion(c: AppContext): number {
 
 const withEtag = (order: Order) => ({ etag: `"${order.version}"` });
 
-export function registerOrderRoutes(app: Hono<AppEnv>, deps: AppDeps & { clock: () => Date }): void {
+export function registerOrderRoutes(routes: Routes, deps: AppDeps & { clock: () => Date }): void {
   const { store, menu, telemetry, unsafe } = deps;
 
   async function readableOrder(c: AppContext): Promise<Order> {
     const principal = principalOf(c);
-    const order = await store.getOrder(c.req.param('orderId') ?? '');
+    const order = await store.getOrder(pathParam(c, 'orderId'));
     // Someone else's order answers 404 like a missing one, so ids cannot be probed.
     if (!order || !canRead(principal, order)) throw new NotFoundError('The order');
     return order;
   }
 
-  app.post('/orders', async (c) => {
+  routes.post('/orders', async (c) => {
     const principal = principalOf(c);
     const key = idempotencyKey(c);
     const request = parse(CreateOrderBody, await readJson(c));
@@ -62,39 +62,39 @@ export function registerOrderRoutes(app: Hono<AppEnv>, deps: AppDeps & { clock: 
     } catch (error) {
       // A retry of an order placed before the menu changed still answers that order.
       const existing = error instanceof ValidationError ? await store.getOrder(id) : undefined;
-      if (existing && existing.userId === principal.sub) return c.json({ order: existing }, 200, withEtag(existing));
+      if (existing && existing.userId === principal.sub) return replyJson(c, { order: existing }, 200, withEtag(existing));
       throw error;
     }
     const result = await store.createOrder(order, hash);
     if (result.created) {
       telemetry.metrics.orderPlaced(order.total);
-      return c.json({ order }, 201, { location: `/orders/${order.id}`, ...withEtag(order) });
+      return replyJson(c, { order }, 201, { location: `/orders/${order.id}`, ...withEtag(order) });
     }
     if (result.existing.requestHash !== hash) {
       throw new ConflictError(ErrorCodes.IdempotencyKeyReused, 'This Idempotency-Key was used for a different order');
     }
-    return c.json({ order: result.existing.order }, 200, { location: `/orders/${id}`, ...withEtag(result.existing.order) });
+    return replyJson(c, { order: result.existing.order }, 200, { location: `/orders/${id}`, ...withEtag(result.existing.order) });
   });
 
-  app.get('/orders/:orderId', async (c) => {
+  routes.get('/orders/:orderId', async (c) => {
     const order = await readableOrder(c);
-    return c.json({ order }, 200, withEtag(order));
+    return replyJson(c, { order }, 200, withEtag(order));
   });
 
-  app.get('/users/me/orders', async (c) => {
+  routes.get('/users/me/orders', async (c) => {
     const principal = principalOf(c);
     const { limit, cursor } = parse(PageQuery, c.req.query());
-    return c.json(await store.listOrdersByUser(principal.sub, limit, cursor));
+    return replyJson(c, await store.listOrdersByUser(principal.sub, limit, cursor));
   });
 
-  app.get('/orders', async (c) => {
+  routes.get('/orders', async (c) => {
     const principal = principalOf(c);
     if (principal.role !== Roles.Barista) throw new ForbiddenError('Only a barista may list the order queue');
     const { status, limit, cursor } = parse(QueueQuery, c.req.query());
-    return c.json(await store.listOrdersByStatus(status, limit, cursor));
+    return replyJson(c, await store.listOrdersByStatus(status, limit, cursor));
   });
 
-  app.patch('/orders/:orderId', async (c) => {
+  routes.patch('/orders/:orderId', async (c) => {
     const principal = principalOf(c);
     const version = expectedVersion(c);
     const { status } = parse(ChangeStatusBody, await readJson(c));
@@ -107,6 +107,6 @@ export function registerOrderRoutes(app: Hono<AppEnv>, deps: AppDeps & { clock: 
     const updated = await store.changeStatus({ orderId: order.id, from: order.status, to: status, expectedVersion: version, at: at.toISOString() });
     const preparationMs = status === OrderStatuses.Ready ? Math.max(0, at.getTime() - Date.parse(order.createdAt)) : undefined;
     telemetry.metrics.statusChanged(status, preparationMs);
-    return c.json({ order: updated }, 200, withEtag(updated));
+    return replyJson(c, { order: updated }, 200, withEtag(updated));
   });
 }

@@ -1,10 +1,10 @@
 /** Customers: registration, the caller's profile, and dev tokens when the dev issuer is on. */
 import { createHmac } from 'node:crypto';
-import type { Hono } from 'hono';
 import { Roles, type User } from '../domain/types.ts';
 import { NotFoundError } from '../errors.ts';
-import { principalOf, type AppDeps, type AppEnv } from './app.ts';
+import { principalOf, type AppDeps, type Routes } from './app.ts';
 import { readJson } from './body.ts';
+import { replyJson } from './reply.ts';
 import { CreateUserBody, DevTokenBody, parse } from './validation.ts';
 
 /**
@@ -16,8 +16,8 @@ export function userIdFor(email: string, key: Uint8Array): string {
   return `u_${createHmac('sha256', key).update(email.trim().toLowerCase()).digest('base64url').slice(0, 22)}`;
 }
 
-export function registerUserRoutes(app: Hono<AppEnv>, { store, devIssuer, telemetry, userIdKey, clock }: AppDeps & { clock: () => Date }): void {
-  app.post('/users', async (c) => {
+export function registerUserRoutes(routes: Routes, { store, devIssuer, telemetry, userIdKey, clock }: AppDeps & { clock: () => Date }): void {
+  routes.post('/users', async (c) => {
     const body = parse(CreateUserBody, await readJson(c));
     // With an external issuer (Cognito) the identity exists already: the profile takes
     // the token's subject. With the dev issuer, registration creates the identity.
@@ -31,20 +31,20 @@ export function registerUserRoutes(app: Hono<AppEnv>, { store, devIssuer, teleme
     };
     await store.createUser(user);
     telemetry.metrics.userRegistered();
-    if (!devIssuer) return c.json({ user }, 201);
-    return c.json({ user, token: await devIssuer.issue(id, Roles.Customer) }, 201);
+    if (!devIssuer) return replyJson(c, { user }, 201);
+    return replyJson(c, { user, token: await devIssuer.issue(id, Roles.Customer) }, 201);
   });
 
-  app.get('/users/me', async (c) => {
+  routes.get('/users/me', async (c) => {
     const principal = principalOf(c);
     const user = await store.getUser(principal.sub);
     if (!user) throw new NotFoundError('Your profile');
-    return c.json({ user });
+    return replyJson(c, { user });
   });
 
   if (!devIssuer) return;
-  app.post('/auth/dev-token', async (c) => {
+  routes.post('/auth/dev-token', async (c) => {
     const { sub, role } = parse(DevTokenBody, await readJson(c));
-    return c.json({ token: await devIssuer.issue(sub, role), sub, role }, 201);
+    return replyJson(c, { token: await devIssuer.issue(sub, role), sub, role }, 201);
   });
 }

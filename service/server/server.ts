@@ -7,9 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { createServer } from 'node:http';
 import type { Hono } from 'hono';
-import { requestIdOf } from '../http/app.ts';
-import { SECURITY_HEADER_ENTRIES } from '../http/security-headers.ts';
 import { answerClientErrors } from './client-error.ts';
+import { CoffeeResponse } from './response.ts';
 
 export interface RunningServer {
   url: string;
@@ -20,13 +19,11 @@ export interface RunningServer {
 }
 
 export async function listen(app: Hono<any>, { port = 0, host = '127.0.0.1' }: { port?: number; host?: string } = {}): Promise<RunningServer> {
-  const listener = getRequestListener(app.fetch);
-  const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
-    for (const [name, value] of SECURITY_HEADER_ENTRIES) res.setHeader(name, value);
-    const given = req.headers['x-request-id'];
-    res.setHeader('x-request-id', requestIdOf(typeof given === 'string' ? given : undefined));
-    void listener(req, res);
-  });
+  // The handlers answer natively (`http/reply.ts`), so the adapter's replacement of the
+  // global Request/Response buys nothing; leaving the globals alone also keeps its
+  // RESPONSE_ALREADY_SENT a plain Fetch response, which is what the adapter checks for.
+  const listener = getRequestListener(app.fetch, { overrideGlobalObjects: false });
+  const server = createServer({ keepAliveTimeout: 65_000, ServerResponse: CoffeeResponse }, (req, res) => void listener(req, res));
   // Headers and whole requests are bounded, so a slow client cannot hold a socket forever.
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;

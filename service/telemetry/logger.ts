@@ -27,22 +27,68 @@ const EMAIL = /[\w.+-]+@[\w-]+\.[\w.-]+/g;
 
 export interface LoggerOptions {
   level: LogLevel;
+  /** Level of the per-request access line; `silent` (or below `level`) turns it off. */
+  accessLevel: LogLevel;
   serviceName: string;
   /** Fields of the current request, if any. */
-  context: () => Record<string, string> | undefined;
+  context: () => RequestFields | undefined;
   destination?: DestinationStream;
   file?: string;
 }
 
-export function createLogger({ level, serviceName, context, destination, file }: LoggerOptions): PinoLogger {
-  const dest = destination ?? pino.destination({ dest: file ?? 1, sync: false, mkdir: true });
-  return pino(
+/** The ids every log line of a request carries. */
+export interface RequestFields {
+  request_id: string;
+  load_run_id?: string;
+  trace_id?: string;
+  span_id?: string;
+}
+
+/** One access line: the request's ids and what happened to it. */
+export interface AccessFields extends RequestFields {
+  method: string;
+  route: string;
+  path: string;
+  status: number;
+  duration_ms: number;
+  error_code?: string;
+}
+
+export interface Loggers {
+  logger: PinoLogger;
+  /** Writes one access line, or is absent when access lines are off. */
+  access: ((fields: AccessFields) => void) | undefined;
+  /** Writes out what is buffered. */
+  flush(): Promise<void>;
+  /** Stops the periodic flush. */
+  close(): void;
+}
+
+/** How long a log line may wait in the buffer before it is written. */
+const FLUSH_INTERVAL_MS = 1_000;
+
+/**
+ * The service's loggers, on one destination. Lines are buffered (4 KiB) and written at
+ * least every second, at shutdown, at the end of a Lambda invocation (`flush`), and by
+ * pino on exit: one write call per line cost more than the rest of a request.
+ *
+ * The access line has a logger of its own without redaction or mixin: its fields are
+ * fixed and carry no secrets (the path of an unmatched route is masked for e-mail
+ * addresses), and key-based redaction cost about as much as the rest of the line.
+ */
+export function createLoggers({ level, accessLevel, serviceName, context, destination, file }: LoggerOptions): Loggers {
+  const buffered = destination ? undefined : pino.destination({ dest: file ?? 1, sync: false, mkdir: true, minLength: 4096 });
+  const dest = destination ?? buffered!;
+  const common = {
+    base: { service: serviceName },
+    messageKey: 'message',
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label: string) => ({ level: label }) },
+  };
+  const logger = pino(
     {
+      ...common,
       level,
-      base: { service: serviceName },
-      messageKey: 'message',
-      timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       mixin: () => context() ?? {},
       serializers: {
@@ -57,4 +103,21 @@ export function createLogger({ level, serviceName, context, destination, file }:
     },
     dest,
   );
+  let access: Loggers['access'];
+  if (accessLevel !== 'silent' && logger.isLevelEnabled(accessLevel)) {
+    const lean = pino({ ...common, level: accessLevel }, dest);
+    const write = lean[accessLevel].bind(lean);
+    access = (fields) => {
+      if (fields.route === 'unmatched') fields.path = fields.path.replace(EMAIL, '[email]');
+      write(fields, 'request');
+    };
+  }
+  const timer = buffered ? setInterval(() => buffered.flush(), FLUSH_INTERVAL_MS) : undefined;
+  timer?.unref();
+  return {
+    logger,
+    access,
+    flush: () => new Promise<void>((resolve) => logger.flush(() => resolve())),
+    close: () => clearInterval(timer),
+  };
 }

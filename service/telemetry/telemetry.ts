@@ -35,7 +35,7 @@ import { routeGroupOf } from '../catalog/slos.ts';
 import type { TelemetryConfig } from '../config/config.ts';
 import { EmfExporter } from './emf.ts';
 import { instrumentDynamoClient } from './dynamo.ts';
-import { createLogger } from './logger.ts';
+import { createLoggers, type RequestFields } from './logger.ts';
 import type { Tracing } from './tracing.ts';
 import type { Logger, RequestScope, RequestStart, ServiceMetrics, Telemetry } from './types.ts';
 
@@ -73,24 +73,53 @@ export interface FullTelemetry extends Telemetry {
 
 interface RequestStore {
   ctx: Context | undefined;
-  fields: Record<string, string>;
+  fields: RequestFields;
 }
 
+/**
+ * Metrics read when a collection runs instead of recorded on every request: the level of
+ * in-flight requests, the event-loop delay and the cache's hit and miss totals. Each
+ * recorded instrument call costs the request path about a microsecond (the SDK hashes the
+ * attributes), which the GET /menu budget does not have to spare.
+ */
+type Observed = 'InFlightRequests' | 'EventLoopDelay' | 'CacheHits' | 'CacheMisses';
 type Instruments = {
-  [K in MetricKey]: (typeof Metrics)[K]['kind'] extends 'histogram' ? Histogram : (typeof Metrics)[K]['kind'] extends 'counter' ? Counter : UpDownCounter | undefined;
+  [K in Exclude<MetricKey, Observed>]: (typeof Metrics)[K]['kind'] extends 'histogram' ? Histogram : Counter;
 };
 
 const attr = (key: keyof typeof Dimensions) => Dimensions[key].attribute;
 
-function createInstruments(provider: MeterProvider): Instruments {
+/** What the observed metrics read. */
+interface Levels {
+  inFlight: number;
+  cacheHits: Map<string, number>;
+  cacheMisses: Map<string, number>;
+  loopDelay: ReturnType<typeof monitorEventLoopDelay>;
+}
+
+function createInstruments(provider: MeterProvider, levels: Levels): Instruments {
   const meter = provider.getMeter(TRACER_NAME);
-  const make = (m: MetricDefinition) => {
-    const options = { description: m.description, unit: OTEL_UNITS[m.unit] };
-    if (m.kind === 'histogram') return meter.createHistogram(m.otelName, { ...options, advice: { explicitBucketBoundaries: [...(m.buckets ?? [])] } });
-    if (m.kind === 'counter') return meter.createCounter(m.otelName, options);
-    return m === Metrics.InFlightRequests ? meter.createUpDownCounter(m.otelName, options) : undefined;
-  };
-  return Object.fromEntries(Object.entries(Metrics).map(([k, m]) => [k, make(m)])) as Instruments;
+  const options = (m: MetricDefinition) => ({ description: m.description, unit: OTEL_UNITS[m.unit] });
+  const recorded: Record<string, Histogram | Counter> = {};
+  for (const [key, m] of Object.entries(Metrics) as [MetricKey, MetricDefinition][]) {
+    if (key === 'InFlightRequests' || key === 'EventLoopDelay' || key === 'CacheHits' || key === 'CacheMisses') continue;
+    recorded[key] =
+      m.kind === 'histogram'
+        ? meter.createHistogram(m.otelName, { ...options(m), advice: { explicitBucketBoundaries: [...(m.buckets ?? [])] } })
+        : meter.createCounter(m.otelName, options(m));
+  }
+  meter.createObservableGauge(Metrics.InFlightRequests.otelName, options(Metrics.InFlightRequests)).addCallback((result) => result.observe(levels.inFlight));
+  meter.createObservableGauge(Metrics.EventLoopDelay.otelName, options(Metrics.EventLoopDelay)).addCallback((result) => {
+    if (levels.loopDelay.count === 0) return;
+    result.observe(levels.loopDelay.percentile(99) / 1e6);
+    levels.loopDelay.reset();
+  });
+  for (const [m, totals] of [[Metrics.CacheHits, levels.cacheHits], [Metrics.CacheMisses, levels.cacheMisses]] as const) {
+    meter.createObservableCounter(m.otelName, options(m)).addCallback((result) => {
+      for (const [cache, total] of totals) result.observe(total, { [attr('Cache')]: cache });
+    });
+  }
+  return recorded as Instruments;
 }
 
 /** Reads `coffee.run_id` from a W3C baggage header without a full parse. */
@@ -113,13 +142,16 @@ export async function createTelemetry(options: TelemetryOptions): Promise<FullTe
     ...options.resourceAttributes,
   });
   const als = new AsyncLocalStorage<RequestStore>();
-  const logger = createLogger({
+  const loggers = createLoggers({
     level: config.logLevel,
+    accessLevel: config.accessLogLevel,
     serviceName: config.serviceName,
     context: () => als.getStore()?.fields,
     ...(options.logDestination ? { destination: options.logDestination } : {}),
     ...(config.logFile ? { file: config.logFile } : {}),
-  }) as unknown as Logger & { flush?: (cb?: (err?: Error) => void) => void };
+  });
+  const logger: Logger = loggers.logger;
+  const access = loggers.access;
 
   // Traces
   let tracing: Tracing | undefined;
@@ -153,21 +185,12 @@ export async function createTelemetry(options: TelemetryOptions): Promise<FullTe
     };
   }
   const meterProvider = readers.length > 0 ? new MeterProvider({ resource, readers: readers as MetricReader[] }) : undefined;
-  const instruments = meterProvider ? createInstruments(meterProvider) : undefined;
-  let loopDelay: ReturnType<typeof monitorEventLoopDelay> | undefined;
+  let levels: Levels | undefined;
   if (meterProvider) {
-    loopDelay = monitorEventLoopDelay({ resolution: 10 });
-    loopDelay.enable();
-    const gauge = meterProvider.getMeter(TRACER_NAME).createObservableGauge(Metrics.EventLoopDelay.otelName, {
-      description: Metrics.EventLoopDelay.description,
-      unit: OTEL_UNITS[Metrics.EventLoopDelay.unit],
-    });
-    gauge.addCallback((result) => {
-      if (!loopDelay || loopDelay.count === 0) return;
-      result.observe(loopDelay.percentile(99) / 1e6);
-      loopDelay.reset();
-    });
+    levels = { inFlight: 0, cacheHits: new Map(), cacheMisses: new Map(), loopDelay: monitorEventLoopDelay({ resolution: 10 }) };
+    levels.loopDelay.enable();
   }
+  const instruments = meterProvider && levels ? createInstruments(meterProvider, levels) : undefined;
 
   // Attribute objects are reused per series: the SDK hashes them on every record.
   const requestAttributes = new Map<string, Attributes>();
@@ -192,12 +215,6 @@ export async function createTelemetry(options: TelemetryOptions): Promise<FullTe
     return a;
   };
 
-  const accessLevel = config.accessLogLevel;
-  const access =
-    accessLevel === 'silent' || !logger.isLevelEnabled(accessLevel)
-      ? undefined
-      : (logger as unknown as Record<string, (f: object, m: string) => void>)[accessLevel]?.bind(logger);
-
   const metrics: ServiceMetrics = {
     orderPlaced(total) {
       instruments?.OrdersPlaced.add(1);
@@ -211,27 +228,29 @@ export async function createTelemetry(options: TelemetryOptions): Promise<FullTe
       if (preparationMs !== undefined) instruments?.OrderPreparationTime.record(preparationMs);
     },
     cacheHit(cache) {
-      instruments?.CacheHits.add(1, { [attr('Cache')]: cache });
+      if (levels) levels.cacheHits.set(cache, (levels.cacheHits.get(cache) ?? 0) + 1);
     },
     cacheMiss(cache) {
-      instruments?.CacheMisses.add(1, { [attr('Cache')]: cache });
+      if (levels) levels.cacheMisses.set(cache, (levels.cacheMisses.get(cache) ?? 0) + 1);
     },
   };
 
   function startRequest(start: RequestStart): RequestScope {
     const t0 = performance.now();
-    instruments?.InFlightRequests?.add(1);
-    const fields: Record<string, string> = { request_id: start.requestId };
+    if (levels) levels.inFlight++;
+    const fields: RequestFields = { request_id: start.requestId };
     const headerRunId = start.headers.get('x-load-run-id');
-    const runId = headerRunId && LOAD_RUN_ID.test(headerRunId) ? headerRunId : runIdFromBaggage(start.headers.get('baggage'));
+    const baggage = start.headers.get('baggage');
+    const runId = headerRunId && LOAD_RUN_ID.test(headerRunId) ? headerRunId : runIdFromBaggage(baggage);
     if (runId) fields.load_run_id = runId;
     let span: Span | undefined;
     let ctx: Context | undefined;
     if (tracer) {
-      const parent = propagator.extract(ROOT_CONTEXT, start.headers, {
-        get: (carrier, key) => carrier.get(key) ?? undefined,
-        keys: () => [],
-      });
+      // Most requests carry no context to continue; skip the propagators for them.
+      const parent =
+        start.headers.get('traceparent') == null && baggage == null
+          ? ROOT_CONTEXT
+          : propagator.extract(ROOT_CONTEXT, start.headers, { get: (carrier, key) => carrier.get(key) ?? undefined, keys: () => [] });
       const route = start.route;
       span = tracer.startSpan(
         `${start.method} ${route}`,
@@ -260,8 +279,8 @@ export async function createTelemetry(options: TelemetryOptions): Promise<FullTe
       end({ route, status, error, errorCode }) {
         const ms = performance.now() - t0;
         try {
+          if (levels) levels.inFlight--;
           if (instruments) {
-            instruments.InFlightRequests?.add(-1);
             instruments.HttpRequestDuration.record(ms, requestAttrs(start.method, route, status));
             if (errorCode) instruments.Errors.add(1, { [attr('ErrorCode')]: errorCode });
           }
@@ -278,10 +297,7 @@ export async function createTelemetry(options: TelemetryOptions): Promise<FullTe
             }
             span.end();
           }
-          access?.(
-            { ...fields, method: start.method, route, path: start.path, status, duration_ms: Math.round(ms * 100) / 100, ...(errorCode ? { error_code: errorCode } : {}) },
-            'request',
-          );
+          access?.({ ...fields, method: start.method, route, path: start.path, status, duration_ms: Math.round(ms * 100) / 100, ...(errorCode ? { error_code: errorCode } : {}) });
         } catch (failure) {
           reportOnce('request telemetry failed', failure);
         }
@@ -304,7 +320,7 @@ export async function createTelemetry(options: TelemetryOptions): Promise<FullTe
     await Promise.allSettled([tracing?.flush(), meterProvider?.forceFlush()]).then((results) => {
       for (const r of results) if (r.status === 'rejected') reportOnce('telemetry flush failed', r.reason);
     });
-    await new Promise<void>((resolve) => (logger.flush ? logger.flush(() => resolve()) : resolve()));
+    await loggers.flush();
   }
 
   return {
@@ -337,7 +353,8 @@ export async function createTelemetry(options: TelemetryOptions): Promise<FullTe
     flush,
     async shutdown() {
       await flush();
-      loopDelay?.disable();
+      levels?.loopDelay.disable();
+      loggers.close();
       await Promise.allSettled([tracing?.shutdown(), meterProvider?.shutdown()]);
     },
   };

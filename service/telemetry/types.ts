@@ -37,7 +37,7 @@ export interface RequestEnd {
 
 export interface RequestScope {
   /** Runs `fn` inside the request's trace context, so store calls become child spans. */
-  run<T>(fn: () => Promise<T>): Promise<T>;
+  run<T>(fn: () => T): T;
   end(result: RequestEnd): void;
 }
 
