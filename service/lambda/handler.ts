@@ -20,7 +20,7 @@ export function createHandler(env: Env): LambdaHandler {
 
   async function init() {
     const config = loadConfig(env, { store: 'aws', metrics: 'emf' });
-    const telemetry = await createTelemetry({ config: config.telemetry, region: config.region, startTracing: startLightTracing });
+    const telemetry = await createTelemetry({ config: config.telemetry, region: config.region, startTracing: startLightTracing, bufferLogs: false });
     telemetry.coldStart();
     const service = await createService(config, { telemetry });
     return { service, telemetry, fetch: handle(service.app) };

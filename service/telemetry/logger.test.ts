@@ -74,4 +74,18 @@ describe('the loggers', () => {
     const [line] = await lines(file);
     expect(line).toMatchObject({ authorization: '[redacted]', user: { email: '[redacted]' }, request_id: 'r-9', trace_id: 't-9' });
   });
+
+  it("keeps an event line's fields out of the request's context and its access line", async () => {
+    const file = join(dir, 'leak.log');
+    const fields = { request_id: 'r-5', trace_id: 't-5' };
+    const loggers = createLoggers({ level: 'info', accessLevel: 'info', serviceName: 'svc', context: () => fields, file });
+    loggers.logger.error({ err: new Error('no such user alice@example.com'), code: 'internal' }, 'request failed');
+    loggers.access!({ ...fields, ...({ err: 'smuggled', email: 'bob@example.com' } as object), method: 'GET', route: '/menu', path: '/menu', status: 500, duration_ms: 2, error_code: 'internal' });
+    await loggers.flush();
+    loggers.close();
+    expect(fields).toEqual({ request_id: 'r-5', trace_id: 't-5' });
+    const [error, access] = await lines(file);
+    expect(JSON.stringify(error)).not.toContain('alice@');
+    expect(Object.keys(access!).sort()).toEqual(['duration_ms', 'error_code', 'level', 'message', 'method', 'path', 'request_id', 'route', 'service', 'status', 'time', 'trace_id']);
+  });
 });

@@ -34,6 +34,11 @@ export interface LoggerOptions {
   context: () => RequestFields | undefined;
   destination?: DestinationStream;
   file?: string;
+  /**
+   * Buffer lines (4 KiB, written at least every second). Off in Lambda, where an
+   * invocation that times out or runs out of memory would lose what is buffered.
+   */
+  buffer?: boolean;
 }
 
 /** The ids every log line of a request carries. */
@@ -76,9 +81,10 @@ const FLUSH_INTERVAL_MS = 1_000;
  * fixed and carry no secrets (the path of an unmatched route is masked for e-mail
  * addresses), and key-based redaction cost about as much as the rest of the line.
  */
-export function createLoggers({ level, accessLevel, serviceName, context, destination, file }: LoggerOptions): Loggers {
-  const buffered = destination ? undefined : pino.destination({ dest: file ?? 1, sync: false, mkdir: true, minLength: 4096 });
-  const dest = destination ?? buffered!;
+export function createLoggers({ level, accessLevel, serviceName, context, destination, file, buffer = true }: LoggerOptions): Loggers {
+  const own = destination ? undefined : pino.destination({ dest: file ?? 1, sync: false, mkdir: true, minLength: buffer ? 4096 : 0 });
+  const buffered = buffer ? own : undefined;
+  const dest = destination ?? own!;
   const common = {
     base: { service: serviceName },
     messageKey: 'message',
@@ -90,7 +96,9 @@ export function createLoggers({ level, accessLevel, serviceName, context, destin
       ...common,
       level,
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-      mixin: () => context() ?? {},
+      // A copy: pino merges each call's fields into what the mixin returns, and the
+      // request's fields also make its access line.
+      mixin: () => ({ ...context() }),
       serializers: {
         // Error messages can quote input (an address in a failed condition, say).
         err: (error: unknown) => {
@@ -107,9 +115,14 @@ export function createLoggers({ level, accessLevel, serviceName, context, destin
   if (accessLevel !== 'silent' && logger.isLevelEnabled(accessLevel)) {
     const lean = pino({ ...common, level: accessLevel }, dest);
     const write = lean[accessLevel].bind(lean);
-    access = (fields) => {
-      if (fields.route === 'unmatched') fields.path = fields.path.replace(EMAIL, '[email]');
-      write(fields, 'request');
+    // Only the known fields, whatever else the caller's object carries.
+    access = (f) => {
+      const line: AccessFields = { request_id: f.request_id, method: f.method, route: f.route, path: f.route === 'unmatched' ? f.path.replace(EMAIL, '[email]') : f.path, status: f.status, duration_ms: f.duration_ms };
+      if (f.load_run_id) line.load_run_id = f.load_run_id;
+      if (f.trace_id) line.trace_id = f.trace_id;
+      if (f.span_id) line.span_id = f.span_id;
+      if (f.error_code) line.error_code = f.error_code;
+      write(line, 'request');
     };
   }
   const timer = buffered ? setInterval(() => buffered.flush(), FLUSH_INTERVAL_MS) : undefined;

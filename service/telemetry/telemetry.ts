@@ -58,6 +58,8 @@ export interface TelemetryOptions {
   metricReaders?: MetricReader[];
   /** Where log lines go (tests); else `config.logFile` or stdout. */
   logDestination?: DestinationStream;
+  /** Buffer log lines (default); the Lambda handler turns it off. */
+  bufferLogs?: boolean;
   /** Where EMF lines go; else `config.emfFile` or stdout. */
   emfWrite?: (line: string) => void;
   /** Extra resource attributes (e.g. service.version). */
@@ -149,6 +151,7 @@ export async function createTelemetry(options: TelemetryOptions): Promise<FullTe
     context: () => als.getStore()?.fields,
     ...(options.logDestination ? { destination: options.logDestination } : {}),
     ...(config.logFile ? { file: config.logFile } : {}),
+    buffer: options.bufferLogs ?? true,
   });
   const logger: Logger = loggers.logger;
   const access = loggers.access;
