@@ -84,7 +84,9 @@ interface RequestStore {
  * recorded instrument call costs the request path about a microsecond (the SDK hashes the
  * attributes), which the GET /menu budget does not have to spare.
  */
-type Observed = 'InFlightRequests' | 'EventLoopDelay' | 'CacheHits' | 'CacheMisses';
+const OBSERVED = ['InFlightRequests', 'EventLoopDelay', 'CacheHits', 'CacheMisses'] as const satisfies readonly MetricKey[];
+type Observed = (typeof OBSERVED)[number];
+const isObserved = (key: MetricKey): key is Observed => (OBSERVED as readonly MetricKey[]).includes(key);
 type Instruments = {
   [K in Exclude<MetricKey, Observed>]: (typeof Metrics)[K]['kind'] extends 'histogram' ? Histogram : Counter;
 };
@@ -104,7 +106,7 @@ function createInstruments(provider: MeterProvider, levels: Levels): Instruments
   const options = (m: MetricDefinition) => ({ description: m.description, unit: OTEL_UNITS[m.unit] });
   const recorded: Record<string, Histogram | Counter> = {};
   for (const [key, m] of Object.entries(Metrics) as [MetricKey, MetricDefinition][]) {
-    if (key === 'InFlightRequests' || key === 'EventLoopDelay' || key === 'CacheHits' || key === 'CacheMisses') continue;
+    if (isObserved(key)) continue;
     recorded[key] =
       m.kind === 'histogram'
         ? meter.createHistogram(m.otelName, { ...options(m), advice: { explicitBucketBoundaries: [...(m.buckets ?? [])] } })
