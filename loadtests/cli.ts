@@ -11,6 +11,7 @@ export interface LoadCommandOptions {
   seed: number;
   out?: string;
   baseline?: string;
+  tokens?: string;
   tolerance?: string;
   threshold: string[];
   workers: number;
@@ -58,6 +59,7 @@ export function registerLoadCommands(program: Command): void {
     .option('--seed <n>', 'seed of the journeys and their data', parseIntOption('--seed', 0, 0xffffffff), 1)
     .option('--out <dir>', 'where result.json, junit.xml and report.html go (default out/load/<run id>)')
     .option('--baseline <file>', 'an earlier result.json to compare with (p95 and throughput per route group)')
+    .option('--tokens <file>', 'pre-issued tokens for a target with an external issuer such as Cognito: JSON {"customers": [...], "baristas": [...]} (needs --target)')
     .option('--tolerance <spec>', 'allowed regression against the baseline: 0.1, 10%, or p95=0.2,throughput=0.05 (default 10% each)')
     .option('--threshold <id=limit>', 'replace a threshold limit, e.g. menu-read-latency=50 (repeatable)', collect, [])
     .option('--workers <n>', 'engine worker threads (autocannon engine; 0 = in the main thread)', parseIntOption('--workers', 0, 64), 1)

@@ -47,7 +47,7 @@ describe('the k6 runner', () => {
     const out = path.join(dir, 'ok');
     process.env.FAKE_RESULT = path.join(dir, 'pass.json');
     try {
-      const result = await runK6({ binary: fake, target: 'http://127.0.0.1:9', profile: 'spike', runId: 'r', seed: 3, out, rate: 7, thresholdOverrides: { checks: 0.5 } });
+      const result = await runK6({ binary: fake, target: 'http://127.0.0.1:9', profile: 'spike', runId: 'r', seed: 3, out, rate: 7, thresholdOverrides: { checks: 0.5 }, tokensFile: '/abs/tokens.json' });
       expect(result.verdict).toBe('pass');
     } finally {
       delete process.env.FAKE_RESULT;
@@ -55,7 +55,7 @@ describe('the k6 runner', () => {
     const args = (await readFile(path.join(out, 'args.txt'), 'utf8')).trim().split('\n');
     expect(args[0]).toBe('run');
     expect(args.at(-1)).toBe(K6_SCRIPT);
-    expect(args).toEqual(expect.arrayContaining(['COFFEE_TARGET=http://127.0.0.1:9', 'COFFEE_PROFILE=spike', 'COFFEE_RUN_ID=r', 'COFFEE_SEED=3', 'COFFEE_RATE=7', `COFFEE_OUT=${out}`, 'COFFEE_THRESHOLDS={"checks":0.5}']));
+    expect(args).toEqual(expect.arrayContaining(['COFFEE_TARGET=http://127.0.0.1:9', 'COFFEE_PROFILE=spike', 'COFFEE_RUN_ID=r', 'COFFEE_SEED=3', 'COFFEE_RATE=7', `COFFEE_OUT=${out}`, 'COFFEE_THRESHOLDS={"checks":0.5}', 'COFFEE_TOKENS_FILE=/abs/tokens.json']));
   });
 
   it("turns k6's exit 99 (a threshold failed) into a failed verdict", async () => {

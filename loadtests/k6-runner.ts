@@ -52,6 +52,8 @@ export interface RunK6Options {
   durationS?: number;
   rate?: number;
   thresholdOverrides?: Record<string, number>;
+  /** Absolute path of a `--tokens` file; the script reads it with k6's `open()`. */
+  tokensFile?: string;
   signal?: AbortSignal;
 }
 
@@ -66,6 +68,7 @@ export function k6Env(options: Omit<RunK6Options, 'binary' | 'signal'>): Record<
     ...(options.durationS !== undefined ? { COFFEE_DURATION_S: String(options.durationS) } : {}),
     ...(options.rate !== undefined ? { COFFEE_RATE: String(options.rate) } : {}),
     ...(options.thresholdOverrides && Object.keys(options.thresholdOverrides).length > 0 ? { COFFEE_THRESHOLDS: JSON.stringify(options.thresholdOverrides) } : {}),
+    ...(options.tokensFile ? { COFFEE_TOKENS_FILE: options.tokensFile } : {}),
   };
 }
 

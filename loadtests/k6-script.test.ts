@@ -66,13 +66,14 @@ const settings = (over: Partial<K6Settings> = {}): K6Settings => ({ target: 'htt
 describe('k6 options from the shared definitions', () => {
   it('reads the COFFEE_* environment with defaults and refuses bad values', () => {
     expect(settingsFromEnv({})).toEqual({ target: 'http://127.0.0.1:3000', profile: 'smoke', runId: 'k6-smoke', seed: 1, overrides: {} });
-    expect(settingsFromEnv({ COFFEE_TARGET: 'http://h:1/', COFFEE_PROFILE: 'spike', COFFEE_RATE: '12', COFFEE_DURATION_S: '60', COFFEE_THRESHOLDS: '{"checks":0.5}', COFFEE_OUT: '/tmp/x/' })).toMatchObject({
+    expect(settingsFromEnv({ COFFEE_TARGET: 'http://h:1/', COFFEE_PROFILE: 'spike', COFFEE_RATE: '12', COFFEE_DURATION_S: '60', COFFEE_THRESHOLDS: '{"checks":0.5}', COFFEE_OUT: '/tmp/x/', COFFEE_TOKENS_FILE: '/tmp/tokens.json' })).toMatchObject({
       target: 'http://h:1',
       profile: 'spike',
       rate: 12,
       durationS: 60,
       overrides: { checks: 0.5 },
       out: '/tmp/x',
+      tokensFile: '/tmp/tokens.json',
     });
     expect(() => settingsFromEnv({ COFFEE_PROFILE: 'brunch' })).toThrow(/COFFEE_PROFILE/);
     expect(() => settingsFromEnv({ COFFEE_RATE: 'lots' })).toThrow(/COFFEE_RATE/);

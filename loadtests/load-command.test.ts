@@ -3,7 +3,7 @@
  * embedded service started by the command itself, files on disk, exit codes.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -96,6 +96,20 @@ describe('coffee load', () => {
     const threshold = await coffee(['load', 'smoke', '--threshold', 'speed=1', '--target', 'http://127.0.0.1:1']);
     expect(threshold.code).toBe(2);
     expect(threshold.stderr).toMatch(/unknown threshold "speed"/);
+  });
+
+  it('exits 2 on a --tokens file that is missing or malformed, or given without --target, naming what is wrong', async () => {
+    const file = path.join(dir, 'tokens.json');
+    const missing = await coffee(['load', 'smoke', '--tokens', file, '--target', 'http://127.0.0.1:1']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(`--tokens ${file}: no such file`);
+    await writeFile(file, JSON.stringify({ customers: ['eyJhbGciOi.e30.sig'], baristas: [42] }));
+    const malformed = await coffee(['load', 'smoke', '--tokens', file, '--target', 'http://127.0.0.1:1']);
+    expect(malformed.code).toBe(2);
+    expect(malformed.stderr).toContain(`--tokens ${file}: baristas[0] is not a bearer token`);
+    const local = await coffee(['load', 'smoke', '--tokens', file]);
+    expect(local.code).toBe(2);
+    expect(local.stderr).toMatch(/--tokens needs --target/);
   });
 
   it('with --engine k6 and no k6 on PATH, says how to install it and exits 2', async () => {

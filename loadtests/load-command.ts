@@ -9,6 +9,7 @@ import { isProfileName, PROFILE_NAMES } from './shared/profiles.ts';
 import { RESULT_SCHEMA_VERSION, type LoadResult } from './shared/result.ts';
 import { formatSummary } from './shared/summary-text.ts';
 import { thresholdsFromSlos } from './shared/thresholds.ts';
+import { parseTokenPool, type TokenPool } from './shared/tokens.ts';
 
 function parseThresholds(specs: readonly string[]): Record<string, number> {
   const overrides: Record<string, number> = {};
@@ -23,6 +24,21 @@ function parseThresholds(specs: readonly string[]): Record<string, number> {
     throw new UsageError(`--threshold: ${(error as Error).message}`);
   }
   return overrides;
+}
+
+/** Reads `--tokens FILE`; a missing or malformed file is a usage error that names the field. */
+async function readTokens(file: string): Promise<TokenPool> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--tokens ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+  }
+  try {
+    return parseTokenPool(text, `--tokens ${file}`);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }
 
 async function readBaseline(file: string): Promise<LoadResult> {
@@ -50,6 +66,10 @@ export async function loadCommand(profileName: string, options: LoadCommandOptio
     }
   }
   const baseline = options.baseline ? await readBaseline(options.baseline) : undefined;
+  // The embedded service signs its own tokens with a key made at start, so a file's tokens
+  // could never be valid there.
+  if (options.tokens && !options.target) throw new UsageError('--tokens needs --target: the embedded service started for the run issues its own tokens');
+  const tokens = options.tokens ? await readTokens(options.tokens) : undefined;
   const runId = options.runId ?? newRunId();
   if (!/^[\w.-]{1,64}$/.test(runId)) throw new UsageError(`--run-id must be 1 to 64 letters, digits, "_", "." or "-", got "${runId}"`);
   const out = options.out ?? path.join('out', 'load', runId);
@@ -86,6 +106,7 @@ export async function loadCommand(profileName: string, options: LoadCommandOptio
         ...(options.duration !== undefined ? { durationS: options.duration } : {}),
         ...(options.rate !== undefined ? { rate: options.rate } : {}),
         thresholdOverrides,
+        ...(options.tokens ? { tokensFile: path.resolve(options.tokens) } : {}),
         signal: controller.signal,
       });
     } else {
@@ -99,6 +120,7 @@ export async function loadCommand(profileName: string, options: LoadCommandOptio
         ...(options.rate !== undefined ? { rate: options.rate } : {}),
         ...(options.connections !== undefined ? { connections: options.connections } : {}),
         thresholdOverrides,
+        ...(tokens ? { tokens } : {}),
         progress: options.progress,
         signal: controller.signal,
       });

@@ -22,6 +22,7 @@ import { toJunitXml } from './shared/junit.ts';
 import { phasesOf, PROFILES, profileConfig, profileDurationS, rateAt, scaleProfile, type ProfileName } from './shared/profiles.ts';
 import { RESULT_SCHEMA_VERSION, verdictOf, type FaultWindow, type LoadResult } from './shared/result.ts';
 import { thresholdsFromSlos } from './shared/thresholds.ts';
+import type { TokenPool } from './shared/tokens.ts';
 
 /** The target did not answer `GET /health` with 200 before the run. */
 export class TargetUnreachableError extends Error {
@@ -65,6 +66,8 @@ export interface RunLoadOptions {
   /** Override the profile's think-time scale (0 = no think time). */
   thinkTimeScale?: number;
   requestTimeoutMs?: number;
+  /** Pre-issued customer and barista tokens (a target whose issuer is Cognito), instead of registering. */
+  tokens?: TokenPool;
   /** Other journeys than the shared ones (in-thread only). */
   journeys?: readonly Journey[];
 }
@@ -160,6 +163,7 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
     ...(options.connections !== undefined ? { connections: options.connections } : {}),
     ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     ...(options.journeys ? { journeys: options.journeys } : {}),
+    ...(options.tokens ? { tokens: options.tokens } : {}),
     signal: controller.signal,
     onStart: (start) => (t0 = start),
     onBucket: (bucket) => {

@@ -52,6 +52,11 @@ export interface LocalStackOptions {
     logDestination?: DestinationStream;
   };
   faults?: { token: string } | false;
+  /**
+   * Dev tokens (default), or tokens of an external issuer checked against its JWKS, the
+   * way the deployed service checks Cognito's (no dev issuer then: `mintToken` throws).
+   */
+  auth?: ServiceConfig['auth'];
   sdk?: Partial<ServiceConfig['sdk']>;
   /** Deliberately broken variants for proving invariants can fail. */
   unsafe?: AppDeps['unsafe'];
@@ -76,7 +81,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     region: 'us-east-1',
     tableName,
     sdk: { maxAttempts: 3, requestTimeoutMs: 2_000, connectionTimeoutMs: 1_000, ...sdk },
-    auth: { mode: 'dev' },
+    auth: options.auth ?? { mode: 'dev' },
     rateLimit,
     cacheTtlMs,
     faults,
@@ -106,7 +111,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     startEmbedded: (dir) => startEmbeddedDynamo(dir ? { dataDir: dir } : {}),
   });
   const server = await listen(service.app, { port, host });
-  const issuer = service.deps.devIssuer!;
+  const issuer = service.deps.devIssuer;
   return {
     url: server.url,
     dynamoEndpoint: service.dynamoEndpoint!,
@@ -114,7 +119,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     region: config.region,
     store: service.store,
     telemetry,
-    mintToken: (sub, role) => issuer.issue(sub, role),
+    mintToken: (sub, role) => (issuer ? issuer.issue(sub, role) : Promise.reject(new Error('no dev issuer: this stack checks tokens against a JWKS'))),
     async stop() {
       await server.close(2_000);
       await telemetry.shutdown();

@@ -15,6 +15,7 @@ import { JOURNEYS, pickJourney, runHeaders, splitRoute, thinkTime, type Iteratio
 import { arrivalClock, type Profile } from '../shared/profiles.ts';
 import { backoffMs, isRetryable, MAX_BACKOFF_MS, MAX_RETRIES } from '../shared/retry.ts';
 import { createRng, deriveSeed, type Rng } from '../shared/rng.ts';
+import type { TokenPool } from '../shared/tokens.ts';
 import { HttpClient, type HttpRequest, type HttpResponse } from './http-client.ts';
 import { Recorder, type BucketReport } from './recorder.ts';
 
@@ -58,6 +59,8 @@ export interface EngineOptions {
   bucketMs: number;
   sink: EngineSink;
   journeys?: readonly Journey[];
+  /** Pre-issued customer and barista tokens, instead of registering and the dev issuer. */
+  tokens?: TokenPool;
   /** Sockets (default: the profile's maxVUs, at most 256). */
   connections?: number;
   /** This thread takes every `workerCount`-th arrival, starting at `workerIndex`. */
@@ -91,6 +94,7 @@ interface EngineState {
   readonly journeys: readonly Journey[];
   readonly runId: string;
   readonly seed: number;
+  readonly tokens: TokenPool | undefined;
   readonly maxRetries: number;
   readonly maxBackoffMs: number;
   readonly routeInfo: Map<string, { method: string; routeGroup: string }>;
@@ -140,7 +144,7 @@ class Iteration {
   ) {
     const rng = createRng(deriveSeed(state.seed, iteration));
     this.journey = pickJourney(rng, state.journeys);
-    this.ctx = { runId: state.runId, iteration, vu, rng, vars: {} };
+    this.ctx = { runId: state.runId, iteration, vu, rng, vars: {}, ...(state.tokens ? { tokens: state.tokens } : {}) };
     this.intended = intendedStart;
     const started = now();
     state.recorder.iterationStarted(started, this.journey.name, started - intendedStart);
@@ -311,6 +315,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
     journeys,
     runId,
     seed,
+    tokens: options.tokens,
     maxRetries,
     maxBackoffMs,
     routeInfo: new Map(),

@@ -21,6 +21,8 @@ export interface K6Settings {
   overrides: Record<string, number>;
   /** Directory for result.json and junit.xml; the working directory when absent. */
   out?: string;
+  /** A token file (see ../shared/tokens.ts), read by the script with `open()` in the init context. */
+  tokensFile?: string;
 }
 
 /** Statuses counted one by one in result.json; any other lands in "other". */
@@ -74,6 +76,7 @@ export function settingsFromEnv(env: Readonly<Record<string, string | undefined>
     ...(rate !== undefined ? { rate } : {}),
     overrides,
     ...(env.COFFEE_OUT ? { out: env.COFFEE_OUT.replace(/\/+$/, '') } : {}),
+    ...(env.COFFEE_TOKENS_FILE ? { tokensFile: env.COFFEE_TOKENS_FILE } : {}),
   };
 }
 

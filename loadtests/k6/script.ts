@@ -7,7 +7,8 @@
  * ../shared, which imports nothing but relative, pure files). Settings (`--env`):
  * COFFEE_TARGET (default http://127.0.0.1:3000), COFFEE_PROFILE (smoke), COFFEE_DURATION_S,
  * COFFEE_RATE, COFFEE_SEED (1), COFFEE_RUN_ID, COFFEE_OUT (directory for result.json and
- * junit.xml), COFFEE_THRESHOLDS (JSON: threshold id to limit).
+ * junit.xml), COFFEE_THRESHOLDS (JSON: threshold id to limit), COFFEE_TOKENS_FILE (pre-issued
+ * customer and barista tokens for a target whose issuer is Cognito; see ../shared/tokens.ts).
  *
  * Exit codes (k6's): 0 thresholds passed, 99 a threshold failed, 108 setup found the target down.
  */
@@ -21,12 +22,15 @@ import { junitFileName, resultFileName } from '../shared/outputs.ts';
 import { backoffMs, isRetryable, MAX_RETRIES } from '../shared/retry.ts';
 import { createRng, deriveSeed } from '../shared/rng.ts';
 import { toJunitXml } from '../shared/junit.ts';
+import { parseTokenPool } from '../shared/tokens.ts';
 import { formatSummary } from '../shared/summary-text.ts';
 import { buildK6Options, K6Metrics, profileOf, settingsFromEnv } from './options.ts';
 import { resultFromK6Summary, type K6SummaryData } from './summary.ts';
 
 const settings = settingsFromEnv(__ENV);
 const profile = profileOf(settings);
+// `open()` works only here, in the init context; every VU parses its own copy (a few KB).
+const tokens = settings.tokensFile ? parseTokenPool(open(settings.tokensFile), `COFFEE_TOKENS_FILE ${settings.tokensFile}`) : undefined;
 
 export const options = buildK6Options(settings);
 
@@ -87,7 +91,7 @@ export default function (): void {
   const iteration = exec.scenario.iterationInTest;
   const rng = createRng(deriveSeed(settings.seed, iteration));
   const journey = pickJourney(rng, JOURNEYS);
-  const ctx: IterationContext = { runId: settings.runId, iteration, vu, rng, vars: {} };
+  const ctx: IterationContext = { runId: settings.runId, iteration, vu, rng, vars: {}, ...(tokens ? { tokens } : {}) };
   const startedAt = Date.now();
   journeysCounter.add(1, { journey: journey.name, outcome: 'started' });
   let outcome: 'completed' | 'failed' = 'completed';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { JOURNEYS, orderBody, pickJourney, readMenu, runHeaders, type MenuChoice } from './journeys.ts';
+import { JOURNEYS, JourneyNames, orderBody, pickJourney, readMenu, runHeaders, type IterationContext, type MenuChoice, type RequestSpec, type StepResponse, type VirtualUser } from './journeys.ts';
 import { createRng, deriveSeed } from './rng.ts';
 
 const menu: MenuChoice[] = [
@@ -66,5 +66,52 @@ describe('journeys', () => {
         }
       }
     }
+  });
+
+  it('with a token pool, creates profiles for the pool tokens and never calls the dev issuer', () => {
+    const tokens = { customers: ['c0', 'c1', 'c2'], baristas: ['b0', 'b1'] };
+    const menuBody = JSON.stringify({ items: [{ id: 'latte', available: true, prices: { small: 300 } }] });
+    // Canned answers as a service with an external issuer gives them: POST /users answers
+    // the profile without a token, or 409 when the identity registered before.
+    const answer = (spec: RequestSpec): StepResponse => {
+      const json = (status: number, body: unknown) => ({ status, body: JSON.stringify(body), headers: {} });
+      if (spec.route === 'POST /users') return json(409, { code: 'USER_EXISTS' });
+      if (spec.route === 'GET /menu') return { status: 200, body: menuBody, headers: {} };
+      if (spec.route === 'GET /orders') return json(200, { items: [{ id: 'o1', version: 1 }] });
+      if (spec.route === 'POST /orders' || spec.route === 'PATCH /orders/:orderId') return json(spec.route === 'POST /orders' ? 201 : 200, { order: { id: 'o1', version: 2, status: 'PREPARING' } });
+      return json(200, { items: [] });
+    };
+    const walk = (name: string, vu: VirtualUser, iteration: number): RequestSpec[] => {
+      const journey = JOURNEYS.find((j) => j.name === name)!;
+      const ctx: IterationContext = { runId: 'r', iteration, vu, rng: createRng(iteration), vars: {}, tokens };
+      const sent: RequestSpec[] = [];
+      for (const step of journey.steps) {
+        const spec = step.request(ctx);
+        if (!spec) continue;
+        sent.push(spec);
+        const response = answer(spec);
+        expect(spec.expect, `${name}: ${step.name}`).toContain(response.status);
+        if (step.after?.(ctx, response) === false) break;
+      }
+      return sent;
+    };
+
+    const first = walk(JourneyNames.FirstOrder, { id: 1 }, 4);
+    expect(first.map((s) => s.route)).toEqual(['POST /users', 'GET /menu', 'POST /orders', 'GET /orders/:orderId']);
+    expect(first.map((s) => s.token)).toEqual(['c1', undefined, 'c1', 'c1']);
+
+    const regular: VirtualUser = { id: 3 };
+    expect(walk(JourneyNames.ReturningCustomer, regular, 10)[0]).toMatchObject({ route: 'POST /users', token: 'c2', expect: [201, 409] });
+    expect(regular.customer).toEqual({ token: 'c2' });
+    // Registered once per virtual user, as with the dev issuer.
+    expect(walk(JourneyNames.ReturningCustomer, regular, 11).map((s) => s.route)).not.toContain('POST /users');
+
+    const barista = walk(JourneyNames.BaristaQueue, { id: 2 }, 5);
+    expect(barista.map((s) => s.route)).toEqual(['GET /orders', 'PATCH /orders/:orderId', 'PATCH /orders/:orderId', 'PATCH /orders/:orderId']);
+    expect(new Set(barista.map((s) => s.token))).toEqual(new Set(['b1']));
+
+    // Without the pool the same journeys mint and register as before.
+    const dev: IterationContext = { runId: 'r', iteration: 5, vu: { id: 2 }, rng: createRng(5), vars: {} };
+    expect(JOURNEYS.find((j) => j.name === JourneyNames.BaristaQueue)!.steps[0]!.request(dev)).toMatchObject({ route: 'POST /auth/dev-token' });
   });
 });

@@ -12,6 +12,7 @@
 import type { RouteKey } from '../../service/catalog/slos.ts';
 import { OrderStatuses, type OrderStatus, type Size } from '../../service/domain/types.ts';
 import type { Rng } from './rng.ts';
+import { tokenAt, type TokenPool } from './tokens.ts';
 
 /** One HTTP request a step wants sent. The method comes from `route`. */
 export interface RequestSpec {
@@ -51,7 +52,8 @@ export interface MenuChoice {
 export interface VirtualUser {
   /** Unique within the test run (across workers and k6 instances). */
   readonly id: number;
-  customer?: { token: string; userId: string };
+  /** The user's own customer account; `userId` is unknown when the token came from a pool. */
+  customer?: { token: string; userId?: string };
   barista?: { token: string };
   /** What this user last read from `GET /menu`. */
   menu?: MenuChoice[];
@@ -72,6 +74,11 @@ export interface IterationContext {
   readonly vu: VirtualUser;
   readonly rng: Rng;
   readonly vars: IterationVars;
+  /**
+   * Pre-issued tokens (an external issuer such as Cognito). Without them, customers get
+   * their tokens from registration and baristas from the dev issuer.
+   */
+  readonly tokens?: TokenPool;
 }
 
 export interface Step {
@@ -177,6 +184,28 @@ function customerToken(ctx: IterationContext): string | undefined {
   return ctx.vars.token ?? ctx.vu.customer?.token;
 }
 
+/** The virtual user's barista token: its pool token, else the one the dev issuer minted for it. */
+function baristaToken(ctx: IterationContext): string | undefined {
+  return ctx.vu.barista?.token ?? (ctx.tokens ? tokenAt(ctx.tokens.baristas, ctx.vu.id - 1) : undefined);
+}
+
+/**
+ * A customer registration. With the dev issuer it creates the identity and answers its
+ * token. With pre-issued tokens the identity exists already, so the step creates the
+ * profile for the pool's token; 409 means this identity registered before (earlier in the
+ * run or in an earlier one), which a pool smaller than the run makes normal.
+ */
+function registration(ctx: IterationContext, key: string, name: string, poolIndex: number): RequestSpec {
+  const body = { email: emailFor(ctx.runId, key), name };
+  if (!ctx.tokens) return { route: 'POST /users', path: '/users', body, expect: [201] };
+  return { route: 'POST /users', path: '/users', body, token: tokenAt(ctx.tokens.customers, poolIndex), expect: [201, 409] };
+}
+
+/** The token and user a registration step ends with, or `undefined` when the answer is not one. */
+function registeredCustomer(ctx: IterationContext, poolIndex: number, response: StepResponse): { token: string; userId?: string } | undefined {
+  return ctx.tokens ? { token: tokenAt(ctx.tokens.customers, poolIndex) } : readRegistration(response.body);
+}
+
 const listMenu: Step = {
   name: 'menu listed',
   request: () => ({ route: 'GET /menu', path: '/menu', expect: [200] }),
@@ -262,16 +291,11 @@ const firstOrder: Journey = {
   steps: [
     {
       name: 'customer registered',
-      request: (ctx) => ({
-        route: 'POST /users',
-        path: '/users',
-        body: { email: emailFor(ctx.runId, `i${ctx.iteration}`), name: `${ctx.rng.pick(FIRST_NAMES)} Load` },
-        expect: [201],
-      }),
+      request: (ctx) => registration(ctx, `i${ctx.iteration}`, `${ctx.rng.pick(FIRST_NAMES)} Load`, ctx.iteration),
       after(ctx, response) {
-        const registration = readRegistration(response.body);
-        if (!registration) return false;
-        ctx.vars.token = registration.token;
+        const customer = registeredCustomer(ctx, ctx.iteration, response);
+        if (!customer) return false;
+        ctx.vars.token = customer.token;
       },
     },
     listMenu,
@@ -290,19 +314,11 @@ const returningCustomer: Journey = {
       // Each virtual user registers its own account once, on its first returning-customer
       // iteration, and keeps the token for the rest of the run.
       name: 'account ready',
-      request: (ctx) =>
-        ctx.vu.customer
-          ? undefined
-          : {
-              route: 'POST /users',
-              path: '/users',
-              body: { email: emailFor(ctx.runId, `vu${ctx.vu.id}`), name: `${ctx.rng.pick(FIRST_NAMES)} Regular` },
-              expect: [201],
-            },
+      request: (ctx) => (ctx.vu.customer ? undefined : registration(ctx, `vu${ctx.vu.id}`, `${ctx.rng.pick(FIRST_NAMES)} Regular`, ctx.vu.id - 1)),
       after(ctx, response) {
-        const registration = readRegistration(response.body);
-        if (!registration) return false;
-        ctx.vu.customer = registration;
+        const customer = registeredCustomer(ctx, ctx.vu.id - 1, response);
+        if (!customer) return false;
+        ctx.vu.customer = customer;
       },
     },
     {
@@ -326,7 +342,7 @@ function advanceOrder(to: OrderStatus): Step {
     name: `order moved to ${to}`,
     request(ctx) {
       const { orderId, version } = ctx.vars;
-      const token = ctx.vu.barista?.token;
+      const token = baristaToken(ctx);
       if (!orderId || version === undefined || !token) return undefined;
       return {
         route: 'PATCH /orders/:orderId',
@@ -356,8 +372,9 @@ const baristaQueue: Journey = {
   steps: [
     {
       name: 'barista signed in',
+      // Skipped when the virtual user has a token already (minted earlier, or from the pool).
       request: (ctx) =>
-        ctx.vu.barista
+        baristaToken(ctx)
           ? undefined
           : { route: 'POST /auth/dev-token', path: '/auth/dev-token', body: { sub: `load-barista-${ctx.runId}-${ctx.vu.id}`, role: 'barista' }, expect: [201] },
       after(ctx, response) {
@@ -368,8 +385,10 @@ const baristaQueue: Journey = {
     },
     {
       name: 'queue listed',
-      request: (ctx) =>
-        ctx.vu.barista ? { route: 'GET /orders', path: '/orders?status=PLACED&limit=10', token: ctx.vu.barista.token, expect: [200] } : undefined,
+      request(ctx) {
+        const token = baristaToken(ctx);
+        return token ? { route: 'GET /orders', path: '/orders?status=PLACED&limit=10', token, expect: [200] } : undefined;
+      },
       after(ctx, response) {
         const parsed = parseJson(response.body);
         if (!isRecord(parsed) || !Array.isArray(parsed.items)) return false;
