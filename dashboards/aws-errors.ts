@@ -22,21 +22,27 @@ function firstLine(text: string): string {
   return text.split('\n')[0]!.trim();
 }
 
-/** A `UsageError` for a failure the user must fix outside the tool, or undefined. */
-export function explainAwsError(error: unknown, { operation, region }: { operation: string; region: string }): UsageError | undefined {
+/**
+ * A `UsageError` for a failure the user must fix outside the tool, or undefined.
+ * `service` names what was called in the message (default `CloudWatch`).
+ */
+export function explainAwsError(
+  error: unknown,
+  { operation, region, service = 'CloudWatch' }: { operation: string; region: string; service?: string },
+): UsageError | undefined {
   if (!(error instanceof Error)) return undefined;
   const name = error.name;
   const code = (error as { code?: unknown }).code;
   if (CREDENTIAL_ERRORS.has(name) || /Could not load credentials/i.test(error.message)) {
     return new UsageError(
-      `no AWS credentials for CloudWatch ${operation}: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (region ${region})`,
+      `no AWS credentials for ${service} ${operation}: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (region ${region})`,
     );
   }
   if (ACCESS_ERRORS.has(name)) {
-    return new UsageError(`access denied for CloudWatch ${operation} in ${region} (${name}): ${firstLine(error.message)}`);
+    return new UsageError(`access denied for ${service} ${operation} in ${region} (${name}): ${firstLine(error.message)}`);
   }
   if ((typeof code === 'string' && NETWORK_CODES.has(code)) || name === 'TimeoutError' || /getaddrinfo|connect ECONNREFUSED|socket hang up/i.test(error.message)) {
-    return new UsageError(`cannot reach CloudWatch in ${region} for ${operation}: ${firstLine(error.message)}`);
+    return new UsageError(`cannot reach ${service} in ${region} for ${operation}: ${firstLine(error.message)}`);
   }
   return undefined;
 }

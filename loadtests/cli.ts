@@ -1,6 +1,10 @@
-/** `coffee load <profile>`: a load run with an SLO verdict, on the Node engine or k6. */
+/**
+ * `coffee load <profile>`: a load run with an SLO verdict, on the Node engine or k6; and
+ * `coffee load-tokens`: its `--tokens` file, minted from a Cognito user pool.
+ */
 import type { Command } from 'commander';
 import { parseIntOption, UsageError } from '../cli/usage-error.ts';
+import type { LoadTokensIo, LoadTokensOptions } from './load-tokens-command.ts';
 import { PROFILE_NAMES, PROFILES } from './shared/profiles.ts';
 
 export interface LoadCommandOptions {
@@ -80,5 +84,54 @@ export function registerLoadCommands(program: Command): void {
     .action(async (profile: string, options: LoadCommandOptions) => {
       const { loadCommand } = await import('./load-command.ts');
       await loadCommand(profile, options);
+    });
+  registerLoadTokensCommand(program);
+}
+
+function stdio(): LoadTokensIo {
+  return {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+    ...(process.stderr.isTTY ? { rewrite: (line: string) => process.stderr.write(`\r${line}\x1b[K`) } : {}),
+  };
+}
+
+/**
+ * A top-level command rather than `load tokens`: a subcommand of `load` would have its
+ * options parsed by `load` first (`--out` is one of both), and `load` takes a profile.
+ */
+function registerLoadTokensCommand(program: Command): void {
+  program
+    .command('load-tokens')
+    .description('Mint the --tokens file of `coffee load` from a Cognito user pool (synthetic customers and baristas, created or reused)')
+    .option('--user-pool-id <id>', 'the user pool (the UserPoolId output of the CoffeeService stack); required')
+    .option('--client-id <id>', 'its app client, which must allow ADMIN_USER_PASSWORD_AUTH (the UserPoolClientId output); required unless --delete')
+    .option('--region <region>', 'AWS region (default: the one the user pool id starts with)')
+    .option('--customers <n>', 'customer users and tokens', parseIntOption('--customers', 1, 1000), 20)
+    .option('--baristas <n>', 'barista users (in the barista group) and tokens', parseIntOption('--baristas', 1, 1000), 2)
+    .option('--prefix <prefix>', 'users are <prefix>-customer-<n>@<domain> and <prefix>-barista-<n>@<domain>', 'coffee-load')
+    .option('--domain <domain>', 'e-mail domain of the users (no e-mail is sent)', 'load.example.com')
+    .option('--out <file>', 'the tokens file, written with mode 0600', 'tokens.json')
+    .option('--delete', 'delete the users of this prefix and these counts instead of minting (after a run)')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Example:',
+        '  coffee load-tokens --user-pool-id eu-west-1_AbC123xyz --client-id 1example23456789 --customers 50',
+        '  coffee load average --target "$API_URL" --tokens tokens.json',
+        '  coffee load-tokens --user-pool-id eu-west-1_AbC123xyz --customers 50 --delete',
+        '',
+        'Users are created without an invitation (or reused), get a fresh random password each run',
+        '(never shown or stored) and sign in with ADMIN_USER_PASSWORD_AUTH. Access tokens live 1 hour.',
+        'AWS credentials come from the standard chain and need cognito-idp:AdminCreateUser,',
+        'AdminSetUserPassword, AdminAddUserToGroup, AdminInitiateAuth and AdminDeleteUser on the pool.',
+        '',
+        'Exit codes: 0 done; 2 a usage error or an AWS failure (one line naming the pool and what to check).',
+      ].join('\n'),
+    )
+    .action(async (options: LoadTokensOptions) => {
+      const { loadTokensCommand } = await import('./load-tokens-command.ts');
+      await loadTokensCommand(options, stdio());
     });
 }
