@@ -9,7 +9,7 @@ import type { Principal } from '../domain/orders.ts';
 import { AppError, ErrorCodes, RateLimitedError, toProblem, UnauthenticatedError } from '../errors.ts';
 import type { DevIssuer, TokenVerifier } from '../auth/tokens.ts';
 import type { Store } from '../store/store.ts';
-import type { Telemetry } from '../telemetry/types.ts';
+import type { RequestScope, Telemetry } from '../telemetry/types.ts';
 import type { FaultInjector } from './faults.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import { nativeResponse, reply, wasSentNatively } from './reply.ts';
@@ -76,6 +76,31 @@ function clientAddress(c: Context): string {
   return env?.event?.requestContext?.http?.sourceIp ?? env?.incoming?.socket?.remoteAddress ?? 'unknown';
 }
 
+/**
+ * A request header (`name` in lower case). On the Node server, a header Node did not see
+ * is answered from Node's own parsed headers, without building the Fetch `Headers` that
+ * `c.req.header()` needs (about a microsecond, most of the framework's cost of an
+ * anonymous GET /menu). A header that is present is always read through Hono, so
+ * duplicates keep the Fetch semantics (values joined with ", ": a doubled Authorization
+ * header stays invalid instead of Node's "first one wins").
+ */
+export function header(c: Context, name: string): string | undefined {
+  const incoming = (c.env as { incoming?: { headers?: Record<string, unknown> } } | undefined)?.incoming;
+  if (incoming?.headers && incoming.headers[name] === undefined) return undefined;
+  return c.req.header(name);
+}
+
+/** The request's headers as telemetry reads them (a class: no closure per request). */
+class RequestHeaders {
+  readonly #c: Context;
+  constructor(c: Context) {
+    this.#c = c;
+  }
+  get(name: string): string | undefined {
+    return header(this.#c, name);
+  }
+}
+
 /** A path parameter of the matched route (always present once the route matched). */
 export function pathParam(c: AppContext, name: string): string {
   return c.req.param(name) ?? '';
@@ -107,43 +132,50 @@ export function createApp(input: AppDeps): Hono<AppEnv> {
     // Unmatched paths are rate limited too (scanners), but never fault-injected.
     const limited = !UNLIMITED.has(route) && !route.startsWith('/_chaos/');
     const injectable = limited && route !== 'unmatched';
+    /** After authentication: the rate limit, service faults, then the handler. */
+    const admit = (c: AppContext): Response | Promise<Response> => {
+      if (limited && rateLimiter) {
+        const wait = rateLimiter.take(c.get('principal')?.sub ?? `ip:${clientAddress(c)}`);
+        if (wait > 0) throw new RateLimitedError(wait);
+      }
+      if (injectable && faults && faults.rules.length > 0) return faults.apply(faultKey).then(() => handler(c));
+      return handler(c);
+    };
+    // Per request, only anonymous arrows passed as arguments: under tsx (which keeps
+    // function names) every named closure costs an Object.defineProperty per request.
     return (c) => {
       const requestId = requestIdFor(c);
-      const path = c.req.path;
-      const scope = telemetry.startRequest({ method: c.req.method, path, route, requestId, headers: { get: (n) => c.req.header(n) } });
-      let failure: unknown;
-      let errorCode: string | undefined;
-      const fail = (error: unknown): Response => {
-        failure = error;
-        const answer = problemResponse(error, c, requestId);
-        errorCode = answer.code;
-        return answer.response;
-      };
-      const finish = (res: Response): Response => {
-        const status = wasSentNatively(res) ? (nativeResponse(c)?.statusCode ?? 200) : res.status;
-        scope.end(errorCode ? { route, status, error: failure, errorCode } : { route, status });
-        return res;
-      };
-      const admitted = (): Response | Promise<Response> => {
-        if (limited && rateLimiter) {
-          const wait = rateLimiter.take(c.get('principal')?.sub ?? `ip:${clientAddress(c)}`);
-          if (wait > 0) throw new RateLimitedError(wait);
-        }
-        if (injectable && faults && faults.rules.length > 0) return faults.apply(faultKey).then(() => handler(c));
-        return handler(c);
-      };
+      const scope = telemetry.startRequest({ method: c.req.method, path: c.req.path, route, requestId, headers: new RequestHeaders(c) });
       let result: Response | Promise<Response>;
       try {
         result = scope.run(() => {
-          const header = c.req.header('authorization');
-          return header === undefined ? admitted() : authenticate(c, header).then(admitted);
+          const authorization = header(c, 'authorization');
+          return authorization === undefined ? admit(c) : authenticate(c, authorization).then(() => admit(c));
         });
       } catch (error) {
-        return finish(scope.run(() => fail(error)));
+        return failed(c, scope, route, requestId, error);
       }
-      if (result instanceof Promise) return result.then(finish, (error: unknown) => finish(scope.run(() => fail(error))));
-      return finish(result);
+      if (result instanceof Promise) {
+        return result.then(
+          (res) => finished(c, scope, route, res),
+          (error: unknown) => failed(c, scope, route, requestId, error),
+        );
+      }
+      return finished(c, scope, route, result);
     };
+  }
+
+  /** Ends the request's telemetry with the status that went out. */
+  function finished(c: AppContext, scope: RequestScope, route: string, res: Response, errorCode?: string, error?: unknown): Response {
+    const status = wasSentNatively(res) ? (nativeResponse(c)?.statusCode ?? 200) : res.status;
+    scope.end(errorCode ? { route, status, error, errorCode } : { route, status });
+    return res;
+  }
+
+  /** Answers an error as problem+json (inside the request's context, so its log line has the ids). */
+  function failed(c: AppContext, scope: RequestScope, route: string, requestId: string, error: unknown): Response {
+    const answer = scope.run(() => problemResponse(error, c, requestId));
+    return finished(c, scope, route, answer.response, answer.code, error);
   }
 
   /**
@@ -159,8 +191,8 @@ export function createApp(input: AppDeps): Hono<AppEnv> {
     return requestId;
   }
 
-  async function authenticate(c: AppContext, header: string): Promise<void> {
-    const match = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/i.exec(header.trim());
+  async function authenticate(c: AppContext, authorization: string): Promise<void> {
+    const match = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/i.exec(authorization.trim());
     if (!match?.[1]) {
       c.set('authError', new UnauthenticatedError('The Authorization header must be `Bearer <jwt>`'));
       return;

@@ -22,6 +22,7 @@ import {
   type Counter,
   type Histogram,
   type Span,
+  type TextMapGetter,
   type Tracer,
   type TracerProvider,
   type UpDownCounter,
@@ -37,10 +38,20 @@ import { EmfExporter } from './emf.ts';
 import { instrumentDynamoClient } from './dynamo.ts';
 import { createLoggers, type RequestFields } from './logger.ts';
 import type { Tracing } from './tracing.ts';
-import type { Logger, RequestScope, RequestStart, ServiceMetrics, Telemetry } from './types.ts';
+import type { Logger, RequestEnd, RequestScope, RequestStart, ServiceMetrics, Telemetry } from './types.ts';
 
 export const TRACER_NAME = 'coffee-cloud';
 const LOAD_RUN_ID = /^[\w.:-]{1,64}$/;
+
+/** Reads an incoming request's headers for the propagators. */
+const HEADER_GETTER: TextMapGetter<RequestStart['headers']> = {
+  get(carrier, key) {
+    return carrier.get(key) ?? undefined;
+  },
+  keys() {
+    return [];
+  },
+};
 
 export interface TelemetryOptions {
   config: TelemetryConfig;
@@ -240,6 +251,57 @@ export async function createTelemetry(options: TelemetryOptions): Promise<FullTe
     },
   };
 
+  /**
+   * One request's telemetry. A class, not an object of closures: under tsx (which keeps
+   * function names) every named closure made per request costs an Object.defineProperty.
+   */
+  class ActiveRequest implements RequestScope {
+    readonly #start: RequestStart;
+    readonly #t0: number;
+    readonly #span: Span | undefined;
+    readonly #store: RequestStore;
+
+    constructor(start: RequestStart, t0: number, span: Span | undefined, store: RequestStore) {
+      this.#start = start;
+      this.#t0 = t0;
+      this.#span = span;
+      this.#store = store;
+    }
+
+    run<T>(fn: () => T): T {
+      return als.run(this.#store, fn);
+    }
+
+    end({ route, status, error, errorCode }: RequestEnd): void {
+      const start = this.#start;
+      const span = this.#span;
+      const ms = performance.now() - this.#t0;
+      try {
+        if (levels) levels.inFlight--;
+        if (instruments) {
+          instruments.HttpRequestDuration.record(ms, requestAttrs(start.method, route, status));
+          if (errorCode) instruments.Errors.add(1, { [attr('ErrorCode')]: errorCode });
+        }
+        if (span) {
+          span.setAttribute('http.response.status_code', status);
+          if (route !== start.route) {
+            span.setAttribute('http.route', route);
+            span.updateName(`${start.method} ${route}`);
+          }
+          if (errorCode) span.setAttribute('error.type', errorCode);
+          if (status >= 500) {
+            if (error instanceof Error) span.recordException(error);
+            span.setStatus({ code: SpanStatusCode.ERROR, message: errorCode ?? String(status) });
+          }
+          span.end();
+        }
+        access?.({ ...this.#store.fields, method: start.method, route, path: start.path, status, duration_ms: Math.round(ms * 100) / 100, ...(errorCode ? { error_code: errorCode } : {}) });
+      } catch (failure) {
+        reportOnce('request telemetry failed', failure);
+      }
+    }
+  }
+
   function startRequest(start: RequestStart): RequestScope {
     const t0 = performance.now();
     if (levels) levels.inFlight++;
@@ -252,10 +314,7 @@ export async function createTelemetry(options: TelemetryOptions): Promise<FullTe
     let ctx: Context | undefined;
     if (tracer) {
       // Most requests carry no context to continue; skip the propagators for them.
-      const parent =
-        start.headers.get('traceparent') == null && baggage == null
-          ? ROOT_CONTEXT
-          : propagator.extract(ROOT_CONTEXT, start.headers, { get: (carrier, key) => carrier.get(key) ?? undefined, keys: () => [] });
+      const parent = start.headers.get('traceparent') == null && baggage == null ? ROOT_CONTEXT : propagator.extract(ROOT_CONTEXT, start.headers, HEADER_GETTER);
       const route = start.route;
       span = tracer.startSpan(
         `${start.method} ${route}`,
@@ -278,36 +337,7 @@ export async function createTelemetry(options: TelemetryOptions): Promise<FullTe
       fields.trace_id = sc.traceId;
       fields.span_id = sc.spanId;
     }
-    const store: RequestStore = { ctx, fields };
-    return {
-      run: (fn) => als.run(store, fn),
-      end({ route, status, error, errorCode }) {
-        const ms = performance.now() - t0;
-        try {
-          if (levels) levels.inFlight--;
-          if (instruments) {
-            instruments.HttpRequestDuration.record(ms, requestAttrs(start.method, route, status));
-            if (errorCode) instruments.Errors.add(1, { [attr('ErrorCode')]: errorCode });
-          }
-          if (span) {
-            span.setAttribute('http.response.status_code', status);
-            if (route !== start.route) {
-              span.setAttribute('http.route', route);
-              span.updateName(`${start.method} ${route}`);
-            }
-            if (errorCode) span.setAttribute('error.type', errorCode);
-            if (status >= 500) {
-              if (error instanceof Error) span.recordException(error);
-              span.setStatus({ code: SpanStatusCode.ERROR, message: errorCode ?? String(status) });
-            }
-            span.end();
-          }
-          access?.({ ...fields, method: start.method, route, path: start.path, status, duration_ms: Math.round(ms * 100) / 100, ...(errorCode ? { error_code: errorCode } : {}) });
-        } catch (failure) {
-          reportOnce('request telemetry failed', failure);
-        }
-      },
-    };
+    return new ActiveRequest(start, t0, span, { ctx, fields });
   }
 
   let reported = false;
