@@ -26,6 +26,9 @@ export function instrumentDynamoClient(
   client: DynamoDBClient,
   { tableName, region, tracer, parent, instruments }: { tableName: string; region: string; tracer?: Tracer; parent: () => Context | undefined; instruments?: DynamoInstruments },
 ): void {
+  // With neither spans nor metrics there is nothing to record, and asking for consumed
+  // capacity would only make every answer bigger.
+  if (!tracer && !instruments) return;
   const marked = client as unknown as Record<symbol, boolean>;
   if (marked[INSTRUMENTED]) return;
   marked[INSTRUMENTED] = true;
