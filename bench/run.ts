@@ -18,7 +18,6 @@ import { startEmbeddedDynamo } from '../service/store/embedded.ts';
 import { withinBudget, type BenchFigure } from './figure.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 const runFile = promisify(execFile);
 
 export interface BenchOptions {
@@ -37,7 +36,10 @@ interface Target {
 }
 
 async function startTarget(kind: string, env: Record<string, string>, workDir: string): Promise<Target> {
-  const child = spawn(TSX, [join(ROOT, 'bench', 'target.ts'), kind, workDir], {
+  // node itself with tsx's loader (not the tsx CLI, which runs the script in a second
+  // process): the child's pid is the target's, for its resident memory.
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'target.ts'), kind, workDir], {
+    cwd: ROOT,
     env: { ...process.env, ...env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -1,10 +1,15 @@
 /**
- * The embedded DynamoDB: dynalite (the real DynamoDB wire protocol over HTTP) started in
- * this process on an ephemeral port, in memory or on disk. Never bundled into the Lambda.
+ * The embedded DynamoDB: dynalite (the real DynamoDB wire protocol over HTTP) on an
+ * ephemeral port, in memory or on disk. Never bundled into the Lambda.
+ *
+ * It runs in a worker thread of its own, as DynamoDB runs apart from the service in AWS:
+ * the store's CPU (most of an order's) does not delay the service's event loop, the
+ * event-loop delay metric and CPU profiles show the service's own work, and the service's
+ * request context (an AsyncLocalStorage, whose promise hooks Node 20 runs for every
+ * promise of the thread) does not tax the store. The SDK reaches it over HTTP either way.
  */
 import { mkdir } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
-import dynalite from 'dynalite';
+import { Worker } from 'node:worker_threads';
 
 export interface EmbeddedDynamo {
   endpoint: string;
@@ -18,21 +23,49 @@ export interface EmbeddedDynamoOptions {
   host?: string;
 }
 
+type WorkerMessage = { type: 'ready'; port: number } | { type: 'error'; message: string; code?: string } | { type: 'stopped' };
+
+const WORKER = new URL('./embedded-worker.mjs', import.meta.url);
+const STOP_TIMEOUT_MS = 5_000;
+
 export async function startEmbeddedDynamo({ dataDir, port = 0, host = '127.0.0.1' }: EmbeddedDynamoOptions = {}): Promise<EmbeddedDynamo> {
   if (dataDir) await mkdir(dataDir, { recursive: true });
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(dataDir ? { path: dataDir } : {}) });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
+  // No TypeScript loader in the thread (embedded-worker.mjs is JavaScript), and none of
+  // the parent's flags such as --cpu-prof.
+  const worker = new Worker(WORKER, { workerData: { dataDir, port, host }, execArgv: [] });
+  const bound = await new Promise<number>((resolve, reject) => {
+    const onMessage = (message: WorkerMessage) => {
+      if (message.type === 'ready') resolve(message.port);
+      else if (message.type === 'error') reject(Object.assign(new Error(`the embedded DynamoDB could not listen on ${host}:${port}: ${message.message}`), { code: message.code }));
+    };
+    worker.on('message', onMessage);
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the embedded DynamoDB thread exited (code ${code}) before it was ready`)));
+  }).catch(async (error: unknown) => {
+    await worker.terminate();
+    throw error;
   });
-  const { port: bound } = server.address() as AddressInfo;
+  worker.removeAllListeners();
+  // A thread that dies later (out of memory, a bug in dynalite) turns into refused
+  // connections, which the service answers with 503; say why once.
+  worker.once('error', (error) => process.emitWarning(`the embedded DynamoDB thread failed: ${error.message}`));
   const hostPart = host.includes(':') ? `[${host}]` : host;
+  let stopping: Promise<void> | undefined;
   return {
     endpoint: `http://${hostPart}:${bound}`,
-    async stop() {
-      // dynalite's close waits for idle keep-alive sockets; close them first.
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+    stop() {
+      stopping ??= (async () => {
+        const stopped = new Promise<void>((resolve) => {
+          worker.on('message', (message: WorkerMessage) => message.type === 'stopped' && resolve());
+          worker.once('exit', () => resolve());
+        });
+        worker.postMessage('stop');
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([stopped, new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_TIMEOUT_MS)))]);
+        clearTimeout(timer);
+        await worker.terminate();
+      })();
+      return stopping;
     },
   };
 }
