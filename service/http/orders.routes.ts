@@ -99,10 +99,13 @@ export function registerOrderRoutes(routes: Routes, deps: AppDeps & { clock: () 
     const version = expectedVersion(c);
     const { status } = parse(ChangeStatusBody, await readJson(c));
     const order = await readableOrder(c);
-    authorizeTransition(principal, order, status);
+    // The precondition first: a caller whose version is stale has not seen the status the
+    // transition rules would judge (two baristas moving the same order: the loser gets
+    // version_mismatch, not "PREPARING cannot go to PREPARING").
     if (order.version !== version) {
       throw new ConflictError(ErrorCodes.VersionMismatch, `The order is at version ${order.version}, not ${version}; read it again and retry`);
     }
+    authorizeTransition(principal, order, status);
     const at = deps.clock();
     const updated = await store.changeStatus({ orderId: order.id, from: order.status, to: status, expectedVersion: version, at: at.toISOString() });
     const preparationMs = status === OrderStatuses.Ready ? Math.max(0, at.getTime() - Date.parse(order.createdAt)) : undefined;

@@ -33,19 +33,25 @@ export async function startEmbeddedDynamo({ dataDir, port = 0, host = '127.0.0.1
   // No TypeScript loader in the thread (embedded-worker.mjs is JavaScript), and none of
   // the parent's flags such as --cpu-prof.
   const worker = new Worker(WORKER, { workerData: { dataDir, port, host }, execArgv: [] });
+  let onMessage: ((message: WorkerMessage) => void) | undefined;
+  let onError: ((error: Error) => void) | undefined;
+  let onExit: ((code: number) => void) | undefined;
   const bound = await new Promise<number>((resolve, reject) => {
-    const onMessage = (message: WorkerMessage) => {
+    onMessage = (message) => {
       if (message.type === 'ready') resolve(message.port);
       else if (message.type === 'error') reject(Object.assign(new Error(`the embedded DynamoDB could not listen on ${host}:${port}: ${message.message}`), { code: message.code }));
     };
-    worker.on('message', onMessage);
-    worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`the embedded DynamoDB thread exited (code ${code}) before it was ready`)));
-  }).catch(async (error: unknown) => {
-    await worker.terminate();
-    throw error;
-  });
-  worker.removeAllListeners();
+    onError = reject;
+    onExit = (code) => reject(new Error(`the embedded DynamoDB thread exited (code ${code}) before it was ready`));
+    worker.on('message', onMessage).once('error', onError).once('exit', onExit);
+  })
+    .catch(async (error: unknown) => {
+      await worker.terminate();
+      throw error;
+    })
+    .finally(() => {
+      worker.off('message', onMessage!).off('error', onError!).off('exit', onExit!);
+    });
   // A thread that dies later (out of memory, a bug in dynalite) turns into refused
   // connections, which the service answers with 503; say why once.
   worker.once('error', (error) => process.emitWarning(`the embedded DynamoDB thread failed: ${error.message}`));
