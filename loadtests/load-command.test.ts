@@ -107,6 +107,10 @@ describe('coffee load', () => {
     const malformed = await coffee(['load', 'smoke', '--tokens', file, '--target', 'http://127.0.0.1:1']);
     expect(malformed.code).toBe(2);
     expect(malformed.stderr).toContain(`--tokens ${file}: baristas[0] is not a bearer token`);
+    const expired = `eyJhbGciOiJSUzI1NiJ9.${Buffer.from(JSON.stringify({ sub: 'c1', exp: Math.floor(Date.now() / 1000) + 60 })).toString('base64url')}.c2ln`;
+    await writeFile(file, JSON.stringify({ customers: [expired], baristas: [expired] }));
+    // The smoke profile lasts 30 s, soak more than an hour: the tokens expire within a minute.
+    expect((await coffee(['load', 'soak', '--tokens', file, '--target', 'http://127.0.0.1:1'])).stderr).toMatch(/--tokens .*: the tokens expire at .*, before the run ends at .*: mint new ones/);
     const local = await coffee(['load', 'smoke', '--tokens', file]);
     expect(local.code).toBe(2);
     expect(local.stderr).toMatch(/--tokens needs --target/);

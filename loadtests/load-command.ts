@@ -5,11 +5,11 @@ import { UsageError } from '../cli/usage-error.ts';
 import type { LoadCommandOptions } from './cli.ts';
 import { newRunId, runLoad, TargetUnreachableError, writeOutputs } from './run-load.ts';
 import { DEFAULT_TOLERANCE, parseTolerance, type Tolerance } from './shared/baseline.ts';
-import { isProfileName, PROFILE_NAMES } from './shared/profiles.ts';
+import { isProfileName, PROFILE_NAMES, PROFILES, profileDurationS, scaleProfile } from './shared/profiles.ts';
 import { RESULT_SCHEMA_VERSION, type LoadResult } from './shared/result.ts';
 import { formatSummary } from './shared/summary-text.ts';
 import { thresholdsFromSlos } from './shared/thresholds.ts';
-import { parseTokenPool, type TokenPool } from './shared/tokens.ts';
+import { expiryProblem, parseTokenPool, type TokenPool } from './shared/tokens.ts';
 
 function parseThresholds(specs: readonly string[]): Record<string, number> {
   const overrides: Record<string, number> = {};
@@ -70,6 +70,11 @@ export async function loadCommand(profileName: string, options: LoadCommandOptio
   // could never be valid there.
   if (options.tokens && !options.target) throw new UsageError('--tokens needs --target: the embedded service started for the run issues its own tokens');
   const tokens = options.tokens ? await readTokens(options.tokens) : undefined;
+  if (tokens) {
+    const scaled = scaleProfile(PROFILES[profileName], { ...(options.duration !== undefined ? { durationS: options.duration } : {}), ...(options.rate !== undefined ? { rate: options.rate } : {}) });
+    const problem = expiryProblem(tokens, Date.now(), profileDurationS(scaled));
+    if (problem) throw new UsageError(`--tokens ${options.tokens}: ${problem}`);
+  }
   const runId = options.runId ?? newRunId();
   if (!/^[\w.-]{1,64}$/.test(runId)) throw new UsageError(`--run-id must be 1 to 64 letters, digits, "_", "." or "-", got "${runId}"`);
   const out = options.out ?? path.join('out', 'load', runId);

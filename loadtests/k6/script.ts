@@ -22,7 +22,8 @@ import { junitFileName, resultFileName } from '../shared/outputs.ts';
 import { backoffMs, isRetryable, MAX_RETRIES } from '../shared/retry.ts';
 import { createRng, deriveSeed } from '../shared/rng.ts';
 import { toJunitXml } from '../shared/junit.ts';
-import { parseTokenPool } from '../shared/tokens.ts';
+import { expiryProblem, parseTokenPool } from '../shared/tokens.ts';
+import { profileDurationS } from '../shared/profiles.ts';
 import { formatSummary } from '../shared/summary-text.ts';
 import { buildK6Options, K6Metrics, profileOf, settingsFromEnv } from './options.ts';
 import { resultFromK6Summary, type K6SummaryData } from './summary.ts';
@@ -51,6 +52,8 @@ export function setup(): { target: string } {
   if (response.status !== 200) {
     exec.test.abort(`target ${settings.target} is unreachable or unhealthy: GET /health answered ${response.status} ${response.error}`);
   }
+  const expiry = tokens ? expiryProblem(tokens, Date.now(), profileDurationS(profile)) : undefined;
+  if (expiry) exec.test.abort(`COFFEE_TOKENS_FILE ${settings.tokensFile}: ${expiry}`);
   return { target: settings.target };
 }
 

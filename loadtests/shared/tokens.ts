@@ -17,10 +17,43 @@ export interface TokenPool {
   readonly customers: readonly string[];
   /** Tokens with the barista role (a `role` claim or the `barista` Cognito group). */
   readonly baristas: readonly string[];
+  /** The earliest `exp` of the tokens (epoch seconds), when every token says when it expires. */
+  readonly expiresAt?: number;
 }
 
-/** A bearer token as RFC 6750 allows it (b64token), which every JWT is. */
-const BEARER_TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+/**
+ * A signed JWT (header.payload.signature, base64url), the only shape the service accepts.
+ * A Cognito refresh token (an encrypted five-part JWE) or an opaque token fails here, not
+ * as a run full of 401s.
+ */
+const JWT = /^[\w-]+\.[\w-]+\.[\w-]+$/;
+
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/** The `exp` claim of a JWT (epoch seconds), or undefined. Pure: k6 runs this too. */
+export function expiryOf(token: string): number | undefined {
+  const payload = token.split('.')[1] ?? '';
+  // base64url to a string of bytes; the claims needed here are ASCII.
+  let bits = 0;
+  let value = 0;
+  let text = '';
+  for (const char of payload) {
+    const digit = BASE64URL.indexOf(char);
+    if (digit < 0) return undefined;
+    value = (value << 6) | digit;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      text += String.fromCharCode((value >> bits) & 0xff);
+    }
+  }
+  try {
+    const exp = (JSON.parse(text) as { exp?: unknown }).exp;
+    return typeof exp === 'number' && Number.isFinite(exp) ? exp : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 function readList(value: unknown, field: 'customers' | 'baristas', source: string): string[] {
   if (!Array.isArray(value) || value.length === 0) {
@@ -28,8 +61,8 @@ function readList(value: unknown, field: 'customers' | 'baristas', source: strin
   }
   return value.map((entry: unknown, index) => {
     const token = typeof entry === 'object' && entry !== null && !Array.isArray(entry) ? (entry as { token?: unknown }).token : entry;
-    if (typeof token !== 'string' || !BEARER_TOKEN.test(token)) {
-      throw new Error(`${source}: ${field}[${index}] is not a bearer token (a string such as "eyJhbGciOi...", or {"token": "..."})`);
+    if (typeof token !== 'string' || !JWT.test(token)) {
+      throw new Error(`${source}: ${field}[${index}] is not a bearer token: a signed JWT such as "eyJhbGciOi...", or {"token": "..."} (a Cognito access or ID token, not a refresh token)`);
     }
     return token;
   });
@@ -45,13 +78,40 @@ export function parseTokenPool(text: string, source: string): TokenPool {
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new Error(`${source} is not JSON: ${(error as Error).message}`);
+    // Not the parser's message: V8 quotes the text around the mistake, which is a token.
+    const position = /position (\d+)/.exec((error as Error).message)?.[1];
+    throw new Error(`${source} is not JSON${position ? ` (at character ${position})` : ''}: check the quotes and commas around the tokens`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new Error(`${source} must be a JSON object {"customers": [...], "baristas": [...]}`);
   }
   const record = parsed as Record<string, unknown>;
-  return { customers: readList(record.customers, 'customers', source), baristas: readList(record.baristas, 'baristas', source) };
+  const customers = readList(record.customers, 'customers', source);
+  const baristas = readList(record.baristas, 'baristas', source);
+  let expiresAt: number | undefined;
+  for (const token of [...customers, ...baristas]) {
+    const exp = expiryOf(token);
+    if (exp === undefined) {
+      expiresAt = undefined;
+      break;
+    }
+    expiresAt = expiresAt === undefined ? exp : Math.min(expiresAt, exp);
+  }
+  return { customers, baristas, ...(expiresAt !== undefined ? { expiresAt } : {}) };
+}
+
+/**
+ * Why a run of `runSeconds` starting at `nowMs` would outlive the pool's tokens, or
+ * undefined when it would not (or the tokens do not say when they expire).
+ */
+export function expiryProblem(pool: TokenPool, nowMs: number, runSeconds: number): string | undefined {
+  if (pool.expiresAt === undefined) return undefined;
+  const endsMs = nowMs + runSeconds * 1000;
+  if (pool.expiresAt * 1000 >= endsMs) return undefined;
+  const expires = new Date(pool.expiresAt * 1000).toISOString();
+  return pool.expiresAt * 1000 <= nowMs
+    ? `the tokens expired at ${expires}: mint new ones`
+    : `the tokens expire at ${expires}, before the run ends at ${new Date(endsMs).toISOString()}: mint new ones just before the run, or shorten it with --duration`;
 }
 
 /** The `index`-th token of a pool, wrapping around (virtual users and iterations outnumber tokens). */

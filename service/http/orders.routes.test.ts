@@ -284,6 +284,18 @@ describe('PATCH /orders/:orderId and optimistic concurrency', () => {
     );
   });
 
+  it('answers a stale If-Match with version_mismatch before judging the transition against a status the caller has not seen', async () => {
+    const { token } = await registerCustomer(stack.url);
+    const order = await placeOrder(stack.url, token, [{ productId: threeSizes().id, quantity: 1 }]);
+    const prepare = () => api(stack.url, 'PATCH', `/orders/${order.id}`, { token: barista, json: { status: 'PREPARING' }, headers: { 'if-match': '"1"' } });
+    expect((await prepare()).status).toBe(200);
+    // The same move again with the version read before it: PREPARING -> PREPARING would be
+    // illegal, but the caller's view is stale, and that is what it must be told.
+    expectProblem(await prepare(), 409, 'version_mismatch');
+    // The owner cancelling from a stale view: the same answer, not "PREPARING cannot be cancelled".
+    expectProblem(await api(stack.url, 'PATCH', `/orders/${order.id}`, { token, json: { status: 'CANCELLED' }, headers: { 'if-match': '"1"' } }), 409, 'version_mismatch');
+  });
+
   it('lets exactly one of a concurrent cancel and a barista move win', async () => {
     const { token } = await registerCustomer(stack.url);
     const order = await placeOrder(stack.url, token, [{ productId: threeSizes().id, quantity: 1 }]);

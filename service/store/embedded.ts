@@ -26,7 +26,8 @@ export interface EmbeddedDynamoOptions {
 type WorkerMessage = { type: 'ready'; port: number } | { type: 'error'; message: string; code?: string } | { type: 'stopped' };
 
 const WORKER = new URL('./embedded-worker.mjs', import.meta.url);
-const STOP_TIMEOUT_MS = 5_000;
+/** dynalite gives pending LevelDB work this long to finish on close; a normal stop takes milliseconds. */
+const STOP_TIMEOUT_MS = 30_000;
 
 export async function startEmbeddedDynamo({ dataDir, port = 0, host = '127.0.0.1' }: EmbeddedDynamoOptions = {}): Promise<EmbeddedDynamo> {
   if (dataDir) await mkdir(dataDir, { recursive: true });
@@ -55,12 +56,15 @@ export async function startEmbeddedDynamo({ dataDir, port = 0, host = '127.0.0.1
   // A thread that dies later (out of memory, a bug in dynalite) turns into refused
   // connections, which the service answers with 503; say why once.
   worker.once('error', (error) => process.emitWarning(`the embedded DynamoDB thread failed: ${error.message}`));
+  let exited = false;
+  worker.once('exit', () => (exited = true));
   const hostPart = host.includes(':') ? `[${host}]` : host;
   let stopping: Promise<void> | undefined;
   return {
     endpoint: `http://${hostPart}:${bound}`,
     stop() {
       stopping ??= (async () => {
+        if (exited) return;
         const stopped = new Promise<void>((resolve) => {
           worker.on('message', (message: WorkerMessage) => message.type === 'stopped' && resolve());
           worker.once('exit', () => resolve());
