@@ -180,7 +180,7 @@ export async function createTelemetry(options: TelemetryOptions): Promise<FullTe
   const tracer: Tracer | undefined = tracerProvider?.getTracer(TRACER_NAME);
   // The request context feeds child spans and log lines. With neither, entering it would
   // only cost: in Node 20 an AsyncLocalStorage in use runs promise hooks on every promise
-  // of the process (about a tenth of POST /orders' CPU, most of it in the SDK and dynalite).
+  // of the thread, and one DynamoDB call through the SDK makes hundreds.
   const contextNeeded = tracer !== undefined || config.logLevel !== 'silent';
   const propagator = new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] });
 
