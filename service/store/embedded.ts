@@ -29,30 +29,32 @@ const WORKER = new URL('./embedded-worker.mjs', import.meta.url);
 /** dynalite gives pending LevelDB work this long to finish on close; a normal stop takes milliseconds. */
 const STOP_TIMEOUT_MS = 30_000;
 
+/** The port the thread's dynalite listens on, once it says so; its own listeners removed after. */
+function listening(worker: Worker, address: string): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const settle = (outcome: () => void) => {
+      worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+      outcome();
+    };
+    const onMessage = (message: WorkerMessage) => {
+      if (message.type === 'ready') settle(() => resolve(message.port));
+      else if (message.type === 'error') settle(() => reject(Object.assign(new Error(`the embedded DynamoDB could not listen on ${address}: ${message.message}`), { code: message.code })));
+    };
+    const onError = (error: Error) => settle(() => reject(error));
+    const onExit = (code: number) => settle(() => reject(new Error(`the embedded DynamoDB thread exited (code ${code}) before it was ready`)));
+    worker.on('message', onMessage).on('error', onError).on('exit', onExit);
+  });
+}
+
 export async function startEmbeddedDynamo({ dataDir, port = 0, host = '127.0.0.1' }: EmbeddedDynamoOptions = {}): Promise<EmbeddedDynamo> {
   if (dataDir) await mkdir(dataDir, { recursive: true });
   // No TypeScript loader in the thread (embedded-worker.mjs is JavaScript), and none of
   // the parent's flags such as --cpu-prof.
   const worker = new Worker(WORKER, { workerData: { dataDir, port, host }, execArgv: [] });
-  let onMessage: ((message: WorkerMessage) => void) | undefined;
-  let onError: ((error: Error) => void) | undefined;
-  let onExit: ((code: number) => void) | undefined;
-  const bound = await new Promise<number>((resolve, reject) => {
-    onMessage = (message) => {
-      if (message.type === 'ready') resolve(message.port);
-      else if (message.type === 'error') reject(Object.assign(new Error(`the embedded DynamoDB could not listen on ${host}:${port}: ${message.message}`), { code: message.code }));
-    };
-    onError = reject;
-    onExit = (code) => reject(new Error(`the embedded DynamoDB thread exited (code ${code}) before it was ready`));
-    worker.on('message', onMessage).once('error', onError).once('exit', onExit);
-  })
-    .catch(async (error: unknown) => {
-      await worker.terminate();
-      throw error;
-    })
-    .finally(() => {
-      worker.off('message', onMessage!).off('error', onError!).off('exit', onExit!);
-    });
+  const bound = await listening(worker, `${host}:${port}`).catch(async (error: unknown) => {
+    await worker.terminate();
+    throw error;
+  });
   // A thread that dies later (out of memory, a bug in dynalite) turns into refused
   // connections, which the service answers with 503; say why once.
   worker.once('error', (error) => process.emitWarning(`the embedded DynamoDB thread failed: ${error.message}`));
