@@ -1,6 +1,8 @@
 /**
- * A benchmark target, run in its own process (so the load generator and the target do not
- * share an event loop). Prints one JSON line `{url, token?}` when ready; stops on SIGTERM.
+ * A raw benchmark target, the least a server could do, run in its own process (so the load
+ * generator and the target do not share an event loop) with the V8 heap settings of
+ * `coffee serve`. Prints one JSON line `{url}` when ready; stops on SIGTERM. The service
+ * itself is measured as users run it, `coffee serve` (see run.ts).
  *
  * Kinds:
  * - raw-menu:      node:http answering GET /menu with the service's exact answer: the same
@@ -9,10 +11,6 @@
  * - raw-menu-bare: the same body with only a content type (for information: what the
  *                  service's security headers and request id cost on the wire)
  * - raw-put:       node:http doing the one PutItem an order costs, on its own embedded store
- * - service:       the service with telemetry off
- * - service-telemetry: tracing at 100% sampling (OTLP to a sink) and EMF metrics, logs at
- *                  info with the access line at debug (the budget's configuration)
- * - service-telemetry-logs: the same plus an access line per request
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -25,8 +23,10 @@ import { createDynamoClient } from '../service/store/dynamo-client.ts';
 import { startEmbeddedDynamo } from '../service/store/embedded.ts';
 import { startLocalStack } from '../service/local-stack.ts';
 import { SECURITY_HEADER_ENTRIES } from '../service/http/security-headers.ts';
+import { tuneHeapForService } from '../service/server/heap.ts';
 
-const [kind = 'service', workDir = '/tmp'] = process.argv.slice(2);
+const [kind = 'raw-put'] = process.argv.slice(2);
+tuneHeapForService();
 
 async function main(): Promise<() => Promise<void>> {
   if (kind === 'raw-menu' || kind === 'raw-menu-bare') {
@@ -74,17 +74,7 @@ async function main(): Promise<() => Promise<void>> {
       await db.stop();
     };
   }
-  const on = { tracing: true, metrics: 'emf' as const, emfFile: `${workDir}/emf.log`, exportIntervalMs: 1_000, logLevel: 'info' as const, logFile: `${workDir}/service.log` };
-  const telemetry =
-    kind === 'service-telemetry'
-      ? { ...on, accessLogLevel: 'debug' as const }
-      : kind === 'service-telemetry-logs'
-        ? { ...on, accessLogLevel: 'info' as const }
-        : { tracing: false, metrics: 'none' as const, logLevel: 'silent' as const };
-  const stack = await startLocalStack({ telemetry });
-  const token = await stack.mintToken('bench-customer', 'customer');
-  print({ url: stack.url, token });
-  return () => stack.stop();
+  throw new Error(`unknown bench target "${kind}" (raw-menu, raw-menu-bare, raw-put)`);
 }
 
 function print(ready: Record<string, string>): void {

@@ -9,6 +9,7 @@ import { createService } from '../compose.ts';
 import { startEmbeddedDynamo } from '../store/embedded.ts';
 import { startNodeSdkTracing } from '../telemetry/tracing.ts';
 import { createTelemetry } from '../telemetry/telemetry.ts';
+import { tuneHeapForService } from './heap.ts';
 import { listen } from './server.ts';
 
 export interface ServeOptions {
@@ -19,6 +20,7 @@ export interface ServeOptions {
 }
 
 export async function serve({ env, port, host, dataDir }: ServeOptions): Promise<void> {
+  tuneHeapForService(env);
   const config = loadConfig(env, { store: 'embedded', metrics: 'prometheus', ...(dataDir ? { dataDir } : {}) });
   const telemetry = await createTelemetry({ config: config.telemetry, region: config.region, startTracing: startNodeSdkTracing });
   const service = await createService(config, {

@@ -1,0 +1,79 @@
+/**
+ * `coffee serve` as users start it: the real CLI in a child process, compiled on start (no
+ * TypeScript loader, see bin/compiled.js), on its embedded store.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { heapFlags } from './heap.ts';
+
+const COFFEE = fileURLToPath(new URL('../../bin/coffee.js', import.meta.url));
+const CACHE = fileURLToPath(new URL('../../node_modules/.cache/coffee-cloud/', import.meta.url));
+const QUIET = { COFFEE_METRICS_EXPORTER: 'none', COFFEE_LOG_LEVEL: 'silent', OTEL_SDK_DISABLED: 'true' };
+
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+});
+
+function coffee(args: string[]): { child: ChildProcess; stdout: () => string; stderr: () => string; exit: Promise<number | null> } {
+  const child = spawn(process.execPath, [COFFEE, ...args], { env: { ...process.env, ...QUIET }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (err += d));
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, stdout: () => out, stderr: () => err, exit };
+}
+
+async function listening(run: ReturnType<typeof coffee>): Promise<string> {
+  for (let i = 0; i < 300; i++) {
+    const url = /listening on (\S+)/.exec(run.stdout())?.[1];
+    if (url) return url;
+    if (run.child.exitCode !== null) throw new Error(`coffee serve exited ${run.child.exitCode}: ${run.stderr()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`coffee serve did not start: ${run.stderr()}`);
+}
+
+describe('coffee serve', () => {
+  it('prints its address, answers, and exits 0 on SIGTERM, leaving no compiled file behind', async () => {
+    const run = coffee(['serve', '--port', '0']);
+    const url = await listening(run);
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const menu = await fetch(`${url}/menu`);
+    expect(menu.status).toBe(200);
+    expect(((await menu.json()) as { items: unknown[] }).items.length).toBeGreaterThanOrEqual(12);
+    run.child.kill('SIGTERM');
+    expect(await run.exit).toBe(0);
+    const left = await readdir(CACHE);
+    expect(left.filter((f) => f.includes(`-${run.child.pid}.`))).toEqual([]);
+  });
+
+  it('answers a bad option with exit code 2 and a message naming it', async () => {
+    const run = coffee(['serve', '--port', 'http']);
+    expect(await run.exit).toBe(2);
+    expect(run.stderr()).toContain('--port must be an integer between 0 and 65535, got "http"');
+  });
+
+  it('has --help', async () => {
+    const run = coffee(['serve', '--help']);
+    expect(await run.exit).toBe(0);
+    expect(run.stdout()).toContain('Usage: coffee serve [options]');
+    expect(run.stdout()).toContain('--data-dir <dir>');
+  });
+});
+
+describe('the service heap settings', () => {
+  it('lets the old generation grow by 60% between full collections', () => {
+    expect(heapFlags([], '')).toEqual(['--heap-growing-percent=60']);
+  });
+
+  it('leaves a value given on the command line or in NODE_OPTIONS alone', () => {
+    expect(heapFlags(['--heap-growing-percent=20'])).toEqual([]);
+    expect(heapFlags([], '--max-old-space-size=512 --heap_growing_percent=30')).toEqual([]);
+    expect(heapFlags(['--heap-growing-percent-x'], '')).toEqual(['--heap-growing-percent=60']);
+  });
+});
