@@ -4,6 +4,7 @@
  * DynamoDB call; concurrent misses share one load; a write through this service
  * invalidates it at once (other instances see the change within the TTL).
  */
+import type { CallScope } from '../call-scope.ts';
 import type { Product } from '../domain/types.ts';
 
 export interface MenuSnapshot {
@@ -13,7 +14,8 @@ export interface MenuSnapshot {
 }
 
 export interface MenuCache {
-  get(): Promise<MenuSnapshot>;
+  /** The snapshot; on a miss loads it, as `scope`'s request when given (its span is the load's parent). */
+  get(scope?: CallScope): Promise<MenuSnapshot>;
   /** The snapshot when it is fresh (a hit, counted), else undefined: no promise on the hot path. */
   peek(): MenuSnapshot | undefined;
   invalidate(): void;
@@ -52,11 +54,11 @@ export function createMenuCache({ load, ttlMs = 30_000, now = Date.now, onHit, o
 
   return {
     peek,
-    get() {
+    get(scope) {
       const fresh = peek();
       if (fresh) return Promise.resolve(fresh);
       onMiss?.();
-      pending ??= refresh().finally(() => {
+      pending ??= (scope ? scope.run(refresh) : refresh()).finally(() => {
         pending = undefined;
       });
       return pending;

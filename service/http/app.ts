@@ -5,6 +5,7 @@
  */
 import { Hono, type Context } from 'hono';
 import type { MenuCache } from '../cache/menu-cache.ts';
+import { NO_SCOPE, type CallScope } from '../call-scope.ts';
 import type { Principal } from '../domain/orders.ts';
 import { AppError, ErrorCodes, RateLimitedError, toProblem, UnauthenticatedError } from '../errors.ts';
 import type { DevIssuer, TokenVerifier } from '../auth/tokens.ts';
@@ -42,6 +43,8 @@ export type AppEnv = {
   Variables: {
     principal: Principal | undefined;
     authError: AppError | undefined;
+    /** The request's telemetry scope; pass it to what a handler starts after an `await`. */
+    scope: CallScope;
   };
 };
 export type AppContext = Context<AppEnv>;
@@ -106,6 +109,11 @@ export function pathParam(c: AppContext, name: string): string {
   return c.req.param(name) ?? '';
 }
 
+/** The request's scope (see call-scope.ts), for the store and the menu cache. */
+export function scopeOf(c: AppContext): CallScope {
+  return c.get('scope') ?? NO_SCOPE;
+}
+
 /** The caller, or a 401 when the request carries no valid bearer token. */
 export function principalOf(c: AppContext): Principal {
   const principal = c.get('principal');
@@ -124,8 +132,9 @@ export function createApp(input: AppDeps): Hono<AppEnv> {
    * wrapper rather than a Hono middleware, so a request that needs nothing asynchronous (an
    * anonymous GET /menu from the cache) is answered without a single promise: an async
    * middleware alone cost about a sixth of GET /menu's throughput (see README,
-   * "Performance"). Everything after authentication runs inside the request's context,
-   * so store calls become child spans and log lines carry the request's ids.
+   * "Performance"). The request's scope (`scopeOf(c)`) goes to the store and the menu
+   * cache explicitly, so their DynamoDB calls become the request's child spans (see
+   * call-scope.ts).
    */
   function pipeline(method: string, route: string, handler: Handler): Handler {
     const faultKey = `${method} ${route}`;
@@ -146,6 +155,7 @@ export function createApp(input: AppDeps): Hono<AppEnv> {
     return (c) => {
       const requestId = requestIdFor(c);
       const scope = telemetry.startRequest({ method: c.req.method, path: c.req.path, route, requestId, headers: new RequestHeaders(c) });
+      c.set('scope', scope);
       let result: Response | Promise<Response>;
       try {
         result = scope.run(() => {

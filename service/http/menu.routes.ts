@@ -2,7 +2,7 @@
 import { Roles } from '../domain/types.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
 import type { MenuSnapshot } from '../cache/menu-cache.ts';
-import { pathParam, principalOf, type AppContext, type AppDeps, type Routes } from './app.ts';
+import { pathParam, principalOf, scopeOf, type AppContext, type AppDeps, type Routes } from './app.ts';
 import { readJson } from './body.ts';
 import { reply, replyJson } from './reply.ts';
 import { parse, PRODUCT_ID, PutProductBody } from './validation.ts';
@@ -14,11 +14,11 @@ export function registerMenuRoutes(routes: Routes, { store, menu, clock }: AppDe
   const menuResponse = (c: AppContext, snapshot: MenuSnapshot) => reply(c, 200, snapshot.json, MENU_HEADERS);
   routes.get('/menu', (c) => {
     const fresh = menu.peek();
-    return fresh ? menuResponse(c, fresh) : menu.get().then((snapshot) => menuResponse(c, snapshot));
+    return fresh ? menuResponse(c, fresh) : menu.get(scopeOf(c)).then((snapshot) => menuResponse(c, snapshot));
   });
 
   routes.get('/menu/:productId', async (c) => {
-    const product = (await menu.get()).products.get(pathParam(c, 'productId'));
+    const product = (await menu.get(scopeOf(c))).products.get(pathParam(c, 'productId'));
     if (!product) throw new NotFoundError('The product');
     return replyJson(c, { product });
   });
@@ -38,7 +38,7 @@ export function registerMenuRoutes(routes: Routes, { store, menu, clock }: AppDe
       available: body.available,
       updatedAt: clock().toISOString(),
     };
-    await store.putProduct(product);
+    await store.within(scopeOf(c)).putProduct(product);
     menu.invalidate();
     return replyJson(c, { product });
   });

@@ -1,6 +1,6 @@
 /** Liveness, readiness, the Prometheus scrape and the fault-injection control endpoint. */
 import { AppError, ErrorCodes, UnauthenticatedError } from '../errors.ts';
-import type { AppDeps, Routes } from './app.ts';
+import { scopeOf, type AppDeps, type Routes } from './app.ts';
 import { readJson } from './body.ts';
 import { reply, replyJson } from './reply.ts';
 import { FaultRules } from './faults.ts';
@@ -10,7 +10,7 @@ export function registerOpsRoutes(routes: Routes, { store, telemetry, faults }: 
   routes.get('/health', (c) => replyJson(c, { status: 'ok' }));
 
   routes.get('/ready', async (c) => {
-    await store.ping();
+    await store.within(scopeOf(c)).ping();
     return replyJson(c, { status: 'ready' });
   });
 

@@ -2,7 +2,7 @@
 import { createHmac } from 'node:crypto';
 import { Roles, type User } from '../domain/types.ts';
 import { NotFoundError } from '../errors.ts';
-import { principalOf, type AppDeps, type Routes } from './app.ts';
+import { principalOf, scopeOf, type AppDeps, type Routes } from './app.ts';
 import { readJson } from './body.ts';
 import { replyJson } from './reply.ts';
 import { CreateUserBody, DevTokenBody, parse } from './validation.ts';
@@ -29,7 +29,7 @@ export function registerUserRoutes(routes: Routes, { store, devIssuer, telemetry
       role: Roles.Customer,
       createdAt: clock().toISOString(),
     };
-    await store.createUser(user);
+    await store.within(scopeOf(c)).createUser(user);
     telemetry.metrics.userRegistered();
     if (!devIssuer) return replyJson(c, { user }, 201);
     return replyJson(c, { user, token: await devIssuer.issue(id, Roles.Customer) }, 201);
@@ -37,7 +37,7 @@ export function registerUserRoutes(routes: Routes, { store, devIssuer, telemetry
 
   routes.get('/users/me', async (c) => {
     const principal = principalOf(c);
-    const user = await store.getUser(principal.sub);
+    const user = await store.within(scopeOf(c)).getUser(principal.sub);
     if (!user) throw new NotFoundError('Your profile');
     return replyJson(c, { user });
   });

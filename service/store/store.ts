@@ -6,7 +6,18 @@
  * error leaves this module as an `AppError` (see errors.ts).
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type GetCommandOutput,
+  type PutCommandOutput,
+  type QueryCommandOutput,
+  type UpdateCommandOutput,
+} from '@aws-sdk/lib-dynamodb';
+import type { CallScope } from '../call-scope.ts';
 import type { Order, OrderStatus, Page, Product, User } from '../domain/types.ts';
 import { ConflictError, ErrorCodes, ValidationError } from '../errors.ts';
 import { Indexes, KeyAttributes, STATUS_SHARDS } from './table-schema.ts';
@@ -52,6 +63,8 @@ export interface Store {
   listOrdersByUser(userId: string, limit: number, cursor?: string): Promise<Page<Order>>;
   /** Oldest first (a queue), merged across the status index's shards. */
   listOrdersByStatus(status: OrderStatus, limit: number, cursor?: string): Promise<Page<Order>>;
+  /** The same store, its calls made for `scope`'s request (their spans are its children). */
+  within(scope: CallScope): Store;
 }
 
 export interface StoreOptions {
@@ -156,11 +169,28 @@ const isStatusCursor = (v: unknown): v is StatusCursor =>
   (v as StatusCursor).s.length === STATUS_SHARDS &&
   (v as StatusCursor).s.every((x) => x === null || x === 0 || (typeof x === 'string' && x.length < 200));
 
+/** The document client's `send` for the commands the store uses. */
+interface Send {
+  (command: GetCommand): Promise<GetCommandOutput>;
+  (command: PutCommand): Promise<PutCommandOutput>;
+  (command: QueryCommand): Promise<QueryCommandOutput>;
+  (command: UpdateCommand): Promise<UpdateCommandOutput>;
+}
+type StoreCommand = GetCommand | PutCommand | QueryCommand | UpdateCommand;
+
 export function createStore({ client, tableName }: StoreOptions): Store {
   const doc = DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true },
   });
-  const TableName = tableName;
+  return storeOn(doc, tableName, ((command: StoreCommand) => doc.send(command as GetCommand)) as Send);
+}
+
+/**
+ * The store's operations over one `send`. A request's store (`within`) sends each command
+ * inside the request's scope: the SDK runs the instrumentation middleware synchronously
+ * within `send`, where it reads the parent span (see telemetry/dynamo.ts).
+ */
+function storeOn(doc: DynamoDBDocumentClient, TableName: string, send: Send): Store {
 
   async function call<T>(fn: () => Promise<T>): Promise<T> {
     try {
@@ -171,13 +201,17 @@ export function createStore({ client, tableName }: StoreOptions): Store {
   }
 
   async function getOrderItem(id: string, consistent: boolean): Promise<Record<string, unknown> | undefined> {
-    const out = await call(() => doc.send(new GetCommand({ TableName, Key: orderKey(id), ConsistentRead: consistent })));
+    const out = await call(() => send(new GetCommand({ TableName, Key: orderKey(id), ConsistentRead: consistent })));
     return out.Item;
   }
 
   return {
+    within(scope) {
+      return storeOn(doc, TableName, ((command: StoreCommand) => scope.run(() => doc.send(command as GetCommand))) as Send);
+    },
+
     async ping() {
-      await call(() => doc.send(new GetCommand({ TableName, Key: HEALTH_KEY })));
+      await call(() => send(new GetCommand({ TableName, Key: HEALTH_KEY })));
     },
 
     async listProducts() {
@@ -185,7 +219,7 @@ export function createStore({ client, tableName }: StoreOptions): Store {
       let start: Record<string, unknown> | undefined;
       do {
         const out = await call(() =>
-          doc.send(
+          send(
             new QueryCommand({
               TableName,
               KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
@@ -202,17 +236,17 @@ export function createStore({ client, tableName }: StoreOptions): Store {
     },
 
     async getProduct(id) {
-      const out = await call(() => doc.send(new GetCommand({ TableName, Key: productKey(id) })));
+      const out = await call(() => send(new GetCommand({ TableName, Key: productKey(id) })));
       return out.Item ? toProduct(out.Item) : undefined;
     },
 
     async putProduct(product) {
-      await call(() => doc.send(new PutCommand({ TableName, Item: { ...productKey(product.id), entity: 'product', ...product } })));
+      await call(() => send(new PutCommand({ TableName, Item: { ...productKey(product.id), entity: 'product', ...product } })));
     },
 
     async createUser(user) {
       try {
-        await doc.send(
+        await send(
           new PutCommand({
             TableName,
             Item: { ...userKey(user.id), entity: 'user', ...user },
@@ -225,7 +259,7 @@ export function createStore({ client, tableName }: StoreOptions): Store {
           // A retried attempt can fail its condition on the write of an earlier attempt
           // whose answer was lost (a reset connection): that profile is ours, not a duplicate.
           if (retried(error)) {
-            const out = await call(() => doc.send(new GetCommand({ TableName, Key: userKey(user.id), ConsistentRead: true })));
+            const out = await call(() => send(new GetCommand({ TableName, Key: userKey(user.id), ConsistentRead: true })));
             if (out.Item && out.Item.createdAt === user.createdAt && out.Item.email === user.email && out.Item.name === user.name) return;
           }
           throw new ConflictError(ErrorCodes.EmailTaken, 'A customer with this e-mail address is already registered');
@@ -235,13 +269,13 @@ export function createStore({ client, tableName }: StoreOptions): Store {
     },
 
     async getUser(id) {
-      const out = await call(() => doc.send(new GetCommand({ TableName, Key: userKey(id) })));
+      const out = await call(() => send(new GetCommand({ TableName, Key: userKey(id) })));
       return out.Item ? toUser(out.Item) : undefined;
     },
 
     async createOrder(order, requestHash) {
       try {
-        await doc.send(
+        await send(
           new PutCommand({
             TableName,
             Item: orderItem(order, requestHash),
@@ -266,7 +300,7 @@ export function createStore({ client, tableName }: StoreOptions): Store {
 
     async changeStatus({ orderId, from, to, expectedVersion, at }) {
       try {
-        const out = await doc.send(
+        const out = await send(
           new UpdateCommand({
             TableName,
             Key: orderKey(orderId),
@@ -307,7 +341,7 @@ export function createStore({ client, tableName }: StoreOptions): Store {
     async listOrdersByUser(userId, limit, cursor) {
       const after = cursor ? decodeCursor(cursor, isUserCursor).k : undefined;
       const out = await call(() =>
-        doc.send(
+        send(
           new QueryCommand({
             TableName,
             IndexName: Indexes.ByUser.name,
@@ -335,7 +369,7 @@ export function createStore({ client, tableName }: StoreOptions): Store {
         positions.map(async (after, shard) => {
           if (after === null) return { shard, items: [] as Record<string, unknown>[], more: false };
           const out = await call(() =>
-            doc.send(
+            send(
               new QueryCommand({
                 TableName,
                 IndexName: Indexes.ByStatus.name,

@@ -4,7 +4,7 @@
  * throttles counted per attempt, so a throttle the SDK retried away still shows.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SpanKind, SpanStatusCode, trace, type Context, type Tracer } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { THROTTLING_ERRORS } from '../store/errors.ts';
 
 export interface DynamoInstruments {
@@ -14,6 +14,9 @@ export interface DynamoInstruments {
 }
 
 const INSTRUMENTED = Symbol.for('coffee.dynamo.instrumented');
+/** The call's span, kept in the SDK's per-call handler context for the per-attempt middleware. */
+const CALL_SPAN = Symbol('coffee.dynamo.span');
+type CallContext = Record<symbol, Span | undefined>;
 
 interface CallArgs {
   input: Record<string, unknown>;
@@ -24,7 +27,20 @@ interface CallOutput {
 
 export function instrumentDynamoClient(
   client: DynamoDBClient,
-  { tableName, region, tracer, parent, instruments }: { tableName: string; region: string; tracer?: Tracer; parent: () => Context | undefined; instruments?: DynamoInstruments },
+  {
+    tableName,
+    region,
+    tracer,
+    parent,
+    instruments,
+  }: {
+    tableName: string;
+    region: string;
+    tracer?: Tracer;
+    /** The parent of a call's span, read synchronously at the start of the call; none, no span. */
+    parent: () => Context | undefined;
+    instruments?: DynamoInstruments;
+  },
 ): void {
   // With neither spans nor metrics there is nothing to record, and asking for consumed
   // capacity would only make every answer bigger.
@@ -39,6 +55,8 @@ export function instrumentDynamoClient(
       const input = (args as CallArgs).input;
       // Consumed capacity costs nothing extra and makes the span tell the cost of the call.
       if (input && input.ReturnConsumedCapacity === undefined && operation !== 'CreateTable') input.ReturnConsumedCapacity = 'TOTAL';
+      // Read before the first await: the SDK runs this middleware synchronously inside
+      // `send`, which the store calls within the request's scope (see call-scope.ts).
       const ctx = parent();
       const span =
         tracer && ctx
@@ -61,6 +79,7 @@ export function instrumentDynamoClient(
               ctx,
             )
           : undefined;
+      if (span) (context as CallContext)[CALL_SPAN] = span;
       const started = performance.now();
       try {
         const result = (await next(args)) as unknown as CallOutput;
@@ -108,8 +127,7 @@ export function instrumentDynamoClient(
         if (THROTTLING_ERRORS.has(name)) {
           const operation = String(context.commandName ?? 'Unknown').replace(/Command$/, '');
           instruments?.throttle(operation);
-          const ctx = parent();
-          if (ctx) trace.getSpan(ctx)?.addEvent('dynamodb.throttled', { 'db.operation.name': operation });
+          (context as CallContext)[CALL_SPAN]?.addEvent('dynamodb.throttled', { 'db.operation.name': operation });
         }
         throw error;
       }

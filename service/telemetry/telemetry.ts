@@ -7,7 +7,6 @@
  * registered globally here, so several services can live in one process (tests, the
  * local stack). Telemetry never throws into a request: a failing exporter logs once.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -156,12 +155,14 @@ export async function createTelemetry(options: TelemetryOptions): Promise<FullTe
     ...parseResourceAttributes(process.env.OTEL_RESOURCE_ATTRIBUTES),
     ...options.resourceAttributes,
   });
-  const als = new AsyncLocalStorage<RequestStore>();
+  // The request whose code is running now, synchronously (see call-scope.ts); undefined
+  // whenever the stack is empty, so a callback can never see another request's context.
+  let current: RequestStore | undefined;
   const loggers = createLoggers({
     level: config.logLevel,
     accessLevel: config.accessLogLevel,
     serviceName: config.serviceName,
-    context: () => als.getStore()?.fields,
+    context: () => current?.fields,
     ...(options.logDestination ? { destination: options.logDestination } : {}),
     ...(config.logFile ? { file: config.logFile } : {}),
     buffer: options.bufferLogs ?? true,
@@ -178,10 +179,6 @@ export async function createTelemetry(options: TelemetryOptions): Promise<FullTe
     tracerProvider = tracing.provider;
   }
   const tracer: Tracer | undefined = tracerProvider?.getTracer(TRACER_NAME);
-  // The request context feeds child spans and log lines. With neither, entering it would
-  // only cost: in Node 20 an AsyncLocalStorage in use runs promise hooks on every promise
-  // of the thread, and one DynamoDB call through the SDK makes hundreds.
-  const contextNeeded = tracer !== undefined || config.logLevel !== 'silent';
   const propagator = new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] });
 
   // Metrics
@@ -273,7 +270,13 @@ export async function createTelemetry(options: TelemetryOptions): Promise<FullTe
     }
 
     run<T>(fn: () => T): T {
-      return contextNeeded ? als.run(this.#store, fn) : fn();
+      const outer = current;
+      current = this.#store;
+      try {
+        return fn();
+      } finally {
+        current = outer;
+      }
     }
 
     end({ route, status, error, errorCode }: RequestEnd): void {
@@ -374,7 +377,7 @@ export async function createTelemetry(options: TelemetryOptions): Promise<FullTe
         tableName,
         region,
         ...(tracer ? { tracer } : {}),
-        parent: () => als.getStore()?.ctx,
+        parent: () => current?.ctx,
         ...(instruments
           ? {
               instruments: {

@@ -6,6 +6,7 @@
  */
 import type { TracerProvider } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
+import { SynchronousContextManager } from './sync-context.ts';
 
 export interface Tracing {
   provider: TracerProvider;
@@ -13,7 +14,7 @@ export interface Tracing {
   shutdown(): Promise<void>;
 }
 
-/** The server: the OpenTelemetry Node SDK, registered globally, traces only. */
+/** The server: the OpenTelemetry Node SDK, registered globally, traces only, with a synchronous context manager. */
 export async function startNodeSdkTracing(resource: Resource): Promise<Tracing> {
   const [{ NodeSDK }, { OTLPTraceExporter }, api] = await Promise.all([
     import('@opentelemetry/sdk-node'),
@@ -23,6 +24,8 @@ export async function startNodeSdkTracing(resource: Resource): Promise<Tracing> 
   const sdk = new NodeSDK({
     resource,
     traceExporter: new OTLPTraceExporter(),
+    // No AsyncLocalStorage anywhere in the process (see sync-context.ts).
+    contextManager: new SynchronousContextManager(),
     instrumentations: [],
     // Metrics and logs have their own pipelines (catalog-driven EMF/Prometheus/OTLP, pino).
     metricReaders: [],

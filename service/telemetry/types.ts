@@ -4,6 +4,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { OrderStatus } from '../domain/types.ts';
+import type { CallScope } from '../call-scope.ts';
 
 /** The logger's shape (pino's); every call takes a fields object, then the message. */
 export interface Logger {
@@ -35,9 +36,8 @@ export interface RequestEnd {
   errorCode?: string;
 }
 
-export interface RequestScope {
-  /** Runs `fn` inside the request's trace context, so store calls become child spans. */
-  run<T>(fn: () => T): T;
+/** One request's telemetry; `run` is its `CallScope` (see call-scope.ts). */
+export interface RequestScope extends CallScope {
   end(result: RequestEnd): void;
 }
 
