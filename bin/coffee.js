@@ -8,12 +8,15 @@ process.stdout.on('error', (error) => {
   if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   throw error;
 });
+let exitCode;
 if (process.argv[2] === 'serve') {
   const { runCompiled } = await import('./compiled.js');
-  process.exitCode = await runCompiled('service/server/serve-main.ts', process.argv);
-} else {
+  exitCode = await runCompiled('service/server/serve-main.ts', process.argv);
+}
+if (exitCode === undefined) {
   const { register } = await import('tsx/esm/api');
   register();
   const { main } = await import('../cli/main.ts');
-  process.exitCode = await main(process.argv);
+  exitCode = await main(process.argv);
 }
+process.exitCode = exitCode;

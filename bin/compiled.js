@@ -10,8 +10,7 @@
 // leaves packages to node_modules; it takes about a tenth of a second, on every start, so
 // the file is never stale. Each process writes its own file, so two services starting at
 // once do not read each other's half-written output.
-import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { access, constants, copyFile, mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -19,25 +18,30 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** Files a compiled entry loads by a path relative to its own module (`new URL(..., import.meta.url)`). */
 const BESIDE = ['service/store/embedded-worker.mjs'];
 
-async function writableDir() {
+/**
+ * Where the compiled file goes: under node_modules, so that its imports of packages resolve
+ * as the sources' do. Undefined when that is not writable (a read-only install).
+ */
+async function cacheDir() {
   const cache = join(ROOT, 'node_modules', '.cache', 'coffee-cloud');
   try {
     await mkdir(cache, { recursive: true });
+    await access(cache, constants.W_OK);
     return cache;
   } catch {
-    const fallback = join(tmpdir(), 'coffee-cloud');
-    await mkdir(fallback, { recursive: true });
-    return fallback;
+    return undefined;
   }
 }
 
 /**
  * Compiles `entry` (relative to the repository root), imports it and resolves to what its
- * exported `main(argv)` resolves to.
+ * exported `main(argv)` resolves to; undefined, having run nothing, when there is nowhere
+ * to write the compiled file (the caller runs the entry through tsx then).
  */
 export async function runCompiled(entry, argv) {
+  const dir = await cacheDir();
+  if (!dir) return undefined;
   const { build, stop } = await import('esbuild');
-  const dir = await writableDir();
   const outfile = join(dir, `${entry.replace(/[/\\]/g, '-').replace(/\.ts$/, '')}-${process.pid}.mjs`);
   try {
     await build({
