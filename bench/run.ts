@@ -82,17 +82,25 @@ async function startRaw(kind: string): Promise<Target> {
  * for the order routes.
  */
 async function startService(label: string, env: Record<string, string>): Promise<Target> {
+  // The service's configuration is the bench's alone: none of the shell's COFFEE_* or
+  // OTEL_* variables (a COFFEE_DYNAMODB_ENDPOINT would silently change what is measured).
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(COFFEE|OTEL)_/.test(name)));
   const child = spawn(process.execPath, [join(ROOT, 'bin', 'coffee.js'), 'serve', '--port', '0'], {
     cwd: ROOT,
     // Load tests measure the service, not its rate limiter.
-    env: { ...process.env, COFFEE_RATE_LIMIT_RPS: '0', ...env },
+    env: { ...inherited, COFFEE_RATE_LIMIT_RPS: '0', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const url = await readyLine(child, label, (line) => /^listening on (\S+)/.exec(line)?.[1]);
-  const res = await fetch(`${url}/auth/dev-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sub: 'bench-customer', role: 'customer' }) });
-  if (!res.ok) throw new Error(`bench target ${label}: POST /auth/dev-token answered ${res.status}`);
-  const { token } = (await res.json()) as { token: string };
-  return targetOf(child, { url, token });
+  try {
+    const url = await readyLine(child, label, (line) => /^listening on (\S+)/.exec(line)?.[1]);
+    const res = await fetch(`${url}/auth/dev-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sub: 'bench-customer', role: 'customer' }) });
+    if (!res.ok) throw new Error(`bench target ${label}: POST /auth/dev-token answered ${res.status}`);
+    const { token } = (await res.json()) as { token: string };
+    return targetOf(child, { url, token });
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
 }
 
 /** The service's configurations the budgets compare (environment variables of `coffee serve`). */

@@ -8,9 +8,11 @@
 //
 // esbuild (which tsx itself runs on) bundles the toolkit's own modules into one file and
 // leaves packages to node_modules; it takes about a tenth of a second, on every start, so
-// the file is never stale. Each process writes its own file, so two services starting at
-// once do not read each other's half-written output.
-import { access, constants, copyFile, mkdir, rename, rm } from 'node:fs/promises';
+// the file is never stale. Each start writes files of its own (random names, not pids,
+// which repeat across containers sharing a checkout), so services starting at once do not
+// read each other's half-written output.
+import { randomUUID } from 'node:crypto';
+import { access, constants, copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -33,6 +35,18 @@ async function cacheDir() {
   }
 }
 
+const STALE_MS = 60_000;
+
+/** Removes the files of starts that were killed before they removed them (older than a minute). */
+export async function removeStale(dir, now = Date.now()) {
+  for (const name of await readdir(dir).catch(() => [])) {
+    if (!name.includes('.tmp-') && !/-[0-9a-f-]{36}\.mjs$/.test(name)) continue;
+    const file = join(dir, name);
+    const { mtimeMs } = await stat(file).catch(() => ({ mtimeMs: now }));
+    if (now - mtimeMs > STALE_MS) await rm(file, { force: true });
+  }
+}
+
 /**
  * Compiles `entry` (relative to the repository root), imports it and resolves to what its
  * exported `main(argv)` resolves to; undefined, having run nothing, when there is nowhere
@@ -41,8 +55,9 @@ async function cacheDir() {
 export async function runCompiled(entry, argv) {
   const dir = await cacheDir();
   if (!dir) return undefined;
+  await removeStale(dir);
   const { build, stop } = await import('esbuild');
-  const outfile = join(dir, `${entry.replace(/[/\\]/g, '-').replace(/\.ts$/, '')}-${process.pid}.mjs`);
+  const outfile = join(dir, `${entry.replace(/[/\\]/g, '-').replace(/\.ts$/, '')}-${randomUUID()}.mjs`);
   try {
     await build({
       entryPoints: [join(ROOT, entry)],
@@ -61,7 +76,7 @@ export async function runCompiled(entry, argv) {
   }
   for (const file of BESIDE) {
     const name = file.slice(file.lastIndexOf('/') + 1);
-    const temp = join(dir, `${name}.${process.pid}`);
+    const temp = join(dir, `${name}.tmp-${randomUUID()}`);
     await copyFile(join(ROOT, file), temp);
     await rename(temp, join(dir, name));
   }

@@ -103,7 +103,7 @@ export async function createService(config: ServiceConfig, { telemetry, unsafe, 
     const faultToken = config.faults ? config.faults.token || secrets.faultToken : undefined;
     if (config.faults && !faultToken) throw new ConfigError('Fault injection needs a control token (COFFEE_FAULT_TOKEN or faultToken in the secret)');
     const menu = createMenuCache({
-      load: () => store.listProducts(),
+      load: (scope) => (scope ? store.within(scope) : store).listProducts(),
       ttlMs: config.cacheTtlMs,
       onHit: () => telemetry.metrics.cacheHit('product'),
       onMiss: () => telemetry.metrics.cacheMiss('product'),

@@ -22,7 +22,8 @@ export interface MenuCache {
 }
 
 export interface MenuCacheOptions {
-  load: () => Promise<Product[]>;
+  /** Reads the menu, for `scope`'s request when there is one (every page a child span). */
+  load: (scope?: CallScope) => Promise<Product[]>;
   ttlMs?: number;
   now?: () => number;
   onHit?: () => void;
@@ -35,9 +36,9 @@ export function createMenuCache({ load, ttlMs = 30_000, now = Date.now, onHit, o
   // Bumped by invalidate(), so a load that started before a write cannot store stale data.
   let generation = 0;
 
-  async function refresh(): Promise<MenuSnapshot> {
+  async function refresh(scope: CallScope | undefined): Promise<MenuSnapshot> {
     const started = generation;
-    const products = (await load()).sort((a, b) => a.category.localeCompare(b.category) || a.name.localeCompare(b.name));
+    const products = (await load(scope)).sort((a, b) => a.category.localeCompare(b.category) || a.name.localeCompare(b.name));
     const snapshot: MenuSnapshot = {
       products: new Map(products.map((p) => [p.id, p])),
       json: JSON.stringify({ items: products }),
@@ -58,7 +59,7 @@ export function createMenuCache({ load, ttlMs = 30_000, now = Date.now, onHit, o
       const fresh = peek();
       if (fresh) return Promise.resolve(fresh);
       onMiss?.();
-      pending ??= (scope ? scope.run(refresh) : refresh()).finally(() => {
+      pending ??= refresh(scope).finally(() => {
         pending = undefined;
       });
       return pending;

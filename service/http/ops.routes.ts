@@ -32,13 +32,14 @@ export function registerOpsRoutes(routes: Routes, { store, telemetry, faults }: 
     control(c);
     const { rules } = parse(FaultRules, await readJson(c));
     faults.set(rules);
-    telemetry.logger.warn({ rules }, 'fault injection rules set');
+    // Inside the request's scope, so the line carries its ids (see call-scope.ts).
+    scopeOf(c).run(() => telemetry.logger.warn({ rules }, 'fault injection rules set'));
     return replyJson(c, { rules });
   });
   routes.delete('/_chaos/faults', (c) => {
     control(c);
     faults.clear();
-    telemetry.logger.warn({}, 'fault injection kill switch: all rules cleared');
+    scopeOf(c).run(() => telemetry.logger.warn({}, 'fault injection kill switch: all rules cleared'));
     return replyJson(c, { rules: [] });
   });
 }

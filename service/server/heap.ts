@@ -9,19 +9,19 @@
  * 250 MB budget with no measurable change in throughput (`coffee bench` reports both).
  *
  * The flag is read at each collection, so setting it at start-up works; it is process-wide,
- * so it covers the embedded store's thread as well. A value given on the command line or
- * in NODE_OPTIONS wins.
+ * so it covers the embedded store's thread as well. A value given on node's command line
+ * wins (NODE_OPTIONS cannot carry this flag: node refuses it there).
  */
 import { setFlagsFromString } from 'node:v8';
 
 export const HEAP_GROWING_PERCENT = 60;
 
 /** The V8 flags the service sets for itself, given what the process was started with. */
-export function heapFlags(execArgv: readonly string[], nodeOptions = ''): string[] {
-  const given = [...execArgv, ...nodeOptions.split(/\s+/)].some((arg) => /^--heap[-_]growing[-_]percent(=|$)/.test(arg));
+export function heapFlags(execArgv: readonly string[]): string[] {
+  const given = execArgv.some((arg) => /^--heap[-_]growing[-_]percent(=|$)/.test(arg));
   return given ? [] : [`--heap-growing-percent=${HEAP_GROWING_PERCENT}`];
 }
 
-export function tuneHeapForService(env: Record<string, string | undefined> = process.env): void {
-  for (const flag of heapFlags(process.execArgv, env.NODE_OPTIONS)) setFlagsFromString(flag);
+export function tuneHeapForService(): void {
+  for (const flag of heapFlags(process.execArgv)) setFlagsFromString(flag);
 }

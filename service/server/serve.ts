@@ -20,14 +20,25 @@ export interface ServeOptions {
 }
 
 export async function serve({ env, port, host, dataDir }: ServeOptions): Promise<void> {
-  tuneHeapForService(env);
+  tuneHeapForService();
   const config = loadConfig(env, { store: 'embedded', metrics: 'prometheus', ...(dataDir ? { dataDir } : {}) });
   const telemetry = await createTelemetry({ config: config.telemetry, region: config.region, startTracing: startNodeSdkTracing });
-  const service = await createService(config, {
-    telemetry,
-    startEmbedded: (dir) => startEmbeddedDynamo(dir ? { dataDir: dir } : {}),
-  });
-  const server = await listen(service.app, { port, host });
+  let service: Awaited<ReturnType<typeof createService>> | undefined;
+  let server: Awaited<ReturnType<typeof listen>>;
+  try {
+    service = await createService(config, {
+      telemetry,
+      startEmbedded: (dir) => startEmbeddedDynamo(dir ? { dataDir: dir } : {}),
+    });
+    server = await listen(service.app, { port, host });
+  } catch (error) {
+    // A taken port or a store that does not start: stop what did start (the store's
+    // thread, the exporters' timers), or the process would stay up with nothing to do.
+    await service?.close();
+    await telemetry.shutdown();
+    throw error;
+  }
+  const running = service;
   let metricsServer: ReturnType<typeof createServer> | undefined;
   if (config.telemetry.metricsPort !== undefined && telemetry.prometheus) {
     const scrape = telemetry.prometheus;
@@ -51,7 +62,7 @@ export async function serve({ env, port, host, dataDir }: ServeOptions): Promise
         await server.close();
         metricsServer?.close();
         await telemetry.shutdown();
-        await service.close();
+        await running.close();
         resolve();
       })();
     };

@@ -1,7 +1,8 @@
 /**
  * Structured JSON logs with pino: one line per event, ISO timestamps, level names, and
  * the trace and span ids, request id and load run id of the request a line belongs to
- * (added by a mixin from the request's async context). Secrets and e-mail addresses are
+ * (added by a mixin from the request's scope, for lines written inside `scope.run`; see
+ * call-scope.ts). Secrets and e-mail addresses are
  * redacted at every depth we log them.
  */
 import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';

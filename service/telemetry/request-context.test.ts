@@ -90,8 +90,6 @@ describe('the request context, with tracing, EMF metrics and logs on', () => {
     }
     const read = spans.find((s) => s.name === 'GET /orders/:orderId')!;
     expect(spans.filter((s) => s.name === 'DynamoDB.GetItem' && s.parentSpanId === read.spanId)).toHaveLength(1);
-    // Every DynamoDB span of these requests has a parent: none was started outside a scope.
-    expect(spans.filter((s) => s.name.startsWith('DynamoDB.') && traces.includes(s.traceId)).every((s) => s.parentSpanId)).toBe(true);
 
     expect(runs).not.toHaveBeenCalled();
     expect(entered).not.toHaveBeenCalled();

@@ -144,6 +144,13 @@ describe('telemetry of a request, from load-run id to trace, logs and metrics', 
     expect(put!.attributes['aws.dynamodb.consumed_capacity']).toBeTypeOf('number');
   });
 
+  it('puts a throttle the SDK retried away on the DynamoDB call span, as an event', () => {
+    const server = serverSpan('POST /orders', (s) => s.attributes['coffee.load_run_id'] === 'run-b')!;
+    const put = spans.getFinishedSpans().find((s) => s.name === 'DynamoDB.PutItem' && s.parentSpanContext?.spanId === server.spanContext().spanId);
+    expect(put?.events.map((e) => e.name)).toEqual(['dynamodb.throttled']);
+    expect(put?.attributes['coffee.dynamodb.attempts']).toBe(2);
+  });
+
   it('reads the load run id from baggage when there is no header', () => {
     expect(serverSpan('POST /orders', (s) => s.attributes['coffee.load_run_id'] === 'run-b')).toBeDefined();
   });
