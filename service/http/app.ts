@@ -182,7 +182,7 @@ export function createApp(input: AppDeps): Hono<AppEnv> {
     return res;
   }
 
-  /** Answers an error as problem+json (inside the request's context, so its log line has the ids). */
+  /** Answers an error as problem+json (inside the request's scope, so its log line has the ids). */
   function failed(c: AppContext, scope: RequestScope, route: string, requestId: string, error: unknown): Response {
     const answer = scope.run(() => problemResponse(error, c, requestId));
     return finished(c, scope, route, answer.response, answer.code, error);

@@ -4,9 +4,8 @@
  *
  * It runs in a worker thread of its own, as DynamoDB runs apart from the service in AWS:
  * the store's CPU (most of an order's) does not delay the service's event loop, the
- * event-loop delay metric and CPU profiles show the service's own work, and the service's
- * request context (an AsyncLocalStorage, whose promise hooks Node 20 runs for every
- * promise of the thread) does not tax the store. The SDK reaches it over HTTP either way.
+ * event-loop delay metric and CPU profiles show the service's own work. The SDK reaches it
+ * over HTTP either way.
  */
 import { mkdir } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';

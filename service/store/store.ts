@@ -191,7 +191,6 @@ export function createStore({ client, tableName }: StoreOptions): Store {
  * within `send`, where it reads the parent span (see telemetry/dynamo.ts).
  */
 function storeOn(doc: DynamoDBDocumentClient, TableName: string, send: Send): Store {
-
   async function call<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
