@@ -17,3 +17,12 @@ export function withinBudget(figure: BenchFigure): boolean {
   if (figure.budget === undefined) return true;
   return figure.comparator === '>=' ? figure.value >= figure.budget : figure.value <= figure.budget;
 }
+
+/**
+ * A throughput ratio, bigger is better: `measured[over] / measured[under]`, with every
+ * measured rate (rounded) in the details. Without a budget it is for information.
+ */
+export function ratioFigure(name: string, measured: Record<string, number>, [over, under]: [string, string], budget?: number, extra: Record<string, number | string> = {}): BenchFigure {
+  const details = { ...Object.fromEntries(Object.entries(measured).map(([key, rate]) => [key, Math.round(rate)])), ...extra };
+  return { name, value: measured[over]! / measured[under]!, ...(budget === undefined ? {} : { budget }), comparator: '>=', unit: 'ratio', details };
+}

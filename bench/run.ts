@@ -15,7 +15,8 @@ import autocannon from 'autocannon';
 import { buildLambdaBundle } from '../service/lambda/build.ts';
 import { httpApiEvent } from '../service/lambda/events.ts';
 import { startEmbeddedDynamo } from '../service/store/embedded.ts';
-import { withinBudget, type BenchFigure } from './figure.ts';
+import { localLambdaEnv } from '../service/testing/lambda-env.ts';
+import { ratioFigure, withinBudget, type BenchFigure } from './figure.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const runFile = promisify(execFile);
@@ -200,7 +201,7 @@ async function coldStart(options: BenchOptions, otlp: string): Promise<BenchFigu
   const bundle = await buildLambdaBundle({ outdir });
   const db = await startEmbeddedDynamo();
   const probe = join(ROOT, 'service', 'lambda', 'cold-start-probe.mjs');
-  const base = { COFFEE_DYNAMODB_ENDPOINT: db.endpoint, COFFEE_AUTH_MODE: 'dev', COFFEE_DEV_SIGNING_KEY: 'k'.repeat(43), COFFEE_USER_ID_KEY: 'k'.repeat(43), COFFEE_LOG_LEVEL: 'silent' };
+  const base = localLambdaEnv(db.endpoint);
   const variants = {
     off: { ...base, COFFEE_METRICS_EXPORTER: 'none', COFFEE_TRACING: 'false' },
     on: { ...base, COFFEE_METRICS_EXPORTER: 'emf', COFFEE_EMF_FILE: join(outdir, 'emf.log'), COFFEE_TRACING: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: otlp },
@@ -260,8 +261,8 @@ export async function runBench(options: BenchOptions): Promise<BenchFigure[]> {
     const plain = await service('off');
     const menu = await compare('menu', [{ label: 'raw', target: rawMenu }, { label: 'raw-bare', target: rawBare }, { label: 'service', target: plain }], options);
     const [rawRps, bareRps, serviceRps] = menu.rps as [number, number, number];
-    figures.push({ name: 'GET /menu: service (telemetry off) vs raw node:http sending the same answer', value: serviceRps / rawRps, budget: 0.8, comparator: '>=', unit: 'ratio', details: { rawRps: Math.round(rawRps), serviceRps: Math.round(serviceRps) } });
-    figures.push({ name: 'GET /menu: service (telemetry off) vs raw node:http with only a content type (information)', value: serviceRps / bareRps, comparator: '>=', unit: 'ratio', details: { bareRps: Math.round(bareRps), serviceRps: Math.round(serviceRps) } });
+    figures.push(ratioFigure('GET /menu: service (telemetry off) vs raw node:http sending the same answer', { rawRps, serviceRps }, ['serviceRps', 'rawRps'], 0.8));
+    figures.push(ratioFigure('GET /menu: service (telemetry off) vs raw node:http with only a content type (information)', { bareRps, serviceRps }, ['serviceRps', 'bareRps']));
     await rawMenu.stop();
     await rawBare.stop();
 
@@ -270,8 +271,8 @@ export async function runBench(options: BenchOptions): Promise<BenchFigure[]> {
     const logged = await service('traced+access');
     const menuTel = await compare('menu', [{ label: 'off', target: plain }, { label: 'traced', target: traced }, { label: 'traced+access', target: logged }], options);
     const [offRps, onRps, loggedRps] = menuTel.rps as [number, number, number];
-    figures.push({ name: 'GET /menu: tracing 100% + metrics vs telemetry off', value: onRps / offRps, budget: 0.9, comparator: '>=', unit: 'ratio', details: { offRps: Math.round(offRps), onRps: Math.round(onRps) } });
-    figures.push({ name: 'GET /menu: tracing 100% + metrics + an access line per request vs telemetry off (information)', value: loggedRps / offRps, comparator: '>=', unit: 'ratio', details: { offRps: Math.round(offRps), onRps: Math.round(loggedRps) } });
+    figures.push(ratioFigure('GET /menu: tracing 100% + metrics vs telemetry off', { offRps, onRps }, ['onRps', 'offRps'], 0.9));
+    figures.push(ratioFigure('GET /menu: tracing 100% + metrics + an access line per request vs telemetry off (information)', { offRps, onRps: loggedRps }, ['onRps', 'offRps']));
     await logged.stop();
     await traced.stop();
 
@@ -279,7 +280,7 @@ export async function runBench(options: BenchOptions): Promise<BenchFigure[]> {
     const rawPut = await raw('raw-put');
     const orders = await compare('orders', [{ label: 'raw', target: rawPut }, { label: 'service', target: plain }], options);
     const [putRps, orderRps] = orders.rps as [number, number];
-    figures.push({ name: 'POST /orders: service vs minimal node:http PutItem handler', value: orderRps / putRps, budget: 0.8, comparator: '>=', unit: 'ratio', details: { rawRps: Math.round(putRps), serviceRps: Math.round(orderRps), errors: orders.errors } });
+    figures.push(ratioFigure('POST /orders: service vs minimal node:http PutItem handler', { rawRps: putRps, serviceRps: orderRps }, ['serviceRps', 'rawRps'], 0.8, { errors: orders.errors }));
     await rawPut.stop();
     await plain.stop();
 
@@ -290,7 +291,7 @@ export async function runBench(options: BenchOptions): Promise<BenchFigure[]> {
     const ordersTracedTarget = await service('traced');
     const ordersTel = await compare('orders', [{ label: 'off', target: ordersOffTarget }, { label: 'traced', target: ordersTracedTarget }], options);
     const [ordersOff, ordersOn] = ordersTel.rps as [number, number];
-    figures.push({ name: 'POST /orders: tracing 100% + metrics vs telemetry off', value: ordersOn / ordersOff, budget: 0.9, comparator: '>=', unit: 'ratio', details: { offRps: Math.round(ordersOff), onRps: Math.round(ordersOn) } });
+    figures.push(ratioFigure('POST /orders: tracing 100% + metrics vs telemetry off', { offRps: ordersOff, onRps: ordersOn }, ['onRps', 'offRps'], 0.9));
     // The memory of the traced side of this comparison, which holds this load's orders. The
     // in-memory store grows with every order, about 4.4 KB each; the untraced service of the
     // raw comparison, after its GET /menu loads as well, is reported next to it.

@@ -14,10 +14,10 @@ import { httpApiEvent } from '../service/lambda/events.ts';
 import { createHandler } from '../service/lambda/handler.ts';
 import { startEmbeddedDynamo, startLocalStack } from '../service/local-stack.ts';
 import { ProxyModes, startDynamoProxy } from '../service/testing/dynamo-proxy.ts';
+import { localLambdaEnv } from '../service/testing/lambda-env.ts';
 import { runLoad } from '../loadtests/index.ts';
 import { referencedSignals } from './index.ts';
 
-const KEY = 'k'.repeat(43);
 
 describe('signal proof', () => {
   let dir: string;
@@ -54,15 +54,7 @@ describe('signal proof', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
       await stack.telemetry.flush();
       // The Lambda handler, once: cold starts exist only there.
-      const handler = createHandler({
-        COFFEE_DYNAMODB_ENDPOINT: db.endpoint,
-        COFFEE_AUTH_MODE: 'dev',
-        COFFEE_DEV_SIGNING_KEY: KEY,
-        COFFEE_USER_ID_KEY: KEY,
-        COFFEE_METRICS_EXPORTER: 'emf',
-        COFFEE_EMF_FILE: emfFile,
-        COFFEE_LOG_LEVEL: 'silent',
-      });
+      const handler = createHandler(localLambdaEnv(db.endpoint, { COFFEE_METRICS_EXPORTER: 'emf', COFFEE_EMF_FILE: emfFile }));
       await handler(httpApiEvent({ path: '/menu' }));
     } finally {
       await stack.stop();

@@ -7,11 +7,11 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedDynamo } from '../store/embedded.ts';
 import { buildLambdaBundle } from './build.ts';
+import { localLambdaEnv } from '../testing/lambda-env.ts';
 import { httpApiEvent } from './events.ts';
 import { createHandler } from './handler.ts';
 
 const run = promisify(execFile);
-const KEY = 'k'.repeat(43);
 
 describe('Lambda handler (API Gateway HTTP API, payload v2)', () => {
   let db: Awaited<ReturnType<typeof startEmbeddedDynamo>>;
@@ -26,15 +26,7 @@ describe('Lambda handler (API Gateway HTTP API, payload v2)', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const env = (emfFile: string) => ({
-    COFFEE_DYNAMODB_ENDPOINT: db.endpoint,
-    COFFEE_AUTH_MODE: 'dev',
-    COFFEE_DEV_SIGNING_KEY: KEY,
-    COFFEE_USER_ID_KEY: KEY,
-    COFFEE_METRICS_EXPORTER: 'emf',
-    COFFEE_EMF_FILE: emfFile,
-    COFFEE_LOG_LEVEL: 'silent',
-  });
+  const env = (emfFile: string) => localLambdaEnv(db.endpoint, { COFFEE_METRICS_EXPORTER: 'emf', COFFEE_EMF_FILE: emfFile });
 
   it('serves real v2 events and flushes EMF metrics before each invocation returns', async () => {
     const emfFile = join(dir, 'emf.log');
