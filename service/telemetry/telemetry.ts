@@ -34,6 +34,7 @@ import { Dimensions, Metrics, OTEL_UNITS, type MetricDefinition, type MetricKey 
 import { routeGroupOf } from '../catalog/slos.ts';
 import type { TelemetryConfig } from '../config/config.ts';
 import { EmfExporter } from './emf.ts';
+import { MeasurementQueue } from './measurement-queue.ts';
 import { instrumentDynamoClient } from './dynamo.ts';
 import { createLoggers, type RequestFields } from './logger.ts';
 import type { Tracing } from './tracing.ts';
@@ -97,8 +98,9 @@ interface RequestStore {
 const OBSERVED = ['InFlightRequests', 'EventLoopDelay', 'CacheHits', 'CacheMisses'] as const satisfies readonly MetricKey[];
 type Observed = (typeof OBSERVED)[number];
 const isObserved = (key: MetricKey): key is Observed => (OBSERVED as readonly MetricKey[]).includes(key);
+/** The recorded instruments, queued (see measurement-queue.ts). */
 type Instruments = {
-  [K in Exclude<MetricKey, Observed>]: (typeof Metrics)[K]['kind'] extends 'histogram' ? Histogram : Counter;
+  [K in Exclude<MetricKey, Observed>]: (typeof Metrics)[K]['kind'] extends 'histogram' ? Pick<Histogram, 'record'> : Pick<Counter, 'add'>;
 };
 
 const attr = (key: keyof typeof Dimensions) => Dimensions[key].attribute;
@@ -111,18 +113,22 @@ interface Levels {
   loopDelay: ReturnType<typeof monitorEventLoopDelay>;
 }
 
-function createInstruments(provider: MeterProvider, levels: Levels): Instruments {
+function createInstruments(provider: MeterProvider, levels: Levels, queue: MeasurementQueue): Instruments {
   const meter = provider.getMeter(TRACER_NAME);
   const options = (m: MetricDefinition) => ({ description: m.description, unit: OTEL_UNITS[m.unit] });
-  const recorded: Record<string, Histogram | Counter> = {};
+  const recorded: Record<string, Pick<Histogram, 'record'> | Pick<Counter, 'add'>> = {};
   for (const [key, m] of Object.entries(Metrics) as [MetricKey, MetricDefinition][]) {
     if (isObserved(key)) continue;
     recorded[key] =
       m.kind === 'histogram'
-        ? meter.createHistogram(m.otelName, { ...options(m), advice: { explicitBucketBoundaries: [...(m.buckets ?? [])] } })
-        : meter.createCounter(m.otelName, options(m));
+        ? queue.histogram(meter.createHistogram(m.otelName, { ...options(m), advice: { explicitBucketBoundaries: [...(m.buckets ?? [])] } }))
+        : queue.counter(meter.createCounter(m.otelName, options(m)));
   }
-  meter.createObservableGauge(Metrics.InFlightRequests.otelName, options(Metrics.InFlightRequests)).addCallback((result) => result.observe(levels.inFlight));
+  const inFlight = meter.createObservableGauge(Metrics.InFlightRequests.otelName, options(Metrics.InFlightRequests));
+  inFlight.addCallback((result) => result.observe(levels.inFlight));
+  // The SDK runs observable callbacks before it reads its storages, so every collection
+  // first hands over what the request path queued.
+  meter.addBatchObservableCallback(() => queue.drain(), [inFlight]);
   meter.createObservableGauge(Metrics.EventLoopDelay.otelName, options(Metrics.EventLoopDelay)).addCallback((result) => {
     if (levels.loopDelay.count === 0) return;
     result.observe(levels.loopDelay.percentile(99) / 1e6);
@@ -207,7 +213,8 @@ export async function createTelemetry(options: TelemetryOptions): Promise<FullTe
     levels = { inFlight: 0, cacheHits: new Map(), cacheMisses: new Map(), loopDelay: monitorEventLoopDelay({ resolution: 10 }) };
     levels.loopDelay.enable();
   }
-  const instruments = meterProvider && levels ? createInstruments(meterProvider, levels) : undefined;
+  const queue = new MeasurementQueue(256, (error) => reportOnce('a metric measurement failed', error));
+  const instruments = meterProvider && levels ? createInstruments(meterProvider, levels, queue) : undefined;
 
   // Attribute objects are reused per series: the SDK hashes them on every record.
   const requestAttributes = new Map<string, Attributes>();
