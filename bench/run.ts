@@ -17,6 +17,7 @@ import { httpApiEvent } from '../service/lambda/events.ts';
 import { startEmbeddedDynamo } from '../service/store/embedded.ts';
 import { localLambdaEnv } from '../service/testing/lambda-env.ts';
 import { ratioFigure, withinBudget, type BenchFigure } from './figure.ts';
+import { allowanceMicros, spanFloorMicros } from './span-floor.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const runFile = promisify(execFile);
@@ -104,22 +105,26 @@ async function startService(label: string, env: Record<string, string>): Promise
   }
 }
 
-/** The service's configurations the budgets compare (environment variables of `coffee serve`). */
-function serviceEnv(kind: 'off' | 'traced' | 'traced+access', otlp: string, workDir: string): Record<string, string> {
+/**
+ * The service's configurations the budgets compare (environment variables of `coffee
+ * serve`), and two that split the telemetry's cost for the report: metrics alone, and
+ * tracing with nothing sampled (the instrumentation in place, no span recorded).
+ */
+type ServiceKind = 'off' | 'metrics' | 'unsampled' | 'traced' | 'traced+access';
+function serviceEnv(kind: ServiceKind, otlp: string, workDir: string): Record<string, string> {
   if (kind === 'off') return { OTEL_SDK_DISABLED: 'true', COFFEE_TRACING: 'false', COFFEE_METRICS_EXPORTER: 'none', COFFEE_LOG_LEVEL: 'silent' };
   // Tracing at 100% sampling exported over OTLP to the sink, EMF metrics every second to a
   // file, logs at info; the access line at debug (the budget's configuration) or at info.
   return {
-    OTEL_SDK_DISABLED: 'false',
-    OTEL_EXPORTER_OTLP_ENDPOINT: otlp,
-    OTEL_TRACES_SAMPLER: 'always_on',
-    COFFEE_TRACING: 'true',
+    ...(kind === 'metrics'
+      ? { OTEL_SDK_DISABLED: 'true', COFFEE_TRACING: 'false' }
+      : { OTEL_SDK_DISABLED: 'false', OTEL_EXPORTER_OTLP_ENDPOINT: otlp, OTEL_TRACES_SAMPLER: kind === 'unsampled' ? 'always_off' : 'always_on', COFFEE_TRACING: 'true' }),
     COFFEE_METRICS_EXPORTER: 'emf',
     COFFEE_EMF_FILE: join(workDir, `emf-${kind}.log`),
     COFFEE_METRICS_INTERVAL_MS: '1000',
     COFFEE_LOG_LEVEL: 'info',
     COFFEE_LOG_FILE: join(workDir, `service-${kind}.log`),
-    COFFEE_ACCESS_LOG_LEVEL: kind === 'traced' ? 'debug' : 'info',
+    COFFEE_ACCESS_LOG_LEVEL: kind === 'traced+access' ? 'info' : 'debug',
   };
 }
 
@@ -196,6 +201,23 @@ async function compare(kind: 'menu' | 'orders', targets: { label: string; target
   return { rps: rates.map(mean), errors, peakRssMb, ok };
 }
 
+/**
+ * One span's least cost (span-floor.ts) against what the GET /menu tracing budget leaves
+ * per request. Above 1, no arrangement of the service's code meets that budget with the
+ * OpenTelemetry SDK at 100% sampling on this machine; for information, it cannot fail.
+ */
+function spanFloorFigure(untracedRps: number): BenchFigure {
+  const floor = spanFloorMicros();
+  const allowance = allowanceMicros(untracedRps, 0.9);
+  return {
+    name: "GET /menu: one SDK span's start, end and OTLP serialisation (tight loop, no send) vs the CPU per request the 0.90 budget leaves (information; above 1 the budget is out of reach)",
+    value: floor / allowance,
+    comparator: '<=',
+    unit: 'ratio',
+    details: { spanFloorUs: Number(floor.toFixed(2)), allowanceUs: Number(allowance.toFixed(2)) },
+  };
+}
+
 async function coldStart(options: BenchOptions, otlp: string): Promise<BenchFigure> {
   const outdir = await mkdtemp(join(ROOT, 'out', 'bench-lambda-'));
   const bundle = await buildLambdaBundle({ outdir });
@@ -253,7 +275,7 @@ export async function runBench(options: BenchOptions): Promise<BenchFigure[]> {
     return t;
   };
   const raw = (kind: string) => started(startRaw(kind));
-  const service = (kind: Parameters<typeof serviceEnv>[0]) => started(startService(kind, serviceEnv(kind, otlp, work)));
+  const service = (kind: ServiceKind) => started(startService(kind, serviceEnv(kind, otlp, work)));
   try {
     options.log('GET /menu: raw node:http with the same answer, raw with a bare answer, the service with telemetry off');
     const rawMenu = await raw('raw-menu');
@@ -266,15 +288,29 @@ export async function runBench(options: BenchOptions): Promise<BenchFigure[]> {
     await rawMenu.stop();
     await rawBare.stop();
 
-    options.log('GET /menu: telemetry off, tracing 100% + EMF metrics, and the same with access lines');
+    options.log('GET /menu: telemetry off, tracing 100% + EMF metrics, the same with access lines, EMF alone, tracing at 0% + EMF');
     const traced = await service('traced');
     const logged = await service('traced+access');
-    const menuTel = await compare('menu', [{ label: 'off', target: plain }, { label: 'traced', target: traced }, { label: 'traced+access', target: logged }], options);
-    const [offRps, onRps, loggedRps] = menuTel.rps as [number, number, number];
+    const metricsOnly = await service('metrics');
+    const unsampled = await service('unsampled');
+    const menuTel = await compare(
+      'menu',
+      [
+        { label: 'off', target: plain },
+        { label: 'traced', target: traced },
+        { label: 'traced+access', target: logged },
+        { label: 'metrics', target: metricsOnly },
+        { label: 'unsampled', target: unsampled },
+      ],
+      options,
+    );
+    const [offRps, onRps, loggedRps, metricsRps, unsampledRps] = menuTel.rps as [number, number, number, number, number];
     figures.push(ratioFigure('GET /menu: tracing 100% + metrics vs telemetry off', { offRps, onRps }, ['onRps', 'offRps'], 0.9));
     figures.push(ratioFigure('GET /menu: tracing 100% + metrics + an access line per request vs telemetry off (information)', { offRps, onRps: loggedRps }, ['onRps', 'offRps']));
-    await logged.stop();
-    await traced.stop();
+    figures.push(ratioFigure('GET /menu: metrics alone (EMF) vs telemetry off (information)', { offRps, metricsRps }, ['metricsRps', 'offRps']));
+    figures.push(ratioFigure('GET /menu: tracing at 0% sampling + metrics vs telemetry off (information: the instrumentation, no span recorded)', { offRps, unsampledRps }, ['unsampledRps', 'offRps']));
+    figures.push(spanFloorFigure(offRps));
+    for (const t of [logged, traced, metricsOnly, unsampled]) await t.stop();
 
     options.log('POST /orders: raw PutItem handler vs service, telemetry off');
     const rawPut = await raw('raw-put');
@@ -286,12 +322,27 @@ export async function runBench(options: BenchOptions): Promise<BenchFigure[]> {
 
     // Two fresh services, so both sides have the same history (a service's rate still
     // climbs over its first tens of thousands of orders).
-    options.log('POST /orders: telemetry off vs tracing 100% + metrics, two fresh services');
+    options.log('POST /orders: telemetry off vs tracing 100% + metrics, EMF alone, tracing at 0% + EMF; fresh services');
     const ordersOffTarget = await service('off');
     const ordersTracedTarget = await service('traced');
-    const ordersTel = await compare('orders', [{ label: 'off', target: ordersOffTarget }, { label: 'traced', target: ordersTracedTarget }], options);
-    const [ordersOff, ordersOn] = ordersTel.rps as [number, number];
+    const ordersMetricsTarget = await service('metrics');
+    const ordersUnsampledTarget = await service('unsampled');
+    const ordersTel = await compare(
+      'orders',
+      [
+        { label: 'off', target: ordersOffTarget },
+        { label: 'traced', target: ordersTracedTarget },
+        { label: 'metrics', target: ordersMetricsTarget },
+        { label: 'unsampled', target: ordersUnsampledTarget },
+      ],
+      options,
+    );
+    const [ordersOff, ordersOn, ordersMetrics, ordersUnsampled] = ordersTel.rps as [number, number, number, number];
     figures.push(ratioFigure('POST /orders: tracing 100% + metrics vs telemetry off', { offRps: ordersOff, onRps: ordersOn }, ['onRps', 'offRps'], 0.9));
+    figures.push(ratioFigure('POST /orders: metrics alone (EMF) vs telemetry off (information)', { offRps: ordersOff, metricsRps: ordersMetrics }, ['metricsRps', 'offRps']));
+    figures.push(ratioFigure('POST /orders: tracing at 0% sampling + metrics vs telemetry off (information)', { offRps: ordersOff, unsampledRps: ordersUnsampled }, ['unsampledRps', 'offRps']));
+    await ordersMetricsTarget.stop();
+    await ordersUnsampledTarget.stop();
     // The memory of the traced side of this comparison, which holds this load's orders. The
     // in-memory store grows with every order, about 4.4 KB each; the untraced service of the
     // raw comparison, after its GET /menu loads as well, is reported next to it.

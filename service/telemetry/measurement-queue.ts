@@ -6,7 +6,7 @@
  * and on a request path whose caches the AWS SDK and the HTTP server have just evicted,
  * that walk is cold every time. Queued, a measurement is three array pushes; handed over
  * in a batch, the same SDK calls run back to back with their code and data warm. (See
- * README, "Performance".)
+ * README, "Telemetry": GET /menu with EMF metrics went from 0.87 to 0.97 of untraced.)
  *
  * Nothing is lost and nothing is late: the queue is handed over whenever it holds
  * `limit` measurements and at the start of every collection (an export interval, a

@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { allowanceMicros, spanFloorMicros } from './span-floor.ts';
+
+describe('span floor', () => {
+  it('gives telemetry the CPU a throughput ratio leaves: 1/budget - 1 of the untraced time per request', () => {
+    // 50,000 req/s is 20 µs a request; at >= 0.90 the traced side may take 22.2 µs.
+    expect(allowanceMicros(50_000, 0.9)).toBeCloseTo(20 / 9, 6);
+    expect(allowanceMicros(1_000, 0.8)).toBeCloseTo(250, 6);
+  });
+
+  it('measures spans that the OTLP serializer really encodes', () => {
+    // 2,048 spans are four full batches of 512; the function throws if none was serialised.
+    const micros = spanFloorMicros(2_048);
+    expect(Number.isFinite(micros)).toBe(true);
+    expect(micros).toBeGreaterThan(0);
+  });
+});
