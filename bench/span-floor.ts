@@ -57,18 +57,19 @@ export function spanFloorMicros(spans = 50_000): number {
     }
   };
   run(spans / 2); // warm-up: the JIT, the serializer's shapes
+  bytes = 0;
   const before = process.cpuUsage();
   run(spans);
   const used = process.cpuUsage(before);
-  if (bytes === 0) throw new Error('the span floor serialised nothing');
+  if (bytes === 0) throw new Error('the span floor serialised nothing in its timed loop');
   return (used.user + used.system) / spans;
 }
 
 /**
- * The CPU time per request a throughput budget leaves to telemetry: at saturation the
- * service's main thread spends about `1 / rate` per request, and a ratio of at least
- * `budget` allows `1 / budget - 1` of that on top.
+ * The CPU time per request a throughput budget leaves to telemetry, when the thread that
+ * spends `cpuMicrosPerRequest` on each untraced request is what limits the rate: a ratio
+ * of at least `budget` allows `1 / budget - 1` of that on top.
  */
-export function allowanceMicros(untracedRps: number, budget: number): number {
-  return (1e6 / untracedRps) * (1 / budget - 1);
+export function allowanceMicros(cpuMicrosPerRequest: number, budget: number): number {
+  return cpuMicrosPerRequest * (1 / budget - 1);
 }

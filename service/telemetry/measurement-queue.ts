@@ -8,9 +8,12 @@
  * in a batch, the same SDK calls run back to back with their code and data warm. (See
  * README, "Telemetry": GET /menu with EMF metrics went from 0.87 to 0.97 of untraced.)
  *
- * Nothing is lost and nothing is late: the queue is handed over whenever it holds
- * `limit` measurements and at the start of every collection (an export interval, a
- * Prometheus scrape, a Lambda flush, shutdown), before the SDK reads its storages.
+ * Nothing is lost: the queue is handed over whenever it holds `limit` measurements, and
+ * before every collection reads the SDK's storages (an export interval, a Prometheus
+ * scrape, a Lambda flush, shutdown; see telemetry.ts). A measurement taken while a
+ * collection is under way goes to the next one, as it would without the queue. The
+ * request that fills the queue pays for the batch: a quarter of a millisecond for 256
+ * histogram records with four attributes (median in a loop), once every 256 measurements.
  */
 import { ROOT_CONTEXT, type Attributes, type Counter, type Histogram } from '@opentelemetry/api';
 

@@ -91,9 +91,9 @@ interface RequestStore {
 
 /**
  * Metrics read when a collection runs instead of recorded on every request: the level of
- * in-flight requests, the event-loop delay and the cache's hit and miss totals. Each
- * recorded instrument call costs the request path about a microsecond (the SDK hashes the
- * attributes), which the GET /menu budget does not have to spare.
+ * in-flight requests, the event-loop delay and the cache's hit and miss totals. A recorded
+ * measurement is cheap on the request path only because it is queued (measurement-queue.ts);
+ * these need not be recorded at all.
  */
 const OBSERVED = ['InFlightRequests', 'EventLoopDelay', 'CacheHits', 'CacheMisses'] as const satisfies readonly MetricKey[];
 type Observed = (typeof OBSERVED)[number];
@@ -188,20 +188,22 @@ export async function createTelemetry(options: TelemetryOptions): Promise<FullTe
   const propagator = new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] });
 
   // Metrics
+  const queue = new MeasurementQueue(256, (error) => reportOnce('a metric measurement failed', error));
   const readers: IMetricReader[] = [...(options.metricReaders ?? [])];
   let prometheus: Telemetry['prometheus'];
   if (config.metrics === 'emf') {
     const write = options.emfWrite ?? emfWriter(config.emfFile);
-    readers.push(new PeriodicExportingMetricReader({ exporter: new EmfExporter({ write }), exportIntervalMillis: config.exportIntervalMs }));
+    readers.push(new DrainingPeriodicReader(queue, { exporter: new EmfExporter({ write }), exportIntervalMillis: config.exportIntervalMs }));
   } else if (config.metrics === 'otlp') {
     const { OTLPMetricExporter } = await import('@opentelemetry/exporter-metrics-otlp-http');
-    readers.push(new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter(), exportIntervalMillis: config.exportIntervalMs }));
+    readers.push(new DrainingPeriodicReader(queue, { exporter: new OTLPMetricExporter(), exportIntervalMillis: config.exportIntervalMs }));
   } else if (config.metrics === 'prometheus') {
     const { PrometheusExporter, PrometheusSerializer } = await import('@opentelemetry/exporter-prometheus');
     const exporter = new PrometheusExporter({ preventServerStart: true });
     const serializer = new PrometheusSerializer();
     readers.push(exporter);
     prometheus = async () => {
+      queue.drain();
       const { resourceMetrics, errors } = await exporter.collect();
       if (errors.length > 0) logger.warn({ errors: errors.map(String) }, 'metric collection reported errors');
       return serializer.serialize(resourceMetrics);
@@ -213,7 +215,6 @@ export async function createTelemetry(options: TelemetryOptions): Promise<FullTe
     levels = { inFlight: 0, cacheHits: new Map(), cacheMisses: new Map(), loopDelay: monitorEventLoopDelay({ resolution: 10 }) };
     levels.loopDelay.enable();
   }
-  const queue = new MeasurementQueue(256, (error) => reportOnce('a metric measurement failed', error));
   const instruments = meterProvider && levels ? createInstruments(meterProvider, levels, queue) : undefined;
 
   // Attribute objects are reused per series: the SDK hashes them on every record.
@@ -407,6 +408,25 @@ export async function createTelemetry(options: TelemetryOptions): Promise<FullTe
       await Promise.allSettled([tracing?.shutdown(), meterProvider?.shutdown()]);
     },
   };
+}
+
+/**
+ * A periodic reader that hands the queued measurements over before its collection takes
+ * its timestamp. The observable callback that drains the queue (createInstruments) runs
+ * after it, so a series first seen in that batch would start a moment after the end of
+ * the interval it is reported in, which strict OTLP backends reject; for other readers
+ * (tests' in-memory ones) the callback is what drains.
+ */
+class DrainingPeriodicReader extends PeriodicExportingMetricReader {
+  readonly #queue: MeasurementQueue;
+  constructor(queue: MeasurementQueue, options: ConstructorParameters<typeof PeriodicExportingMetricReader>[0]) {
+    super(options);
+    this.#queue = queue;
+  }
+  override collect(options?: Parameters<PeriodicExportingMetricReader['collect']>[0]): ReturnType<PeriodicExportingMetricReader['collect']> {
+    this.#queue.drain();
+    return super.collect(options);
+  }
 }
 
 function emfWriter(file: string | undefined): (line: string) => void {
