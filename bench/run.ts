@@ -181,10 +181,13 @@ async function drive(target: Target, kind: 'menu' | 'orders', { durationS, conne
 
 /**
  * Runs the targets in turn, `rounds` times over (A B C A B C ...), so drift on a noisy
- * machine hits every side alike; returns the mean request rate of each, in order, and each
- * one's peak resident memory and count of 2xx answers (warm-up included).
+ * machine hits every side alike; returns the mean request rate and main-thread CPU per
+ * request of each, in order, and each one's peak resident memory and count of 2xx answers
+ * (warm-up included).
  */
-async function compare(kind: 'menu' | 'orders', targets: { label: string; target: Target }[], options: BenchOptions) {
+async function compare(kind: 'menu' | 'orders', sides: Record<string, Target>, options: BenchOptions) {
+  // Results come back in the order the sides are listed.
+  const targets = Object.entries(sides).map(([label, target]) => ({ label, target }));
   const rates = targets.map(() => [] as number[]);
   const cpu = targets.map(() => [] as number[]);
   const peakRssMb = targets.map(() => 0);
@@ -297,7 +300,7 @@ export async function runBench(options: BenchOptions): Promise<BenchFigure[]> {
     const rawMenu = await raw('raw-menu');
     const rawBare = await raw('raw-menu-bare');
     const plain = await service('off');
-    const menu = await compare('menu', [{ label: 'raw', target: rawMenu }, { label: 'raw-bare', target: rawBare }, { label: 'service', target: plain }], options);
+    const menu = await compare('menu', { raw: rawMenu, 'raw-bare': rawBare, service: plain }, options);
     const [rawRps, bareRps, serviceRps] = menu.rps as [number, number, number];
     figures.push(ratioFigure('GET /menu: service (telemetry off) vs raw node:http sending the same answer', { rawRps, serviceRps }, ['serviceRps', 'rawRps'], 0.8));
     figures.push(ratioFigure('GET /menu: service (telemetry off) vs raw node:http with only a content type (information)', { bareRps, serviceRps }, ['serviceRps', 'bareRps']));
@@ -309,17 +312,7 @@ export async function runBench(options: BenchOptions): Promise<BenchFigure[]> {
     const logged = await service('traced+access');
     const metricsOnly = await service('metrics');
     const unsampled = await service('unsampled');
-    const menuTel = await compare(
-      'menu',
-      [
-        { label: 'off', target: plain },
-        { label: 'traced', target: traced },
-        { label: 'traced+access', target: logged },
-        { label: 'metrics', target: metricsOnly },
-        { label: 'unsampled', target: unsampled },
-      ],
-      options,
-    );
+    const menuTel = await compare('menu', { off: plain, traced, 'traced+access': logged, metrics: metricsOnly, unsampled }, options);
     const [offRps, onRps, loggedRps, metricsRps, unsampledRps] = menuTel.rps as [number, number, number, number, number];
     figures.push(ratioFigure('GET /menu: tracing 100% + metrics vs telemetry off', { offRps, onRps }, ['onRps', 'offRps'], 0.9));
     figures.push(ratioFigure('GET /menu: tracing 100% + metrics + an access line per request vs telemetry off (information)', { offRps, onRps: loggedRps }, ['onRps', 'offRps']));
@@ -330,7 +323,7 @@ export async function runBench(options: BenchOptions): Promise<BenchFigure[]> {
 
     options.log('POST /orders: raw PutItem handler vs service, telemetry off');
     const rawPut = await raw('raw-put');
-    const orders = await compare('orders', [{ label: 'raw', target: rawPut }, { label: 'service', target: plain }], options);
+    const orders = await compare('orders', { raw: rawPut, service: plain }, options);
     const [putRps, orderRps] = orders.rps as [number, number];
     figures.push(ratioFigure('POST /orders: service vs minimal node:http PutItem handler', { rawRps: putRps, serviceRps: orderRps }, ['serviceRps', 'rawRps'], 0.8, { errors: orders.errors }));
     await rawPut.stop();
@@ -343,16 +336,7 @@ export async function runBench(options: BenchOptions): Promise<BenchFigure[]> {
     const ordersTracedTarget = await service('traced');
     const ordersMetricsTarget = await service('metrics');
     const ordersUnsampledTarget = await service('unsampled');
-    const ordersTel = await compare(
-      'orders',
-      [
-        { label: 'off', target: ordersOffTarget },
-        { label: 'traced', target: ordersTracedTarget },
-        { label: 'metrics', target: ordersMetricsTarget },
-        { label: 'unsampled', target: ordersUnsampledTarget },
-      ],
-      options,
-    );
+    const ordersTel = await compare('orders', { off: ordersOffTarget, traced: ordersTracedTarget, metrics: ordersMetricsTarget, unsampled: ordersUnsampledTarget }, options);
     const [ordersOff, ordersOn, ordersMetrics, ordersUnsampled] = ordersTel.rps as [number, number, number, number];
     figures.push(ratioFigure('POST /orders: tracing 100% + metrics vs telemetry off', { offRps: ordersOff, onRps: ordersOn }, ['onRps', 'offRps'], 0.9));
     figures.push(ratioFigure('POST /orders: metrics alone (EMF) vs telemetry off (information)', { offRps: ordersOff, metricsRps: ordersMetrics }, ['metricsRps', 'offRps']));
