@@ -10,10 +10,10 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../cli/usage-error.ts';
-import type { CommandIo } from '../dashboards/commands.ts';
+import type { CommandIo } from '../cli/index.ts';
+import { ruleTextChildren } from '../dashboards/index.ts';
 import { diffCommand, importCommand } from './commands.ts';
 import { buildAlarmDefinitions } from './definitions.ts';
-import { ruleTextChildren } from './model.ts';
 import { renderAlarmInputs } from './render-cloudwatch.ts';
 
 const topicArns = { page: 'arn:aws:sns:eu-west-1:123456789012:page' };

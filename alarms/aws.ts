@@ -14,9 +14,8 @@ import {
   type MetricAlarm,
   type MetricDataQuery,
 } from '@aws-sdk/client-cloudwatch';
-import { awsCall } from '../dashboards/aws-errors.ts';
-import { jsonDifferences } from '../dashboards/json-diff.ts';
-import { ruleTextChildren } from './model.ts';
+import { awsCall, jsonDifferences } from '../cli/index.ts';
+import { ruleTextChildren } from '../dashboards/index.ts';
 import { orderForCreation, type CloudWatchAlarmInput } from './render-cloudwatch.ts';
 
 export interface DeployedAlarms {

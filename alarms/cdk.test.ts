@@ -4,7 +4,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
 import { CoffeeAlarms, toCfnAlarmProps } from './cdk.ts';
 import { buildAlarmDefinitions } from './definitions.ts';
-import { ruleTextChildren } from './model.ts';
+import { ruleTextChildren } from '../dashboards/index.ts';
 import { renderAlarmInputs } from './render-cloudwatch.ts';
 
 describe('CoffeeAlarms', () => {

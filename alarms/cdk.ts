@@ -8,9 +8,8 @@ import { CfnAlarm, CfnCompositeAlarm, type CfnAlarmProps, type CfnCompositeAlarm
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { MetricDataQuery, PutCompositeAlarmInput, PutMetricAlarmInput } from '@aws-sdk/client-cloudwatch';
-import type { MonitoringOptions } from '../dashboards/model.ts';
+import { type MonitoringOptions, ruleTextChildren, type Severity } from '../dashboards/index.ts';
 import { buildAlarmDefinitions } from './definitions.ts';
-import { ruleTextChildren, type Severity } from './model.ts';
 import { renderAlarmInputs } from './render-cloudwatch.ts';
 
 export interface CoffeeAlarmsProps extends MonitoringOptions {

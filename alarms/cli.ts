@@ -1,7 +1,6 @@
 /** `coffee alarms build|lint|diff|import`. */
 import type { Command } from 'commander';
-import { UsageError } from '../cli/usage-error.ts';
-import { addMonitoringOptions, cloudWatchClientFactory, monitoringOptions, stdio, type MonitoringFlags } from '../dashboards/cli.ts';
+import { addMonitoringOptions, cloudWatchClientFactory, monitoringOptions, stdio, UsageError, type MonitoringFlags } from '../cli/index.ts';
 
 interface AlarmFlags extends MonitoringFlags {
   pageTopicArn?: string;

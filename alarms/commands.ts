@@ -5,9 +5,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { ExitCode, reportProblems, type CommandIo } from '../dashboards/commands.ts';
-import type { MonitoringOptions } from '../dashboards/model.ts';
-import { resolveOptions } from '../dashboards/options.ts';
+import { ExitCodes, reportProblems, type CommandIo } from '../cli/index.ts';
+import { type MonitoringOptions, resolveOptions } from '../dashboards/index.ts';
 import { compareAlarms, describeAlarms, pruneAlarms, putAlarms } from './aws.ts';
 import { buildAlarmDefinitions } from './definitions.ts';
 import { lintAlarmDefinitions, lintAlarmInputs } from './lint.ts';
@@ -47,7 +46,7 @@ export async function buildCommand(options: AlarmCommandOptions & { out: string 
   await writeFile(rulesFile, renderPrometheusRules(buildPrometheusRules()));
   io.out(rulesFile);
   io.err(`${summary(inputs)}${options.topicArns?.page || options.topicArns?.ticket ? '' : '; no SNS topics given (--page-topic-arn, --ticket-topic-arn): the alarms notify nobody'}`);
-  return ExitCode.Ok;
+  return ExitCodes.Ok;
 }
 
 export async function lintCommand(options: AlarmCommandOptions, io: CommandIo): Promise<number> {
@@ -70,7 +69,7 @@ export async function diffCommand(options: AlarmCommandOptions, io: CommandIo, c
   }
   const same = diffs.filter((d) => d.status === 'unchanged').length;
   io.out(`${same} of ${inputs.length} alarms unchanged`);
-  return diffs.every((d) => d.status === 'unchanged') ? ExitCode.Ok : ExitCode.Failed;
+  return diffs.every((d) => d.status === 'unchanged') ? ExitCodes.Ok : ExitCodes.Failed;
 }
 
 /**
@@ -95,7 +94,7 @@ export async function importCommand(
       const deployed = await describeAlarms(client(), prefix, resolved.region);
       for (const d of compareAlarms(inputs, deployed)) if (d.status === 'extra') io.out(`would delete ${d.name}`);
     }
-    return ExitCode.Ok;
+    return ExitCodes.Ok;
   }
   const cw = client();
   io.err(`putting ${summary(inputs)} in ${resolved.region}...`);
@@ -109,5 +108,5 @@ export async function importCommand(
     for (const name of deleted) io.out(`deleted ${name}`);
     io.out(`pruned ${deleted.length} alarms`);
   }
-  return ExitCode.Ok;
+  return ExitCodes.Ok;
 }

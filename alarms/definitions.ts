@@ -1,6 +1,4 @@
-import { buildMonitoring } from '../dashboards/compose.ts';
-import type { MonitoringOptions } from '../dashboards/model.ts';
-import type { AlarmDefinitions } from './model.ts';
+import { buildMonitoring, type MonitoringOptions, type AlarmDefinitions } from '../dashboards/index.ts';
 
 /**
  * Every alarm: static, metric-math and anomaly alarms from the monitoring parts and the

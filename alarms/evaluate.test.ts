@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SERVICE_NAME, Metrics, NAMESPACE, SLOS } from '../service/catalog/index.ts';
-import { createMetricFactory } from '../dashboards/metric-factory.ts';
+import { createMetricFactory, ComparisonOperators, type MathAlarmDefinition, type MetricAlarmDefinition, type TreatMissingDataValue } from '../dashboards/index.ts';
 import { buildAlarmDefinitions } from './definitions.ts';
 import { seriesFromEmf } from './emf-series.ts';
 import { evaluateAlarms, evaluateExpression, statistic, type MetricSeries, type Observation } from './evaluate.ts';
-import { ComparisonOperators, type MathAlarmDefinition, type MetricAlarmDefinition, type TreatMissingDataValue } from './model.ts';
 
 const MINUTE = 60_000;
 const T0 = Date.UTC(2025, 0, 1);

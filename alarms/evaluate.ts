@@ -16,8 +16,7 @@
  * range is empty. Anomaly detection alarms need CloudWatch's trained model and are
  * reported as not evaluable locally.
  */
-import type { MetricQuery, Query } from '../dashboards/model.ts';
-import { ruleChildren, type AlarmDefinition, type AlarmDefinitions, type AlarmRule, type CompositeAlarmDefinition } from './model.ts';
+import { type MetricQuery, type Query, ruleChildren, type AlarmDefinition, type AlarmDefinitions, type AlarmRule, type CompositeAlarmDefinition } from '../dashboards/index.ts';
 
 /** One observation of a metric at a time, as an EMF document carries it. */
 export interface Observation {

@@ -1,4 +1,6 @@
-// Alarms as code: definitions, CloudWatch rendering, Prometheus rules, local evaluation.
+// Alarms as code: CloudWatch rendering and import, CDK constructs, Prometheus rules, local
+// evaluation and lint. The alarm definitions themselves are built beside their widgets by
+// the monitoring parts in `dashboards/` (their model is `dashboards/alarm-model.ts`).
 export { buildAlarmDefinitions } from './definitions.ts';
 export { CoffeeAlarms, toCfnAlarmProps, toCfnCompositeAlarmProps } from './cdk.ts';
 export type { CoffeeAlarmsProps } from './cdk.ts';
@@ -10,27 +12,5 @@ export { seriesFromEmf } from './emf-series.ts';
 export { renderAlarmInputs, orderForCreation } from './render-cloudwatch.ts';
 export type { CloudWatchAlarmInput, TopicArns } from './render-cloudwatch.ts';
 export { lintAlarmInputs, lintAlarmDefinitions, AlarmLimits } from './lint.ts';
-export { BURN_RATE_TIERS, CLOUDWATCH_MAX_EVALUATION_SECONDS, sloAlarmName } from './slo-alarms.ts';
-export type { BurnRateTier } from './slo-alarms.ts';
-export {
-  Severities,
-  SEVERITIES,
-  ComparisonOperators,
-  AnomalyComparisonOperators,
-  TreatMissingData,
-  alarmRule,
-  renderAlarmRule,
-  ruleChildren,
-  ruleTextChildren,
-} from './model.ts';
-export type {
-  Severity,
-  AlarmDefinition,
-  AlarmDefinitions,
-  MetricAlarmDefinition,
-  MathAlarmDefinition,
-  AnomalyAlarmDefinition,
-  CompositeAlarmDefinition,
-  AlarmRule,
-  TreatMissingDataValue,
-} from './model.ts';
+export { referencedSignals, referencesInAlarm } from './signals.ts';
+export type { ReferencedSignal } from './signals.ts';

@@ -12,9 +12,8 @@
  * - a composite rule names at most 100 alarms, each of which must exist (here or already
  *   in the account), without cycles.
  */
-import { checkReference, expressionIds, isValidPeriod, isValidStatistic, type LintProblem } from '../dashboards/lint.ts';
-import { referencesInAlarm } from '../dashboards/signals.ts';
-import { renderAlarmRule, ruleChildren, ruleTextChildren, type AlarmDefinitions } from './model.ts';
+import { checkReference, expressionIds, isValidPeriod, isValidStatistic, type LintProblem, renderAlarmRule, ruleChildren, ruleTextChildren, type AlarmDefinitions } from '../dashboards/index.ts';
+import { referencesInAlarm } from './signals.ts';
 import { orderForCreation, type CloudWatchAlarmInput } from './render-cloudwatch.ts';
 
 export const AlarmLimits = {

@@ -11,9 +11,7 @@
  */
 import { stringify } from 'yaml';
 import { SLOS, type SloDefinition } from '../service/catalog/index.ts';
-import { createPromFactory } from '../dashboards/metric-factory.ts';
-import { budgetOf, promDuration, sloRatioPromql } from '../dashboards/slo-queries.ts';
-import { BURN_RATE_TIERS, type BurnRateTier } from './slo-alarms.ts';
+import { createPromFactory, budgetOf, promDuration, sloRatioPromql, BURN_RATE_TIERS, type BurnRateTier } from '../dashboards/index.ts';
 
 export interface RecordingRule {
   record: string;

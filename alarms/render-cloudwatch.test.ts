@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { SLOS } from '../service/catalog/index.ts';
 import { buildAlarmDefinitions } from './definitions.ts';
 import { lintAlarmDefinitions, lintAlarmInputs } from './lint.ts';
-import { ruleTextChildren } from './model.ts';
+import { ruleTextChildren } from '../dashboards/index.ts';
 import { orderForCreation, renderAlarmInputs, type CloudWatchAlarmInput } from './render-cloudwatch.ts';
 
 const topicArns = { page: 'arn:aws:sns:eu-west-1:123456789012:page', ticket: 'arn:aws:sns:eu-west-1:123456789012:ticket' };

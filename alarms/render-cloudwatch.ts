@@ -5,8 +5,7 @@
  * so the three cannot drift apart.
  */
 import type { MetricDataQuery, PutCompositeAlarmInput, PutMetricAlarmInput } from '@aws-sdk/client-cloudwatch';
-import type { Query } from '../dashboards/model.ts';
-import { renderAlarmRule, ruleChildren, type AlarmDefinition, type AlarmDefinitions, type Severity } from './model.ts';
+import { type Query, renderAlarmRule, ruleChildren, type AlarmDefinition, type AlarmDefinitions, type Severity } from '../dashboards/index.ts';
 
 /** SNS topic ARN per severity; a severity without one gets no actions. */
 export type TopicArns = Partial<Record<Severity, string>>;

@@ -11,7 +11,7 @@ process.stdout.on('error', (error) => {
 let exitCode;
 if (process.argv[2] === 'serve') {
   const { runCompiled } = await import('./compiled.js');
-  exitCode = await runCompiled('service/server/serve-main.ts', process.argv);
+  exitCode = await runCompiled('cli/serve-main.ts', process.argv);
 }
 if (exitCode === undefined) {
   const { register } = await import('tsx/esm/api');

@@ -1,9 +1,10 @@
 /**
- * The `coffee` command line. Each folder registers its own subcommands; a subcommand's
+ * The `coffee` command line. Each folder registers its own subcommands in its `cli.ts` (the
+ * service's are here, as the service imports nothing of the toolkit); a subcommand's
  * action imports its implementation lazily, so `coffee --help` stays fast.
  */
 import type { Command } from 'commander';
-import { registerBuildCommands, registerServeCommands } from '../service/cli.ts';
+import { registerBuildCommands, registerServeCommands } from './service-commands.ts';
 import { registerBenchCommands } from '../bench/cli.ts';
 import { coffeeProgram, ExitCodes, runProgram } from './run.ts';
 import { registerChaosCommands } from '../chaos/cli.ts';
@@ -11,7 +12,6 @@ import { registerLoadCommands } from '../loadtests/cli.ts';
 import { registerDashboardsCommands } from '../dashboards/cli.ts';
 import { registerAlarmsCommands } from '../alarms/cli.ts';
 import { registerInfraCommands } from '../infra/cli.ts';
-// <register-imports> (one line per folder: `import { register<X>Commands } from '../<folder>/cli.ts';`)
 
 export { ExitCodes };
 
@@ -25,7 +25,6 @@ export function buildProgram(): Command {
   registerDashboardsCommands(program);
   registerAlarmsCommands(program);
   registerInfraCommands(program);
-  // <register-calls> (one line per folder)
   return program;
 }
 

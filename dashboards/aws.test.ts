@@ -9,7 +9,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../cli/usage-error.ts';
 import { buildCloudWatchDashboards } from './build.ts';
-import { diffCommand, importCommand, type CommandIo } from './commands.ts';
+import type { CommandIo } from '../cli/index.ts';
+import { diffCommand, importCommand } from './commands.ts';
 
 const options = { prefix: 'coffee-test', region: 'eu-west-1', accountId: '123456789012' };
 const dashboards = buildCloudWatchDashboards(options);

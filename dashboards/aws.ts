@@ -10,8 +10,7 @@ import {
   type CloudWatchClient,
   type DashboardValidationMessage,
 } from '@aws-sdk/client-cloudwatch';
-import { awsCall } from './aws-errors.ts';
-import { jsonDifferences } from './json-diff.ts';
+import { awsCall, jsonDifferences } from '../cli/index.ts';
 import type { CloudWatchDashboard } from './render-cloudwatch.ts';
 
 export type DashboardDiff =

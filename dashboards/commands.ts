@@ -5,6 +5,7 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { ExitCodes, reportProblems, type CommandIo } from '../cli/index.ts';
 import { diffDashboards, putDashboards } from './aws.ts';
 import { buildCloudWatchDashboards, buildGrafanaDashboards } from './build.ts';
 import { lintDashboard, type LintProblem } from './lint.ts';
@@ -13,20 +14,6 @@ import type { MonitoringOptions } from './model.ts';
 import { resolveOptions } from './options.ts';
 import type { CloudWatchDashboard } from './render-cloudwatch.ts';
 import type { GrafanaDashboardJson } from './render-grafana.ts';
-
-export interface CommandIo {
-  /** Results (stdout). */
-  out(line: string): void;
-  /** Progress and problems (stderr). */
-  err(line: string): void;
-}
-
-export const ExitCode = { Ok: 0, Failed: 1 } as const;
-
-export function reportProblems(problems: readonly LintProblem[], io: CommandIo): number {
-  for (const p of problems) io.err(`${p.where}: ${p.message}`);
-  return problems.length ? ExitCode.Failed : ExitCode.Ok;
-}
 
 function lintAll(cloudwatch: readonly CloudWatchDashboard[], grafana: readonly { name: string; json: GrafanaDashboardJson }[], serviceName: string): LintProblem[] {
   return [
@@ -57,7 +44,7 @@ export async function buildCommand(options: MonitoringOptions & { out: string },
     io.out(file);
   }
   if (!options.accountId) io.err('note: without --account-id the alarm status widgets are notes (alarm widgets need ARNs)');
-  return ExitCode.Ok;
+  return ExitCodes.Ok;
 }
 
 /**
@@ -115,7 +102,7 @@ export async function diffCommand(options: MonitoringOptions, io: CommandIo, cli
       if (d.paths.length > 20) io.out(`    ... and ${d.paths.length - 20} more`);
     }
   }
-  return diffs.every((d) => d.status === 'unchanged') ? ExitCode.Ok : ExitCode.Failed;
+  return diffs.every((d) => d.status === 'unchanged') ? ExitCodes.Ok : ExitCodes.Failed;
 }
 
 /** Puts every dashboard (after the lint); with `dryRun`, says what it would put and calls nothing. */
@@ -131,7 +118,7 @@ export async function importCommand(options: MonitoringOptions & { dryRun?: bool
     for (const { name, body } of dashboards) {
       io.out(`would put ${name} (${body.widgets.length} widgets, ${Buffer.byteLength(JSON.stringify(body))} bytes) in ${resolved.region}`);
     }
-    return ExitCode.Ok;
+    return ExitCodes.Ok;
   }
   io.err(`putting ${dashboards.length} dashboards in ${resolved.region}...`);
   const results = await putDashboards(client(), dashboards, resolved.region);
@@ -141,5 +128,5 @@ export async function importCommand(options: MonitoringOptions & { dryRun?: bool
     for (const m of r.messages) io.err(`  ${r.name}: ${m.DataPath ? `${m.DataPath}: ` : ''}${m.Message ?? ''}`);
     if (!r.ok) failed = true;
   }
-  return failed ? ExitCode.Failed : ExitCode.Ok;
+  return failed ? ExitCodes.Failed : ExitCodes.Ok;
 }

@@ -3,7 +3,7 @@
  * set. Dashboards and alarms come from the same call, so an alarm always watches a signal
  * some dashboard shows, with the same query.
  */
-import type { AlarmDefinition } from '../alarms/model.ts';
+import type { AlarmDefinition } from './alarm-model.ts';
 import { createMetricFactory } from './metric-factory.ts';
 import type { DashboardDefinition, MonitoringOptions, ResolvedOptions, Row } from './model.ts';
 import { resolveOptions } from './options.ts';

@@ -16,7 +16,7 @@ import { startEmbeddedDynamo, startLocalStack } from '../service/local-stack.ts'
 import { ProxyModes, startDynamoProxy } from '../service/testing/dynamo-proxy.ts';
 import { localLambdaEnv } from '../service/testing/lambda-env.ts';
 import { runLoad } from '../loadtests/index.ts';
-import { referencedSignals } from './index.ts';
+import { referencedSignals } from '../alarms/index.ts';
 
 
 describe('signal proof', () => {

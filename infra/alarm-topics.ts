@@ -11,7 +11,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { SEVERITIES, type Severity } from '../alarms/index.ts';
+import { SEVERITIES, type Severity } from '../dashboards/index.ts';
 
 export interface AlarmTopicsProps {
   /** Topic names are `<namePrefix>-<severity>`. */

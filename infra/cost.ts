@@ -10,9 +10,9 @@
  * `DEFAULT_ORDER_USAGE` and can be replaced by measured values (the cost dashboard shows
  * the real ones once deployed).
  */
-import { buildAlarmDefinitions, type AlarmDefinition } from '../alarms/index.ts';
+import { buildAlarmDefinitions } from '../alarms/index.ts';
 import { ALL_METRICS, RouteGroups, type DimensionName, type MetricDefinition } from '../service/catalog/index.ts';
-import { buildCloudWatchDashboards, estimateDailyCost, PRICE_TABLE, type CostEstimate, type MonitoringOptions } from '../dashboards/index.ts';
+import { buildCloudWatchDashboards, estimateDailyCost, PRICE_TABLE, type AlarmDefinition, type CostEstimate, type MonitoringOptions } from '../dashboards/index.ts';
 
 /**
  * Monthly prices of what `PRICE_TABLE` (usage prices) does not cover. us-east-1 list

@@ -15,12 +15,12 @@ export interface LambdaAsset {
   dispose(): Promise<void>;
 }
 
-/** Builds the bundle (minified, with its source map) with `service/lambda/build.ts`. */
+/** Builds the bundle (minified, with its source map) with the service's `buildLambdaBundle`. */
 export async function buildLambdaAsset(): Promise<LambdaAsset> {
   const dir = await mkdtemp(join(tmpdir(), 'coffee-lambda-'));
   try {
     // Lazy: esbuild is loaded only when an app is actually synthesized.
-    const { buildLambdaBundle } = await import('../service/lambda/build.ts');
+    const { buildLambdaBundle } = await import('../service/index.ts');
     const { bytes } = await buildLambdaBundle({ outdir: dir });
     return { dir, bytes, dispose: () => rm(dir, { recursive: true, force: true }) };
   } catch (error) {

@@ -20,8 +20,7 @@ import {
   CognitoIdentityProviderClient,
   MessageActionType,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { UsageError } from '../cli/usage-error.ts';
-import { explainAwsError } from '../dashboards/aws-errors.ts';
+import { explainAwsError, UsageError } from '../cli/index.ts';
 import { Roles } from '../service/domain/types.ts';
 import { parseTokenPool } from './shared/tokens.ts';
 

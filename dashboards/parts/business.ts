@@ -4,7 +4,7 @@
  */
 import { Metrics } from '../../service/catalog/index.ts';
 import { OrderStatuses } from '../../service/domain/types.ts';
-import { AnomalyComparisonOperators, Severities, TreatMissingData, type AnomalyAlarmDefinition } from '../../alarms/model.ts';
+import { AnomalyComparisonOperators, Severities, TreatMissingData, type AnomalyAlarmDefinition } from '../alarm-model.ts';
 import { DisplayUnits, type GraphWidget, type Signal } from '../model.ts';
 import { signal, type PartContext, type PartOutput } from './context.ts';
 

@@ -1,4 +1,4 @@
-import type { AlarmDefinition } from '../../alarms/model.ts';
+import type { AlarmDefinition } from '../alarm-model.ts';
 import type { MetricFactory } from '../metric-factory.ts';
 import type { Query, ResolvedOptions, Row, Signal } from '../model.ts';
 

@@ -5,8 +5,8 @@
  */
 import { Metrics } from '../../service/catalog/index.ts';
 import { DYNAMODB_ACCESS } from '../../service/store/table-schema.ts';
-import { mathAlarms, metricAlarms, type SeverityThresholds } from '../../alarms/builders.ts';
-import { ComparisonOperators, TreatMissingData } from '../../alarms/model.ts';
+import { mathAlarms, metricAlarms, type SeverityThresholds } from '../alarm-builders.ts';
+import { ComparisonOperators, TreatMissingData } from '../alarm-model.ts';
 import { AwsMetrics } from '../aws-metrics.ts';
 import { DisplayUnits, type GraphWidget } from '../model.ts';
 import { idPart, signal, type PartContext, type PartOutput } from './context.ts';

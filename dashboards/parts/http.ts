@@ -4,8 +4,8 @@
  * and on p99 latency per latency SLO.
  */
 import { Metrics, RouteGroups, SLOS, type RouteGroup, type SloDefinition } from '../../service/catalog/index.ts';
-import { mathAlarms, metricAlarms, type SeverityThresholds } from '../../alarms/builders.ts';
-import { ComparisonOperators, TreatMissingData, type AlarmDefinition } from '../../alarms/model.ts';
+import { mathAlarms, metricAlarms, type SeverityThresholds } from '../alarm-builders.ts';
+import { ComparisonOperators, TreatMissingData, type AlarmDefinition } from '../alarm-model.ts';
 import { DisplayUnits, type GraphWidget, type Query, type Widget } from '../model.ts';
 import { idPart, signal, type PartContext, type PartOutput } from './context.ts';
 

@@ -4,8 +4,8 @@
  * event-loop delay and in-flight requests; alarms on Lambda errors and throttles.
  */
 import { Metrics } from '../../service/catalog/index.ts';
-import { mathAlarms, metricAlarms, type SeverityThresholds } from '../../alarms/builders.ts';
-import { ComparisonOperators, TreatMissingData } from '../../alarms/model.ts';
+import { mathAlarms, metricAlarms, type SeverityThresholds } from '../alarm-builders.ts';
+import { ComparisonOperators, TreatMissingData } from '../alarm-model.ts';
 import { AwsMetrics } from '../aws-metrics.ts';
 import { DisplayUnits, type GraphWidget } from '../model.ts';
 import { signal, type PartContext, type PartOutput } from './context.ts';

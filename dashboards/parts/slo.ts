@@ -4,8 +4,8 @@
  * themselves are built in `alarms/slo-alarms.ts` from the same queries.
  */
 import { SLOS, type SloDefinition } from '../../service/catalog/index.ts';
-import { allSloAlarms, BURN_RATE_TIERS, sloAlarmName } from '../../alarms/slo-alarms.ts';
-import { SEVERITIES } from '../../alarms/model.ts';
+import { allSloAlarms, BURN_RATE_TIERS, sloAlarmName } from '../slo-alarms.ts';
+import { SEVERITIES } from '../alarm-model.ts';
 import { DisplayUnits, type AlarmStatusWidget, type GraphWidget, type Row, type TextWidget } from '../model.ts';
 import { budgetOf, promDuration, sloRatioPromql, sloRatioQueries } from '../slo-queries.ts';
 import { signal, type PartContext, type PartOutput } from './context.ts';

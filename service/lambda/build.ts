@@ -6,7 +6,7 @@
 import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type BuildOptions } from 'esbuild';
+import type { BuildOptions } from 'esbuild';
 
 export const LAMBDA_ENTRY = fileURLToPath(new URL('./handler.ts', import.meta.url));
 
@@ -39,6 +39,8 @@ export interface LambdaBundle {
 }
 
 export async function buildLambdaBundle({ outdir }: { outdir: string }): Promise<LambdaBundle> {
+  // Loaded here, not on import: the service's face exports this, and `coffee serve` must not load esbuild.
+  const { build } = await import('esbuild');
   const result = await build(lambdaBuildOptions(outdir));
   const file = join(resolve(outdir), 'index.mjs');
   const { size } = await stat(file);

@@ -1,6 +1,6 @@
-/** `coffee serve`: the order service on this machine. */
+/** `coffee serve` and `coffee build-lambda`: the order service on this machine, and its Lambda bundle. */
 import type { Command } from 'commander';
-import { parseIntOption, UsageError } from '../cli/usage-error.ts';
+import { parseIntOption, UsageError } from './usage-error.ts';
 
 export function registerServeCommands(program: Command): void {
   program
@@ -12,7 +12,7 @@ export function registerServeCommands(program: Command): void {
     .option('--faults', 'enable the fault-injection control endpoint (needs COFFEE_FAULT_TOKEN)', false)
     .addHelpText('after', '\nConfiguration comes from environment variables; see the README ("Configuration").')
     .action(async (options: { port: number; host: string; dataDir?: string; faults: boolean }) => {
-      const { serve } = await import('./server/serve.ts');
+      const { serve } = await import('../service/index.ts');
       const env = { ...process.env, ...(options.faults ? { COFFEE_FAULTS: 'true' } : {}) };
       await serve({ env, port: options.port, host: options.host, ...(options.dataDir ? { dataDir: options.dataDir } : {}) }).catch((error: unknown) => {
         if ((error as Error).name === 'ConfigError' || (error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError((error as Error).message);
@@ -27,7 +27,7 @@ export function registerBuildCommands(program: Command): void {
     .description('Bundle the Lambda handler with esbuild (ESM, Node.js 24, minified, source map) and report its size')
     .option('--out <dir>', 'output directory', 'out/lambda')
     .action(async (options: { out: string }) => {
-      const { buildLambdaBundle } = await import('./lambda/build.ts');
+      const { buildLambdaBundle } = await import('../service/index.ts');
       const bundle = await buildLambdaBundle({ outdir: options.out });
       const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
       process.stdout.write(`${bundle.file}: ${kib(bundle.bytes)} (AWS SDK external: provided by the runtime)\nlargest inputs:\n`);

@@ -2,14 +2,14 @@
  * Helpers the monitoring parts use to turn one signal and thresholds keyed by severity into
  * one alarm per severity (the cdk-monitoring-constructs pattern: `{ page: {...}, ticket: {...} }`).
  */
-import type { MetricQuery, Query } from '../dashboards/model.ts';
+import type { MetricQuery, Query } from './model.ts';
 import type {
   ComparisonOperator,
   MathAlarmDefinition,
   MetricAlarmDefinition,
   Severity,
   TreatMissingDataValue,
-} from './model.ts';
+} from './alarm-model.ts';
 
 /** One severity's trigger: `datapointsToAlarm` of the last `evaluationPeriods` periods beyond `threshold`. */
 export interface ThresholdSpec {

@@ -2,7 +2,7 @@
  * Turns the AWS SDK failures a user can fix (no credentials, access denied, no network)
  * into one-line `UsageError`s (exit code 2) instead of stacks.
  */
-import { UsageError } from '../cli/usage-error.ts';
+import { UsageError } from './usage-error.ts';
 
 const CREDENTIAL_ERRORS = new Set(['CredentialsProviderError', 'TokenProviderError']);
 const ACCESS_ERRORS = new Set([

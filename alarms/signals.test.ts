@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ALL_METRICS, metricByName, NAMESPACE } from '../service/catalog/index.ts';
-import { referencedSignals, referencesInExpression } from './signals.ts';
+import { referencesInExpression } from '../dashboards/index.ts';
+import { referencedSignals } from './signals.ts';
 
 describe('referencedSignals', () => {
   const signals = referencedSignals();

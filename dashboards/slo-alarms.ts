@@ -16,8 +16,8 @@
  * the Prometheus rules keep the full 3 days.
  */
 import { SLOS, type SloDefinition } from '../service/catalog/index.ts';
-import type { MetricFactory } from '../dashboards/metric-factory.ts';
-import { promDuration, sloRatioQueries } from '../dashboards/slo-queries.ts';
+import type { MetricFactory } from './metric-factory.ts';
+import { promDuration, sloRatioQueries } from './slo-queries.ts';
 import {
   alarmRule,
   ComparisonOperators,
@@ -27,7 +27,7 @@ import {
   type CompositeAlarmDefinition,
   type MathAlarmDefinition,
   type Severity,
-} from './model.ts';
+} from './alarm-model.ts';
 
 export interface BurnRateTier {
   readonly id: 'fast' | 'slow' | 'ticket';

@@ -3,7 +3,7 @@
  * CloudWatch (`PutMetricAlarm`/`PutCompositeAlarm` inputs and CDK resources), evaluated
  * locally by `evaluateAlarms`, and (for the SLO alarms) rendered to Prometheus rules.
  */
-import type { MetricQuery, Query } from '../dashboards/model.ts';
+import type { MetricQuery, Query } from './model.ts';
 
 /** Who is told: `page` wakes someone up, `ticket` is handled in working hours. */
 export const Severities = {

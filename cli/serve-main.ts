@@ -3,8 +3,8 @@
  * the serve command alone, so the long-running service has no TypeScript loader resident
  * (see bin/compiled.js).
  */
-import { coffeeProgram, runProgram } from '../../cli/run.ts';
-import { registerServeCommands } from '../cli.ts';
+import { coffeeProgram, runProgram } from './run.ts';
+import { registerServeCommands } from './service-commands.ts';
 
 export function main(argv: readonly string[]): Promise<number> {
   const program = coffeeProgram();
