@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { UsageError } from '../cli/usage-error.ts';
+import { UsageError } from '../cli/index.ts';
 import type { CommandIo } from '../cli/index.ts';
 import { ruleTextChildren } from '../dashboards/index.ts';
 import { diffCommand, importCommand } from './commands.ts';

@@ -1,6 +1,5 @@
-// The fault-injection toolkit's public pieces: the fault catalog, the injectors, the
-// experiments and their runner. Other folders (infra's FIS templates, bench, docs) import
-// from here.
+// The fault-injection toolkit's public face: the fault catalog, the injectors, the
+// experiments and their runner, and the FIS templates and constructs the CDK app deploys.
 export {
   DynamoDbErrors,
   DYNAMODB_ERROR_NAMES,
@@ -44,3 +43,31 @@ export type { InvariantId, InvariantResult, ExpectedServerError } from './invari
 export { JOURNAL_SCHEMA } from './journal.ts';
 export type { Journal, Verdict, JournalStep, JournalFaultWindow } from './journal.ts';
 export { DEMO_EXPERIMENT, runDemo } from './demo.ts';
+export {
+  FisLambdaActions,
+  FIS_LAMBDA_TARGET,
+  FIS_CONFIG_PREFIX,
+  FisLimits,
+  FisStopConditions,
+  FIS_TEMPLATES,
+  isoDuration,
+  validateFisTemplate,
+  renderFisTemplate,
+} from './fis/templates.ts';
+export type {
+  FisLambdaActionId,
+  FisLambdaFault,
+  FisTemplateDefinition,
+  FisRenderInputs,
+  FisExperimentTemplateShape,
+  FisStopConditionKey,
+} from './fis/templates.ts';
+export {
+  FIS_EXTENSION_LAYER_PARAMETERS,
+  FIS_EXEC_WRAPPER,
+  fisConfigurationLocation,
+  FisLambdaExtension,
+  FisExperimentTemplates,
+  FisApiErrorRateAlarm,
+} from './fis/cdk.ts';
+export type { FisLambdaExtensionProps, FisExperimentTemplatesProps, FisApiErrorRateAlarmProps } from './fis/cdk.ts';

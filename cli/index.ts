@@ -7,4 +7,4 @@ export type { CommandIo } from './command-io.ts';
 export { explainAwsError, awsCall } from './aws-errors.ts';
 export { jsonDifferences } from './json-diff.ts';
 export { addMonitoringOptions, monitoringOptions, cloudWatchClientFactory } from './monitoring-options.ts';
-export type { MonitoringFlags } from './monitoring-options.ts';
+export type { MonitoringFlags, MonitoringTarget } from './monitoring-options.ts';

@@ -1,6 +1,5 @@
 /** The options of the commands that build or import dashboards and alarms: where the monitored things are. */
 import type { Command } from 'commander';
-import type { MonitoringOptions } from '../dashboards/index.ts';
 import { parseIntOption, UsageError } from './usage-error.ts';
 
 /** The options every dashboards and alarms command shares (where the monitored things are). */
@@ -27,13 +26,16 @@ export function addMonitoringOptions(command: Command): Command {
     .option('--lambda-memory-mb <mb>', 'Lambda memory size, for GB-seconds', parseIntOption('--lambda-memory-mb', 128, 10240));
 }
 
-/** Flags to `MonitoringOptions`; the region falls back to the environment (only the CLI reads it). */
-export function monitoringOptions(flags: MonitoringFlags, env: NodeJS.ProcessEnv = process.env): MonitoringOptions & { region: string } {
+/** The checked flags: a `MonitoringOptions` of `dashboards/` with the region always set. */
+export type MonitoringTarget = Omit<MonitoringFlags, 'region'> & { region: string };
+
+/** Checks the flags; the region falls back to the environment (only the CLI reads it). */
+export function monitoringOptions(flags: MonitoringFlags, env: NodeJS.ProcessEnv = process.env): MonitoringTarget {
   if (!/^[A-Za-z0-9_-]{1,200}$/.test(flags.prefix)) throw new UsageError(`--prefix may only contain A-Z, a-z, 0-9, "-" and "_", got "${flags.prefix}"`);
   if (flags.accountId !== undefined && !/^\d{12}$/.test(flags.accountId)) throw new UsageError(`--account-id must be 12 digits, got "${flags.accountId}"`);
   const region = flags.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
   if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) throw new UsageError(`--region "${region}" is not an AWS region name`);
-  const options: MonitoringOptions & { region: string } = { prefix: flags.prefix, region };
+  const options: MonitoringTarget = { prefix: flags.prefix, region };
   if (flags.serviceName) options.serviceName = flags.serviceName;
   if (flags.functionName) options.functionName = flags.functionName;
   if (flags.tableName) options.tableName = flags.tableName;

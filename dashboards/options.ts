@@ -1,5 +1,5 @@
 import { DEFAULT_SERVICE_NAME } from '../service/catalog/index.ts';
-import { DEFAULT_TABLE_NAME } from '../service/store/table-schema.ts';
+import { DEFAULT_TABLE_NAME } from '../service/catalog/index.ts';
 import type { MonitoringOptions, ResolvedOptions } from './model.ts';
 
 export const DEFAULT_PREFIX = 'coffee-cloud';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateExpression } from '../alarms/evaluate.ts';
+import { evaluateExpression } from '../alarms/index.ts';
 import { buildCloudWatchDashboards } from './build.ts';
 import { BYTES_PER_GB, estimateDailyCost, PRICE_TABLE } from './pricing.ts';
 

@@ -9,7 +9,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NAMESPACE } from '../service/catalog/metrics.ts';
+import { NAMESPACE } from '../service/catalog/index.ts';
 import { httpApiEvent } from '../service/lambda/events.ts';
 import { createHandler } from '../service/lambda/handler.ts';
 import { startEmbeddedDynamo, startLocalStack } from '../service/local-stack.ts';

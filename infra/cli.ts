@@ -1,6 +1,6 @@
 /** `coffee infra cost`: what the deployed stacks cost at rest and per number of orders. */
 import type { Command } from 'commander';
-import { parseIntOption } from '../cli/usage-error.ts';
+import { parseIntOption } from '../cli/index.ts';
 
 export function registerInfraCommands(program: Command): void {
   const infra = program.command('infra').description('The CDK app (deploy with `npx cdk deploy --all`): cost estimate');

@@ -5,7 +5,7 @@
  * message that names the key.
  */
 import { DEFAULT_SERVICE_NAME } from '../service/catalog/index.ts';
-import { DEFAULT_TABLE_NAME } from '../service/store/table-schema.ts';
+import { DEFAULT_TABLE_NAME } from '../service/catalog/index.ts';
 
 export interface InfraConfig {
   /** Prefix of every stack name, e.g. `Coffee` -> `CoffeeData`, `CoffeeService`. */

@@ -7,7 +7,7 @@ import * as backup from 'aws-cdk-lib/aws-backup';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import type { Construct } from 'constructs';
-import { Indexes, KeyAttributes } from '../service/store/table-schema.ts';
+import { Indexes, KeyAttributes } from '../service/catalog/index.ts';
 
 export interface DataStackProps extends StackProps {
   readonly tableName: string;

@@ -7,7 +7,7 @@ import { Stack, type StackProps } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import type { Construct } from 'constructs';
 import { CoffeeAlarms } from '../alarms/index.ts';
-import { FisStopConditions } from '../chaos/fis/templates.ts';
+import { FisStopConditions } from '../chaos/index.ts';
 import { CoffeeDashboards, type MonitoringOptions } from '../dashboards/index.ts';
 import { AlarmTopics } from './alarm-topics.ts';
 import type { InfraConfig } from './config.ts';

@@ -21,10 +21,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { FisLambdaExtension } from '../chaos/fis/cdk.ts';
+import { FisLambdaExtension } from '../chaos/index.ts';
 import { ROUTES, type RouteKey } from '../service/catalog/index.ts';
-import { Roles } from '../service/domain/types.ts';
-import { DYNAMODB_ACCESS, Indexes } from '../service/store/table-schema.ts';
+import { Roles, DYNAMODB_ACCESS, Indexes } from '../service/catalog/index.ts';
 import type { InfraConfig } from './config.ts';
 
 /** Routes anyone may call: liveness, readiness and reading the menu. */

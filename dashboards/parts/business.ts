@@ -3,7 +3,7 @@
  * and the order-rate anomaly alarm.
  */
 import { Metrics } from '../../service/catalog/index.ts';
-import { OrderStatuses } from '../../service/domain/types.ts';
+import { OrderStatuses } from '../../service/catalog/index.ts';
 import { AnomalyComparisonOperators, Severities, TreatMissingData, type AnomalyAlarmDefinition } from '../alarm-model.ts';
 import { DisplayUnits, type GraphWidget, type Signal } from '../model.ts';
 import { signal, type PartContext, type PartOutput } from './context.ts';

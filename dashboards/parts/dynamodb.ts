@@ -4,7 +4,7 @@
  * latency, throttle events, system errors); alarms on throttles from both.
  */
 import { Metrics } from '../../service/catalog/index.ts';
-import { DYNAMODB_ACCESS } from '../../service/store/table-schema.ts';
+import { DYNAMODB_ACCESS } from '../../service/catalog/index.ts';
 import { mathAlarms, metricAlarms, type SeverityThresholds } from '../alarm-builders.ts';
 import { ComparisonOperators, TreatMissingData } from '../alarm-model.ts';
 import { AwsMetrics } from '../aws-metrics.ts';
