@@ -55,7 +55,7 @@ export interface ProxyRequestRecord {
   attempt?: number;
   maxAttempts?: number;
   outcome: ProxyOutcome;
-  /** The rule that decided the outcome (latency-only rules are in `delayedBy`). */
+  /** The rule that decided the outcome, else the first latency rule that fired. */
   ruleId?: string;
   error?: DynamoDbErrorName;
   phase?: FaultPhase;
