@@ -16,7 +16,8 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import dynalite from 'dynalite';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbErrors, type DynamoDbErrorName } from './fault-catalog.ts';
-import { drawLatency, startDynamoDbFaultProxy, type DynamoDbFaultProxy } from './dynamodb-proxy.ts';
+import { drawLatency } from './dynamodb-proxy-rules.ts';
+import { startDynamoDbFaultProxy, type DynamoDbFaultProxy } from './dynamodb-proxy.ts';
 import { createRandom } from './random.ts';
 
 const TABLE = 'proxy-test';
@@ -187,6 +188,30 @@ describe('DynamoDB fault proxy', () => {
       [2, 'forwarded'],
     ]);
     expect(await exists('throttled-once')).toBe(true);
+  });
+
+  it('a rule with times hits that many matching requests, then lets them pass', async () => {
+    proxy = await startDynamoDbFaultProxy({
+      upstream: upstreamUrl,
+      rules: [{ id: 'twice', match: { operations: ['PutItem'] }, times: 2, fault: { kind: 'error', error: 'ThrottlingException' } }],
+    });
+    const sdk = client(proxy.url, { maxAttempts: 4 });
+    await sdk.send(get('x'));
+    const throttled = await sdk.send(put('throttled-twice'));
+    const next = await sdk.send(put('after-twice'));
+    sdk.destroy();
+
+    expect([throttled.$metadata.attempts, next.$metadata.attempts]).toEqual([3, 1]);
+    // A request the rule does not match leaves its count alone.
+    expect(proxy.records().map((r) => [r.operation, r.outcome])).toEqual([
+      ['GetItem', 'forwarded'],
+      ['PutItem', 'error'],
+      ['PutItem', 'error'],
+      ['PutItem', 'forwarded'],
+      ['PutItem', 'forwarded'],
+    ]);
+    expect(proxy.stats().injectedByRule).toEqual({ twice: 2 });
+    expect(await exists('throttled-twice')).toBe(true);
   });
 
   it('InternalServerError (500) is modeled and retried as transient', async () => {
@@ -369,6 +394,8 @@ describe('DynamoDB fault proxy', () => {
     proxy = await startDynamoDbFaultProxy({ upstream: upstreamUrl });
     expect(() => proxy.addRule({ fault: { kind: 'error', error: 'ThrottlingException', phase: 'after' } })).toThrow(/never applies/);
     expect(() => proxy.addRule({ probability: 2, fault: { kind: 'hang' } })).toThrow(/probability/);
+    expect(() => proxy.addRule({ times: 0, fault: { kind: 'hang' } })).toThrow(/times/);
+    expect(() => proxy.addRule({ times: 1.5, fault: { kind: 'hang' } })).toThrow(/times/);
     const id = proxy.addRule({ fault: { kind: 'hang' } });
     expect(proxy.removeRule(id)).toBe(true);
     expect(proxy.rules).toEqual([]);

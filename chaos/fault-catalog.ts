@@ -144,6 +144,11 @@ export interface DynamoDbFaultRule {
   match?: DynamoDbMatch;
   /** Chance that a matching request is hit, 0..1, drawn from the proxy's seeded source. Default 1. */
   probability?: number;
+  /**
+   * Hits at most this many requests, then lets them pass (e.g. 1: a throttle the SDK's retry
+   * gets past). Default unlimited.
+   */
+  times?: number;
   fault: DynamoDbFault;
 }
 

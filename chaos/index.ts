@@ -24,7 +24,9 @@ export type {
   FaultLayer,
   FaultCatalogEntry,
 } from './fault-catalog.ts';
-export { startDynamoDbFaultProxy, dynamoDbErrorBody, dynamoDbErrorResponse, drawLatency, ProxyOutcomes } from './dynamodb-proxy.ts';
+export { startDynamoDbFaultProxy, ProxyOutcomes } from './dynamodb-proxy.ts';
+export { dynamoDbErrorBody, dynamoDbErrorResponse } from './dynamodb-proxy-wire.ts';
+export { drawLatency } from './dynamodb-proxy-rules.ts';
 export type { DynamoDbFaultProxy, DynamoDbFaultProxyOptions, ProxyRequestRecord, ProxyStats, ProxyOutcome } from './dynamodb-proxy.ts';
 export { createServiceFaultClient, ServiceFaultError } from './service-faults.ts';
 export type { ServiceFaultClient } from './service-faults.ts';

@@ -10,9 +10,10 @@
  * workload exists because the invariants need bookkeeping a load generator does not keep
  * (the key and body behind every acknowledgement).
  */
+import { createRetryPolicy } from '../loadtests/index.ts';
 import type { Order, Product, Size } from '../service/domain/types.ts';
 import { integerBetween, type Random } from './random.ts';
-import { fromFetch, networkErrorName, retryAfterMs, type RecordedResponse } from './responses.ts';
+import { fromFetch, networkErrorName, type RecordedResponse } from './responses.ts';
 
 export interface OrderAttempt {
   /** Epoch ms when the attempt was sent. */
@@ -59,11 +60,16 @@ export interface OrderClientOptions {
   timeoutMs?: number;
   /** Chance that an acknowledged order is sent once more with the same key. Default 0.1. */
   replayProbability?: number;
-  /** Longest wait between attempts, whatever `Retry-After` says. Default 2 s. */
+  /**
+   * Longest wait between attempts, whatever `Retry-After` says. Default 2 s, below the
+   * retry policy's default: the orders must settle within the experiment's drain window.
+   */
   maxBackoffMs?: number;
   /** Orders in flight at most; the ticker skips while full. Default 32. */
   maxInFlight?: number;
   onResponse?: (response: RecordedResponse) => void;
+  /** Waits between attempts. Default a timer. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface OrderClient {
@@ -75,7 +81,9 @@ export interface OrderClient {
   stop(drainMs?: number): Promise<OrderIntent[]>;
 }
 
-const RETRYABLE_STATUSES = new Set([429, 500, 502, 503, 504]);
+// 5xx too, beside what says "try again later" (and no answer): an order whose write may
+// have been applied is sent again with its key, which is what the duplicate invariant probes.
+const RETRYABLE_STATUSES: readonly number[] = [0, 429, 500, 502, 503, 504];
 
 interface Sent {
   record: RecordedResponse;
@@ -94,7 +102,9 @@ export function createOrderClient({
   maxBackoffMs = 2_000,
   maxInFlight = 32,
   onResponse,
+  sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 }: OrderClientOptions): OrderClient {
+  const retry = createRetryPolicy({ maxRetries: maxAttempts - 1, maxBackoffMs, retryableStatuses: RETRYABLE_STATUSES });
   const customers: Customer[] = [];
   const intents: OrderIntent[] = [];
   const inFlight = new Set<Promise<void>>();
@@ -136,8 +146,8 @@ export function createOrderClient({
     return random() < 0.3 ? { items, note: `chaos run ${runId}` } : { items };
   }
 
-  /** One POST; returns what to do next and how long `Retry-After` asked to wait. */
-  async function attempt(intent: OrderIntent, customer: Customer, replay: boolean): Promise<{ next: 'ack' | 'retry' | 'reject'; waitMs?: number }> {
+  /** One POST; returns what to do next and the answer's `Retry-After`. */
+  async function attempt(intent: OrderIntent, customer: Customer, replay: boolean): Promise<{ next: 'ack' | 'retry' | 'reject'; retryAfter?: string }> {
     const { record, text } = await send('POST', 'POST /orders', '/orders', { token: customer.token, key: intent.key, body: intent.body });
     const entry: OrderAttempt = { at: record.at, latencyMs: record.latencyMs, replay };
     intent.attempts.push(entry);
@@ -153,14 +163,13 @@ export function createOrderClient({
       intent.acknowledgedIds.push(order.id);
       return { next: 'ack' };
     }
-    if (!RETRYABLE_STATUSES.has(record.status)) return { next: 'reject' };
-    const waitMs = retryAfterMs(record.retryAfter);
-    return waitMs === undefined ? { next: 'retry' } : { next: 'retry', waitMs };
+    if (!retry.isRetryable(record.status)) return { next: 'reject' };
+    return record.retryAfter === undefined ? { next: 'retry' } : { next: 'retry', retryAfter: record.retryAfter };
   }
 
   async function place(intent: OrderIntent, customer: Customer): Promise<void> {
     for (let n = 1; n <= maxAttempts; n++) {
-      const { next, waitMs } = await attempt(intent, customer, false);
+      const { next, retryAfter } = await attempt(intent, customer, false);
       if (next === 'ack') {
         intent.outcome = 'acknowledged';
         if (random() < replayProbability) await attempt(intent, customer, true);
@@ -170,10 +179,9 @@ export function createOrderClient({
         intent.outcome = 'rejected';
         return;
       }
-      // Retry-After when given, else exponential back-off with jitter.
-      const backoff = Math.min(maxBackoffMs, waitMs ?? 100 * 2 ** (n - 1) * (0.5 + random()));
+      const backoff = retry.backoffMs(n, retryAfter, random());
       if (n === maxAttempts || Date.now() + backoff > drainDeadline) break;
-      await new Promise((resolve) => setTimeout(resolve, backoff));
+      await sleep(backoff);
     }
     intent.outcome = 'gave-up';
   }

@@ -47,11 +47,3 @@ export function networkErrorName(error: unknown): string {
   if (e.name === 'TimeoutError' || e.cause?.name === 'TimeoutError') return 'timeout';
   return e.cause?.code ?? e.message ?? 'network error';
 }
-
-/** `Retry-After` in ms: delta-seconds or an HTTP date. */
-export function retryAfterMs(header: string | undefined): number | undefined {
-  if (header === undefined) return undefined;
-  if (/^\s*\d+\s*$/.test(header)) return Number(header) * 1000;
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
-}

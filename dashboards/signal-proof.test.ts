@@ -9,11 +9,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDynamoDbFaultProxy } from '../chaos/index.ts';
 import { NAMESPACE } from '../service/catalog/index.ts';
 import { httpApiEvent } from '../service/lambda/events.ts';
 import { createHandler } from '../service/lambda/handler.ts';
 import { startEmbeddedDynamo, startLocalStack } from '../service/local-stack.ts';
-import { ProxyModes, startDynamoProxy } from '../service/testing/dynamo-proxy.ts';
 import { localLambdaEnv } from '../service/testing/lambda-env.ts';
 import { runLoad } from '../loadtests/index.ts';
 import { referencedSignals } from '../alarms/index.ts';
@@ -27,14 +27,14 @@ describe('signal proof', () => {
     dir = await mkdtemp(join(tmpdir(), 'coffee-signals-'));
     const emfFile = join(dir, 'emf.log');
     const db = await startEmbeddedDynamo();
-    const proxy = await startDynamoProxy({ target: db.endpoint });
-    const stack = await startLocalStack({ dynamoEndpoint: proxy.endpoint, telemetry: { metrics: 'emf', emfFile, exportIntervalMs: 60_000 } });
+    const proxy = await startDynamoDbFaultProxy({ upstream: db.endpoint });
+    const stack = await startLocalStack({ dynamoEndpoint: proxy.url, telemetry: { metrics: 'emf', emfFile, exportIntervalMs: 60_000 } });
     try {
       await runLoad({ target: stack.url, profile: 'smoke', durationS: 3, rate: 4, seed: 3 });
       // A journey that surely moves the business metrics, with one throttled write.
       const json = { 'content-type': 'application/json' };
       const registered = (await (await fetch(`${stack.url}/users`, { method: 'POST', headers: json, body: JSON.stringify({ email: 'signals@example.com', name: 'Signal Proof' }) })).json()) as { token: string };
-      proxy.setMode(ProxyModes.Throttle, ['PutItem'], 1);
+      proxy.setRules([{ match: { operations: ['PutItem'] }, times: 1, fault: { kind: 'error', error: 'ProvisionedThroughputExceededException' } }]);
       const placed = (await (
         await fetch(`${stack.url}/orders`, {
           method: 'POST',
@@ -58,7 +58,7 @@ describe('signal proof', () => {
       await handler(httpApiEvent({ path: '/menu' }));
     } finally {
       await stack.stop();
-      await proxy.stop();
+      await proxy.close();
       await db.stop();
     }
     emitted = new Set();

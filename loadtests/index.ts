@@ -21,4 +21,5 @@ export { RESULT_SCHEMA_VERSION, Engines, ThresholdMetrics } from './shared/resul
 export type { LoadResult, RequestStats, LatencySummary, TimeBucket, ThresholdResult, BaselineComparison, BaselineFinding, FaultWindow, JourneyStats, CheckResult, Engine } from './shared/result.ts';
 export { toJunitXml } from './shared/junit.ts';
 export { formatSummary } from './shared/summary-text.ts';
-export { MAX_RETRIES, RETRYABLE_STATUSES, backoffMs } from './shared/retry.ts';
+export { createRetryPolicy, parseRetryAfter, MAX_RETRIES, MAX_BACKOFF_MS, RETRYABLE_STATUSES } from './shared/retry.ts';
+export type { RetryPolicy, RetryPolicyOptions } from './shared/retry.ts';

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runLoad } from '../run-load.ts';
 import type { Journey } from '../shared/journeys.ts';
-import type { ResponseEvent } from './engine.ts';
+import { PROFILES, scaleProfile } from '../shared/profiles.ts';
+import { runEngine, type ResponseEvent } from './engine.ts';
 
 let server: Server | undefined;
 
@@ -78,6 +79,37 @@ describe('the load engine', () => {
     // Six 503s out of nine requests break the availability objective.
     expect(result.thresholds.find((t) => t.id === 'order-write-availability')!.pass).toBe(false);
     expect(result.verdict).toBe('fail');
+  });
+
+  it('honours Retry-After as an HTTP-date: a past date retries at once, a far one waits the cap', async () => {
+    const answers = ['Thu, 01 Jan 1970 00:00:00 GMT', 'Fri, 31 Dec 9999 23:59:59 GMT'];
+    const attempts = new Map<string, number>();
+    const target = await serve((req, res) => {
+      const key = String(req.headers['idempotency-key']);
+      const n = attempts.get(key) ?? 0;
+      attempts.set(key, n + 1);
+      if (n < answers.length) {
+        res.writeHead(503, { 'content-type': 'application/problem+json', 'retry-after': answers[n]! });
+        return res.end('{"code":"dependency_unavailable"}');
+      }
+      res.writeHead(201, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ order: { id: `o-${key}` } }));
+    });
+    const events: ResponseEvent[] = [];
+    const profile = scaleProfile(PROFILES.smoke!, { durationS: 0.5, rate: 2 });
+    await runEngine({ target, profile, runId: 'dates', seed: 1, t0: Date.now(), bucketMs: 1_000, journeys: [placeOrder], maxBackoffMs: 250, sink: { bucket() {}, response: (e) => events.push(e) } });
+
+    expect(attempts.size).toBeGreaterThan(0);
+    for (const key of attempts.keys()) {
+      const [first, second, third] = events.filter((e) => e.idempotencyKey === key);
+      expect([first, second, third].map((e) => e?.status)).toEqual([503, 503, 201]);
+      // A retry's intended send time is the previous answer's arrival plus the wait (less
+      // the fraction of a millisecond by which a timer may fire early).
+      expect(second!.startedAt - (first!.startedAt + first!.latencyMs)).toBeCloseTo(0, 2);
+      const capped = third!.startedAt - (second!.startedAt + second!.latencyMs);
+      expect(capped).toBeGreaterThan(240);
+      expect(capped).toBeLessThanOrEqual(250.01);
+    }
   });
 
   it('measures latency from the intended send time, so queueing behind a slow answer counts', async () => {

@@ -13,7 +13,7 @@
 import { routeGroupOf } from '../../service/catalog/slos.ts';
 import { JOURNEYS, pickJourney, runHeaders, splitRoute, thinkTime, type IterationContext, type Journey, type RequestSpec, type Step, type VirtualUser } from '../shared/journeys.ts';
 import { arrivalClock, type Profile } from '../shared/profiles.ts';
-import { backoffMs, isRetryable, MAX_BACKOFF_MS, MAX_RETRIES } from '../shared/retry.ts';
+import { createRetryPolicy, MAX_BACKOFF_MS, MAX_RETRIES, type RetryPolicy } from '../shared/retry.ts';
 import { createRng, deriveSeed, type Rng } from '../shared/rng.ts';
 import type { TokenPool } from '../shared/tokens.ts';
 import { HttpClient, type HttpRequest, type HttpResponse } from './http-client.ts';
@@ -95,8 +95,7 @@ interface EngineState {
   readonly runId: string;
   readonly seed: number;
   readonly tokens: TokenPool | undefined;
-  readonly maxRetries: number;
-  readonly maxBackoffMs: number;
+  readonly retry: RetryPolicy;
   readonly routeInfo: Map<string, { method: string; routeGroup: string }>;
   /** Iterations waiting in a think time or a back-off, woken early when the run stops. */
   readonly sleeping: Set<Iteration>;
@@ -232,9 +231,9 @@ class Iteration {
         iteration: this.ctx.iteration,
       });
     }
-    if (spec.retry && this.attempt <= state.maxRetries && isRetryable(response.status) && !state.stopping) {
+    if (spec.retry && state.retry.shouldRetry(this.attempt, response.status) && !state.stopping) {
       this.jitter ??= createRng(deriveSeed(state.seed, this.ctx.iteration, 'retry'));
-      const wait = backoffMs(this.attempt, response.headers['retry-after'], this.jitter.next(), state.maxBackoffMs);
+      const wait = state.retry.backoffMs(this.attempt, response.headers['retry-after'], this.jitter.next());
       state.recorder.retry(end);
       this.intended = end + wait;
       return this.sleepUntil(this.intended, 'resend');
@@ -316,8 +315,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
     runId,
     seed,
     tokens: options.tokens,
-    maxRetries,
-    maxBackoffMs,
+    retry: createRetryPolicy({ maxRetries, maxBackoffMs, now }),
     routeInfo: new Map(),
     sleeping: new Set(),
     stopping: false,

@@ -19,7 +19,7 @@ import { Counter, Trend } from 'k6/metrics';
 import { routeGroupOf } from '../../service/catalog/slos.ts';
 import { JOURNEYS, pickJourney, runHeaders, splitRoute, thinkTime, type IterationContext, type RequestSpec, type StepResponse, type VirtualUser } from '../shared/journeys.ts';
 import { junitFileName, resultFileName } from '../shared/outputs.ts';
-import { backoffMs, isRetryable, MAX_RETRIES } from '../shared/retry.ts';
+import { createRetryPolicy } from '../shared/retry.ts';
 import { createRng, deriveSeed } from '../shared/rng.ts';
 import { toJunitXml } from '../shared/junit.ts';
 import { expiryProblem, parseTokenPool } from '../shared/tokens.ts';
@@ -45,6 +45,7 @@ const retries = new Counter(K6Metrics.Retries);
 http.setResponseCallback(http.expectedStatuses({ min: 200, max: 499 }));
 
 const baseHeaders: Record<string, string> = { ...runHeaders(settings.runId), accept: 'application/json' };
+const retry = createRetryPolicy();
 
 /** Fail fast: a run against a target that is down measures nothing. */
 export function setup(): { target: string } {
@@ -83,9 +84,9 @@ function send(spec: RequestSpec, iteration: number): StepResponse {
       body: typeof response.body === 'string' ? response.body : '',
       headers: lowerCaseHeaders(response.headers),
     };
-    if (!spec.retry || attempt > MAX_RETRIES || !isRetryable(answer.status)) return answer;
+    if (!spec.retry || !retry.shouldRetry(attempt, answer.status)) return answer;
     retries.add(1, { route: spec.route });
-    sleep(backoffMs(attempt, answer.headers['retry-after'], jitter.next()) / 1000);
+    sleep(retry.backoffMs(attempt, answer.headers['retry-after'], jitter.next()) / 1000);
   }
 }
 

@@ -1,27 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Product } from '../domain/types.ts';
+import { startDynamoDbFaultProxy, type DynamoDbFaultProxy } from '../../chaos/index.ts';
 import { startEmbeddedDynamo, startLocalStack, type LocalStack } from '../local-stack.ts';
 import type { EmbeddedDynamo } from '../store/embedded.ts';
-import { startDynamoProxy, type DynamoProxy } from '../testing/dynamo-proxy.ts';
 import { api, expectProblem, getMenu, placeOrder, registerCustomer } from '../testing/http-client.ts';
 
-// The stack talks to the embedded DynamoDB through a counting proxy, so a test can see
-// exactly which requests reach the store.
+// The stack talks to the embedded DynamoDB through the fault proxy (with no rule), whose
+// records let a test see exactly which requests reach the store.
 let dynamo: EmbeddedDynamo;
-let proxy: DynamoProxy;
+let proxy: DynamoDbFaultProxy;
 let stack: LocalStack;
 let barista: string;
 
 beforeAll(async () => {
   dynamo = await startEmbeddedDynamo();
-  proxy = await startDynamoProxy({ target: dynamo.endpoint });
-  stack = await startLocalStack({ dynamoEndpoint: proxy.endpoint, cacheTtlMs: 60_000 });
+  proxy = await startDynamoDbFaultProxy({ upstream: dynamo.endpoint });
+  stack = await startLocalStack({ dynamoEndpoint: proxy.url, cacheTtlMs: 60_000 });
   barista = await stack.mintToken('barista-menu', 'barista');
 });
 
 afterAll(async () => {
   await stack?.stop();
-  await proxy?.stop();
+  await proxy?.close();
   await dynamo?.stop();
 });
 
@@ -51,24 +51,24 @@ describe('GET /menu', () => {
 
   it('answers a cached read without any DynamoDB request', async () => {
     await getMenu(stack.url); // warm
-    const before = proxy.requests.length;
+    const before = proxy.records().length;
     const menu = await getMenu(stack.url);
     const one = await api(stack.url, 'GET', `/menu/${menu[0]!.id}`);
     const missing = await api(stack.url, 'GET', '/menu/not-on-the-menu');
     expect(one.status).toBe(200);
     expect(missing.status).toBe(404);
-    expect(proxy.requests.slice(before)).toEqual([]);
+    expect(proxy.records().slice(before)).toEqual([]);
   });
 
   it('reads the store again after a write invalidated the cache (one Query)', async () => {
     await getMenu(stack.url);
     const product = (await getMenu(stack.url))[0]!;
-    const before = proxy.requests.length;
+    const before = proxy.records().length;
     const put = await api(stack.url, 'PUT', `/menu/${product.id}`, { token: barista, json: body(product) });
     expect(put.status).toBe(200);
     await getMenu(stack.url);
     await getMenu(stack.url);
-    expect(proxy.requests.slice(before).map((r) => r.operation)).toEqual(['PutItem', 'Query']);
+    expect(proxy.records().slice(before).map((r) => r.operation)).toEqual(['PutItem', 'Query']);
   });
 });
 

@@ -1,14 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDynamoDbFaultProxy, type DynamoDbFault, type DynamoDbFaultProxy, type ProxyRequestRecord } from '../../chaos/index.ts';
 import type { Order, Product } from '../domain/types.ts';
 import { startEmbeddedDynamo, startLocalStack, type LocalStack } from '../local-stack.ts';
-import { ProxyModes, startDynamoProxy, type DynamoProxy } from '../testing/dynamo-proxy.ts';
 import { api, expectProblem, getMenu, placeOrder, registerCustomer, type ApiResponse } from '../testing/http-client.ts';
 import type { EmbeddedDynamo } from './embedded.ts';
 
 // A distinctive table name, so "the body names no table" is a real check.
 const TABLE = 'tbl-orders-7q3x';
 const MAX_ATTEMPTS = 3;
+
+const THROTTLE: DynamoDbFault = { kind: 'error', error: 'ProvisionedThroughputExceededException' };
+const RESET: DynamoDbFault = { kind: 'connection-reset' };
+/** DynamoDB applies the write, then the connection is reset: the answer is lost. */
+const LOSE_ANSWER: DynamoDbFault = { kind: 'connection-reset', phase: 'after' };
+const answerLost = (r: ProxyRequestRecord) => r.outcome === 'connection-reset' && r.reachedUpstream;
 
 /**
  * The contract for a store outage: 503, Retry-After, problem+json with
@@ -25,9 +31,9 @@ function expectUnavailable(res: ApiResponse, endpoint: string): void {
   }
 }
 
-describe('DynamoDB throttling and connection resets (through a switchable proxy)', () => {
+describe('DynamoDB throttling and connection resets (through the fault proxy)', () => {
   let dynamo: EmbeddedDynamo;
-  let proxy: DynamoProxy;
+  let proxy: DynamoDbFaultProxy;
   let stack: LocalStack;
   let customer: { token: string; userId: string };
   let barista: string;
@@ -35,9 +41,9 @@ describe('DynamoDB throttling and connection resets (through a switchable proxy)
 
   beforeAll(async () => {
     dynamo = await startEmbeddedDynamo();
-    proxy = await startDynamoProxy({ target: dynamo.endpoint });
+    proxy = await startDynamoDbFaultProxy({ upstream: dynamo.endpoint });
     // cacheTtlMs 0: every menu read goes to the store, so an outage is visible on it.
-    stack = await startLocalStack({ dynamoEndpoint: proxy.endpoint, tableName: TABLE, cacheTtlMs: 0, sdk: { maxAttempts: MAX_ATTEMPTS } });
+    stack = await startLocalStack({ dynamoEndpoint: proxy.url, tableName: TABLE, cacheTtlMs: 0, sdk: { maxAttempts: MAX_ATTEMPTS } });
     const { token, user } = await registerCustomer(stack.url);
     customer = { token, userId: user.id };
     barista = await stack.mintToken('barista-failures', 'barista');
@@ -46,33 +52,33 @@ describe('DynamoDB throttling and connection resets (through a switchable proxy)
 
   afterAll(async () => {
     await stack?.stop();
-    await proxy?.stop();
+    await proxy?.close();
     await dynamo?.stop();
   });
 
-  /** Runs `fn` with the proxy in `mode` (for `operations` only, when given), then back to pass. */
-  async function during<T>(mode: (typeof ProxyModes)['Throttle' | 'Reset'], operations: string[] | undefined, fn: () => Promise<T>) {
-    const from = proxy.requests.length;
-    proxy.setMode(mode, operations);
+  /** Runs `fn` with `fault` on every request (on `operations` only, when given), then clears it. */
+  async function during<T>(fault: DynamoDbFault, operations: string[] | undefined, fn: () => Promise<T>) {
+    const from = proxy.records().length;
+    proxy.setRules([{ fault, ...(operations ? { match: { operations } } : {}) }]);
     try {
       const result = await fn();
-      return { result, seen: proxy.requests.slice(from) };
+      return { result, seen: proxy.records().slice(from) };
     } finally {
-      proxy.setMode(ProxyModes.Pass);
+      proxy.clearRules();
     }
   }
 
   it('answers 503 with Retry-After when every call is throttled, after the SDK retried', async () => {
-    const { result, seen } = await during(ProxyModes.Throttle, undefined, () =>
+    const { result, seen } = await during(THROTTLE, undefined, () =>
       Promise.all([api(stack.url, 'GET', `/menu/${product.id}`), api(stack.url, 'GET', '/ready')]),
     );
     const [menu, ready] = result;
-    expectUnavailable(menu, proxy.endpoint);
-    expectUnavailable(ready, proxy.endpoint);
+    expectUnavailable(menu, proxy.url);
+    expectUnavailable(ready, proxy.url);
     // One API call each, attempted MAX_ATTEMPTS times by the SDK's retry strategy.
     expect(seen.filter((r) => r.operation === 'Query')).toHaveLength(MAX_ATTEMPTS);
     expect(seen.filter((r) => r.operation === 'GetItem')).toHaveLength(MAX_ATTEMPTS);
-    expect(seen.every((r) => r.mode === ProxyModes.Throttle)).toBe(true);
+    expect(seen.every((r) => r.outcome === 'error' && r.error === 'ProvisionedThroughputExceededException')).toBe(true);
     // And it recovers once the store answers again.
     expect((await api(stack.url, 'GET', `/menu/${product.id}`)).status).toBe(200);
     expect((await api(stack.url, 'GET', '/ready')).status).toBe(200);
@@ -81,10 +87,10 @@ describe('DynamoDB throttling and connection resets (through a switchable proxy)
   it('answers 503 for a throttled order write and stores nothing; a retry of the same key succeeds later', async () => {
     const key = randomUUID();
     const items = [{ productId: product.id, quantity: 1 }];
-    const { result, seen } = await during(ProxyModes.Throttle, ['PutItem'], () =>
+    const { result, seen } = await during(THROTTLE, ['PutItem'], () =>
       api(stack.url, 'POST', '/orders', { token: customer.token, json: { items }, headers: { 'idempotency-key': key } }),
     );
-    expectUnavailable(result, proxy.endpoint);
+    expectUnavailable(result, proxy.url);
     expect(seen.filter((r) => r.operation === 'PutItem')).toHaveLength(MAX_ATTEMPTS);
     expect((await stack.store.listOrdersByUser(customer.userId, 100)).items).toEqual([]);
     const order = await placeOrder(stack.url, customer.token, items, key);
@@ -93,10 +99,10 @@ describe('DynamoDB throttling and connection resets (through a switchable proxy)
 
   it('answers 503 for a throttled status change and leaves the order as it was', async () => {
     const order = await placeOrder(stack.url, customer.token, [{ productId: product.id, quantity: 2 }]);
-    const { result, seen } = await during(ProxyModes.Throttle, ['UpdateItem'], () =>
+    const { result, seen } = await during(THROTTLE, ['UpdateItem'], () =>
       api(stack.url, 'PATCH', `/orders/${order.id}`, { token: barista, json: { status: 'PREPARING' }, headers: { 'if-match': '1' } }),
     );
-    expectUnavailable(result, proxy.endpoint);
+    expectUnavailable(result, proxy.url);
     expect(seen.filter((r) => r.operation === 'UpdateItem')).toHaveLength(MAX_ATTEMPTS);
     expect(await stack.store.getOrder(order.id)).toMatchObject({ status: 'PLACED', version: 1 });
     const retried = await api<{ order: Order }>(stack.url, 'PATCH', `/orders/${order.id}`, { token: barista, json: { status: 'PREPARING' }, headers: { 'if-match': '1' } });
@@ -104,36 +110,39 @@ describe('DynamoDB throttling and connection resets (through a switchable proxy)
   });
 
   it('answers 503 when DynamoDB resets every connection, after retrying', async () => {
-    const { result, seen } = await during(ProxyModes.Reset, undefined, () => api(stack.url, 'GET', '/menu'));
-    expectUnavailable(result, proxy.endpoint);
+    const { result, seen } = await during(RESET, undefined, () => api(stack.url, 'GET', '/menu'));
+    expectUnavailable(result, proxy.url);
     expect(seen.length).toBeGreaterThan(1);
     expect(seen.length).toBeLessThanOrEqual(MAX_ATTEMPTS);
     expect((await api(stack.url, 'GET', '/menu')).status).toBe(200);
   });
   it('answers 201 for a registration whose first write landed but whose answer was lost (the SDK retry finds its own write)', async () => {
-    proxy.setMode(ProxyModes.LoseAnswer, ['PutItem'], 1);
+    const from = proxy.records().length;
+    proxy.setRules([{ match: { operations: ['PutItem'] }, times: 1, fault: LOSE_ANSWER }]);
     try {
       const email = `lost-${randomUUID()}@example.com`;
       const response = await api<{ user: { id: string; email: string } }>(stack.url, 'POST', '/users', { json: { email, name: 'Lost Answer' } });
       expect(response.status).toBe(201);
       expect(response.body.user.email).toBe(email);
+      expect(proxy.records().slice(from).filter(answerLost)).toHaveLength(1);
       // A real second registration of the same address is still a duplicate.
       expect((await api(stack.url, 'POST', '/users', { json: { email, name: 'Someone Else' } })).status).toBe(409);
     } finally {
-      proxy.setMode(ProxyModes.Pass);
+      proxy.clearRules();
     }
   });
 
   it('answers 200 for a status change whose write landed but whose answer was lost', async () => {
     const order = await placeOrder(stack.url, customer.token, [{ productId: product.id, quantity: 1 }]);
-    proxy.setMode(ProxyModes.LoseAnswer, ['UpdateItem'], 1);
+    const from = proxy.records().length;
+    proxy.setRules([{ match: { operations: ['UpdateItem'] }, times: 1, fault: LOSE_ANSWER }]);
     try {
       const moved = await api<{ order: Order }>(stack.url, 'PATCH', `/orders/${order.id}`, { token: barista, json: { status: 'PREPARING' }, headers: { 'if-match': '1' } });
       expect(moved.status).toBe(200);
       expect(moved.body.order).toMatchObject({ status: 'PREPARING', version: 2 });
-      expect(proxy.requests.filter((r) => r.mode === ProxyModes.LoseAnswer)).not.toHaveLength(0);
+      expect(proxy.records().slice(from).filter(answerLost)).toHaveLength(1);
     } finally {
-      proxy.setMode(ProxyModes.Pass);
+      proxy.clearRules();
     }
   });
 });

@@ -8,9 +8,9 @@ import { Writable } from 'node:stream';
 import { AggregationTemporality, InMemoryMetricExporter, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDynamoDbFaultProxy, type DynamoDbFaultProxy } from '../../chaos/index.ts';
 import { ALL_METRICS, Dimensions, NAMESPACE, OTEL_UNITS, type DimensionName } from '../catalog/metrics.ts';
 import { startLocalStack, startEmbeddedDynamo, type LocalStack } from '../local-stack.ts';
-import { ProxyModes, startDynamoProxy, type DynamoProxy } from '../testing/dynamo-proxy.ts';
 
 const CLOUDWATCH_UNITS = new Set([
   'Seconds', 'Microseconds', 'Milliseconds', 'Bytes', 'Kilobytes', 'Megabytes', 'Gigabytes', 'Terabytes', 'Bits', 'Kilobits',
@@ -41,7 +41,7 @@ describe('telemetry of a request, from load-run id to trace, logs and metrics', 
   const logs = lineCollector();
   let dir: string;
   let db: Awaited<ReturnType<typeof startEmbeddedDynamo>>;
-  let proxy: DynamoProxy;
+  let proxy: DynamoDbFaultProxy;
   let stack: LocalStack;
   let customer: string;
   let barista: string;
@@ -60,9 +60,9 @@ describe('telemetry of a request, from load-run id to trace, logs and metrics', 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'coffee-telemetry-'));
     db = await startEmbeddedDynamo();
-    proxy = await startDynamoProxy({ target: db.endpoint });
+    proxy = await startDynamoDbFaultProxy({ upstream: db.endpoint });
     stack = await startLocalStack({
-      dynamoEndpoint: proxy.endpoint,
+      dynamoEndpoint: proxy.url,
       faults: { token: 'fault-token-for-tests' },
       telemetry: {
         tracerProvider: new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }),
@@ -87,7 +87,8 @@ describe('telemetry of a request, from load-run id to trace, logs and metrics', 
       body: { items: [{ productId: 'latte', quantity: 2 }] },
     });
     expect(traced.status).toBe(201);
-    proxy.setMode(ProxyModes.Throttle, ['PutItem'], 1); // the SDK retries it away: a retry and a throttle, no error
+    // One throttled PutItem, which the SDK retries away: a retry and a throttle, no error.
+    proxy.setRules([{ match: { operations: ['PutItem'] }, times: 1, fault: { kind: 'error', error: 'ProvisionedThroughputExceededException' } }]);
     const retried = await call('POST', '/orders', {
       token: customer,
       headers: { 'idempotency-key': 'order-2', baggage: 'coffee.run_id=run-b,synthetic=true' },
@@ -112,7 +113,7 @@ describe('telemetry of a request, from load-run id to trace, logs and metrics', 
 
   afterAll(async () => {
     await stack?.stop();
-    await proxy?.stop();
+    await proxy?.close();
     await db?.stop();
     await rm(dir, { recursive: true, force: true });
   });
