@@ -1,0 +1,32 @@
+// The service's runtime face, for the folders that start, measure or bundle it. Signal
+// definitions, SLOs and domain types are its other face, `./catalog/index.ts`.
+
+// The service as a child process (`coffee serve`) and in this process (the local stack).
+export { startServiceProcess } from './server/child-process.ts';
+export type { ServiceProcess, ServiceProcessOptions, ExitInfo } from './server/child-process.ts';
+export { startLocalStack, startEmbeddedDynamo } from './local-stack.ts';
+export type { LocalStack, LocalStackOptions } from './local-stack.ts';
+export type { EmbeddedDynamo, EmbeddedDynamoOptions } from './store/embedded.ts';
+export { tuneHeapForService } from './server/heap.ts';
+export { SECURITY_HEADERS, SECURITY_HEADER_ENTRIES } from './http/security-headers.ts';
+
+// The store without the app around it, and the order it writes.
+export { createDynamoClient } from './store/dynamo-client.ts';
+export type { DynamoClientOptions } from './store/dynamo-client.ts';
+export { ensureTable } from './store/create-table.ts';
+export { createStore } from './store/store.ts';
+export type { Store, StoreOptions } from './store/store.ts';
+export { DEFAULT_TABLE_NAME } from './store/table-schema.ts';
+export { newOrder } from './domain/orders.ts';
+export type { OrderRequest } from './domain/orders.ts';
+export { seedProducts } from './domain/menu-seed.ts';
+
+// The Lambda bundle, an API Gateway event, and the environment it runs in on this machine.
+export { buildLambdaBundle } from './lambda/build.ts';
+export type { LambdaBundle } from './lambda/build.ts';
+export { httpApiEvent } from './lambda/events.ts';
+export { localLambdaEnv } from './testing/lambda-env.ts';
+
+// For tests that need a tool installed on this machine.
+export { findOnPath, requireOnPath } from './testing/executables.ts';
+export type { KnownExecutable } from './testing/executables.ts';
