@@ -5,9 +5,9 @@
  *
  * The target is target.ts's raw GET /menu server in a child process. The engine runs a
  * one-request journey (GET /menu, no think time) flat out: an arrival rate three times what
- * autocannon reached, and four virtual users per connection, so a socket that answers always has the
- * next request waiting for it (written from the answer's callback, as autocannon does) and
- * the surplus arrivals are dropped, as k6 drops them. Rounds are interleaved (autocannon,
+ * autocannon reached, and four virtual users per connection, so a socket that answers
+ * always has the next request waiting for it (written from the answer's callback, as
+ * autocannon does) and the surplus arrivals are dropped, as k6 drops them. Rounds are interleaved (autocannon,
  * engine, autocannon, engine) and the best of each side counts, so a noisy neighbour on
  * the machine hurts neither side more.
  */

@@ -7,10 +7,10 @@
  * Kinds:
  * - raw-menu:      node:http answering GET /menu with the service's exact answer: the same
  *                  body and the same head (security headers, a fresh request id, cache
- *                  headers), written in one writeHead: the least any server could do; and
- *                  GET /health with 200, for a load run's start-up check
+ *                  headers), written in one writeHead: the least any server could do
  * - raw-menu-bare: the same body with only a content type (for information: what the
  *                  service's security headers and request id cost on the wire)
+ *                  (both answer GET /health with 200, for a load run's start-up check)
  * - raw-put:       node:http doing the one PutItem an order costs, on its own embedded store
  */
 import { createServer } from 'node:http';

@@ -6,16 +6,15 @@ export { startServiceProcess } from './server/child-process.ts';
 export type { ServiceProcess, ServiceProcessOptions, ExitInfo } from './server/child-process.ts';
 export { startLocalStack, startEmbeddedDynamo } from './local-stack.ts';
 export type { LocalStack, LocalStackOptions } from './local-stack.ts';
-export type { EmbeddedDynamo, EmbeddedDynamoOptions } from './store/embedded.ts';
+export type { EmbeddedDynamo } from './store/embedded.ts';
 export { tuneHeapForService } from './server/heap.ts';
-export { SECURITY_HEADERS, SECURITY_HEADER_ENTRIES } from './http/security-headers.ts';
+export { SECURITY_HEADER_ENTRIES } from './http/security-headers.ts';
 
 // The store without the app around it, and the order it writes.
 export { createDynamoClient } from './store/dynamo-client.ts';
-export type { DynamoClientOptions } from './store/dynamo-client.ts';
 export { ensureTable } from './store/create-table.ts';
 export { createStore } from './store/store.ts';
-export type { Store, StoreOptions } from './store/store.ts';
+export type { Store } from './store/store.ts';
 export { DEFAULT_TABLE_NAME } from './store/table-schema.ts';
 export { newOrder } from './domain/orders.ts';
 export type { OrderRequest } from './domain/orders.ts';
