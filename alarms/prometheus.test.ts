@@ -6,11 +6,11 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { SLOS, type SloDefinition } from '../service/catalog/index.ts';
+import { requireOnPath } from '../service/index.ts';
 import { budgetOf } from '../dashboards/index.ts';
 import { buildPrometheusRules, renderPrometheusRules, SLO_ALERT_NAMES } from './prometheus.ts';
 
 const run = promisify(execFile);
-const PROMTOOL = '/usr/bin/promtool';
 
 const availability = SLOS.find((s) => s.kind === 'availability')!;
 const latency = SLOS.find((s) => s.kind === 'latency')!;
@@ -151,7 +151,7 @@ async function promtoolTest(name: string, evaluationInterval: string, tests: unk
   const file = join(dir, `${name}.test.yml`);
   await writeFile(file, stringify({ rule_files: [testedRulesFile], evaluation_interval: evaluationInterval, tests }, { lineWidth: 0 }));
   try {
-    const { stdout } = await run(PROMTOOL, ['test', 'rules', file], { timeout: 60_000 });
+    const { stdout } = await run(requireOnPath('promtool'), ['test', 'rules', file], { timeout: 60_000 });
     return stdout;
   } catch (error) {
     const { stdout, stderr } = error as { stdout?: string; stderr?: string };
@@ -161,7 +161,7 @@ async function promtoolTest(name: string, evaluationInterval: string, tests: unk
 
 describe('Prometheus SLO rules', () => {
   it('pass promtool check rules', async () => {
-    const { stdout } = await run(PROMTOOL, ['check', 'rules', rulesFile]);
+    const { stdout } = await run(requireOnPath('promtool'), ['check', 'rules', rulesFile]);
     const rules = buildPrometheusRules().groups.flatMap((g) => g.rules);
     expect(stdout).toContain(`SUCCESS: ${rules.length} rules found`);
     // 5 windows × (ratio + burn rate) recording rules and 3 alerts per SLO.

@@ -5,7 +5,7 @@ import { parseIntOption } from '../cli/usage-error.ts';
 export function registerBenchCommands(program: Command): void {
   program
     .command('bench')
-    .description('Measure the performance budgets of DESIGN.md as ratios in one run (takes about 5 minutes)')
+    .description('Measure the performance budgets as ratios in one run, the load engine against plain autocannon included (takes about 7 minutes)')
     .option('--duration <s>', 'seconds per measurement', parseIntOption('--duration', 1, 120), 4)
     .option('--connections <n>', 'autocannon connections', parseIntOption('--connections', 1, 1000), 32)
     .option('--rounds <n>', 'A/B rounds per comparison', parseIntOption('--rounds', 1, 10), 2)

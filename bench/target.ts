@@ -2,7 +2,7 @@
  * A raw benchmark target, the least a server could do, run in its own process (so the load
  * generator and the target do not share an event loop) with the V8 heap settings of
  * `coffee serve`. Prints one JSON line `{url}` when ready; stops on SIGTERM. The service
- * itself is measured as users run it, `coffee serve` (see run.ts).
+ * itself is measured as users run it, `coffee serve` (see start-targets.ts).
  *
  * Kinds:
  * - raw-menu:      node:http answering GET /menu with the service's exact answer: the same
@@ -10,20 +10,25 @@
  *                  headers), written in one writeHead: the least any server could do
  * - raw-menu-bare: the same body with only a content type (for information: what the
  *                  service's security headers and request id cost on the wire)
+ *                  (both answer GET /health with 200, for a load run's start-up check)
  * - raw-put:       node:http doing the one PutItem an order costs, on its own embedded store
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { newOrder, type OrderRequest } from '../service/domain/orders.ts';
-import { seedProducts } from '../service/domain/menu-seed.ts';
-import { createStore } from '../service/store/store.ts';
-import { ensureTable } from '../service/store/create-table.ts';
-import { createDynamoClient } from '../service/store/dynamo-client.ts';
-import { startEmbeddedDynamo } from '../service/store/embedded.ts';
-import { startLocalStack } from '../service/local-stack.ts';
-import { SECURITY_HEADER_ENTRIES } from '../service/http/security-headers.ts';
-import { tuneHeapForService } from '../service/server/heap.ts';
+import {
+  createDynamoClient,
+  createStore,
+  ensureTable,
+  newOrder,
+  SECURITY_HEADER_ENTRIES,
+  seedProducts,
+  startEmbeddedDynamo,
+  startLocalStack,
+  tuneHeapForService,
+  type OrderRequest,
+} from '../service/index.ts';
+import { DEFAULT_TABLE_NAME } from '../service/catalog/index.ts';
 
 const [kind = 'raw-put'] = process.argv.slice(2);
 tuneHeapForService();
@@ -37,7 +42,7 @@ async function main(): Promise<() => Promise<void>> {
     const length = String(Buffer.byteLength(body));
     const same = [...SECURITY_HEADER_ENTRIES.flat(), 'content-type', 'application/json', 'cache-control', 'public, max-age=5', 'content-length', length];
     const server = createServer((req, res) => {
-      if (req.url !== '/menu') res.writeHead(404).end();
+      if (req.url !== '/menu') res.writeHead(req.url === '/health' ? 200 : 404).end();
       else if (kind === 'raw-menu-bare') res.writeHead(200, { 'content-type': 'application/json' }).end(body);
       else res.writeHead(200, [...same, 'x-request-id', randomUUID()]).end(body);
     }).listen(0, '127.0.0.1');
@@ -50,8 +55,8 @@ async function main(): Promise<() => Promise<void>> {
     // validation or telemetry around it.
     const db = await startEmbeddedDynamo();
     const client = createDynamoClient({ endpoint: db.endpoint });
-    await ensureTable(client, 'coffee-cloud');
-    const store = createStore({ client, tableName: 'coffee-cloud' });
+    await ensureTable(client, DEFAULT_TABLE_NAME);
+    const store = createStore({ client, tableName: DEFAULT_TABLE_NAME });
     const menu = new Map(seedProducts(new Date().toISOString()).map((p) => [p.id, p]));
     const server = createServer((req, res) => {
       let body = '';

@@ -30,8 +30,6 @@ export { drawLatency } from './dynamodb-proxy-rules.ts';
 export type { DynamoDbFaultProxy, DynamoDbFaultProxyOptions, ProxyRequestRecord, ProxyStats, ProxyOutcome } from './dynamodb-proxy.ts';
 export { createServiceFaultClient, ServiceFaultError } from './service-faults.ts';
 export type { ServiceFaultClient } from './service-faults.ts';
-export { startServiceProcess } from './service-process.ts';
-export type { ServiceProcess, ServiceProcessOptions, ExitInfo } from './service-process.ts';
 export { createRandom, forkRandom } from './random.ts';
 export type { Random } from './random.ts';
 export { defineExperiment, STANDARD_PROBES, STANDARD_ROLLBACKS, TargetKinds } from './experiment.ts';

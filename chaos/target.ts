@@ -11,10 +11,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startServiceProcess, type ServiceProcess } from '../service/index.ts';
 import { startEmbeddedDynamo, startLocalStack, type LocalStack } from '../service/local-stack.ts';
 import { DEFAULT_TABLE_NAME } from '../service/store/table-schema.ts';
 import { startDynamoDbFaultProxy, type DynamoDbFaultProxy, type ProxyRequestRecord } from './dynamodb-proxy.ts';
-import { startServiceProcess, type ServiceProcess } from './service-process.ts';
 import { createServiceFaultClient, type ServiceFaultClient } from './service-faults.ts';
 import { createStoreReader, type StoreReader } from './store-reader.ts';
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { requireOnPath } from '../service/index.ts';
 import { buildGrafanaDashboards } from './build.ts';
 import { lintGrafanaDashboard } from './lint-grafana.ts';
 
@@ -56,7 +57,7 @@ describe('Grafana dashboards', () => {
       const rules = targets.map((t, i) => ({ record: `coffee:grafana_check_${i}`, expr: t.expr.replaceAll('$__rate_interval', '5m').replaceAll('$__range', '1h') }));
       const file = join(dir, 'panels.yml');
       await writeFile(file, stringify({ groups: [{ name: 'panels', rules }] }, { lineWidth: 0 }));
-      const { stdout } = await run('/usr/bin/promtool', ['check', 'rules', file]);
+      const { stdout } = await run(requireOnPath('promtool'), ['check', 'rules', file]);
       expect(stdout).toContain(`SUCCESS: ${rules.length} rules found`);
     } finally {
       await rm(dir, { recursive: true, force: true });

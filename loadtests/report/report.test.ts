@@ -8,7 +8,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../service/local-stack.ts';
+import { requireOnPath, startLocalStack, type LocalStack } from '../../service/index.ts';
 import { runLoad } from '../run-load.ts';
 import type { LoadResult } from '../shared/result.ts';
 import { writeReport } from './html.ts';
@@ -19,6 +19,7 @@ let browser: Browser;
 let result: LoadResult;
 
 beforeAll(async () => {
+  const executablePath = requireOnPath('chromium');
   dir = await mkdtemp(path.join(tmpdir(), 'coffee-report-'));
   stack = await startLocalStack({ rateLimit: false });
   const start = Date.now();
@@ -29,7 +30,7 @@ beforeAll(async () => {
     faultWindows: [{ label: 'dynamodb throttling', startMs: start + 500, endMs: start + 1500 }],
     extraSections: [{ title: 'Invariants', html: '<table id="invariants"><tr><td>no acknowledged order lost</td><td>pass</td></tr></table>' }],
   });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium' });
+  browser = await chromium.launch({ executablePath });
 });
 
 afterAll(async () => {

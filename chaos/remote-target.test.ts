@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServiceProcess, type ServiceProcess } from '../service/index.ts';
 import { experimentByName } from './experiments/index.ts';
 import { runExperiment } from './runner.ts';
-import { startServiceProcess, type ServiceProcess } from './service-process.ts';
 import { createServiceFaultClient } from './service-faults.ts';
 
 const TOKEN = 'chaos-test-fault-token-0123456789';
@@ -27,36 +27,7 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-describe('the service as a child process', () => {
-  it('keeps an acknowledged order across SIGKILL and a restart on the same data directory and port', async () => {
-    const menu = await json('/menu');
-    const product = menu.body.items.find((p: { available: boolean }) => p.available);
-    const registered = await json('/users', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'crash@example.com', name: 'Crash' }) });
-    const auth = { authorization: `Bearer ${registered.body.token}`, 'content-type': 'application/json' };
-    const order = { items: [{ productId: product.id, quantity: 2, size: Object.keys(product.prices)[0] }] };
-    const placed = await json('/orders', { method: 'POST', headers: { ...auth, 'idempotency-key': 'crash-1' }, body: JSON.stringify(order) });
-    expect(placed.status).toBe(201);
-    const url = service.url;
-    const pid = service.pid;
-
-    const exit = await service.kill();
-    expect(exit.signal).toBe('SIGKILL');
-    expect(service.running).toBe(false);
-    await expect(fetch(new URL('/health', url))).rejects.toThrow();
-
-    await service.restart();
-    expect(service.url).toBe(url);
-    expect(service.pid).not.toBe(pid);
-    expect(service.starts).toBe(2);
-    const read = await json(`/orders/${placed.body.order.id}`, { headers: auth });
-    expect(read.status).toBe(200);
-    expect(read.body.order).toMatchObject({ id: placed.body.order.id, total: placed.body.order.total, items: placed.body.order.items });
-    // The retry of the same key after the restart answers the same order.
-    const retried = await json('/orders', { method: 'POST', headers: { ...auth, 'idempotency-key': 'crash-1' }, body: JSON.stringify(order) });
-    expect(retried.status).toBe(200);
-    expect(retried.body.order.id).toBe(placed.body.order.id);
-  });
-
+describe('a service running as a child process, as a remote target', () => {
   it('takes service fault rules (status, event-loop block) through the token-guarded endpoint, and the kill switch clears them', async () => {
     const faults = createServiceFaultClient({ baseUrl: service.url, token: TOKEN });
     await faults.set([

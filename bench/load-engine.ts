@@ -1,22 +1,20 @@
 /**
- * The load engine's benchmark figure (collected by `npm run bench`): the request rate the
+ * The load engine's benchmark figure (part of `coffee bench`): the request rate the
  * engine achieves against plain autocannon with the same connections on the same target,
  * budget >= 0.95, with both generators' own CPU use.
  *
- * The target is a raw node:http server in a child process. The engine runs a one-request
- * journey (GET /menu, no think time) flat out: an arrival rate three times what autocannon
- * reached, and four virtual users per connection, so a socket that answers always has the
- * next request waiting for it (written from the answer's callback, as autocannon does) and
- * the surplus arrivals are dropped, as k6 drops them. Rounds are interleaved (autocannon,
+ * The target is target.ts's raw GET /menu server in a child process. The engine runs a
+ * one-request journey (GET /menu, no think time) flat out: an arrival rate three times what
+ * autocannon reached, and four virtual users per connection, so a socket that answers
+ * always has the next request waiting for it (written from the answer's callback, as
+ * autocannon does) and the surplus arrivals are dropped, as k6 drops them. Rounds are interleaved (autocannon,
  * engine, autocannon, engine) and the best of each side counts, so a noisy neighbour on
  * the machine hurts neither side more.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import type { BenchFigure } from '../bench/figure.ts';
-import { runLoad } from './run-load.ts';
-import { runHeaders, type Journey } from './shared/journeys.ts';
+import { runHeaders, runLoad, type Journey } from '../loadtests/index.ts';
+import type { BenchFigure } from './figure.ts';
+import { startRawTarget } from './start-targets.ts';
 
 export interface LoadEngineBenchOptions {
   connections?: number;
@@ -33,15 +31,6 @@ const menuOnly: Journey = {
   steps: [{ name: 'menu read', request: () => ({ route: 'GET /menu', path: '/menu', expect: [200] }) }],
 };
 
-async function startTarget(): Promise<{ url: string; child: ChildProcess }> {
-  const child = fork(fileURLToPath(new URL('./engine/bench-target.mjs', import.meta.url)), { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('message', (m: { port: number }) => resolve(m.port));
-    child.once('exit', (code) => reject(new Error(`bench target exited with ${code}`)));
-  });
-  return { url: `http://127.0.0.1:${port}`, child };
-}
-
 function cpuSeconds(before: NodeJS.CpuUsage): number {
   const used = process.cpuUsage(before);
   return (used.user + used.system) / 1e6;
@@ -49,7 +38,7 @@ function cpuSeconds(before: NodeJS.CpuUsage): number {
 
 export async function benchLoadEngine(options: LoadEngineBenchOptions = {}): Promise<BenchFigure[]> {
   const { connections = 32, durationS = 4, rounds = 2, log = () => {} } = options;
-  const target = await startTarget();
+  const target = await startRawTarget('raw-menu');
   try {
     // autocannon sends the same headers as the engine, so the target does the same work.
     const headers = { ...runHeaders('bench'), accept: 'application/json' };
@@ -91,11 +80,11 @@ export async function benchLoadEngine(options: LoadEngineBenchOptions = {}): Pro
           engineCpuShareOfOneCore: Number(e.cpu.toFixed(3)),
           autocannonCpuMicrosPerRequest: Number(((a.cpu / a.rps) * 1e6).toFixed(2)),
           engineCpuMicrosPerRequest: Number(((e.cpu / e.rps) * 1e6).toFixed(2)),
-          target: 'raw node:http server in a child process',
+          target: 'raw node:http GET /menu server in a child process',
         },
       },
     ];
   } finally {
-    target.child.kill();
+    await target.stop();
   }
 }
