@@ -98,6 +98,9 @@ const PAGE_SCRIPT = `
       var ctx = u.ctx, top = u.bbox.top, height = u.bbox.height, phase = 0;
       ctx.save();
       ctx.font = px(11) + 'px sans-serif';
+      // uPlot leaves the axes' alignment on the context.
+      ctx.textAlign = 'left';
+      ctx.textBaseline = 'alphabetic';
       chart.bands.forEach(function (b) {
         var x0 = u.valToPos(b.start, 'x', true), x1 = u.valToPos(b.end, 'x', true);
         if (b.kind === 'phase') {
@@ -130,6 +133,7 @@ const PAGE_SCRIPT = `
         ctx.lineTo(right, y);
         ctx.stroke();
         ctx.textAlign = 'right';
+        ctx.textBaseline = 'alphabetic';
         ctx.fillText(l.label, right - 4, y - px(4));
       });
       ctx.restore();
