@@ -30,7 +30,7 @@ const badge = (status: keyof typeof STATUS_TONE) => toneBadge(status, STATUS_TON
 const time = (epochMs: number, origin: number) => `${((epochMs - origin) / 1000).toFixed(1)} s`;
 
 /** The fault windows as applied, in epoch ms. */
-export function faultWindowMarks(journal: Journal): FaultWindow[] {
+function faultWindowMarks(journal: Journal): FaultWindow[] {
   return journal.faultWindows
     .filter((w) => w.startedAt !== undefined)
     .map((w) => ({ label: w.label, startMs: w.startedAt as number, endMs: w.endedAt ?? journal.load.to }));
@@ -71,22 +71,20 @@ function trafficCharts(journal: Journal): ReportChart[] {
   ];
 }
 
-/** The run's sections: charts, probes, invariants, alarms, windows, steps. */
-export function reportSections(journal: Journal): ReportSection[] {
-  const origin = journal.load.from;
-  const sections: ReportSection[] = [{ title: 'Traffic and errors', html: '<p class="note">Red bands: the fault windows as applied.</p>', charts: trafficCharts(journal) }];
-
+function hypothesisSection(journal: Journal): ReportSection {
   const probeRows = (['before', 'after'] as const).flatMap((phase) =>
     (journal.steadyState[phase]?.results ?? []).map(
       (r) =>
         `<tr><td>${phase}</td><td>${escapeHtml(r.name)}</td><td>${escapeHtml(r.route)}</td><td>${badge(r.holds ? 'held' : 'violated')}</td><td>${escapeHtml(Object.entries(r.statuses).map(([s, n]) => `${n}x${s}`).join(', '))}</td><td>${r.p50Ms} / ${r.p99Ms} ms${r.thresholdMs !== undefined ? ` (objective ${r.thresholdMs} ms)` : ''}</td><td>${escapeHtml(r.reasons.join('; '))}</td></tr>`,
     ),
   );
-  sections.push({
+  return {
     title: 'Steady-state hypothesis',
     html: `<p>${escapeHtml(journal.experiment.hypothesis)}</p><table><tr><th>when</th><th>probe</th><th>route</th><th>result</th><th>answers</th><th>p50 / p99</th><th>why not</th></tr>${probeRows.join('') || '<tr><td colspan="7">no probe ran</td></tr>'}</table>`,
-  });
+  };
+}
 
+function invariantsSection(journal: Journal): ReportSection {
   const invariantRows = journal.invariants.map(
     (i) =>
       `<tr><td>${escapeHtml(i.title)}<br><code>${escapeHtml(i.id)}</code></td><td>${badge(i.status)}</td><td>${escapeHtml(i.summary)}</td><td>${
@@ -96,39 +94,58 @@ export function reportSections(journal: Journal): ReportSection[] {
   const errorRows = Object.entries(journal.load.errors ?? {})
     .sort((a, b) => b[1] - a[1])
     .map(([what, n]) => `<tr><td><code>${escapeHtml(what)}</code></td><td>${n}</td></tr>`);
-  sections.push({
+  return {
     title: 'Invariants',
     html: `<table><tr><th>invariant</th><th>result</th><th>what was found</th><th>violations</th></tr>${invariantRows.join('')}</table>${
       errorRows.length ? `<details><summary>Error responses by route, status and code</summary><table><tr><th>route status code</th><th>count</th></tr>${errorRows.join('')}</table></details>` : ''
     }`,
-  });
+  };
+}
 
+function alarmsSection(journal: Journal): ReportSection {
+  const origin = journal.load.from;
   const alarmRow = (a: Journal['alarms']['alarms'][number]) =>
     `<tr><td>${escapeHtml(a.name)}</td><td>${escapeHtml(a.severity ?? '')}</td><td>${a.firedAt !== undefined ? toneBadge(`fired at ${time(a.firedAt, origin)}`, BadgeTones.Bad) : 'did not fire'}</td><td>${escapeHtml(a.transitions.map((t) => `${time(t.at, origin)} ${t.state}`).join(' → '))}</td></tr>`;
   const alarmHead = '<tr><th>alarm</th><th>severity</th><th>fired</th><th>state changes (time from load start)</th></tr>';
   const firedAlarms = journal.alarms.alarms.filter((a) => a.firedAt !== undefined).sort((a, b) => (a.firedAt as number) - (b.firedAt as number));
   const quietAlarms = journal.alarms.alarms.filter((a) => a.firedAt === undefined);
-  sections.push({
+  return {
     title: 'Alarm timeline',
     html: `<p>${escapeHtml(journal.alarms.note)}</p>${firedAlarms.length ? `<table>${alarmHead}${firedAlarms.map(alarmRow).join('')}</table>` : '<p>No alarm would have fired.</p>'}${
       quietAlarms.length ? `<details><summary>${quietAlarms.length} alarms that did not fire</summary><table>${alarmHead}${quietAlarms.map(alarmRow).join('')}</table></details>` : ''
     }${journal.alarms.withoutData.length ? `<details><summary>${journal.alarms.withoutData.length} alarms without data here</summary><p>${journal.alarms.withoutData.map(escapeHtml).join(', ')}</p></details>` : ''}`,
-  });
+  };
+}
 
+function faultWindowsSection(journal: Journal): ReportSection {
+  const origin = journal.load.from;
   const windowRows = journal.faultWindows.map(
     (w) =>
       `<tr><td>${escapeHtml(w.label)}</td><td>${escapeHtml(w.action.layer)}</td><td>${(w.plannedStartMs / 1000).toFixed(1)}–${(w.plannedEndMs / 1000).toFixed(1)} s</td><td>${w.startedAt !== undefined ? `${time(w.startedAt, origin)}–${w.endedAt !== undefined ? time(w.endedAt, origin) : '?'}` : 'not applied'}</td><td>${escapeHtml(w.injected ? Object.entries(w.injected).map(([k, n]) => `${k}: ${n}`).join(', ') : '')}${w.error ? ` ${toneBadge(w.error, BadgeTones.Bad)}` : ''}</td><td><code>${escapeHtml(JSON.stringify(w.action))}</code></td></tr>`,
   );
-  sections.push({ title: 'Fault windows', html: `<table><tr><th>window</th><th>layer</th><th>planned</th><th>applied</th><th>injected</th><th>action</th></tr>${windowRows.join('')}</table>` });
+  return { title: 'Fault windows', html: `<table><tr><th>window</th><th>layer</th><th>planned</th><th>applied</th><th>injected</th><th>action</th></tr>${windowRows.join('')}</table>` };
+}
 
+function stepsSection(journal: Journal): ReportSection {
   const stepRows = [...journal.steps, ...journal.rollbacks.map((r) => ({ ...r, name: `rollback: ${r.name}` }))]
     .sort((a, b) => a.at - b.at)
     .map((s) => `<tr><td>${time(s.at, journal.run.startedAt)}</td><td>${badge(s.status)}</td><td>${escapeHtml(s.name)}</td><td>${escapeHtml(s.detail ?? '')}</td></tr>`);
-  sections.push({
+  return {
     title: 'Steps',
     html: `<p>Orders: ${journal.orders.intents} placed by the audited workload, ${journal.orders.acknowledged} acknowledged, ${journal.orders.rejected} rejected, ${journal.orders.gaveUp} given up; ${journal.orders.attempts} attempts and ${journal.orders.replays} deliberate resends.${journal.proxy ? ` DynamoDB proxy: ${journal.proxy.requests} calls, ${journal.proxy.forwarded} forwarded, highest SDK attempt seen ${journal.proxy.maxAttemptSeen}.` : ''}</p><table><tr><th>time (from run start)</th><th>result</th><th>step</th><th>detail</th></tr>${stepRows.join('')}</table>`,
-  });
-  return sections;
+  };
+}
+
+/** The run's sections: charts, probes, invariants, alarms, windows, steps and rollbacks. */
+export function reportSections(journal: Journal): ReportSection[] {
+  return [
+    { title: 'Traffic and errors', html: '<p class="note">Red bands: the fault windows as applied.</p>', charts: trafficCharts(journal) },
+    hypothesisSection(journal),
+    invariantsSection(journal),
+    alarmsSection(journal),
+    faultWindowsSection(journal),
+    stepsSection(journal),
+  ];
 }
 
 /** The experiment's title, verdict, summary and run facts: the top of the page. */
