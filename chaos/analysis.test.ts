@@ -1,14 +1,12 @@
 /**
  * The pure parts of an experiment's analysis: schedules, abort conditions, buckets,
- * recovery, the error contract, route mapping and the report's rendering.
+ * recovery, the error contract and route mapping.
  */
 import { describe, expect, it } from 'vitest';
 import { evaluateAbort } from './abort.ts';
 import type { FaultSchedule } from './experiment.ts';
 import { EXPERIMENTS } from './experiments/index.ts';
 import { checkErrorContract, checkRecovery, recoveryAfter } from './invariants.ts';
-import type { Journal } from './journal.ts';
-import { renderReport } from './report.ts';
 import type { RecordedResponse } from './responses.ts';
 import { latencyThresholds, routeGroupOfKey, routeKeyOf } from './routes.ts';
 import { resolveSchedule, scaledTimes } from './schedule.ts';
@@ -184,34 +182,5 @@ describe('routes', () => {
     expect(routeKeyOf('GET', '/nope')).toBe('GET /nope');
     expect(routeGroupOfKey('POST /orders')).toBe('order-write');
     expect(routeGroupOfKey('GET /nope')).toBe('ops');
-  });
-});
-
-describe('report', () => {
-  const journal = {
-    schema: 'coffee-chaos-journal/v1',
-    experiment: { name: 'x', title: 'X <b>', description: 'd', hypothesis: 'h', definition: EXPERIMENTS[0]! },
-    run: { id: 'r', seed: 1, timeScale: 1, startedAt: T0, endedAt: T0 + 5_000, target: { kind: 'embedded', url: 'http://127.0.0.1:1' }, loadEngine: 'none' },
-    verdict: 'failed',
-    summary: 'FAILED. Broken invariants: error-contract.',
-    steps: [{ at: T0, name: 'target started', status: 'ok' }],
-    steadyState: {},
-    faultWindows: [{ label: 'w', action: { layer: 'dynamodb', rules: [] }, plannedStartMs: 1_000, plannedEndMs: 2_000, startedAt: T0 + 1_000, endedAt: T0 + 2_000 }],
-    load: { from: T0, to: T0 + 3_000, responses: 1, bySource: { load: 1 }, errors: { 'GET /menu 500 internal': 1 } },
-    orders: { intents: 0, acknowledged: 0, rejected: 0, gaveUp: 0, attempts: 0, replays: 0 },
-    invariants: [{ id: 'error-contract', title: 'Every error response followed the contract', status: 'violated', summary: 's', checked: 1, violationCount: 1, violations: ['GET /menu -> 500: the body leaks internals: <script>alert(1)</script>'] }],
-    alarms: { status: 'unavailable', note: 'n', periodSeconds: 0, alarms: [], withoutData: [] },
-    rollbacks: [],
-    timeline: bucketise([response({ at: T0 + 1_500, status: 500 })], { from: T0, to: T0 + 3_000 }),
-  } as unknown as Journal;
-
-  it('puts the verdict first, escapes everything it shows, and shades the fault windows', () => {
-    const html = renderReport(journal);
-    expect(html.indexOf('FAILED. Broken invariants')).toBeLessThan(html.indexOf('<h2>'));
-    expect(html).toContain('X &lt;b&gt;');
-    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
-    expect(html).not.toContain('<script>');
-    expect(html).toMatch(/<rect [^>]*fill="#f9c74f"[^>]*><title>w<\/title>/);
-    expect(html).toContain('GET /menu 500 internal');
   });
 });

@@ -97,6 +97,10 @@ describe('service experiments (shortened)', () => {
     expect(report).toContain('Invariants');
     expect(report).toContain('Alarm timeline');
     expect(report).toContain('DynamoDB throttling');
+    // One writer, one chart library: the experiment's charts and the load test's, both uPlot.
+    expect(report).toContain('id="chart-chaos-traffic"');
+    expect(report).toContain('id="chart-throughput"');
+    expect(report).not.toContain('<svg');
     const journal = JSON.parse(await readFile(outcome.journalFile, 'utf8')) as Journal;
     expect(journal.run.loadEngine).toMatch(/loadtests/);
     expect(journal.load.bySource.load).toBeGreaterThan(0);

@@ -2,12 +2,10 @@
  * The load-test engine (loadtests/) as an experiment drives it: `runLoad` with the
  * experiment's profile stretched to the load duration, every response turned into a
  * `RecordedResponse` (error bodies kept for the contract check), every acknowledged order
- * handed over for the durability and duplicate checks, and the load report (`renderReport`)
- * with the fault windows marked, the experiment's verdict first and its sections added.
+ * handed over for the durability and duplicate checks. Its result (`LoadResult`) is what
+ * the run's report shows as the load test's view.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { renderReport, runLoad, type LoadResult, type ResponseEvent } from '../loadtests/index.ts';
+import { runLoad, type ResponseEvent } from '../loadtests/index.ts';
 import type { Order } from '../service/domain/types.ts';
 import { MAX_KEPT_BODY, type RecordedResponse } from './responses.ts';
 import type { LoadEngine } from './runner.ts';
@@ -60,22 +58,6 @@ export async function createLoadEngine({ workers = 1 }: LoadEngineOptions = {}):
         },
       });
       return { done };
-    },
-    async report(loadResult, { out, faultWindows, headline, extraSections }) {
-      const result = loadResult as LoadResult;
-      const t0 = Date.parse(result.startedAt);
-      const html = await renderReport(result, {
-        faultWindows: faultWindows.map((w) => ({ label: w.label, startMs: w.start - t0, endMs: w.end - t0 })),
-        extraSections,
-      });
-      // The experiment's verdict leads; the load report's own verdict (its thresholds, which
-      // a fault window is expected to break) follows as the load test's view of the run.
-      const at = html.indexOf('<h1');
-      const page = at < 0 ? html : `${html.slice(0, at)}${headline}\n${html.slice(at)}`;
-      await mkdir(out, { recursive: true });
-      const file = join(out, 'report.html');
-      await writeFile(file, page);
-      return file;
-    },
+    }
   };
 }

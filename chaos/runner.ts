@@ -32,7 +32,7 @@ import { JOURNAL_SCHEMA, writeJournal, type Journal, type JournalFaultWindow, ty
 import { createOrderClient, type OrderIntent } from './order-client.ts';
 import { runProbes } from './probes.ts';
 import { forkRandom } from './random.ts';
-import { writeReport, type LoadReportHook } from './report.ts';
+import { writeReport } from './report.ts';
 import type { RecordedResponse } from './responses.ts';
 import { latencyThresholds } from './routes.ts';
 import { resolveSchedule, scaledTimes } from './schedule.ts';
@@ -57,8 +57,6 @@ export interface LoadEngine {
     /** A 2xx to `POST /orders`, with the key it was sent with. */
     onOrderAcknowledged: (ack: { key: string; order: Order }) => void;
   }): Promise<{ done: Promise<unknown> }>;
-  /** Writes the load report with extra sections; the runner's own report is used without it. */
-  report?: LoadReportHook;
 }
 
 export class ExperimentUsageError extends Error {
@@ -330,7 +328,7 @@ export async function runExperiment(definition: ExperimentDefinition, options: R
     timeline,
   };
   const journalFile = await writeJournal(journal, out);
-  const reportFile = await writeReport(journal, { out, loadResult, ...(loadEngine?.report ? { loadReport: loadEngine.report } : {}) });
+  const reportFile = await writeReport(journal, { out, loadResult });
   return { verdict, journal, journalFile, reportFile };
 }
 

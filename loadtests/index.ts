@@ -1,12 +1,16 @@
 /**
  * The load tests' public API, for the fault experiments, the demo and anyone scripting a
  * run. `runLoad` runs a profile on the Node engine and returns the result (the schema of
- * result.json); `writeReport` writes the HTML report, with extra sections from the caller.
+ * result.json); `writeReport` writes its HTML report. The report writer itself
+ * (`writeReportPage`: a headline and sections of trusted HTML and uPlot charts) serves every
+ * report of the toolkit; `loadReportSections` are the load run's sections for another page.
  */
 export { runLoad, writeOutputs, newRunId, normalizeFaultWindows, checkTarget, TargetUnreachableError } from './run-load.ts';
 export type { RunLoadOptions } from './run-load.ts';
-export { writeReport, renderReport } from './report/html.ts';
-export type { ReportOptions, ReportSection } from './report/html.ts';
+export { writeReport, renderReport, loadReportSections, loadSummarySection } from './report/load-report.ts';
+export type { ReportOptions, LoadReportOptions } from './report/load-report.ts';
+export { writeReportPage, renderReportPage, escapeHtml, badge, BadgeTones } from './report/page.ts';
+export type { ReportPage, ReportSection, ReportChart, ChartSeries, ChartBand, ChartLine, BadgeTone } from './report/page.ts';
 export type { ResponseEvent } from './engine/engine.ts';
 export type { ProgressUpdate } from './progress.ts';
 export { JOURNEYS, JourneyNames, runHeaders } from './shared/journeys.ts';

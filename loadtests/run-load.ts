@@ -14,7 +14,7 @@ import type { ResponseEvent } from './engine/engine.ts';
 import { HttpClient } from './engine/http-client.ts';
 import { runEngines } from './engine/threads.ts';
 import { progressPrinter, type ProgressUpdate } from './progress.ts';
-import { writeReport } from './report/html.ts';
+import { writeReport } from './report/load-report.ts';
 import { compareWithBaseline, DEFAULT_TOLERANCE, type Tolerance } from './shared/baseline.ts';
 import { runHeaders, type Journey } from './shared/journeys.ts';
 import { junitFileName, resultFileName } from './shared/outputs.ts';
