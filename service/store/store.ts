@@ -67,6 +67,9 @@ export interface Store {
   within(scope: CallScope): Store;
 }
 
+/** A store bound to one request (`within`'s result as route handlers see it): it cannot be re-scoped. */
+export type ScopedStore = Omit<Store, 'within'>;
+
 export interface StoreOptions {
   client: DynamoDBClient;
   tableName: string;
