@@ -13,7 +13,7 @@ import type { ScopedStore, Store } from '../store/store.ts';
 import type { RequestScope, Telemetry } from '../telemetry/types.ts';
 import type { FaultInjector } from './faults.ts';
 import type { RateLimiter } from './rate-limit.ts';
-import { nativeResponse, reply, wasSentNatively } from './reply.ts';
+import { nativeResponse, reply, setResponseHeader, wasSentNatively } from './reply.ts';
 import { registerMenuRoutes } from './menu.routes.ts';
 import { registerOpsRoutes } from './ops.routes.ts';
 import { registerOrderRoutes } from './orders.routes.ts';
@@ -207,13 +207,13 @@ export function createApp(input: AppDeps): Hono<AppEnv> {
   /**
    * The Node server's response knows the request id (it writes it on every answer, see
    * server/response.ts); elsewhere (Lambda, `app.request`) it is set here, before the
-   * handler runs, so Hono merges it into the response it builds.
+   * handler runs (see `setResponseHeader`).
    */
   function requestIdFor(c: AppContext): string {
     const native = nativeResponse(c);
     if (native) return native.requestId;
     const requestId = requestIdOf(c.req.header('x-request-id'));
-    c.header('x-request-id', requestId);
+    setResponseHeader(c, 'x-request-id', requestId);
     return requestId;
   }
 
