@@ -6,9 +6,8 @@
  */
 import type { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_SERVICE_NAME } from '../catalog/metrics.ts';
 import { createService, type CreateServiceOptions } from '../compose.ts';
-import type { ServiceConfig } from '../config/config.ts';
+import { loadConfig } from '../config/config.ts';
 import { ConflictError, ErrorCodes } from '../errors.ts';
 import { httpApiEvent } from '../lambda/events.ts';
 import { createHandler, type LambdaHandler } from '../lambda/handler.ts';
@@ -75,18 +74,7 @@ describe('a response header set with setResponseHeader', () => {
 
   beforeAll(async () => {
     db = await startEmbeddedDynamo();
-    const config: ServiceConfig = {
-      store: 'endpoint',
-      dynamoEndpoint: db.endpoint,
-      region: 'us-east-1',
-      tableName: 'coffee-response-header',
-      sdk: { maxAttempts: 1, requestTimeoutMs: 2_000, connectionTimeoutMs: 1_000 },
-      auth: { mode: 'dev' },
-      rateLimit: false,
-      cacheTtlMs: 1_000,
-      faults: false,
-      telemetry: { serviceName: DEFAULT_SERVICE_NAME, tracing: false, metrics: 'none', exportIntervalMs: 3_600_000, logLevel: 'silent', accessLogLevel: 'silent' },
-    };
+    const config = loadConfig(localLambdaEnv(db.endpoint, { COFFEE_TABLE_NAME: 'coffee-response-header', COFFEE_RATE_LIMIT_RPS: '0' }), { store: 'endpoint', metrics: 'none' });
     telemetry = await createTelemetry({ config: config.telemetry });
     const service = await createService(config, { telemetry });
     addProbeRoutes(service.app);

@@ -9,13 +9,14 @@ import { SpanKind } from '@opentelemetry/api';
 import { MetricReader, type HistogramMetricData } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_SERVICE_NAME, Metrics } from '../catalog/metrics.ts';
+import { Metrics } from '../catalog/metrics.ts';
 import { createService, type Service } from '../compose.ts';
-import type { ServiceConfig } from '../config/config.ts';
+import { loadConfig } from '../config/config.ts';
 import { listen, type RunningServer } from '../server/server.ts';
 import { startEmbeddedDynamo } from '../store/embedded.ts';
 import { createTelemetry, type FullTelemetry } from '../telemetry/telemetry.ts';
 import { api, type ApiRequest } from '../testing/http-client.ts';
+import { localLambdaEnv } from '../testing/lambda-env.ts';
 
 /** A reader collected on demand, to count DynamoDB calls between two requests. */
 class OnDemandReader extends MetricReader {
@@ -109,19 +110,15 @@ describe('every route of the app, traced', () => {
 
   beforeAll(async () => {
     db = await startEmbeddedDynamo();
-    const config: ServiceConfig = {
-      store: 'endpoint',
-      dynamoEndpoint: db.endpoint,
-      region: 'us-east-1',
-      tableName: 'coffee-route-walk',
-      sdk: { maxAttempts: 1, requestTimeoutMs: 2_000, connectionTimeoutMs: 1_000 },
-      auth: { mode: 'dev' },
-      rateLimit: false,
+    const env = localLambdaEnv(db.endpoint, {
+      COFFEE_TABLE_NAME: 'coffee-route-walk',
+      COFFEE_RATE_LIMIT_RPS: '0',
       // Every menu read loads from the store, so the menu routes' calls are seen.
-      cacheTtlMs: 0,
-      faults: { token: FAULT_TOKEN },
-      telemetry: { serviceName: DEFAULT_SERVICE_NAME, tracing: false, metrics: 'prometheus', exportIntervalMs: 3_600_000, logLevel: 'silent', accessLogLevel: 'silent' },
-    };
+      COFFEE_CACHE_TTL_MS: '0',
+      COFFEE_FAULTS: 'true',
+      COFFEE_FAULT_TOKEN: FAULT_TOKEN,
+    });
+    const config = loadConfig(env, { store: 'endpoint', metrics: 'prometheus' });
     telemetry = await createTelemetry({
       config: config.telemetry,
       tracerProvider: new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }),

@@ -33,6 +33,7 @@ export interface Send {
 }
 type StoreCommand = GetCommand | PutCommand | QueryCommand | UpdateCommand;
 type Item = Record<string, unknown>;
+type IndexSchema = (typeof Indexes)[keyof typeof Indexes];
 
 /** One shard's page of the status index. */
 interface ShardPage {
@@ -168,20 +169,7 @@ export class DynamoStore implements Store {
 
   async listOrdersByUser(userId: string, limit: number, cursor?: string): Promise<Page<Order>> {
     const after = cursor ? decodeCursor(cursor, isUserCursor).k : undefined;
-    const out = await this.#call(() =>
-      this.#send(
-        new QueryCommand({
-          TableName: this.#table,
-          IndexName: Indexes.ByUser.name,
-          KeyConditionExpression: after ? '#pk = :pk AND #sk < :after' : '#pk = :pk',
-          // DynamoDB rejects a name the expression does not use: name the sort key only with a cursor.
-          ExpressionAttributeNames: after ? { '#pk': Indexes.ByUser.partitionKey, '#sk': Indexes.ByUser.sortKey } : { '#pk': Indexes.ByUser.partitionKey },
-          ExpressionAttributeValues: after ? { ':pk': `USER#${userId}`, ':after': after } : { ':pk': `USER#${userId}` },
-          ScanIndexForward: false,
-          Limit: limit,
-        }),
-      ),
-    );
+    const out = await this.#queryIndex(Indexes.ByUser, `USER#${userId}`, after, false, limit);
     const items = (out.Items ?? []).map(toOrder);
     const last = items.at(-1);
     return out.LastEvaluatedKey && last ? { items, cursor: encodeCursor({ k: sortKey(last) }) } : { items };
@@ -248,20 +236,26 @@ export class DynamoStore implements Store {
 
   async #queryShard(status: OrderStatus, shard: number, after: ShardPosition, limit: number): Promise<ShardPage> {
     if (after === null) return { shard, items: [], more: false };
-    const out = await this.#call(() =>
+    const out = await this.#queryIndex(Indexes.ByStatus, statusKey(status, shard), after, true, limit);
+    return { shard, items: out.Items ?? [], more: out.LastEvaluatedKey !== undefined };
+  }
+
+  /** One page of an index partition, oldest first (`forward`) or newest first, after the sort key `after`. */
+  #queryIndex(index: IndexSchema, partition: string, after: string | undefined, forward: boolean, limit: number): Promise<QueryCommandOutput> {
+    return this.#call(() =>
       this.#send(
         new QueryCommand({
           TableName: this.#table,
-          IndexName: Indexes.ByStatus.name,
-          KeyConditionExpression: after ? '#pk = :pk AND #sk > :after' : '#pk = :pk',
-          ExpressionAttributeNames: after ? { '#pk': Indexes.ByStatus.partitionKey, '#sk': Indexes.ByStatus.sortKey } : { '#pk': Indexes.ByStatus.partitionKey },
-          ExpressionAttributeValues: after ? { ':pk': statusKey(status, shard), ':after': after } : { ':pk': statusKey(status, shard) },
-          ScanIndexForward: true,
+          IndexName: index.name,
+          KeyConditionExpression: after ? (forward ? '#pk = :pk AND #sk > :after' : '#pk = :pk AND #sk < :after') : '#pk = :pk',
+          // DynamoDB rejects a name the expression does not use: name the sort key only with a cursor.
+          ExpressionAttributeNames: after ? { '#pk': index.partitionKey, '#sk': index.sortKey } : { '#pk': index.partitionKey },
+          ExpressionAttributeValues: after ? { ':pk': partition, ':after': after } : { ':pk': partition },
+          ScanIndexForward: forward,
           Limit: limit,
         }),
       ),
     );
-    return { shard, items: out.Items ?? [], more: out.LastEvaluatedKey !== undefined };
   }
 }
 
