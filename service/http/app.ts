@@ -9,11 +9,11 @@ import { NO_SCOPE, type CallScope } from '../call-scope.ts';
 import type { Principal } from '../domain/orders.ts';
 import { AppError, ErrorCodes, RateLimitedError, toProblem, UnauthenticatedError } from '../errors.ts';
 import type { DevIssuer, TokenVerifier } from '../auth/tokens.ts';
-import type { Store } from '../store/store.ts';
+import type { ScopedStore, Store } from '../store/store.ts';
 import type { RequestScope, Telemetry } from '../telemetry/types.ts';
 import type { FaultInjector } from './faults.ts';
 import type { RateLimiter } from './rate-limit.ts';
-import { nativeResponse, reply, wasSentNatively } from './reply.ts';
+import { nativeResponse, reply, setResponseHeader, wasSentNatively } from './reply.ts';
 import { registerMenuRoutes } from './menu.routes.ts';
 import { registerOpsRoutes } from './ops.routes.ts';
 import { registerOrderRoutes } from './orders.routes.ts';
@@ -48,6 +48,17 @@ export type AppEnv = {
   };
 };
 export type AppContext = Context<AppEnv>;
+
+/**
+ * What route files get: the app's dependencies, except that the store is reachable only as
+ * the request's own (`storeOf(c)`), so no handler can make a DynamoDB call outside its
+ * request's span.
+ */
+export type RouteDeps = Omit<AppDeps, 'store'> & {
+  clock: () => Date;
+  /** The store for `c`'s request: its DynamoDB calls are the request's child spans. */
+  storeOf(c: AppContext): ScopedStore;
+};
 
 /** A route handler: may answer synchronously (a cache hit) or asynchronously. */
 export type Handler = (c: AppContext) => Response | Promise<Response>;
@@ -114,6 +125,11 @@ export function scopeOf(c: AppContext): CallScope {
   return c.get('scope') ?? NO_SCOPE;
 }
 
+/** `storeOf` for route handlers: `store` bound to the request's scope on each use. */
+function requestStoreOf(store: Store): RouteDeps['storeOf'] {
+  return (c) => store.within(scopeOf(c));
+}
+
 /** The caller, or a 401 when the request carries no valid bearer token. */
 export function principalOf(c: AppContext): Principal {
   const principal = c.get('principal');
@@ -132,8 +148,8 @@ export function createApp(input: AppDeps): Hono<AppEnv> {
    * wrapper rather than a Hono middleware, so a request that needs nothing asynchronous (an
    * anonymous GET /menu from the cache) is answered without a single promise: an async
    * middleware alone cost about a sixth of GET /menu's throughput (see README,
-   * "Performance"). The request's scope (`scopeOf(c)`) goes to the store and the menu
-   * cache explicitly, so their DynamoDB calls become the request's child spans (see
+   * "Performance"). The request's scope (`scopeOf(c)`) goes to the store (`storeOf(c)`) and
+   * the menu cache explicitly, so their DynamoDB calls become the request's child spans (see
    * call-scope.ts).
    */
   function pipeline(method: string, route: string, handler: Handler): Handler {
@@ -191,13 +207,13 @@ export function createApp(input: AppDeps): Hono<AppEnv> {
   /**
    * The Node server's response knows the request id (it writes it on every answer, see
    * server/response.ts); elsewhere (Lambda, `app.request`) it is set here, before the
-   * handler runs, so Hono merges it into the response it builds.
+   * handler runs (see `setResponseHeader`).
    */
   function requestIdFor(c: AppContext): string {
     const native = nativeResponse(c);
     if (native) return native.requestId;
     const requestId = requestIdOf(c.req.header('x-request-id'));
-    c.header('x-request-id', requestId);
+    setResponseHeader(c, 'x-request-id', requestId);
     return requestId;
   }
 
@@ -229,10 +245,12 @@ export function createApp(input: AppDeps): Hono<AppEnv> {
     patch: (path, handler) => void app.patch(path, pipeline('PATCH', path, handler)),
     delete: (path, handler) => void app.delete(path, pipeline('DELETE', path, handler)),
   };
-  registerOpsRoutes(routes, deps);
-  registerMenuRoutes(routes, deps);
-  registerUserRoutes(routes, deps);
-  registerOrderRoutes(routes, deps);
+  const { store, ...shared } = deps;
+  const routeDeps: RouteDeps = { ...shared, storeOf: requestStoreOf(store) };
+  registerOpsRoutes(routes, routeDeps);
+  registerMenuRoutes(routes, routeDeps);
+  registerUserRoutes(routes, routeDeps);
+  registerOrderRoutes(routes, routeDeps);
 
   app.notFound(pipeline('*', 'unmatched', (c) => {
     throw new AppError(404, ErrorCodes.NotFound, `No route ${c.req.method} ${c.req.path}`);

@@ -2,14 +2,14 @@
 import { Roles } from '../domain/types.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
 import type { MenuSnapshot } from '../cache/menu-cache.ts';
-import { pathParam, principalOf, scopeOf, type AppContext, type AppDeps, type Routes } from './app.ts';
+import { pathParam, principalOf, scopeOf, type AppContext, type RouteDeps, type Routes } from './app.ts';
 import { readJson } from './body.ts';
 import { reply, replyJson } from './reply.ts';
 import { parse, PRODUCT_ID, PutProductBody } from './validation.ts';
 
 const MENU_HEADERS = { 'content-type': 'application/json', 'cache-control': 'public, max-age=5' };
 
-export function registerMenuRoutes(routes: Routes, { store, menu, clock }: AppDeps & { clock: () => Date }): void {
+export function registerMenuRoutes(routes: Routes, { storeOf, menu, clock }: RouteDeps): void {
   // The hot path: a fresh cache answers without a promise.
   const menuResponse = (c: AppContext, snapshot: MenuSnapshot) => reply(c, 200, snapshot.json, MENU_HEADERS);
   routes.get('/menu', (c) => {
@@ -38,7 +38,7 @@ export function registerMenuRoutes(routes: Routes, { store, menu, clock }: AppDe
       available: body.available,
       updatedAt: clock().toISOString(),
     };
-    await store.within(scopeOf(c)).putProduct(product);
+    await storeOf(c).putProduct(product);
     menu.invalidate();
     return replyJson(c, { product });
   });

@@ -1,16 +1,16 @@
 /** Liveness, readiness, the Prometheus scrape and the fault-injection control endpoint. */
 import { AppError, ErrorCodes, UnauthenticatedError } from '../errors.ts';
-import { scopeOf, type AppDeps, type Routes } from './app.ts';
+import { scopeOf, type RouteDeps, type Routes } from './app.ts';
 import { readJson } from './body.ts';
 import { reply, replyJson } from './reply.ts';
 import { FaultRules } from './faults.ts';
 import { parse } from './validation.ts';
 
-export function registerOpsRoutes(routes: Routes, { store, telemetry, faults }: AppDeps): void {
+export function registerOpsRoutes(routes: Routes, { storeOf, telemetry, faults }: RouteDeps): void {
   routes.get('/health', (c) => replyJson(c, { status: 'ok' }));
 
   routes.get('/ready', async (c) => {
-    await store.within(scopeOf(c)).ping();
+    await storeOf(c).ping();
     return replyJson(c, { status: 'ready' });
   });
 

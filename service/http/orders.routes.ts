@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { authorizeTransition, canRead, newOrder, orderIdFor, requestHash } from '../domain/orders.ts';
 import { OrderStatuses, Roles, type Order } from '../domain/types.ts';
 import { AppError, ConflictError, ErrorCodes, ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
-import { pathParam, principalOf, scopeOf, type AppContext, type AppDeps, type Routes } from './app.ts';
+import { pathParam, principalOf, scopeOf, type AppContext, type RouteDeps, type Routes } from './app.ts';
 import { readJson } from './body.ts';
 import { replyJson } from './reply.ts';
 import { ChangeStatusBody, CreateOrderBody, PageQuery, parse, QueueQuery } from './validation.ts';
@@ -38,12 +38,12 @@ function expectedVersion(c: AppContext): number {
 
 const withEtag = (order: Order) => ({ etag: `"${order.version}"` });
 
-export function registerOrderRoutes(routes: Routes, deps: AppDeps & { clock: () => Date }): void {
-  const { store, menu, telemetry, unsafe } = deps;
+export function registerOrderRoutes(routes: Routes, deps: RouteDeps): void {
+  const { storeOf, menu, telemetry, unsafe } = deps;
 
   async function readableOrder(c: AppContext): Promise<Order> {
     const principal = principalOf(c);
-    const order = await store.within(scopeOf(c)).getOrder(pathParam(c, 'orderId'));
+    const order = await storeOf(c).getOrder(pathParam(c, 'orderId'));
     // Someone else's order answers 404 like a missing one, so ids cannot be probed.
     if (!order || !canRead(principal, order)) throw new NotFoundError('The order');
     return order;
@@ -61,11 +61,11 @@ export function registerOrderRoutes(routes: Routes, deps: AppDeps & { clock: () 
       order = newOrder(id, principal.sub, request, snapshot.products, deps.clock().toISOString());
     } catch (error) {
       // A retry of an order placed before the menu changed still answers that order.
-      const existing = error instanceof ValidationError ? await store.within(scopeOf(c)).getOrder(id) : undefined;
+      const existing = error instanceof ValidationError ? await storeOf(c).getOrder(id) : undefined;
       if (existing && existing.userId === principal.sub) return replyJson(c, { order: existing }, 200, withEtag(existing));
       throw error;
     }
-    const result = await store.within(scopeOf(c)).createOrder(order, hash);
+    const result = await storeOf(c).createOrder(order, hash);
     if (result.created) {
       telemetry.metrics.orderPlaced(order.total);
       return replyJson(c, { order }, 201, { location: `/orders/${order.id}`, ...withEtag(order) });
@@ -84,14 +84,14 @@ export function registerOrderRoutes(routes: Routes, deps: AppDeps & { clock: () 
   routes.get('/users/me/orders', async (c) => {
     const principal = principalOf(c);
     const { limit, cursor } = parse(PageQuery, c.req.query());
-    return replyJson(c, await store.within(scopeOf(c)).listOrdersByUser(principal.sub, limit, cursor));
+    return replyJson(c, await storeOf(c).listOrdersByUser(principal.sub, limit, cursor));
   });
 
   routes.get('/orders', async (c) => {
     const principal = principalOf(c);
     if (principal.role !== Roles.Barista) throw new ForbiddenError('Only a barista may list the order queue');
     const { status, limit, cursor } = parse(QueueQuery, c.req.query());
-    return replyJson(c, await store.within(scopeOf(c)).listOrdersByStatus(status, limit, cursor));
+    return replyJson(c, await storeOf(c).listOrdersByStatus(status, limit, cursor));
   });
 
   routes.patch('/orders/:orderId', async (c) => {
@@ -107,7 +107,7 @@ export function registerOrderRoutes(routes: Routes, deps: AppDeps & { clock: () 
     }
     authorizeTransition(principal, order, status);
     const at = deps.clock();
-    const updated = await store.within(scopeOf(c)).changeStatus({ orderId: order.id, from: order.status, to: status, expectedVersion: version, at: at.toISOString() });
+    const updated = await storeOf(c).changeStatus({ orderId: order.id, from: order.status, to: status, expectedVersion: version, at: at.toISOString() });
     const preparationMs = status === OrderStatuses.Ready ? Math.max(0, at.getTime() - Date.parse(order.createdAt)) : undefined;
     telemetry.metrics.statusChanged(status, preparationMs);
     return replyJson(c, { order: updated }, 200, withEtag(updated));

@@ -2,7 +2,7 @@
 import { createHmac } from 'node:crypto';
 import { Roles, type User } from '../domain/types.ts';
 import { NotFoundError } from '../errors.ts';
-import { principalOf, scopeOf, type AppDeps, type Routes } from './app.ts';
+import { principalOf, type RouteDeps, type Routes } from './app.ts';
 import { readJson } from './body.ts';
 import { replyJson } from './reply.ts';
 import { CreateUserBody, DevTokenBody, parse } from './validation.ts';
@@ -16,7 +16,7 @@ export function userIdFor(email: string, key: Uint8Array): string {
   return `u_${createHmac('sha256', key).update(email.trim().toLowerCase()).digest('base64url').slice(0, 22)}`;
 }
 
-export function registerUserRoutes(routes: Routes, { store, devIssuer, telemetry, userIdKey, clock }: AppDeps & { clock: () => Date }): void {
+export function registerUserRoutes(routes: Routes, { storeOf, devIssuer, telemetry, userIdKey, clock }: RouteDeps): void {
   routes.post('/users', async (c) => {
     const body = parse(CreateUserBody, await readJson(c));
     // With an external issuer (Cognito) the identity exists already: the profile takes
@@ -29,7 +29,7 @@ export function registerUserRoutes(routes: Routes, { store, devIssuer, telemetry
       role: Roles.Customer,
       createdAt: clock().toISOString(),
     };
-    await store.within(scopeOf(c)).createUser(user);
+    await storeOf(c).createUser(user);
     telemetry.metrics.userRegistered();
     if (!devIssuer) return replyJson(c, { user }, 201);
     return replyJson(c, { user, token: await devIssuer.issue(id, Roles.Customer) }, 201);
@@ -37,7 +37,7 @@ export function registerUserRoutes(routes: Routes, { store, devIssuer, telemetry
 
   routes.get('/users/me', async (c) => {
     const principal = principalOf(c);
-    const user = await store.within(scopeOf(c)).getUser(principal.sub);
+    const user = await storeOf(c).getUser(principal.sub);
     if (!user) throw new NotFoundError('Your profile');
     return replyJson(c, { user });
   });

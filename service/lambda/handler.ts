@@ -14,15 +14,20 @@ import { SECURITY_HEADERS } from '../http/security-headers.ts';
 type Env = Record<string, string | undefined>;
 export type LambdaHandler = (event: LambdaEvent, context?: LambdaContext) => Promise<unknown>;
 
+export interface HandlerOptions {
+  /** Builds the service from its configuration (default `createService`; tests extend its app). */
+  build?: typeof createService;
+}
+
 /** Builds a handler for `env`; nothing starts until the first event. */
-export function createHandler(env: Env): LambdaHandler {
+export function createHandler(env: Env, { build = createService }: HandlerOptions = {}): LambdaHandler {
   let ready: Promise<{ service: Service; telemetry: FullTelemetry; fetch: ReturnType<typeof handle> }> | undefined;
 
   async function init() {
     const config = loadConfig(env, { store: 'aws', metrics: 'emf' });
     const telemetry = await createTelemetry({ config: config.telemetry, region: config.region, startTracing: startLightTracing, bufferLogs: false });
     telemetry.coldStart();
-    const service = await createService(config, { telemetry });
+    const service = await build(config, { telemetry });
     return { service, telemetry, fetch: handle(service.app) };
   }
 

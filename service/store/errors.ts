@@ -46,10 +46,6 @@ export function isConditionalCheckFailed(error: unknown): boolean {
   return (error as SdkLikeError | undefined)?.name === 'ConditionalCheckFailedException';
 }
 
-export function isThrottling(error: unknown): boolean {
-  return THROTTLING_ERRORS.has((error as SdkLikeError | undefined)?.name ?? '');
-}
-
 /** Maps an SDK error to an `AppError`; an `AppError` passes through unchanged. */
 export function toStoreError(error: unknown): AppError {
   if (error instanceof AppError) return error;

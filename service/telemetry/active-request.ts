@@ -1,0 +1,105 @@
+/** One request's telemetry while it runs, and what all requests share to record theirs. */
+import { SpanStatusCode, type Context, type Span } from '@opentelemetry/api';
+import type { CatalogMetrics } from './catalog-metrics.ts';
+import type { Loggers, RequestFields } from './logger.ts';
+import type { Logger, RequestEnd, RequestScope, RequestStart } from './types.ts';
+
+/** What the log lines and DynamoDB spans of a request read while its code runs. */
+export interface RequestState {
+  ctx: Context | undefined;
+  fields: RequestFields;
+}
+
+/**
+ * The request whose code is running now, synchronously (see call-scope.ts); undefined
+ * whenever the stack is empty, so a callback can never see another request's context.
+ */
+export class RunningRequest {
+  current: RequestState | undefined = undefined;
+}
+
+/** Logs the first telemetry failure and stays silent after it: telemetry never throws into its caller. */
+export class FailureReporter {
+  readonly #logger: Logger;
+  #reported = false;
+
+  constructor(logger: Logger) {
+    this.#logger = logger;
+  }
+
+  report(message: string, error: unknown): void {
+    if (this.#reported) return;
+    this.#reported = true;
+    try {
+      this.#logger.warn({ err: error }, `${message}; later failures are not logged`);
+    } catch {
+      // nothing left to tell
+    }
+  }
+}
+
+/** What every request records its end with (one per telemetry). */
+export interface RequestRecorder {
+  readonly running: RunningRequest;
+  readonly metrics: CatalogMetrics;
+  readonly access: Loggers['access'];
+  readonly failures: FailureReporter;
+}
+
+/**
+ * One request's telemetry. A class, not an object of closures: under tsx (which keeps
+ * function names) every named closure made per request costs an Object.defineProperty.
+ */
+export class ActiveRequest implements RequestScope {
+  readonly #start: RequestStart;
+  readonly #t0: number;
+  readonly #span: Span | undefined;
+  readonly #state: RequestState;
+  readonly #recorder: RequestRecorder;
+
+  constructor(start: RequestStart, t0: number, span: Span | undefined, state: RequestState, recorder: RequestRecorder) {
+    this.#start = start;
+    this.#t0 = t0;
+    this.#span = span;
+    this.#state = state;
+    this.#recorder = recorder;
+  }
+
+  run<T>(fn: () => T): T {
+    const running = this.#recorder.running;
+    const outer = running.current;
+    running.current = this.#state;
+    try {
+      return fn();
+    } finally {
+      running.current = outer;
+    }
+  }
+
+  end({ route, status, error, errorCode }: RequestEnd): void {
+    const start = this.#start;
+    const ms = performance.now() - this.#t0;
+    try {
+      this.#recorder.metrics.requestEnded(start.method, route, status, ms, errorCode);
+      if (this.#span) this.#endSpan(this.#span, route, status, error, errorCode);
+      this.#recorder.access?.({ ...this.#state.fields, method: start.method, route, path: start.path, status, duration_ms: Math.round(ms * 100) / 100, ...(errorCode ? { error_code: errorCode } : {}) });
+    } catch (failure) {
+      this.#recorder.failures.report('request telemetry failed', failure);
+    }
+  }
+
+  #endSpan(span: Span, route: string, status: number, error: unknown, errorCode: string | undefined): void {
+    const start = this.#start;
+    span.setAttribute('http.response.status_code', status);
+    if (route !== start.route) {
+      span.setAttribute('http.route', route);
+      span.updateName(`${start.method} ${route}`);
+    }
+    if (errorCode) span.setAttribute('error.type', errorCode);
+    if (status >= 500) {
+      if (error instanceof Error) span.recordException(error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: errorCode ?? String(status) });
+    }
+    span.end();
+  }
+}

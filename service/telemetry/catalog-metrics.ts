@@ -1,0 +1,166 @@
+/**
+ * The catalog's instruments and what the service records with them: business and cache
+ * metrics for the app, request and DynamoDB measurements for the telemetry's own use.
+ * Without a meter provider every method is a no-op.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { Attributes, Counter, Histogram } from '@opentelemetry/api';
+import type { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { Dimensions, Metrics, OTEL_UNITS, type MetricDefinition, type MetricKey } from '../catalog/metrics.ts';
+import { routeGroupOf } from '../catalog/slos.ts';
+import type { OrderStatus } from '../domain/types.ts';
+import type { DynamoInstruments } from './dynamo.ts';
+import type { MeasurementQueue } from './measurement-queue.ts';
+import type { ServiceMetrics } from './types.ts';
+
+/** The instrumentation scope of the service's tracer and meter. */
+export const TRACER_NAME = 'coffee-cloud';
+
+/**
+ * Metrics read when a collection runs instead of recorded on every request: the level of
+ * in-flight requests, the event-loop delay and the cache's hit and miss totals. A recorded
+ * measurement is cheap on the request path only because it is queued (measurement-queue.ts);
+ * these need not be recorded at all.
+ */
+const OBSERVED = ['InFlightRequests', 'EventLoopDelay', 'CacheHits', 'CacheMisses'] as const satisfies readonly MetricKey[];
+type Observed = (typeof OBSERVED)[number];
+const isObserved = (key: MetricKey): key is Observed => (OBSERVED as readonly MetricKey[]).includes(key);
+/** The recorded instruments, queued (see measurement-queue.ts). */
+type Instruments = {
+  [K in Exclude<MetricKey, Observed>]: (typeof Metrics)[K]['kind'] extends 'histogram' ? Pick<Histogram, 'record'> : Pick<Counter, 'add'>;
+};
+
+const attr = (key: keyof typeof Dimensions) => Dimensions[key].attribute;
+
+/** What the observed metrics read. */
+interface Levels {
+  inFlight: number;
+  cacheHits: Map<string, number>;
+  cacheMisses: Map<string, number>;
+  loopDelay: ReturnType<typeof monitorEventLoopDelay>;
+}
+
+function createInstruments(provider: MeterProvider, levels: Levels, queue: MeasurementQueue): Instruments {
+  const meter = provider.getMeter(TRACER_NAME);
+  const options = (m: MetricDefinition) => ({ description: m.description, unit: OTEL_UNITS[m.unit] });
+  const recorded: Record<string, Pick<Histogram, 'record'> | Pick<Counter, 'add'>> = {};
+  for (const [key, m] of Object.entries(Metrics) as [MetricKey, MetricDefinition][]) {
+    if (isObserved(key)) continue;
+    recorded[key] =
+      m.kind === 'histogram'
+        ? queue.histogram(meter.createHistogram(m.otelName, { ...options(m), advice: { explicitBucketBoundaries: [...(m.buckets ?? [])] } }))
+        : queue.counter(meter.createCounter(m.otelName, options(m)));
+  }
+  const inFlight = meter.createObservableGauge(Metrics.InFlightRequests.otelName, options(Metrics.InFlightRequests));
+  inFlight.addCallback((result) => result.observe(levels.inFlight));
+  // The SDK runs observable callbacks before it reads its storages, so every collection
+  // first hands over what the request path queued.
+  meter.addBatchObservableCallback(() => queue.drain(), [inFlight]);
+  meter.createObservableGauge(Metrics.EventLoopDelay.otelName, options(Metrics.EventLoopDelay)).addCallback((result) => {
+    if (levels.loopDelay.count === 0) return;
+    result.observe(levels.loopDelay.percentile(99) / 1e6);
+    levels.loopDelay.reset();
+  });
+  for (const [m, totals] of [[Metrics.CacheHits, levels.cacheHits], [Metrics.CacheMisses, levels.cacheMisses]] as const) {
+    meter.createObservableCounter(m.otelName, options(m)).addCallback((result) => {
+      for (const [cache, total] of totals) result.observe(total, { [attr('Cache')]: cache });
+    });
+  }
+  return recorded as Instruments;
+}
+
+function statusClass(status: number): string {
+  return `${Math.floor(status / 100)}xx`;
+}
+
+export class CatalogMetrics implements ServiceMetrics {
+  readonly #instruments: Instruments | undefined;
+  readonly #levels: Levels | undefined;
+  // Attribute objects are reused per series: the SDK hashes them on every record.
+  readonly #requestAttributes = new Map<string, Attributes>();
+  readonly #operationAttributes = new Map<string, Attributes>();
+
+  constructor(provider: MeterProvider | undefined, queue: MeasurementQueue) {
+    if (!provider) return;
+    this.#levels = { inFlight: 0, cacheHits: new Map(), cacheMisses: new Map(), loopDelay: monitorEventLoopDelay({ resolution: 10 }) };
+    this.#levels.loopDelay.enable();
+    this.#instruments = createInstruments(provider, this.#levels, queue);
+  }
+
+  orderPlaced(total: number): void {
+    this.#instruments?.OrdersPlaced.add(1);
+    this.#instruments?.OrderValue.record(total);
+  }
+
+  userRegistered(): void {
+    this.#instruments?.Registrations.add(1);
+  }
+
+  statusChanged(to: OrderStatus, preparationMs?: number): void {
+    this.#instruments?.OrderStatusTransitions.add(1, { [attr('ToStatus')]: to });
+    if (preparationMs !== undefined) this.#instruments?.OrderPreparationTime.record(preparationMs);
+  }
+
+  cacheHit(cache: string): void {
+    const levels = this.#levels;
+    if (levels) levels.cacheHits.set(cache, (levels.cacheHits.get(cache) ?? 0) + 1);
+  }
+
+  cacheMiss(cache: string): void {
+    const levels = this.#levels;
+    if (levels) levels.cacheMisses.set(cache, (levels.cacheMisses.get(cache) ?? 0) + 1);
+  }
+
+  coldStart(): void {
+    this.#instruments?.ColdStarts.add(1);
+  }
+
+  requestStarted(): void {
+    if (this.#levels) this.#levels.inFlight++;
+  }
+
+  requestEnded(method: string, route: string, status: number, ms: number, errorCode: string | undefined): void {
+    if (this.#levels) this.#levels.inFlight--;
+    const instruments = this.#instruments;
+    if (!instruments) return;
+    instruments.HttpRequestDuration.record(ms, this.#requestAttrs(method, route, status));
+    if (errorCode) instruments.Errors.add(1, { [attr('ErrorCode')]: errorCode });
+  }
+
+  /** What the DynamoDB instrumentation records with, when metrics are on. */
+  dynamoInstruments(): DynamoInstruments | undefined {
+    const instruments = this.#instruments;
+    if (!instruments) return undefined;
+    return {
+      duration: (operation, ms) => instruments.DynamoDbDuration.record(ms, this.#operationAttrs(operation)),
+      retries: (operation, count) => instruments.DynamoDbRetries.add(count, this.#operationAttrs(operation)),
+      throttle: (operation) => instruments.DynamoDbThrottles.add(1, this.#operationAttrs(operation)),
+    };
+  }
+
+  /** Stops sampling the event loop. */
+  stop(): void {
+    this.#levels?.loopDelay.disable();
+  }
+
+  #requestAttrs(method: string, route: string, status: number): Attributes {
+    const key = `${method} ${route} ${status}`;
+    let attributes = this.#requestAttributes.get(key);
+    if (!attributes) {
+      attributes = {
+        [attr('Route')]: route,
+        [attr('Method')]: method,
+        [attr('StatusClass')]: statusClass(status),
+        [attr('RouteGroup')]: routeGroupOf(method, route),
+      };
+      if (this.#requestAttributes.size < 2_000) this.#requestAttributes.set(key, attributes);
+    }
+    return attributes;
+  }
+
+  #operationAttrs(operation: string): Attributes {
+    let attributes = this.#operationAttributes.get(operation);
+    if (!attributes) this.#operationAttributes.set(operation, (attributes = { [attr('Operation')]: operation }));
+    return attributes;
+  }
+}
