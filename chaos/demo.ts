@@ -8,7 +8,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildCloudWatchDashboards } from '../dashboards/index.ts';
-import { defineExperiment, ABORT_IF_NOT_RECOVERING, STANDARD_PROBES, STANDARD_ROLLBACKS } from './experiment.ts';
+import { defineExperiment, ABORT_IF_NOT_RECOVERING, STANDARD_PROBES, RollbackKinds } from './experiment.ts';
 import { createLoadEngine } from './load-engine.ts';
 import { outcomeText } from './run-command.ts';
 import { runExperiment, type LoadEngine } from './runner.ts';
@@ -44,7 +44,7 @@ export const DEMO_EXPERIMENT = defineExperiment({
   abort: [ABORT_IF_NOT_RECOVERING],
   expectedServerErrors: [{ status: 503, code: 'dependency_unavailable' }],
   recoveryBudgetMs: 10_000,
-  rollbacks: STANDARD_ROLLBACKS,
+  rollbacks: [RollbackKinds.ClearDynamoDbFaults],
 });
 
 export interface DemoOptions {

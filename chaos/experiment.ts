@@ -86,6 +86,24 @@ export const TargetKinds = {
 } as const;
 export type TargetKind = (typeof TargetKinds)[keyof typeof TargetKinds];
 
+/** The rollbacks an experiment can declare; the runner maps each to its action (rollbacks.ts). */
+export const RollbackKinds = {
+  /** Clear every DynamoDB fault rule of the proxy (its kill switch). */
+  ClearDynamoDbFaults: 'clear-dynamodb-faults',
+  /** `DELETE /_chaos/faults` on the service (its kill switch). */
+  ClearServiceFaults: 'clear-service-faults',
+  /** Start the service process again when a kill left it down. */
+  RestartService: 'restart-service',
+} as const;
+export type RollbackKind = (typeof RollbackKinds)[keyof typeof RollbackKinds];
+
+/** The rollback that undoes each fault layer, whatever the window left behind. */
+export const ROLLBACK_OF_LAYER: Readonly<Record<FaultAction['layer'], RollbackKind>> = {
+  dynamodb: RollbackKinds.ClearDynamoDbFaults,
+  service: RollbackKinds.ClearServiceFaults,
+  process: RollbackKinds.RestartService,
+};
+
 export interface ExperimentDefinition {
   name: string;
   title: string;
@@ -104,11 +122,12 @@ export interface ExperimentDefinition {
   /** Pause after the load before the closing probes (drains retries). Default 2 s. */
   settleMs?: number;
   /**
-   * Rollbacks run after the schedule, on abort and on error, whatever happened: these
-   * always clear the proxy's rules and the service's fault rules (the kill switches), and
-   * restart a killed process. Listed in the journal.
+   * What the runner undoes after the schedule, on abort and on error, whatever happened;
+   * each is performed and listed in the journal with its outcome. Every fault layer the
+   * schedule injects needs its rollback (`ROLLBACK_OF_LAYER`): the runner refuses a
+   * definition without it.
    */
-  rollbacks: readonly string[];
+  rollbacks: readonly RollbackKind[];
 }
 
 /** Identity function that checks a definition's type (and keeps its literal types). */
@@ -128,8 +147,3 @@ export const ABORT_IF_NOT_RECOVERING: AbortCondition = { kind: 'error-rate', abo
 
 /** The audited order workload most experiments use: 5 orders/s from 8 customers, 10% resent. */
 export const STANDARD_ORDERS: LoadSpec['orders'] = { ratePerSecond: 5, customers: 8, replayProbability: 0.1 };
-
-export const STANDARD_ROLLBACKS: readonly string[] = [
-  'clear every DynamoDB fault rule of the proxy (kill switch)',
-  'DELETE /_chaos/faults on the service (kill switch)',
-];

@@ -32,8 +32,8 @@ export { createServiceFaultClient, ServiceFaultError } from './service-faults.ts
 export type { ServiceFaultClient } from './service-faults.ts';
 export { createRandom, forkRandom } from './random.ts';
 export type { Random } from './random.ts';
-export { defineExperiment, STANDARD_PROBES, STANDARD_ROLLBACKS, TargetKinds } from './experiment.ts';
-export type { ExperimentDefinition, FaultAction, FaultWindow, FaultSchedule, SteadyStateProbe, AbortCondition, LoadSpec, TargetKind } from './experiment.ts';
+export { defineExperiment, STANDARD_PROBES, RollbackKinds, TargetKinds } from './experiment.ts';
+export type { ExperimentDefinition, FaultAction, FaultWindow, FaultSchedule, SteadyStateProbe, AbortCondition, LoadSpec, RollbackKind, TargetKind } from './experiment.ts';
 export { EXPERIMENTS, experimentByName } from './experiments/index.ts';
 export { runExperiment, ExperimentUsageError } from './runner.ts';
 export type { RunExperimentOptions, ExperimentRun, LoadEngine } from './runner.ts';

@@ -11,7 +11,9 @@ import type { AlarmTimeline } from './alarm-timeline.ts';
 import type { ProxyStats } from './dynamodb-proxy.ts';
 import type { ExperimentDefinition, FaultAction } from './experiment.ts';
 import type { InvariantResult } from './invariants.ts';
+import type { OrderIntent } from './order-client.ts';
 import type { ProbeResult } from './probes.ts';
+import type { RecordedResponse } from './responses.ts';
 import type { Bucket } from './timeline.ts';
 
 export const JOURNAL_SCHEMA = 'coffee-chaos-journal/v1';
@@ -77,6 +79,47 @@ export interface Journal {
   rollbacks: JournalStep[];
   /** Per-second buckets over the load. */
   timeline: Bucket[];
+}
+
+/** The journal's `load` section: every recorded response counted by source, the errors by route, status and problem code. */
+export function loadSummary(responses: readonly RecordedResponse[], { from, to }: { from: number; to: number }): Journal['load'] {
+  return {
+    from,
+    to,
+    responses: responses.length,
+    bySource: countBy(responses, (r) => r.source),
+    errors: countBy(
+      responses.filter((r) => r.status === undefined || r.status >= 400),
+      (r) => `${r.route} ${r.status ?? r.networkError ?? 'no response'}${r.body ? ` ${problemCode(r.body)}` : ''}`,
+    ),
+  };
+}
+
+/** The journal's `orders` section: the audited workload's orders by outcome, first sends and resends. */
+export function orderCounts(intents: readonly OrderIntent[]): Journal['orders'] {
+  return {
+    intents: intents.length,
+    acknowledged: intents.filter((i) => i.outcome === 'acknowledged').length,
+    rejected: intents.filter((i) => i.outcome === 'rejected').length,
+    gaveUp: intents.filter((i) => i.outcome === 'gave-up' || i.outcome === 'pending').length,
+    attempts: intents.reduce((n, i) => n + i.attempts.filter((a) => !a.replay).length, 0),
+    replays: intents.reduce((n, i) => n + i.attempts.filter((a) => a.replay).length, 0),
+  };
+}
+
+function problemCode(body: string): string {
+  try {
+    const code = (JSON.parse(body) as { code?: unknown }).code;
+    return typeof code === 'string' ? code : '';
+  } catch {
+    return '';
+  }
+}
+
+function countBy<T>(items: readonly T[], key: (item: T) => string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const item of items) counts[key(item)] = (counts[key(item)] ?? 0) + 1;
+  return counts;
 }
 
 export async function writeJournal(journal: Journal, outDir: string): Promise<string> {

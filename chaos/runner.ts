@@ -1,16 +1,17 @@
 /**
- * Runs one experiment end to end:
+ * Runs one experiment end to end, one method per phase (as chaostoolkit's `Runner`):
  *
- * 1. start the target (embedded stack behind the fault proxy, a child process, or a URL);
+ * 1. prepare the target (embedded stack behind the fault proxy, a child process, or a URL);
  * 2. steady-state probes before (a failing system is not experimented on);
  * 3. the load (the load-test engine, when given) and the audited order workload, with the
  *    fault schedule applied and the abort conditions checked every second;
- * 4. rollbacks (every kill switch, whatever happened), a settle pause, probes after;
+ * 4. the experiment's declared rollbacks (whatever happened), a settle pause, probes after;
  * 5. invariants against the store, recovery time, the alarm timeline;
- * 6. `DIR/journal.json` and `DIR/report.html`.
+ * 6. the verdict, `DIR/journal.json` and `DIR/report.html`.
  *
- * The verdict is `passed` only when the probes held before and after and every invariant
- * held; `aborted` when an abort condition tripped.
+ * The verdict is `passed` only when the probes held before and after, every invariant
+ * held, nothing interrupted the run and every rollback succeeded; `aborted` when an abort
+ * condition tripped (see verdict.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
@@ -18,7 +19,8 @@ import { join } from 'node:path';
 import { evaluateAbort, type AbortTrip, type ActivePeriod } from './abort.ts';
 import { buildAlarmTimeline, unavailableTimeline, type AlarmTimeline } from './alarm-timeline.ts';
 import type { Order } from '../service/domain/types.ts';
-import type { ExperimentDefinition, FaultAction, FaultWindow, LoadSpec } from './experiment.ts';
+import { ROLLBACK_OF_LAYER, type ExperimentDefinition, type FaultAction, type FaultWindow, type LoadSpec } from './experiment.ts';
+import { runFaultWindows, sleep } from './fault-windows.ts';
 import {
   checkAcknowledgedOrders,
   checkErrorContract,
@@ -28,17 +30,19 @@ import {
   skipped,
   type InvariantResult,
 } from './invariants.ts';
-import { JOURNAL_SCHEMA, writeJournal, type Journal, type JournalFaultWindow, type JournalStep, type Verdict } from './journal.ts';
-import { createOrderClient, type OrderIntent } from './order-client.ts';
+import { JOURNAL_SCHEMA, loadSummary, orderCounts, writeJournal, type Journal, type JournalFaultWindow, type JournalStep, type Verdict } from './journal.ts';
+import { createOrderClient, type OrderClient, type OrderIntent } from './order-client.ts';
 import { runProbes } from './probes.ts';
 import { forkRandom } from './random.ts';
 import { writeReport } from './report.ts';
 import type { RecordedResponse } from './responses.ts';
+import { performRollbacks } from './rollbacks.ts';
 import { latencyThresholds } from './routes.ts';
 import { resolveSchedule, scaledTimes } from './schedule.ts';
+import type { StoreReader } from './store-reader.ts';
 import { remoteTarget, startEmbeddedTarget, startProcessTarget, type Target } from './target.ts';
 import { bucketise, type Bucket } from './timeline.ts';
-
+import { decideVerdict, faultImpact, summarise, type RunOutcomes } from './verdict.ts';
 /** The load-test engine, as the runner drives it (see load-engine.ts for the adapter). */
 export interface LoadEngine {
   name: string;
@@ -93,246 +97,341 @@ export interface ExperimentRun {
   reportFile: string;
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
-  });
 
+/** Runs the experiment and writes its journal and report; throws `ExperimentUsageError` before starting anything when the options do not fit it. */
 export async function runExperiment(definition: ExperimentDefinition, options: RunExperimentOptions): Promise<ExperimentRun> {
-  const { seed = 1, out, timeScale = 1, unsafe, loadEngine, orderRateScale = 1, onProgress = () => {}, signal } = options;
-  const runId = `chaos-${definition.name}-${seed}-${randomBytes(3).toString('hex')}`;
-  const windows = resolveSchedule(definition.schedule, { seed, timeScale });
-  const times = scaledTimes(definition, timeScale, windows);
-  const layers = new Set(windows.map((w) => w.action.layer));
-  validate(definition, options, layers);
-  await mkdir(out, { recursive: true });
+  return new ExperimentRunner(definition, options).run();
+}
 
-  const steps: JournalStep[] = [];
-  const step = (name: string, status: JournalStep['status'] = 'ok', detail?: string) => {
-    steps.push({ at: Date.now(), name, status, ...(detail ? { detail } : {}) });
-    onProgress(`${status === 'ok' ? '-' : status === 'failed' ? '!' : '~'} ${name}${detail ? `: ${detail}` : ''}`);
-  };
-  const startedAt = Date.now();
-  const responses: RecordedResponse[] = [];
-  const record = (r: RecordedResponse) => responses.push(r);
-  const emfFile = join(out, 'service-metrics.emf.jsonl');
-  await rm(emfFile, { force: true });
+type LoadHandle = Awaited<ReturnType<LoadEngine['start']>>;
 
-  const target: Target = options.target
-    ? remoteTarget(options.target)
-    : definition.target === 'process'
-      ? await startProcessTarget({ logFile: join(out, 'service.log'), emfFile })
-      : await startEmbeddedTarget({ seed, ...(unsafe ? { unsafe } : {}), emfFile });
-  step(`target started (${target.kind}) at ${target.url()}`);
+const MARKS: Readonly<Record<JournalStep['status'], string>> = { ok: '-', failed: '!', skipped: '~' };
 
-  const journalWindows: JournalFaultWindow[] = windows.map((w) => ({ label: w.label, action: w.action, plannedStartMs: w.startMs, plannedEndMs: w.startMs + w.durationMs }));
-  const periods: ActivePeriod[] = [];
-  const rollbacks: JournalStep[] = [];
-  let abortTrip: AbortTrip | undefined;
-  let intents: OrderIntent[] = [];
-  let loadFrom = Date.now();
-  let loadTo = loadFrom;
-  let loadResult: unknown;
-  let steadyBefore: Journal['steadyState']['before'];
-  let steadyAfter: Journal['steadyState']['after'];
-  const invariants: InvariantResult[] = [];
-  // Orders the load engine's journeys had acknowledged, by user and key.
-  const loadAcks = new Map<string, OrderIntent>();
-  const acknowledge = ({ key, order }: { key: string; order: Order }) => {
-    const id = `${order.userId}\u0000${key}`;
-    const intent = loadAcks.get(id) ?? { key, userId: order.userId, body: { items: [] }, attempts: [], acknowledgedIds: [], outcome: 'acknowledged' as const, acknowledged: order };
-    intent.acknowledgedIds.push(order.id);
-    loadAcks.set(id, intent);
-  };
-  const workload = { ...definition.load.orders, ...options.orders };
-  const orderClient = createOrderClient({
-    baseUrl: () => target.url(),
-    random: forkRandom(seed, 'orders'),
-    runId,
-    customers: workload.customers,
-    ratePerSecond: workload.ratePerSecond * orderRateScale,
-    replayProbability: workload.replayProbability,
-    onResponse: record,
-  });
+/** One run of one experiment: the phases in order, the run's state in fields, each phase's outcome journalled as a step. */
+class ExperimentRunner {
+  private readonly seed: number;
+  private readonly timeScale: number;
+  private readonly runId: string;
+  private readonly windows: FaultWindow[];
+  private readonly times: ReturnType<typeof scaledTimes>;
+  private readonly emfFile: string;
+  private readonly orderClient: OrderClient;
+  private readonly progress: (line: string) => void;
 
-  async function rollbackAll(): Promise<void> {
-    const attempt = async (name: string, fn: () => Promise<unknown> | unknown) => {
-      try {
-        await fn();
-        rollbacks.push({ at: Date.now(), name, status: 'ok' });
-      } catch (error) {
-        rollbacks.push({ at: Date.now(), name, status: 'failed', detail: (error as Error).message });
-      }
-    };
-    if (target.proxy) await attempt('clear the DynamoDB fault rules (kill switch)', () => target.proxy?.clearRules());
-    if (target.process && !target.process.running) await attempt('restart the killed service', () => target.process?.restart());
-    if (target.serviceFaults && layers.has('service')) await attempt('DELETE /_chaos/faults (kill switch)', () => target.serviceFaults?.clear());
+  private readonly steps: JournalStep[] = [];
+  private readonly responses: RecordedResponse[] = [];
+  private readonly journalWindows: JournalFaultWindow[];
+  /** The fault windows as they were on, for the abort conditions. */
+  private readonly periods: ActivePeriod[] = [];
+  /** Orders the load engine's journeys had acknowledged, by user and key. */
+  private readonly loadAcks = new Map<string, OrderIntent>();
+  private readonly invariants: InvariantResult[] = [];
+
+  /** Set by `prepareTarget`, the first phase. */
+  private target!: Target;
+  private startedAt = 0;
+  private loadFrom = 0;
+  private loadTo = 0;
+  private loadResult: unknown;
+  private intents: OrderIntent[] = [];
+  private steadyBefore: Journal['steadyState']['before'];
+  private steadyAfter: Journal['steadyState']['after'];
+  private abortTrip: AbortTrip | undefined;
+  /** The message of the error that interrupted the run. */
+  private interruption: string | undefined;
+  private rollbacks: JournalStep[] = [];
+
+  constructor(
+    private readonly definition: ExperimentDefinition,
+    private readonly options: RunExperimentOptions,
+  ) {
+    const { seed = 1, timeScale = 1, orderRateScale = 1, onProgress = () => {} } = options;
+    this.seed = seed;
+    this.timeScale = timeScale;
+    this.progress = onProgress;
+    this.runId = `chaos-${definition.name}-${seed}-${randomBytes(3).toString('hex')}`;
+    this.windows = resolveSchedule(definition.schedule, { seed, timeScale });
+    this.times = scaledTimes(definition, timeScale, this.windows);
+    validate(definition, options, new Set(this.windows.map((w) => w.action.layer)));
+    this.emfFile = join(options.out, 'service-metrics.emf.jsonl');
+    this.journalWindows = this.windows.map((w) => ({ label: w.label, action: w.action, plannedStartMs: w.startMs, plannedEndMs: w.startMs + w.durationMs }));
+    const workload = { ...definition.load.orders, ...options.orders };
+    this.orderClient = createOrderClient({
+      baseUrl: () => this.target.url(),
+      random: forkRandom(seed, 'orders'),
+      runId: this.runId,
+      customers: workload.customers,
+      ratePerSecond: workload.ratePerSecond * orderRateScale,
+      replayProbability: workload.replayProbability,
+      onResponse: this.record,
+    });
   }
 
-  try {
+  async run(): Promise<ExperimentRun> {
+    await this.prepareTarget();
+    try {
+      if ((await this.steadyStateBefore()) && !this.options.signal?.aborted) await this.runLoad();
+    } catch (error) {
+      await this.interrupted(error);
+    } finally {
+      await this.rollBack();
+    }
+    await this.steadyStateAfter();
+    const to = this.bucketsTo();
+    const timeline = bucketise(this.traffic(), { from: this.loadFrom, to });
+    const appliedWindows = this.journalWindows.filter((w) => w.startedAt !== undefined).map((w) => ({ start: w.startedAt as number, end: w.endedAt ?? this.loadTo }));
+    await this.checkInvariants(timeline, appliedWindows);
+    const alarms = await this.stopTarget(to);
+    const outcomes = this.outcomes();
+    const verdict = decideVerdict(outcomes);
+    const journal = this.journal(verdict, summarise(verdict, outcomes, faultImpact(timeline, appliedWindows)), alarms, timeline);
+    const { out, loadEngine } = this.options;
+    const journalFile = await writeJournal(journal, out);
+    const reportFile = await writeReport(journal, { out, loadResult: this.loadResult });
+    return { verdict, journal, journalFile, reportFile };
+  }
+
+  /** Journals a step and reports it as a progress line. */
+  private step(name: string, status: JournalStep['status'] = 'ok', detail?: string): void {
+    this.steps.push({ at: Date.now(), name, status, ...(detail ? { detail } : {}) });
+    this.progress(`${MARKS[status]} ${name}${detail ? `: ${detail}` : ''}`);
+  }
+
+  private readonly record = (response: RecordedResponse): void => {
+    this.responses.push(response);
+  };
+
+  private readonly acknowledgeLoadOrder = ({ key, order }: { key: string; order: Order }): void => {
+    const id = `${order.userId}\u0000${key}`;
+    const intent = this.loadAcks.get(id) ?? { key, userId: order.userId, body: { items: [] }, attempts: [], acknowledgedIds: [], outcome: 'acknowledged' as const, acknowledged: order };
+    intent.acknowledgedIds.push(order.id);
+    this.loadAcks.set(id, intent);
+  };
+
+  private async prepareTarget(): Promise<void> {
+    const { out, unsafe } = this.options;
+    await mkdir(out, { recursive: true });
+    this.startedAt = Date.now();
+    await rm(this.emfFile, { force: true });
+    this.target = this.options.target
+      ? remoteTarget(this.options.target)
+      : this.definition.target === 'process'
+        ? await startProcessTarget({ logFile: join(out, 'service.log'), emfFile: this.emfFile })
+        : await startEmbeddedTarget({ seed: this.seed, ...(unsafe ? { unsafe } : {}), emfFile: this.emfFile });
+    this.step(`target started (${this.target.kind}) at ${this.target.url()}`);
+    this.loadFrom = Date.now();
+    this.loadTo = this.loadFrom;
+  }
+
+  /** Whether the steady state held before any fault. */
+  private async steadyStateBefore(): Promise<boolean> {
+    const { steadyState } = this.definition;
     // Warm up (cache, connections) so the probes see the steady state, not a cold start.
-    await runProbes(definition.steadyState.map((p) => ({ ...p, samples: Math.min(3, p.samples) })), { baseUrl: target.url(), runId });
-    steadyBefore = await runProbes(definition.steadyState, { baseUrl: target.url(), runId, onResponse: record });
-    step('steady state before', steadyBefore.holds ? 'ok' : 'failed', probeDetail(steadyBefore.results));
+    await runProbes(steadyState.map((p) => ({ ...p, samples: Math.min(3, p.samples) })), { baseUrl: this.target.url(), runId: this.runId });
+    this.steadyBefore = await runProbes(steadyState, { baseUrl: this.target.url(), runId: this.runId, onResponse: this.record });
+    this.step('steady state before', this.steadyBefore.holds ? 'ok' : 'failed', probeDetail(this.steadyBefore.results));
+    return this.steadyBefore.holds;
+  }
 
-    if (steadyBefore.holds && !signal?.aborted) {
-      await orderClient.setup();
-      step(`${orderClient.customers.length} customers registered for the audited order workload`);
-      const loadAbort = new AbortController();
-      const stopAll = () => loadAbort.abort();
-      signal?.addEventListener('abort', stopAll, { once: true });
-      loadFrom = Date.now();
-      const load = loadEngine
-        ? await loadEngine.start({
-            baseUrl: target.url(),
-            profile: definition.load.profile,
-            durationMs: times.loadMs,
-            ...(definition.load.journeysPerSecond !== undefined ? { journeysPerSecond: definition.load.journeysPerSecond } : {}),
-            ...(timeScale < 1 ? { thinkTimeScale: timeScale } : {}),
-            seed,
-            runId,
-            signal: loadAbort.signal,
-            onResponse: record,
-            onOrderAcknowledged: acknowledge,
-          })
-        : undefined;
-      orderClient.start();
-      step(`load started: ${loadEngine ? `${loadEngine.name} profile ${definition.load.profile}` : 'audited order workload only'} for ${times.loadMs} ms`);
-
-      const faultsDone = runSchedule(windows, journalWindows, periods, target, loadFrom, loadAbort.signal, step);
-      const monitor = setInterval(() => {
-        if (abortTrip) return;
-        abortTrip = evaluateAbort(times.abort, responses, { now: Date.now(), periods });
-        if (abortTrip) {
-          step('abort condition tripped', 'failed', abortTrip.reason);
-          loadAbort.abort();
-        }
-      }, 1_000);
-      // New audited orders stop at the load's end; those in flight finish their retries.
-      const ordersDone = sleep(times.loadMs, loadAbort.signal).then(() => orderClient.stop(Math.max(2_000, times.recoveryBudgetMs)));
-      // The load ends on its own (its profile, then the engine's graceful stop); an abort ends it early.
-      if (load) loadResult = await load.done;
-      intents = await ordersDone;
-      clearInterval(monitor);
+  /** The load with the fault schedule and the abort monitor; ends with the load, an abort condition or the run's signal. */
+  private async runLoad(): Promise<void> {
+    await this.orderClient.setup();
+    this.step(`${this.orderClient.customers.length} customers registered for the audited order workload`);
+    const loadAbort = new AbortController();
+    const stopAll = () => loadAbort.abort();
+    const { signal } = this.options;
+    signal?.addEventListener('abort', stopAll, { once: true });
+    let faultsDone: Promise<void> = Promise.resolve();
+    let stopMonitor = () => {};
+    try {
+      this.loadFrom = Date.now();
+      const load = await this.startLoad(loadAbort.signal);
+      faultsDone = this.startFaultSchedule(loadAbort.signal);
+      stopMonitor = this.monitorAbort(loadAbort);
+      await this.awaitLoadEnd(load, loadAbort.signal);
+    } finally {
+      stopMonitor();
       loadAbort.abort();
       await faultsDone;
-      loadTo = Date.now();
-      step(`load ended; the audited workload placed ${intents.length} orders`);
       signal?.removeEventListener('abort', stopAll);
     }
-  } catch (error) {
-    step('run interrupted by an error', 'failed', (error as Error).message);
-    await orderClient.stop(0).catch(() => []);
-  } finally {
-    await rollbackAll();
-    for (const r of rollbacks) onProgress(`${r.status === 'ok' ? '-' : '!'} rollback: ${r.name}${r.detail ? `: ${r.detail}` : ''}`);
+    this.loadTo = Date.now();
+    this.step(`load ended; the audited workload placed ${this.intents.length} orders`);
   }
 
-  if (steadyBefore?.holds) {
-    await sleep(times.settleMs);
-    steadyAfter = await runProbes(definition.steadyState, { baseUrl: target.url(), runId, onResponse: record });
-    step('steady state after', steadyAfter.holds ? 'ok' : 'failed', probeDetail(steadyAfter.results));
+  private async startLoad(signal: AbortSignal): Promise<LoadHandle | undefined> {
+    const { loadEngine } = this.options;
+    const { load } = this.definition;
+    const started = loadEngine
+      ? await loadEngine.start({
+          baseUrl: this.target.url(),
+          profile: load.profile,
+          durationMs: this.times.loadMs,
+          ...(load.journeysPerSecond !== undefined ? { journeysPerSecond: load.journeysPerSecond } : {}),
+          ...(this.timeScale < 1 ? { thinkTimeScale: this.timeScale } : {}),
+          seed: this.seed,
+          runId: this.runId,
+          signal,
+          onResponse: this.record,
+          onOrderAcknowledged: this.acknowledgeLoadOrder,
+        })
+      : undefined;
+    this.orderClient.start();
+    this.step(`load started: ${loadEngine ? `${loadEngine.name} profile ${load.profile}` : 'audited order workload only'} for ${this.times.loadMs} ms`);
+    return started;
   }
 
-  const bucketsTo = Math.max(loadTo, ...responses.filter((r) => r.source !== 'probe').map((r) => r.at + 1));
-  const timeline = bucketise(
-    responses.filter((r) => r.source !== 'probe'),
-    { from: loadFrom, to: bucketsTo },
-  );
-  const appliedWindows = journalWindows.filter((w) => w.startedAt !== undefined).map((w) => ({ start: w.startedAt as number, end: w.endedAt ?? loadTo }));
+  private startFaultSchedule(signal: AbortSignal): Promise<void> {
+    return runFaultWindows({
+      windows: this.windows,
+      journal: this.journalWindows,
+      periods: this.periods,
+      target: this.target,
+      loadFrom: this.loadFrom,
+      signal,
+      step: (name, status, detail) => this.step(name, status, detail),
+    });
+  }
 
-  // Invariants.
-  const reader = await target.openStore().catch((error: unknown) => {
-    step('open the store for the invariants', 'failed', (error as Error).message);
-    return undefined;
-  });
-  const customers = orderClient.customers;
-  if (reader && intents.length > 0) {
-    // The load engine's orders are checked for durability and for one id per key; the
-    // per-customer count needs every key a customer sent, which only the audited workload knows.
-    invariants.push(await checkAcknowledgedOrders([...intents, ...loadAcks.values()], reader));
-    invariants.push(await checkNoDuplicateOrders([...intents, ...loadAcks.values()], customers, reader));
-  } else {
+  /** Checks the abort conditions every second; the first that trips stops the load. Returns the stop function. */
+  private monitorAbort(loadAbort: AbortController): () => void {
+    const monitor = setInterval(() => {
+      if (this.abortTrip) return;
+      this.abortTrip = evaluateAbort(this.times.abort, this.responses, { now: Date.now(), periods: this.periods });
+      if (this.abortTrip) {
+        this.step('abort condition tripped', 'failed', this.abortTrip.reason);
+        loadAbort.abort();
+      }
+    }, 1_000);
+    return () => clearInterval(monitor);
+  }
+
+  private async awaitLoadEnd(load: LoadHandle | undefined, signal: AbortSignal): Promise<void> {
+    // New audited orders stop at the load's end; those in flight finish their retries.
+    const ordersDone = sleep(this.times.loadMs, signal).then(() => this.orderClient.stop(Math.max(2_000, this.times.recoveryBudgetMs)));
+    // The load ends on its own (its profile, then the engine's graceful stop); an abort ends it early.
+    if (load) this.loadResult = await load.done;
+    this.intents = await ordersDone;
+  }
+
+  private async interrupted(error: unknown): Promise<void> {
+    this.interruption = (error as Error).message;
+    this.step('run interrupted by an error', 'failed', this.interruption);
+    await this.orderClient.stop(0).catch(() => []);
+  }
+
+  /** The experiment's declared rollbacks, whatever happened before. */
+  private async rollBack(): Promise<void> {
+    this.rollbacks = await performRollbacks(this.definition.rollbacks, this.target);
+    for (const r of this.rollbacks) this.progress(`${MARKS[r.status]} rollback: ${r.name}${r.detail ? `: ${r.detail}` : ''}`);
+  }
+
+  private async steadyStateAfter(): Promise<void> {
+    if (!this.steadyBefore?.holds) return;
+    await sleep(this.times.settleMs);
+    this.steadyAfter = await runProbes(this.definition.steadyState, { baseUrl: this.target.url(), runId: this.runId, onResponse: this.record });
+    this.step('steady state after', this.steadyAfter.holds ? 'ok' : 'failed', probeDetail(this.steadyAfter.results));
+  }
+
+  /** The workloads' responses (the probes' are judged on their own). */
+  private traffic(): RecordedResponse[] {
+    return this.responses.filter((r) => r.source !== 'probe');
+  }
+
+  /** The timeline's end: the load's end, or the last answer of a request still in flight then. */
+  private bucketsTo(): number {
+    return this.traffic().reduce((to, r) => Math.max(to, r.at + 1), this.loadTo);
+  }
+
+  private async checkInvariants(timeline: Bucket[], appliedWindows: { start: number; end: number }[]): Promise<void> {
+    const reader = await this.target.openStore().catch((error: unknown) => {
+      this.step('open the store for the invariants', 'failed', (error as Error).message);
+      return undefined;
+    });
+    this.invariants.push(...(await this.orderInvariants(reader)));
+    this.invariants.push(checkErrorContract(this.responses, this.definition.expectedServerErrors));
+    this.invariants.push(
+      appliedWindows.length > 0
+        ? checkRecovery({ buckets: timeline, windows: appliedWindows, thresholds: latencyThresholds(), budgetMs: this.times.recoveryBudgetMs, stableBuckets: this.times.stableBuckets })
+        : skipped(InvariantIds.Recovery, 'The service is back within its objectives soon after each fault', 'no fault window was applied'),
+    );
+    for (const inv of this.invariants) this.step(`invariant ${inv.id}`, inv.status === 'violated' ? 'failed' : inv.status === 'skipped' ? 'skipped' : 'ok', inv.summary);
+  }
+
+  private async orderInvariants(reader: StoreReader | undefined): Promise<InvariantResult[]> {
+    if (reader && this.intents.length > 0) {
+      // The load engine's orders are checked for durability and for one id per key; the
+      // per-customer count needs every key a customer sent, which only the audited workload knows.
+      const intents = [...this.intents, ...this.loadAcks.values()];
+      return [await checkAcknowledgedOrders(intents, reader), await checkNoDuplicateOrders(intents, this.orderClient.customers, reader)];
+    }
     const why = reader ? 'no order was placed' : 'the store is not reachable from here (give --dynamo-endpoint for a remote target)';
-    invariants.push(skipped(InvariantIds.AcknowledgedOrdersDurable, 'Every acknowledged order is in DynamoDB with the acknowledged content', why));
-    invariants.push(skipped(InvariantIds.NoDuplicateOrders, 'No idempotency key produced two orders', why));
-  }
-  invariants.push(checkErrorContract(responses, definition.expectedServerErrors));
-  invariants.push(
-    appliedWindows.length > 0
-      ? checkRecovery({ buckets: timeline, windows: appliedWindows, thresholds: latencyThresholds(), budgetMs: times.recoveryBudgetMs, stableBuckets: times.stableBuckets })
-      : skipped(InvariantIds.Recovery, 'The service is back within its objectives soon after each fault', 'no fault window was applied'),
-  );
-  for (const inv of invariants) step(`invariant ${inv.id}`, inv.status === 'violated' ? 'failed' : inv.status === 'skipped' ? 'skipped' : 'ok', inv.summary);
-
-  // Stopping the target flushes the service's last metrics; the alarms are evaluated after.
-  await target.close().catch((error: unknown) => step('stop the target', 'failed', (error as Error).message));
-  let alarms: AlarmTimeline;
-  try {
-    alarms = await buildAlarmTimeline({ emfFile: target.kind === 'remote' ? undefined : emfFile, from: loadFrom, to: bucketsTo });
-  } catch (error) {
-    alarms = unavailableTimeline(`the alarm timeline could not be evaluated: ${(error as Error).message}`);
+    return [
+      skipped(InvariantIds.AcknowledgedOrdersDurable, 'Every acknowledged order is in DynamoDB with the acknowledged content', why),
+      skipped(InvariantIds.NoDuplicateOrders, 'No idempotency key produced two orders', why),
+    ];
   }
 
-  const proxyStats = target.proxy?.stats();
+  /** Stops the target, which flushes the service's last metrics, then evaluates the alarms on them. */
+  private async stopTarget(to: number): Promise<AlarmTimeline> {
+    await this.target.close().catch((error: unknown) => this.step('stop the target', 'failed', (error as Error).message));
+    try {
+      return await buildAlarmTimeline({ emfFile: this.target.kind === 'remote' ? undefined : this.emfFile, from: this.loadFrom, to });
+    } catch (error) {
+      return unavailableTimeline(`the alarm timeline could not be evaluated: ${(error as Error).message}`);
+    }
+  }
 
-  const hypothesisHeld = Boolean(steadyBefore?.holds && steadyAfter?.holds);
-  const invariantsHeld = invariants.every((i) => i.status !== 'violated');
-  const verdict: Verdict = abortTrip ? 'aborted' : hypothesisHeld && invariantsHeld && !steps.some((s) => s.name === 'run interrupted by an error') ? 'passed' : 'failed';
-  const journal: Journal = {
-    schema: JOURNAL_SCHEMA,
-    experiment: { name: definition.name, title: definition.title, description: definition.description, hypothesis: definition.hypothesis, definition },
-    run: {
-      id: runId,
-      seed,
-      timeScale,
-      startedAt,
-      endedAt: Date.now(),
-      target: { kind: target.kind, url: target.url() },
-      ...(unsafe ? { unsafe } : {}),
-      loadEngine: loadEngine?.name ?? 'none',
-    },
-    verdict,
-    summary: summarise(verdict, invariants, steadyBefore?.holds, steadyAfter?.holds, abortTrip, impact(timeline, appliedWindows)),
-    steps,
-    steadyState: { ...(steadyBefore ? { before: steadyBefore } : {}), ...(steadyAfter ? { after: steadyAfter } : {}) },
-    faultWindows: journalWindows,
-    ...(abortTrip ? { abort: abortTrip } : {}),
-    load: {
-      from: loadFrom,
-      to: loadTo,
-      responses: responses.length,
-      bySource: countBy(responses, (r) => r.source),
-      errors: countBy(
-        responses.filter((r) => r.status === undefined || r.status >= 400),
-        (r) => `${r.route} ${r.status ?? r.networkError ?? 'no response'}${r.body ? ` ${problemCode(r.body)}` : ''}`,
-      ),
-    },
-    orders: {
-      intents: intents.length,
-      acknowledged: intents.filter((i) => i.outcome === 'acknowledged').length,
-      rejected: intents.filter((i) => i.outcome === 'rejected').length,
-      gaveUp: intents.filter((i) => i.outcome === 'gave-up' || i.outcome === 'pending').length,
-      attempts: intents.reduce((n, i) => n + i.attempts.filter((a) => !a.replay).length, 0),
-      replays: intents.reduce((n, i) => n + i.attempts.filter((a) => a.replay).length, 0),
-    },
-    ...(proxyStats ? { proxy: proxyStats } : {}),
-    invariants,
-    alarms,
-    rollbacks,
-    timeline,
-  };
-  const journalFile = await writeJournal(journal, out);
-  const reportFile = await writeReport(journal, { out, loadResult });
-  return { verdict, journal, journalFile, reportFile };
+  private outcomes(): RunOutcomes {
+    return {
+      ...(this.steadyBefore ? { steadyBefore: this.steadyBefore } : {}),
+      ...(this.steadyAfter ? { steadyAfter: this.steadyAfter } : {}),
+      invariants: this.invariants,
+      ...(this.abortTrip ? { abort: this.abortTrip } : {}),
+      ...(this.interruption !== undefined ? { interruption: this.interruption } : {}),
+      rollbacks: this.rollbacks,
+    };
+  }
+
+  private journal(verdict: Verdict, summary: string, alarms: AlarmTimeline, timeline: Bucket[]): Journal {
+    const { definition, target } = this;
+    const { unsafe, loadEngine } = this.options;
+    const proxyStats = target.proxy?.stats();
+    return {
+      schema: JOURNAL_SCHEMA,
+      experiment: { name: definition.name, title: definition.title, description: definition.description, hypothesis: definition.hypothesis, definition },
+      run: {
+        id: this.runId,
+        seed: this.seed,
+        timeScale: this.timeScale,
+        startedAt: this.startedAt,
+        endedAt: Date.now(),
+        target: { kind: target.kind, url: target.url() },
+        ...(unsafe ? { unsafe } : {}),
+        loadEngine: loadEngine?.name ?? 'none',
+      },
+      verdict,
+      summary,
+      steps: this.steps,
+      steadyState: { ...(this.steadyBefore ? { before: this.steadyBefore } : {}), ...(this.steadyAfter ? { after: this.steadyAfter } : {}) },
+      faultWindows: this.journalWindows,
+      ...(this.abortTrip ? { abort: this.abortTrip } : {}),
+      load: loadSummary(this.responses, { from: this.loadFrom, to: this.loadTo }),
+      orders: orderCounts(this.intents),
+      ...(proxyStats ? { proxy: proxyStats } : {}),
+      invariants: this.invariants,
+      alarms,
+      rollbacks: this.rollbacks,
+      timeline,
+    };
+  }
 }
 
 function validate(definition: ExperimentDefinition, options: RunExperimentOptions, layers: Set<FaultAction['layer']>): void {
+  for (const layer of layers) {
+    const rollback = ROLLBACK_OF_LAYER[layer];
+    if (!definition.rollbacks.includes(rollback)) throw new ExperimentUsageError(`${definition.name} injects ${layer} faults and does not declare their rollback "${rollback}"`);
+  }
   if (options.target) {
     if (layers.has('dynamodb')) {
       throw new ExperimentUsageError(`${definition.name} injects DynamoDB faults through the proxy in front of the embedded store: run it without --target`);
@@ -347,132 +446,7 @@ function validate(definition: ExperimentDefinition, options: RunExperimentOption
   if (!(options.timeScale === undefined || (options.timeScale > 0 && options.timeScale <= 10))) throw new ExperimentUsageError('timeScale must be within (0, 10]');
 }
 
-/** Applies each window at its time and reverts it at its end; resolves when all are done or the run stops. */
-async function runSchedule(
-  windows: readonly FaultWindow[],
-  journal: JournalFaultWindow[],
-  periods: ActivePeriod[],
-  target: Target,
-  loadFrom: number,
-  signal: AbortSignal,
-  step: (name: string, status?: JournalStep['status'], detail?: string) => void,
-): Promise<void> {
-  for (const [i, window] of windows.entries()) {
-    const entry = journal[i] as JournalFaultWindow;
-    await sleep(loadFrom + window.startMs - Date.now(), signal);
-    if (signal.aborted) return;
-    const period: ActivePeriod = { start: Date.now() };
-    periods.push(period);
-    entry.startedAt = period.start;
-    const before = target.proxy?.stats().injectedByRule;
-    try {
-      step(`fault on: ${window.label}`);
-      await apply(window.action, target, window, signal);
-      if (window.action.layer !== 'process') await sleep(loadFrom + window.startMs + window.durationMs - Date.now(), signal);
-    } catch (error) {
-      entry.error = (error as Error).message;
-      step(`fault ${window.label}`, 'failed', entry.error);
-    } finally {
-      await revert(window.action, target).catch((error: unknown) => {
-        entry.error = (error as Error).message;
-      });
-      period.end = Date.now();
-      entry.endedAt = period.end;
-      if (target.proxy && before) entry.injected = diff(target.proxy.stats().injectedByRule, before);
-      step(`fault off: ${window.label}`, entry.error ? 'failed' : 'ok', entry.injected ? injectedDetail(entry.injected) : undefined);
-    }
-  }
-}
-
-async function apply(action: FaultAction, target: Target, window: FaultWindow, signal: AbortSignal): Promise<void> {
-  switch (action.layer) {
-    case 'dynamodb':
-      if (!target.proxy) throw new Error('no DynamoDB fault proxy in this target');
-      target.proxy.setRules(action.rules);
-      return;
-    case 'service':
-      if (!target.serviceFaults) throw new Error('the service fault endpoint is not available');
-      await target.serviceFaults.set(action.rules);
-      return;
-    case 'process': {
-      const proc = target.process;
-      if (!proc) throw new Error('no service process in this target');
-      await proc.kill();
-      await sleep(window.durationMs, signal);
-      await proc.restart();
-      return;
-    }
-  }
-}
-
-async function revert(action: FaultAction, target: Target): Promise<void> {
-  if (action.layer === 'dynamodb') target.proxy?.clearRules();
-  else if (action.layer === 'service') await target.serviceFaults?.clear();
-  else if (target.process && !target.process.running) await target.process.restart();
-}
-
-function diff(now: Record<string, number>, before: Record<string, number>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [id, n] of Object.entries(now)) if (n - (before[id] ?? 0) > 0) out[id] = n - (before[id] ?? 0);
-  return out;
-}
-
-function injectedDetail(injected: Record<string, number>): string | undefined {
-  const parts = Object.entries(injected).map(([id, n]) => `${id} ${n}x`);
-  return parts.length ? `injected ${parts.join(', ')}` : undefined;
-}
-
 function probeDetail(results: readonly { name: string; holds: boolean; reasons: string[] }[]): string {
   const failed = results.filter((r) => !r.holds);
   return failed.length === 0 ? `${results.length} probes held` : failed.map((r) => `${r.name}: ${r.reasons.join('; ')}`).join(' | ');
-}
-
-function problemCode(body: string): string {
-  try {
-    const code = (JSON.parse(body) as { code?: unknown }).code;
-    return typeof code === 'string' ? code : '';
-  } catch {
-    return '';
-  }
-}
-
-function countBy<T>(items: readonly T[], key: (item: T) => string): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const item of items) counts[key(item)] = (counts[key(item)] ?? 0) + 1;
-  return counts;
-}
-
-/** What the faults did to the clients: failed requests and the worst p99 per route group inside the windows. */
-function impact(timeline: readonly Bucket[], windows: readonly { start: number; end: number }[]): string {
-  const inside = timeline.filter((b) => windows.some((w) => b.start + 1_000 > w.start && b.start < w.end));
-  if (inside.length === 0) return '';
-  const requests = inside.reduce((n, b) => n + b.all.requests, 0);
-  const failed = inside.reduce((n, b) => n + b.all.serverErrors, 0);
-  const worst = new Map<string, number>();
-  for (const b of inside) for (const [group, stats] of Object.entries(b.groups)) worst.set(group, Math.max(worst.get(group) ?? 0, stats?.p99Ms ?? 0));
-  const p99 = [...worst.entries()].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([g, ms]) => `${g} ${Math.round(ms)} ms`).join(', ');
-  return `During the faults ${failed} of ${requests} requests failed (5xx or no answer); worst p99 per second: ${p99}.`;
-}
-
-function summarise(verdict: Verdict, invariants: readonly InvariantResult[], before?: boolean, after?: boolean, abort?: AbortTrip, faultImpact = ''): string {
-  if (before === false) return 'The steady state did not hold before the faults: the experiment was not run.';
-  const broken = invariants.filter((i) => i.status === 'violated').map((i) => i.id);
-  const held = invariants.filter((i) => i.status === 'held').map((i) => i.id);
-  const recovery = invariants.find((i) => i.id === InvariantIds.Recovery);
-  const times = recovery?.measured ? Object.entries(recovery.measured).filter(([k, v]) => k.endsWith('RecoveryMs') && v !== null).map(([, v]) => v as number) : [];
-  const recoveredIn =
-    recovery?.status === 'violated' && times.length === 0
-      ? 'It did not recover within the run.'
-      : times.length
-        ? `Recovered ${Math.max(...times)} ms after the fault ended.`
-        : '';
-  const parts = [
-    abort ? `Aborted: ${abort.reason}.` : '',
-    faultImpact,
-    broken.length ? `Broken invariants: ${broken.join(', ')}.` : 'No invariant broke.',
-    held.length ? `Held: ${held.join(', ')}.` : '',
-    after === false ? 'The steady state did not hold afterwards.' : '',
-    recoveredIn,
-  ];
-  return `${verdict.toUpperCase()}. ${parts.filter(Boolean).join(' ')}`;
 }

@@ -93,8 +93,35 @@ export class ServiceStack extends Stack {
     const { table, lambdaAssetDir, config } = props;
     const retention = config.logRetentionDays as logs.RetentionDays;
 
-    // --- Identity: customers sign up themselves; baristas are put in the group by an admin.
-    this.userPool = new cognito.UserPool(this, 'UserPool', {
+    this.userPool = this.addUserPool(config);
+    this.userPoolClient = this.addUserPoolClient(config);
+    const issuer = `https://cognito-idp.${Aws.REGION}.amazonaws.com/${this.userPool.userPoolId}`;
+
+    this.faultTokenSecret = this.addFaultTokenSecret();
+    this.secret = this.addServiceSecret(this.faultTokenSecret);
+
+    this.functionLogGroup = new logs.LogGroup(this, 'FunctionLogs', {
+      logGroupName: `/aws/lambda/${config.functionName}`,
+      retention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.functionRole = this.addFunctionRole(config, table);
+    this.function = this.addFunction(config, lambdaAssetDir, this.functionEnvironment(config, table, issuer));
+    this.faultConfigBucket = config.faultInjection ? this.addFaultInjection(config) : undefined;
+
+    this.api = new apigw.HttpApi(this, 'Api', {
+      apiName: `${config.serviceName}-api`,
+      description: 'Coffee Cloud order service',
+      createDefaultStage: false,
+    });
+    this.stage = this.addStage(config, retention);
+    this.addRoutes(config, issuer);
+    this.addOutputs();
+  }
+
+  /** Identity: customers sign up themselves; baristas are put in the group by an admin. */
+  private addUserPool(config: ServiceConfig): cognito.UserPool {
+    const userPool = new cognito.UserPool(this, 'UserPool', {
       userPoolName: `${config.serviceName}-users`,
       selfSignUpEnabled: true,
       signInAliases: { email: true },
@@ -116,24 +143,28 @@ export class ServiceStack extends Stack {
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    Validations.of(this.userPool).acknowledge({
+    Validations.of(userPool).acknowledge({
       id: 'AwsSolutions-COG2',
       reason:
         'MFA is OPTIONAL (TOTP, no SMS): customers of a coffee-ordering app are not forced into MFA; baristas, the privileged group, are expected to enrol. Required MFA would also block the synthetic load-test users created with AdminInitiateAuth.',
     });
     if (!config.cognitoPlus) {
-      Validations.of(this.userPool).acknowledge({
+      Validations.of(userPool).acknowledge({
         id: 'AwsSolutions-COG8',
         reason:
           'The Essentials feature plan is the default for cost (Plus has no free tier); deploy with -c cognitoPlus=true to get Plus with threat protection in full-function mode. Abuse of the API is bounded by stage throttling.',
       });
     }
     new cognito.CfnUserPoolGroup(this, 'BaristaGroup', {
-      userPoolId: this.userPool.userPoolId,
+      userPoolId: userPool.userPoolId,
       groupName: Roles.Barista,
       description: 'Baristas: may work the order queue and edit the menu (the service reads cognito:groups)',
     });
-    this.userPoolClient = this.userPool.addClient('Client', {
+    return userPool;
+  }
+
+  private addUserPoolClient(config: ServiceConfig): cognito.UserPoolClient {
+    return this.userPool.addClient('Client', {
       userPoolClientName: `${config.serviceName}-app`,
       generateSecret: false,
       authFlows: { userSrp: true, adminUserPassword: true },
@@ -143,22 +174,27 @@ export class ServiceStack extends Stack {
       refreshTokenValidity: Duration.days(30),
       enableTokenRevocation: true,
     });
-    const issuer = `https://cognito-idp.${Aws.REGION}.amazonaws.com/${this.userPool.userPoolId}`;
+  }
 
-    // --- Secrets: the service reads one JSON secret at cold start; nothing secret is in the
-    // environment. Secrets Manager generates one value per secret, and the service secret
-    // needs two (`userIdKey`, the HMAC key of customer ids, and `faultToken`, the bearer
-    // token of /_chaos/faults), so the token is generated in its own secret and copied in
-    // by a CloudFormation dynamic reference, resolved at deploy time and never in the template.
-    this.faultTokenSecret = new secretsmanager.Secret(this, 'FaultTokenSecret', {
+  private addFaultTokenSecret(): secretsmanager.Secret {
+    return new secretsmanager.Secret(this, 'FaultTokenSecret', {
       description: 'Bearer token of the Coffee Cloud /_chaos/faults endpoint (copied into the service secret on deploy)',
       generateSecretString: { passwordLength: 48, excludePunctuation: true },
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    this.secret = new secretsmanager.Secret(this, 'Secret', {
+  }
+
+  /**
+   * The one JSON secret the service reads at cold start (nothing secret is in the
+   * environment). Secrets Manager generates one value per secret and this one needs two, so
+   * the fault token is generated in its own secret and copied in by a dynamic reference,
+   * resolved at deploy time and never in the template.
+   */
+  private addServiceSecret(faultTokenSecret: secretsmanager.Secret): secretsmanager.Secret {
+    const secret = new secretsmanager.Secret(this, 'Secret', {
       description: 'Coffee Cloud service secrets (JSON): userIdKey (HMAC key of customer ids), faultToken (guards /_chaos/faults)',
       generateSecretString: {
-        secretStringTemplate: Stack.of(this).toJsonString({ faultToken: `{{resolve:secretsmanager:${this.faultTokenSecret.secretArn}}}` }),
+        secretStringTemplate: Stack.of(this).toJsonString({ faultToken: `{{resolve:secretsmanager:${faultTokenSecret.secretArn}}}` }),
         generateStringKey: 'userIdKey',
         // Letters and digits only: the service reads the key as base64url (48 chars = 36 bytes).
         passwordLength: 48,
@@ -166,46 +202,45 @@ export class ServiceStack extends Stack {
       },
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    for (const secret of [this.secret, this.faultTokenSecret]) {
-      Validations.of(secret).acknowledge({
+    for (const each of [secret, faultTokenSecret]) {
+      Validations.of(each).acknowledge({
         id: 'AwsSolutions-SMG4',
         reason:
           'These are the service\'s own keys (the customer-id HMAC key, which must stay stable, and the bearer token of its opt-in fault-control endpoint), not credentials of another system with a rotation protocol; rotating the customer-id key would orphan every profile, and the fault token is replaced by writing a new faultToken into the service secret before a game day.',
       });
     }
+    return secret;
+  }
 
-    // --- The function.
-    this.functionLogGroup = new logs.LogGroup(this, 'FunctionLogs', {
-      logGroupName: `/aws/lambda/${config.functionName}`,
-      retention,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    this.functionRole = new iam.Role(this, 'FunctionRole', {
+  /** Least privilege: its own log group, the store's DynamoDB actions on the table and its indexes, its one secret. */
+  private addFunctionRole(config: ServiceConfig, table: dynamodb.ITable): iam.Role {
+    const role = new iam.Role(this, 'FunctionRole', {
       description: `Execution role of ${config.functionName}: only the calls the service makes`,
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
     });
-    this.functionRole.addToPolicy(
+    role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'WriteOwnLogs',
         actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
         resources: [this.functionLogGroup.logGroupArn],
       }),
     );
-    this.functionRole.addToPolicy(
-      new iam.PolicyStatement({ sid: 'OrdersTable', actions: [...DYNAMODB_ACCESS.table], resources: [table.tableArn] }),
-    );
-    this.functionRole.addToPolicy(
+    role.addToPolicy(new iam.PolicyStatement({ sid: 'OrdersTable', actions: [...DYNAMODB_ACCESS.table], resources: [table.tableArn] }));
+    role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'OrdersTableIndexes',
         actions: [...DYNAMODB_ACCESS.indexes],
         resources: Object.values(Indexes).map((index) => `${table.tableArn}/index/${index.name}`),
       }),
     );
-    this.functionRole.addToPolicy(
+    role.addToPolicy(
       new iam.PolicyStatement({ sid: 'ReadServiceSecret', actions: ['secretsmanager:GetSecretValue'], resources: [this.secret.secretArn] }),
     );
+    return role;
+  }
 
-    const environment: Record<string, string> = {
+  private functionEnvironment(config: ServiceConfig, table: dynamodb.ITable, issuer: string): Record<string, string> {
+    return {
       COFFEE_TABLE_NAME: table.tableName,
       COFFEE_AUTH_MODE: 'jwks',
       COFFEE_JWT_ISSUER: issuer,
@@ -221,7 +256,10 @@ export class ServiceStack extends Stack {
       // The fault-control endpoint exists only when asked for; its token comes from the secret.
       ...(config.faultControl ? { COFFEE_FAULTS: 'true' } : {}),
     };
-    this.function = new lambda.Function(this, 'Function', {
+  }
+
+  private addFunction(config: ServiceConfig, lambdaAssetDir: string, environment: Record<string, string>): lambda.Function {
+    return new lambda.Function(this, 'Function', {
       functionName: config.functionName,
       description: 'Coffee Cloud order service (Hono on the Lambda Node.js runtime)',
       code: lambda.Code.fromAsset(lambdaAssetDir),
@@ -235,35 +273,32 @@ export class ServiceStack extends Stack {
       loggingFormat: lambda.LoggingFormat.JSON,
       environment,
     });
+  }
 
-    if (config.faultInjection) {
-      this.faultConfigBucket = new s3.Bucket(this, 'FaultConfigBucket', {
-        bucketName: faultConfigBucketName(config.stackPrefix),
-        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-        encryption: s3.BucketEncryption.S3_MANAGED,
-        enforceSSL: true,
-        // FIS deletes each configuration when its action ends; this only sweeps leftovers.
-        lifecycleRules: [{ expiration: Duration.days(1) }],
-        removalPolicy: RemovalPolicy.DESTROY,
-      });
-      Validations.of(this.faultConfigBucket).acknowledge({
-        id: 'AwsSolutions-S1',
-        reason:
-          'The bucket only carries the short-lived fault configurations AWS FIS writes during an experiment (swept after a day); who started which experiment is recorded by FIS and CloudTrail, so server access logs would add a log bucket without adding an audit trail.',
-      });
-      new FisLambdaExtension(this, 'FisExtension', { function: this.function, configBucket: this.faultConfigBucket });
-    } else {
-      this.faultConfigBucket = undefined;
-    }
-
-    // --- The HTTP API.
-    this.api = new apigw.HttpApi(this, 'Api', {
-      apiName: `${config.serviceName}-api`,
-      description: 'Coffee Cloud order service',
-      createDefaultStage: false,
+  /** The FIS fault-configuration bucket and the function's FIS extension. */
+  private addFaultInjection(config: ServiceConfig): s3.Bucket {
+    const bucket = new s3.Bucket(this, 'FaultConfigBucket', {
+      bucketName: faultConfigBucketName(config.stackPrefix),
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      // FIS deletes each configuration when its action ends; this only sweeps leftovers.
+      lifecycleRules: [{ expiration: Duration.days(1) }],
+      removalPolicy: RemovalPolicy.DESTROY,
     });
+    Validations.of(bucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'The bucket only carries the short-lived fault configurations AWS FIS writes during an experiment (swept after a day); who started which experiment is recorded by FIS and CloudTrail, so server access logs would add a log bucket without adding an audit trail.',
+    });
+    new FisLambdaExtension(this, 'FisExtension', { function: this.function, configBucket: bucket });
+    return bucket;
+  }
+
+  /** The API's one stage: throttled, with JSON access logs in their own log group. */
+  private addStage(config: ServiceConfig, retention: logs.RetentionDays): apigw.HttpStage {
     const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention, removalPolicy: RemovalPolicy.DESTROY });
-    this.stage = new apigw.HttpStage(this, 'Stage', {
+    return new apigw.HttpStage(this, 'Stage', {
       httpApi: this.api,
       stageName: '$default',
       autoDeploy: true,
@@ -290,7 +325,10 @@ export class ServiceStack extends Stack {
         ),
       },
     });
+  }
 
+  /** The service's routes (all but the unexposed ones), behind the Cognito JWT authorizer unless public. */
+  private addRoutes(config: ServiceConfig, issuer: string): void {
     const integration = new HttpLambdaIntegration('Service', this.function);
     const authorizer = new HttpJwtAuthorizer('CognitoJwt', issuer, {
       jwtAudience: [this.userPoolClient.userPoolClientId],
@@ -313,22 +351,26 @@ export class ServiceStack extends Stack {
         });
       }
     }
-    if (config.faultControl) {
-      // The fault token is not a Cognito JWT: the service checks it against the secret.
-      const routes = this.api.addRoutes({
-        path: FAULT_CONTROL_PATH,
-        methods: [apigw.HttpMethod.GET, apigw.HttpMethod.PUT, apigw.HttpMethod.DELETE],
-        integration,
-      });
-      for (const route of routes) {
-        Validations.of(route).acknowledge({
-          id: 'AwsSolutions-APIG4',
-          reason:
-            'The fault-control endpoint is authorised by the service itself against the faultToken of the Secrets Manager secret (a bearer token, not a Cognito JWT); the route exists only when deployed with -c faultControl=true for a game day.',
-        });
-      }
-    }
+    if (config.faultControl) this.addFaultControlRoutes(integration);
+  }
 
+  private addFaultControlRoutes(integration: HttpLambdaIntegration): void {
+    // The fault token is not a Cognito JWT: the service checks it against the secret.
+    const routes = this.api.addRoutes({
+      path: FAULT_CONTROL_PATH,
+      methods: [apigw.HttpMethod.GET, apigw.HttpMethod.PUT, apigw.HttpMethod.DELETE],
+      integration,
+    });
+    for (const route of routes) {
+      Validations.of(route).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'The fault-control endpoint is authorised by the service itself against the faultToken of the Secrets Manager secret (a bearer token, not a Cognito JWT); the route exists only when deployed with -c faultControl=true for a game day.',
+      });
+    }
+  }
+
+  private addOutputs(): void {
     new CfnOutput(this, 'ApiUrl', { value: this.stage.url, description: 'Base URL of the order API (use as --target)' });
     new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: this.userPoolClient.userPoolClientId });

@@ -4,7 +4,7 @@
  * DynamoDB applied them (the response is lost). The SDK retries both; a retried write
  * that finds its own order must answer that order, not fail and not write a second one.
  */
-import { defineExperiment, ABORT_IF_NOT_RECOVERING, STANDARD_ORDERS, STANDARD_PROBES, STANDARD_ROLLBACKS } from '../experiment.ts';
+import { defineExperiment, ABORT_IF_NOT_RECOVERING, STANDARD_ORDERS, STANDARD_PROBES, RollbackKinds } from '../experiment.ts';
 
 export default defineExperiment({
   name: 'dynamodb-connection-resets',
@@ -39,5 +39,5 @@ export default defineExperiment({
   ],
   expectedServerErrors: [{ status: 503, code: 'dependency_unavailable' }],
   recoveryBudgetMs: 10_000,
-  rollbacks: STANDARD_ROLLBACKS,
+  rollbacks: [RollbackKinds.ClearDynamoDbFaults],
 });

@@ -3,7 +3,7 @@
  * for 25 s. Order writes should slow down and miss their latency objective while it
  * lasts, fail only as 503 when a call outlives the SDK timeout, and recover at once.
  */
-import { defineExperiment, ABORT_IF_NOT_RECOVERING, STANDARD_ORDERS, STANDARD_PROBES, STANDARD_ROLLBACKS } from '../experiment.ts';
+import { defineExperiment, ABORT_IF_NOT_RECOVERING, STANDARD_ORDERS, STANDARD_PROBES, RollbackKinds } from '../experiment.ts';
 
 export default defineExperiment({
   name: 'dynamodb-latency',
@@ -31,5 +31,5 @@ export default defineExperiment({
   ],
   expectedServerErrors: [{ status: 503, code: 'dependency_unavailable' }],
   recoveryBudgetMs: 10_000,
-  rollbacks: STANDARD_ROLLBACKS,
+  rollbacks: [RollbackKinds.ClearDynamoDbFaults],
 });

@@ -4,7 +4,7 @@
  * readiness failing), keep serving what its cache holds, and be whole again within 10 s
  * of DynamoDB's return, with no acknowledged order lost.
  */
-import { defineExperiment, ABORT_IF_NOT_RECOVERING, STANDARD_ORDERS, STANDARD_PROBES, STANDARD_ROLLBACKS } from '../experiment.ts';
+import { defineExperiment, ABORT_IF_NOT_RECOVERING, STANDARD_ORDERS, STANDARD_PROBES, RollbackKinds } from '../experiment.ts';
 
 export default defineExperiment({
   name: 'dynamodb-outage',
@@ -30,5 +30,5 @@ export default defineExperiment({
   abort: [ABORT_IF_NOT_RECOVERING],
   expectedServerErrors: [{ status: 503, code: 'dependency_unavailable' }],
   recoveryBudgetMs: 10_000,
-  rollbacks: STANDARD_ROLLBACKS,
+  rollbacks: [RollbackKinds.ClearDynamoDbFaults],
 });

@@ -5,7 +5,7 @@
  * in a 500), clients retrying order placement must not double an order, and the routes
  * must be back to normal once the rules are cleared.
  */
-import { defineExperiment, ABORT_IF_NOT_RECOVERING, STANDARD_ORDERS, STANDARD_PROBES, STANDARD_ROLLBACKS } from '../experiment.ts';
+import { defineExperiment, ABORT_IF_NOT_RECOVERING, STANDARD_ORDERS, STANDARD_PROBES, RollbackKinds } from '../experiment.ts';
 
 export default defineExperiment({
   name: 'route-errors',
@@ -51,5 +51,5 @@ export default defineExperiment({
     { status: 503, code: 'dependency_unavailable' },
   ],
   recoveryBudgetMs: 10_000,
-  rollbacks: STANDARD_ROLLBACKS,
+  rollbacks: [RollbackKinds.ClearServiceFaults],
 });

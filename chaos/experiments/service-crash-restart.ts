@@ -4,7 +4,7 @@
  * while it is down; every order acknowledged before a kill must be there after the
  * restart, and retries across the restart must not double an order.
  */
-import { defineExperiment, STANDARD_ORDERS, STANDARD_PROBES, STANDARD_ROLLBACKS } from '../experiment.ts';
+import { defineExperiment, STANDARD_ORDERS, STANDARD_PROBES, RollbackKinds } from '../experiment.ts';
 
 export default defineExperiment({
   name: 'service-crash-restart',
@@ -25,5 +25,5 @@ export default defineExperiment({
   abort: [{ kind: 'error-rate', above: 0.05, windowMs: 5_000, minRequests: 20, scope: 'outside-faults', graceMs: 12_000 }],
   expectedServerErrors: [{ status: 503, code: 'dependency_unavailable' }],
   recoveryBudgetMs: 10_000,
-  rollbacks: [...STANDARD_ROLLBACKS, 'start the service again if a kill left it down'],
+  rollbacks: [RollbackKinds.RestartService],
 });
