@@ -1,6 +1,6 @@
 /** `coffee bench`: the performance budgets, as ratios measured in one run. */
 import type { Command } from 'commander';
-import { parseIntOption } from '../cli/usage-error.ts';
+import { parseIntOption } from '../cli/index.ts';
 
 export function registerBenchCommands(program: Command): void {
   program

@@ -16,18 +16,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import {
-  createDynamoClient,
-  createStore,
-  ensureTable,
-  newOrder,
-  SECURITY_HEADER_ENTRIES,
-  seedProducts,
-  startEmbeddedDynamo,
-  startLocalStack,
-  tuneHeapForService,
-  type OrderRequest,
-} from '../service/index.ts';
+import { createDynamoClient, createStore, ensureTable, newOrder, SECURITY_HEADER_ENTRIES, seedProducts, startEmbeddedDynamo, startLocalStack, tuneHeapForService, type OrderRequest } from '../service/index.ts';
 import { DEFAULT_TABLE_NAME } from '../service/catalog/index.ts';
 
 const [kind = 'raw-put'] = process.argv.slice(2);

@@ -1,6 +1,6 @@
 /** `coffee chaos list|run` and `coffee demo`. */
 import type { Command } from 'commander';
-import { UsageError } from '../cli/usage-error.ts';
+import { UsageError } from '../cli/index.ts';
 
 function parseSeed(value: string): number {
   if (!/^\d{1,10}$/.test(value.trim()) || Number(value) > 0xffffffff) throw new UsageError(`--seed must be an integer from 0 to 4294967295, got "${value}"`);

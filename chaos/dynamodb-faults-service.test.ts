@@ -4,7 +4,7 @@
  * reads what the client got.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startEmbeddedDynamo, startLocalStack, type LocalStack } from '../service/local-stack.ts';
+import { startEmbeddedDynamo, startLocalStack, type LocalStack } from '../service/index.ts';
 import { startDynamoDbFaultProxy, type DynamoDbFaultProxy } from './dynamodb-proxy.ts';
 import type { DynamoDbFaultRule } from './fault-catalog.ts';
 import { checkErrorContract } from './invariants.ts';

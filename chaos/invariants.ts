@@ -9,7 +9,7 @@
  *   objectives within the recovery budget.
  */
 import type { RouteGroup } from '../service/catalog/index.ts';
-import type { Order } from '../service/domain/types.ts';
+import type { Order } from '../service/catalog/index.ts';
 import { DYNAMODB_ERROR_NAMES } from './fault-catalog.ts';
 import type { Customer, OrderIntent } from './order-client.ts';
 import type { RecordedResponse } from './responses.ts';

@@ -6,7 +6,7 @@
  * the run's report shows as the load test's view.
  */
 import { runLoad, type ResponseEvent } from '../loadtests/index.ts';
-import type { Order } from '../service/domain/types.ts';
+import type { Order } from '../service/catalog/index.ts';
 import { MAX_KEPT_BODY, type RecordedResponse } from './responses.ts';
 import type { LoadEngine } from './runner.ts';
 

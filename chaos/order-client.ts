@@ -11,7 +11,7 @@
  * (the key and body behind every acknowledgement).
  */
 import { createRetryPolicy } from '../loadtests/index.ts';
-import type { Order, Product, Size } from '../service/domain/types.ts';
+import type { Order, Product, Size } from '../service/catalog/index.ts';
 import { integerBetween, type Random } from './random.ts';
 import { fromFetch, networkErrorName, type RecordedResponse } from './responses.ts';
 

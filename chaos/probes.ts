@@ -5,7 +5,7 @@
  * samples are within the route group's latency objective.
  */
 import { randomUUID } from 'node:crypto';
-import type { Product } from '../service/domain/types.ts';
+import type { Product } from '../service/catalog/index.ts';
 import type { SteadyStateProbe } from './experiment.ts';
 import { fromFetch, networkErrorName, type RecordedResponse } from './responses.ts';
 import { latencyThresholds, routeGroupOfKey } from './routes.ts';

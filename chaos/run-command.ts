@@ -1,6 +1,6 @@
 /** The `coffee chaos run` action: checks the arguments, runs, prints the outcome, returns the exit code. */
 import { join } from 'node:path';
-import { UsageError } from '../cli/usage-error.ts';
+import { UsageError } from '../cli/index.ts';
 import { EXPERIMENTS, experimentByName } from './experiments/index.ts';
 import type { Journal } from './journal.ts';
 import { ExperimentUsageError, runExperiment } from './runner.ts';

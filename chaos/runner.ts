@@ -18,7 +18,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { evaluateAbort, type AbortTrip, type ActivePeriod } from './abort.ts';
 import { buildAlarmTimeline, unavailableTimeline, type AlarmTimeline } from './alarm-timeline.ts';
-import type { Order } from '../service/domain/types.ts';
+import type { Order } from '../service/catalog/index.ts';
 import { ROLLBACK_OF_LAYER, type ExperimentDefinition, type FaultAction, type FaultWindow, type LoadSpec } from './experiment.ts';
 import { runFaultWindows, sleep } from './fault-windows.ts';
 import {

@@ -5,8 +5,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { Order } from '../service/domain/types.ts';
-import { Indexes, KeyAttributes } from '../service/store/table-schema.ts';
+import { type Order, Indexes, KeyAttributes } from '../service/catalog/index.ts';
 
 export interface StoreReader {
   getOrder(orderId: string): Promise<Order | undefined>;

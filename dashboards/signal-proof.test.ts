@@ -11,10 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDynamoDbFaultProxy } from '../chaos/index.ts';
 import { NAMESPACE } from '../service/catalog/index.ts';
-import { httpApiEvent } from '../service/lambda/events.ts';
-import { createHandler } from '../service/lambda/handler.ts';
-import { startEmbeddedDynamo, startLocalStack } from '../service/local-stack.ts';
-import { localLambdaEnv } from '../service/testing/lambda-env.ts';
+import { httpApiEvent, createHandler, startEmbeddedDynamo, startLocalStack, localLambdaEnv } from '../service/index.ts';
 import { runLoad } from '../loadtests/index.ts';
 import { referencedSignals } from '../alarms/index.ts';
 

@@ -3,7 +3,7 @@
  * `coffee load-tokens`: its `--tokens` file, minted from a Cognito user pool.
  */
 import type { Command } from 'commander';
-import { parseIntOption, UsageError } from '../cli/usage-error.ts';
+import { parseIntOption, UsageError } from '../cli/index.ts';
 import type { LoadTokensIo, LoadTokensOptions } from './load-tokens-command.ts';
 import { PROFILE_NAMES, PROFILES } from './shared/profiles.ts';
 

@@ -7,7 +7,7 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UsageError } from '../cli/usage-error.ts';
+import { UsageError } from '../cli/index.ts';
 import { findK6, K6_SCRIPT, runK6 } from './k6-runner.ts';
 
 let dir: string;

@@ -7,7 +7,7 @@ import { constants } from 'node:fs';
 import { access, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UsageError } from '../cli/usage-error.ts';
+import { UsageError } from '../cli/index.ts';
 import { resultFileName } from './shared/outputs.ts';
 import type { LoadResult } from './shared/result.ts';
 

@@ -1,7 +1,7 @@
 /** The implementation of `coffee load` (imported lazily by cli.ts). */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { UsageError } from '../cli/usage-error.ts';
+import { UsageError } from '../cli/index.ts';
 import type { LoadCommandOptions } from './cli.ts';
 import { newRunId, runLoad, TargetUnreachableError, writeOutputs } from './run-load.ts';
 import { DEFAULT_TOLERANCE, parseTolerance, type Tolerance } from './shared/baseline.ts';
@@ -87,7 +87,7 @@ export async function loadCommand(profileName: string, options: LoadCommandOptio
   let stack: { url: string; stop(): Promise<void> } | undefined;
   let target = options.target;
   if (!target) {
-    const { startLocalStack } = await import('../service/local-stack.ts');
+    const { startLocalStack } = await import('../service/index.ts');
     process.stderr.write('starting the embedded service (no --target given)...\n');
     stack = await startLocalStack({ rateLimit: false });
     target = stack.url;

@@ -24,7 +24,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../cli/main.ts';
-import { UsageError } from '../cli/usage-error.ts';
+import { UsageError } from '../cli/index.ts';
 import { loadTokensCommand, type LoadTokensIo, type LoadTokensOptions } from './load-tokens-command.ts';
 import { parseTokenPool } from './shared/tokens.ts';
 

@@ -21,7 +21,7 @@ import {
   MessageActionType,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { explainAwsError, UsageError } from '../cli/index.ts';
-import { Roles } from '../service/domain/types.ts';
+import { Roles } from '../service/catalog/index.ts';
 import { parseTokenPool } from './shared/tokens.ts';
 
 export interface LoadTokensOptions {

@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../service/local-stack.ts';
+import { startLocalStack, type LocalStack } from '../service/index.ts';
 import type { ResponseEvent } from './engine/engine.ts';
 import { runLoad } from './run-load.ts';
 import { parseTokenPool } from './shared/tokens.ts';

@@ -16,7 +16,7 @@ import { DEFAULT_SERVICE_NAME } from './catalog/metrics.ts';
 import type { LogLevel, MetricsExporter, ServiceConfig } from './config/config.ts';
 import { createService } from './compose.ts';
 import type { Role } from './domain/types.ts';
-import type { AppDeps } from './http/app.ts';
+import type { AppDeps } from './http/context.ts';
 import { listen } from './server/server.ts';
 import { startEmbeddedDynamo } from './store/embedded.ts';
 import type { Store } from './store/store.ts';

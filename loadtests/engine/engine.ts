@@ -10,7 +10,7 @@
  * counts as latency instead of silently lowering the load. When no virtual user is free
  * (`maxVUs` reached) the arrival is dropped and counted, as k6's arrival-rate executors do.
  */
-import { routeGroupOf } from '../../service/catalog/slos.ts';
+import { routeGroupOf } from '../../service/catalog/index.ts';
 import { JOURNEYS, pickJourney, runHeaders, splitRoute, thinkTime, type IterationContext, type Journey, type RequestSpec, type Step, type VirtualUser } from '../shared/journeys.ts';
 import { arrivalClock, type Profile } from '../shared/profiles.ts';
 import { createRetryPolicy, MAX_BACKOFF_MS, MAX_RETRIES, type RetryPolicy } from '../shared/retry.ts';

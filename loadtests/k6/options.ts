@@ -5,7 +5,7 @@
  * `handleSummary` needs for result.json (k6 puts a sub-metric into the end-of-test summary
  * only when a threshold names it). Pure: no k6 or Node imports, so Node tests check it.
  */
-import { RouteGroups } from '../../service/catalog/slos.ts';
+import { RouteGroups } from '../../service/catalog/index.ts';
 import { JOURNEYS } from '../shared/journeys.ts';
 import { isProfileName, PROFILES, scaleProfile, type Profile, type ProfileName } from '../shared/profiles.ts';
 import { k6Threshold, thresholdsFromSlos, type ThresholdDefinition } from '../shared/thresholds.ts';

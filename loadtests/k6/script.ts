@@ -16,7 +16,7 @@ import { check, sleep } from 'k6';
 import exec from 'k6/execution';
 import http from 'k6/http';
 import { Counter, Trend } from 'k6/metrics';
-import { routeGroupOf } from '../../service/catalog/slos.ts';
+import { routeGroupOf } from '../../service/catalog/index.ts';
 import { JOURNEYS, pickJourney, runHeaders, splitRoute, thinkTime, type IterationContext, type RequestSpec, type StepResponse, type VirtualUser } from '../shared/journeys.ts';
 import { junitFileName, resultFileName } from '../shared/outputs.ts';
 import { createRetryPolicy } from '../shared/retry.ts';

@@ -9,8 +9,7 @@
  * steps asynchronously, k6 synchronously: nothing here awaits, sleeps or does I/O, so the
  * same file runs under both (it imports only relative, pure files).
  */
-import type { RouteKey } from '../../service/catalog/slos.ts';
-import { OrderStatuses, type OrderStatus, type Size } from '../../service/domain/types.ts';
+import { type RouteKey, OrderStatuses, type OrderStatus, type Size } from '../../service/catalog/index.ts';
 import type { Rng } from './rng.ts';
 import { tokenAt, type TokenPool } from './tokens.ts';
 

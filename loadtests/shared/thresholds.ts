@@ -5,7 +5,7 @@
  * of passing checks, keeps journeys honest. The same definitions become k6 `thresholds`
  * and are evaluated by the Node engine. Pure: no Node or k6 APIs.
  */
-import { SLOS, SloKinds, type SloDefinition } from '../../service/catalog/slos.ts';
+import { SLOS, SloKinds, type SloDefinition } from '../../service/catalog/index.ts';
 import { ThresholdMetrics, type ThresholdMetric, type ThresholdResult } from './result.ts';
 
 export interface ThresholdDefinition {

@@ -2,7 +2,7 @@
 import { Roles } from '../domain/types.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
 import type { MenuSnapshot } from '../cache/menu-cache.ts';
-import { pathParam, principalOf, scopeOf, type AppContext, type RouteDeps, type Routes } from './app.ts';
+import { pathParam, principalOf, scopeOf, type AppContext, type RouteDeps, type Routes } from './context.ts';
 import { readJson } from './body.ts';
 import { reply, replyJson } from './reply.ts';
 import { parse, PRODUCT_ID, PutProductBody } from './validation.ts';

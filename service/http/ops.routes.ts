@@ -1,6 +1,6 @@
 /** Liveness, readiness, the Prometheus scrape and the fault-injection control endpoint. */
 import { AppError, ErrorCodes, UnauthenticatedError } from '../errors.ts';
-import { scopeOf, type RouteDeps, type Routes } from './app.ts';
+import { scopeOf, type RouteDeps, type Routes } from './context.ts';
 import { readJson } from './body.ts';
 import { reply, replyJson } from './reply.ts';
 import { FaultRules } from './faults.ts';

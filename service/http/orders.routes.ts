@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { authorizeTransition, canRead, newOrder, orderIdFor, requestHash } from '../domain/orders.ts';
 import { OrderStatuses, Roles, type Order } from '../domain/types.ts';
 import { AppError, ConflictError, ErrorCodes, ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
-import { pathParam, principalOf, scopeOf, type AppContext, type RouteDeps, type Routes } from './app.ts';
+import { pathParam, principalOf, scopeOf, type AppContext, type RouteDeps, type Routes } from './context.ts';
 import { readJson } from './body.ts';
 import { replyJson } from './reply.ts';
 import { ChangeStatusBody, CreateOrderBody, PageQuery, parse, QueueQuery } from './validation.ts';

@@ -15,7 +15,7 @@ import { listen, type RunningServer } from '../server/server.ts';
 import { startEmbeddedDynamo } from '../store/embedded.ts';
 import { createTelemetry, type FullTelemetry } from '../telemetry/telemetry.ts';
 import { localLambdaEnv } from '../testing/lambda-env.ts';
-import type { AppEnv } from './app.ts';
+import type { AppEnv } from './context.ts';
 import { LateResponseHeaderError, replyJson, setResponseHeader } from './reply.ts';
 
 /** What the probe routes' late attempts threw, per entry point. */

@@ -2,7 +2,7 @@
 import { createHmac } from 'node:crypto';
 import { Roles, type User } from '../domain/types.ts';
 import { NotFoundError } from '../errors.ts';
-import { principalOf, type RouteDeps, type Routes } from './app.ts';
+import { principalOf, type RouteDeps, type Routes } from './context.ts';
 import { readJson } from './body.ts';
 import { replyJson } from './reply.ts';
 import { CreateUserBody, DevTokenBody, parse } from './validation.ts';

@@ -7,7 +7,7 @@
  *   `writeHead`, which adds what is missing first.
  */
 import { ServerResponse, type IncomingMessage, type OutgoingHttpHeader, type OutgoingHttpHeaders } from 'node:http';
-import { requestIdOf } from '../http/app.ts';
+import { requestIdOf } from '../http/context.ts';
 import type { NativeResponse, ResponseHeaders } from '../http/reply.ts';
 import { SECURITY_HEADER_ENTRIES } from '../http/security-headers.ts';
 
