@@ -1,4 +1,4 @@
-// The lint rules that make the code's structure real (see README, "Map of the code"):
+// The lint rules that make the code's structure real (README.md, "Map of the code"):
 // - each top-level folder is reached from outside only through its face (`index.ts`; the
 //   service also through its pure face `service/catalog/index.ts`),
 // - folders import each other in one direction only (LAYERS below), so folders form no cycle,

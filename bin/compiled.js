@@ -1,14 +1,13 @@
 // Runs one TypeScript entry point of the toolkit compiled to a single JavaScript file, with
 // no TypeScript loader in the process. Used for `coffee serve`, the one long-running
 // command: tsx registers its ESM hooks on a loader thread that stays for the life of the
-// process, with a V8 heap of its own. Measured here: 40 MB resident for `node` on an
-// empty script, 88 MB with `--import tsx`, and the served stack 32 to 42 MB lighter
-// without it (`coffee bench` measures `coffee serve` itself). Node 20 has no in-thread
-// hooks (`module.registerHooks` came in Node 22.15), so the way out is to compile first.
+// process, with a V8 heap of its own (its cost: docs/performance.md, "Resident memory").
+// Node 20 has no in-thread hooks (`module.registerHooks` came in Node 22.15), so the way out
+// is to compile first.
 //
 // esbuild (which tsx itself runs on) bundles the toolkit's own modules into one file and
-// leaves packages to node_modules; it takes about a tenth of a second, on every start, so
-// the file is never stale. Each start writes files of its own (random names, not pids,
+// leaves packages to node_modules; it is fast enough to run on every start, so the file is
+// never stale. Each start writes files of its own (random names, not pids,
 // which repeat across containers sharing a checkout), so services starting at once do not
 // read each other's half-written output.
 import { randomUUID } from 'node:crypto';

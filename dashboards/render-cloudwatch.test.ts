@@ -81,7 +81,7 @@ describe('CloudWatch dashboard bodies', () => {
     expect(JSON.stringify(withoutAccount)).toContain('--account-id');
   });
 
-  it('show every technical signal the issue asks for', () => {
+  it('show every technical signal of the design: latency, errors, availability, DynamoDB, Lambda, cache', () => {
     const text = JSON.stringify(dashboards.find((d) => d.name.endsWith('technical-health'))!.body);
     for (const metric of ['HttpRequestDuration', 'DynamoDbDuration', 'DynamoDbRetries', 'DynamoDbThrottles', 'CacheHits', 'EventLoopDelay', 'ColdStarts', 'Errors']) {
       expect(text).toContain(metric);

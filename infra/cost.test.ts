@@ -4,7 +4,7 @@ import { PRICE_TABLE } from '../dashboards/index.ts';
 import { alarmMetrics, customMetricSeries, DEFAULT_ORDER_USAGE, DIMENSION_CARDINALITY, estimateMonthlyFixedCost, estimateOrdersCost, FIXED_PRICES } from './cost.ts';
 
 describe('cost estimate', () => {
-  it('prices a million orders of the default journey with the dashboards price table (the README figure)', () => {
+  it('prices a million orders of the default journey with the dashboards price table (the figures `coffee infra cost` prints)', () => {
     const estimate = estimateOrdersCost();
     // 8 requests per order: Lambda requests and API Gateway requests.
     expect(estimate.lambdaRequests).toBeCloseTo(8 * PRICE_TABLE.lambda.requestsPerMillion, 6);

@@ -205,7 +205,7 @@ export interface CostReport {
   readonly customMetrics: { readonly series: number; readonly monthly: number };
 }
 
-/** The whole estimate for the deployed configuration (the numbers the README quotes). */
+/** The whole estimate for the deployed configuration (the numbers `coffee infra cost` prints). */
 export function costReport(
   { orders = 1_000_000, lambdaMemoryMb = 512, usage = DEFAULT_ORDER_USAGE, options = {} }: { orders?: number; lambdaMemoryMb?: number; usage?: OrderUsage; options?: MonitoringOptions } = {},
 ): CostReport {

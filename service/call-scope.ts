@@ -5,10 +5,9 @@
  *
  * Explicit, not an AsyncLocalStorage: in Node 20 an AsyncLocalStorage in use runs promise
  * hooks for every promise of the thread, and one DynamoDB call through the AWS SDK makes
- * hundreds. Measured on `coffee serve` under POST /orders, main-thread CPU per order: the
- * context alone cost 113 µs of 650 (see README, "Performance"). A call started after an
- * `await` is outside `run`; hand the scope to what starts it (`store.within(scope)`,
- * `menu.get(scope)`).
+ * hundreds (docs/design-decisions.md). A call started after an `await` is outside `run`;
+ * hand the scope to what starts it (route handlers get the store as `storeOf(c)`, the menu
+ * as `menu.get(scope)`).
  */
 export interface CallScope {
   run<T>(fn: () => T): T;

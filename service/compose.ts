@@ -87,7 +87,7 @@ export async function createService(config: ServiceConfig, { telemetry, unsafe, 
     const store = createStore({ client, tableName: config.tableName });
     if (config.store !== 'aws') {
       await ensureTable(client, config.tableName);
-      // A fresh local store gets the menu; in AWS seeding is an explicit step (see README).
+      // A fresh local store gets the menu; in AWS seeding is an explicit step (docs/deploy-aws.md).
       if ((await store.listProducts()).length === 0) {
         for (const product of seedProducts(new Date().toISOString())) await store.putProduct(product);
       }

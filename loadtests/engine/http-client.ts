@@ -2,10 +2,9 @@
  * A lean HTTP/1.1 keep-alive client for the load generator: a fixed pool of sockets, one
  * request in flight per socket, requests waiting in FIFO order for a free socket.
  *
- * Why not `node:http` or `fetch`: measured on this machine against the same target, a
- * `node:http` keep-alive agent reached about a quarter, and undici's Pool about two thirds,
- * of plain autocannon's request rate, so the generator, not the service, would have set
- * the pace. This client does what autocannon's own client does (raw sockets, requests
+ * Why not `node:http` or `fetch`: against the same target, both fall well short of plain
+ * autocannon's request rate, so the generator, not the service, would set the pace
+ * (docs/design-decisions.md). This client does what autocannon's own client does (raw sockets, requests
  * written as one string, responses parsed by `http-parser-js`, autocannon's parser) and
  * keeps up with it, while letting the engine decide when each request goes out (an open
  * model), which autocannon's closed request loop cannot.

@@ -46,7 +46,7 @@ describe('profiles', () => {
     expect(rateAt(profile, phases.at(-1)!.endMs + 1)).toBe(0);
   });
 
-  it('defines every profile the issue names, with arrival-rate stages', () => {
+  it('defines every profile of the design (smoke, average, stress, spike, soak, breakpoint), with arrival-rate stages', () => {
     expect(PROFILE_NAMES).toEqual(['smoke', 'average', 'stress', 'spike', 'soak', 'breakpoint']);
     for (const name of PROFILE_NAMES) {
       const p = PROFILES[name];

@@ -25,8 +25,7 @@ function clientAddress(c: Context): string {
 /**
  * A request header (`name` in lower case). On the Node server, a header Node did not see
  * is answered from Node's own parsed headers, without building the Fetch `Headers` that
- * `c.req.header()` needs for an answer that is known already (its saving was within the
- * bench's noise; it is kept because it is free). A header that is present is always read
+ * `c.req.header()` needs for an answer that is known already. A header that is present is always read
  * through Hono, so duplicates keep the Fetch semantics (values joined with ", ": a
  * doubled Authorization header stays invalid instead of Node's "first one wins").
  */
@@ -61,9 +60,8 @@ export function createApp(input: AppDeps): Hono<AppEnv> {
    * The request pipeline around one handler: request id, telemetry scope, authentication,
    * rate limit, service faults, then the handler; any error becomes problem+json. It is a
    * wrapper rather than a Hono middleware, so a request that needs nothing asynchronous (an
-   * anonymous GET /menu from the cache) is answered without a single promise: an async
-   * middleware alone cost about a sixth of GET /menu's throughput (see README,
-   * "Performance"). The request's scope (`scopeOf(c)`) goes to the store (`storeOf(c)`) and
+   * anonymous GET /menu from the cache) is answered without a single promise (an async
+   * middleware is costly: docs/performance.md). The request's scope (`scopeOf(c)`) goes to the store (`storeOf(c)`) and
    * the menu cache explicitly, so their DynamoDB calls become the request's child spans (see
    * call-scope.ts).
    */

@@ -4,7 +4,7 @@
  * `server/response.ts`); elsewhere (Lambda, `app.request` in tests) it is a Hono response.
  *
  * Why: building a Fetch `Response` and having the adapter copy it onto Node's response
- * cost about a seventh of GET /menu's throughput (`npm run bench`, README "Performance").
+ * is a large share of a cached GET's cost (docs/performance.md, "Native answers").
  * `RESPONSE_ALREADY_SENT` is @hono/node-server's documented way to say "already written".
  * So a header is set with `setResponseHeader`, never with `c.header` or on `c.res` after
  * `next()`: only that reaches the client on both entry points.

@@ -2,7 +2,7 @@
  * Trace pipelines. Both export over OTLP/HTTP (JSON) with `@opentelemetry/exporter-trace-otlp-http`
  * and read the standard variables (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_TRACES_SAMPLER,
  * OTEL_RESOURCE_ATTRIBUTES, ...). No auto-instrumentation: the service makes its spans
- * explicitly (see README, "Why explicit spans").
+ * explicitly (docs/design-decisions.md).
  */
 import type { TracerProvider } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
