@@ -9,9 +9,12 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
+import { repairIndexes, type IndexRepair } from './embedded-repair.ts';
 
 export interface EmbeddedDynamo {
   endpoint: string;
+  /** What opening an on-disk store repaired in its indexes (empty after a clean stop). */
+  repairs: readonly IndexRepair[];
   stop(): Promise<void>;
 }
 
@@ -54,7 +57,17 @@ function listening(worker: Worker, address: string): Promise<number> {
 }
 
 export async function startEmbeddedDynamo({ dataDir, port = 0, host = '127.0.0.1' }: EmbeddedDynamoOptions = {}): Promise<EmbeddedDynamo> {
-  if (dataDir) await mkdir(dataDir, { recursive: true });
+  let repairs: IndexRepair[] = [];
+  if (dataDir) {
+    await mkdir(dataDir, { recursive: true });
+    // A kill between dynalite's index and item writes leaves indexes that disagree with
+    // the items (see embedded-repair.ts); they are made equal again before anyone reads.
+    repairs = await repairIndexes(dataDir);
+    if (repairs.length > 0) {
+      const what = repairs.map((r) => `${r.table}/${r.index}: ${r.removed} removed, ${r.written} written`).join('; ');
+      process.emitWarning(`the embedded DynamoDB in ${dataDir} was not stopped cleanly; its indexes were repaired (${what})`);
+    }
+  }
   // No TypeScript loader in the thread (embedded-worker.mjs is JavaScript), and none of
   // the parent's flags such as --cpu-prof. A young generation of YOUNG_GENERATION_MB.
   const worker = new Worker(WORKER, { workerData: { dataDir, port, host }, execArgv: [], resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
@@ -71,6 +84,7 @@ export async function startEmbeddedDynamo({ dataDir, port = 0, host = '127.0.0.1
   let stopping: Promise<void> | undefined;
   return {
     endpoint: `http://${hostPart}:${bound}`,
+    repairs,
     stop() {
       stopping ??= (async () => {
         if (exited) return;

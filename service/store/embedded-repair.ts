@@ -1,0 +1,113 @@
+/**
+ * Brings an on-disk embedded store's secondary indexes back in line with its items, before
+ * dynalite opens it.
+ *
+ * dynalite writes an item's index entries first and the item after, as separate LevelDB
+ * writes (`actions/putItem.js`, `updateItem.js`, `deleteItem.js`), so a process killed
+ * between them leaves index entries that no item backs, or that describe an item's older
+ * state: an order listed twice, or under a status it no longer has. The DynamoDB API cannot
+ * delete an index entry, so the repair works below it, on dynalite's LevelDB layout
+ * (`db/index.js`), and with dynalite's own key functions:
+ * - `table~<table>`: the table's description;
+ * - `item-<table>~<key>`: an item;
+ * - `index-global~<table>~<index>~<indexKey>` (and `index-local~`): an index entry.
+ * Each index is recomputed from the items and the differences are written in one batch,
+ * which LevelDB applies atomically, so a kill during the repair leaves it to do again.
+ */
+import { createRequire } from 'node:module';
+
+/** What the repair changed in one index. */
+export interface IndexRepair {
+  table: string;
+  index: string;
+  /** Entries that no item backs, or that an item no longer matches. */
+  removed: number;
+  /** Entries an item needs that were missing or stale. */
+  written: number;
+}
+
+type Item = Record<string, unknown>;
+interface IndexDescription {
+  IndexName: string;
+}
+interface TableDescription {
+  TableName: string;
+  GlobalSecondaryIndexes?: IndexDescription[];
+  LocalSecondaryIndexes?: IndexDescription[];
+}
+interface DynaliteDb {
+  getIndexActions(indexes: IndexDescription[], existing: Item | undefined, item: Item, table: TableDescription): { puts: { key: string; item: Item }[] };
+}
+type BatchOp = { type: 'put'; key: string; value: Item } | { type: 'del'; key: string };
+interface LevelDb {
+  open(): Promise<void>;
+  close(): Promise<void>;
+  iterator(range: { gte: string; lt: string }): AsyncIterable<[string, Item]>;
+  batch(ops: BatchOp[]): Promise<void>;
+}
+
+const requireHere = createRequire(import.meta.url);
+/** dynalite's own modules (its key layout) and its LevelDB binding. */
+function dynaliteModules(): { db: DynaliteDb; Level: new (path: string, options: { valueEncoding: 'json' }) => LevelDb } {
+  const fromDynalite = createRequire(requireHere.resolve('dynalite'));
+  return { db: fromDynalite('./db/index.js') as DynaliteDb, Level: (fromDynalite('level') as { Level: never }).Level };
+}
+
+/** Every key/value under `prefix`, its prefix removed. */
+async function* under(level: LevelDb, prefix: string): AsyncGenerator<[string, Item]> {
+  for await (const [key, value] of level.iterator({ gte: prefix, lt: `${prefix}\xff` })) yield [key.slice(prefix.length), value];
+}
+
+/** One index's entries as its table's items make them: index key -> the entry, as JSON. */
+async function expectedEntries(level: LevelDb, db: DynaliteDb, table: TableDescription, index: IndexDescription): Promise<Map<string, string>> {
+  const expected = new Map<string, string>();
+  for await (const [, item] of under(level, `item-${table.TableName}~`)) {
+    for (const put of db.getIndexActions([index], undefined, item, table).puts) expected.set(put.key, JSON.stringify(put.item));
+  }
+  return expected;
+}
+
+async function repairIndex(level: LevelDb, db: DynaliteDb, table: TableDescription, index: IndexDescription, kind: 'global' | 'local', ops: BatchOp[]): Promise<IndexRepair> {
+  const expected = await expectedEntries(level, db, table, index);
+  const prefix = `index-${kind}~${table.TableName}~${index.IndexName}~`;
+  const repair: IndexRepair = { table: table.TableName, index: index.IndexName, removed: 0, written: 0 };
+  for await (const [key, entry] of under(level, prefix)) {
+    const wanted = expected.get(key);
+    if (wanted === JSON.stringify(entry)) {
+      expected.delete(key);
+      continue;
+    }
+    if (wanted === undefined) {
+      ops.push({ type: 'del', key: prefix + key });
+      repair.removed += 1;
+    }
+  }
+  for (const [key, entry] of expected) {
+    ops.push({ type: 'put', key: prefix + key, value: JSON.parse(entry) as Item });
+    repair.written += 1;
+  }
+  return repair;
+}
+
+/**
+ * Repairs every index of every table in the LevelDB store at `dataDir` against the items,
+ * and answers what it changed (nothing after a clean stop). The store must not be open.
+ */
+export async function repairIndexes(dataDir: string): Promise<IndexRepair[]> {
+  const { db, Level } = dynaliteModules();
+  const level = new Level(dataDir, { valueEncoding: 'json' });
+  await level.open();
+  try {
+    const repairs: IndexRepair[] = [];
+    const ops: BatchOp[] = [];
+    for await (const [, table] of under(level, 'table~')) {
+      const description = table as unknown as TableDescription;
+      for (const index of description.GlobalSecondaryIndexes ?? []) repairs.push(await repairIndex(level, db, description, index, 'global', ops));
+      for (const index of description.LocalSecondaryIndexes ?? []) repairs.push(await repairIndex(level, db, description, index, 'local', ops));
+    }
+    if (ops.length > 0) await level.batch(ops);
+    return repairs.filter((r) => r.removed > 0 || r.written > 0);
+  } finally {
+    await level.close();
+  }
+}
