@@ -22,6 +22,7 @@ import type { ExperimentDefinition, FaultAction, FaultWindow, LoadSpec } from '.
 import {
   checkAcknowledgedOrders,
   checkErrorContract,
+  checkIndexesMatchTable,
   checkNoDuplicateOrders,
   checkRecovery,
   InvariantIds,
@@ -263,6 +264,9 @@ export async function runExperiment(definition: ExperimentDefinition, options: R
     const why = reader ? 'no order was placed' : 'the store is not reachable from here (give --dynamo-endpoint for a remote target)';
     invariants.push(skipped(InvariantIds.AcknowledgedOrdersDurable, 'Every acknowledged order is in DynamoDB with the acknowledged content', why));
     invariants.push(skipped(InvariantIds.NoDuplicateOrders, 'No idempotency key produced two orders', why));
+  }
+  if (definition.indexesMatchTable) {
+    invariants.push(reader ? await checkIndexesMatchTable(reader) : skipped(InvariantIds.IndexesMatchTable, 'Every secondary index holds exactly the items of the table', 'the store is not reachable from here'));
   }
   invariants.push(checkErrorContract(responses, definition.expectedServerErrors));
   invariants.push(

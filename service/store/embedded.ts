@@ -21,6 +21,11 @@ export interface EmbeddedDynamo {
 export interface EmbeddedDynamoOptions {
   /** LevelDB directory, so data survives a restart; in memory when absent. */
   dataDir?: string;
+  /**
+   * Repair an on-disk store's indexes against its items before serving (default true);
+   * false serves the files as they are, for an audit of what the last process left.
+   */
+  repair?: boolean;
   port?: number;
   host?: string;
 }
@@ -56,13 +61,13 @@ function listening(worker: Worker, address: string): Promise<number> {
   });
 }
 
-export async function startEmbeddedDynamo({ dataDir, port = 0, host = '127.0.0.1' }: EmbeddedDynamoOptions = {}): Promise<EmbeddedDynamo> {
+export async function startEmbeddedDynamo({ dataDir, repair = true, port = 0, host = '127.0.0.1' }: EmbeddedDynamoOptions = {}): Promise<EmbeddedDynamo> {
   let repairs: IndexRepair[] = [];
   if (dataDir) {
     await mkdir(dataDir, { recursive: true });
     // A kill between dynalite's index and item writes leaves indexes that disagree with
     // the items (see embedded-repair.ts); they are made equal again before anyone reads.
-    repairs = await repairIndexes(dataDir);
+    if (repair) repairs = await repairIndexes(dataDir);
     if (repairs.length > 0) {
       const what = repairs.map((r) => `${r.table}/${r.index}: ${r.removed} removed, ${r.written} written`).join('; ');
       process.emitWarning(`the embedded DynamoDB in ${dataDir} was not stopped cleanly; its indexes were repaired (${what})`);
