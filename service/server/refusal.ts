@@ -38,12 +38,16 @@ export function parserRefusal(code: string | undefined): AppError {
   }
 }
 
-/** What a request @hono/node-server could not turn into a Fetch request is answered with. */
-export function adapterRefusal(error: unknown): AppError {
+/**
+ * What a request @hono/node-server could not turn into a Fetch request is answered with,
+ * naming the header or the part of the request line at fault.
+ */
+export function adapterRefusal(error: unknown, headers: { host?: string | undefined }): AppError {
   const message = error instanceof Error ? error.message : '';
-  if (/missing host/i.test(message)) return invalidRequest('Host', 'header is required');
-  if (/host/i.test(message)) return invalidRequest('Host', 'header must be a host name or address with an optional port');
   if (/backslash/i.test(message)) return invalidRequest('(path)', 'must not contain a backslash');
+  const host = headers.host;
+  if (!host) return invalidRequest('Host', 'header is required');
+  if (/host/i.test(message) || !URL.canParse(`http://${host}/`)) return invalidRequest('Host', 'header must be a host name or address with an optional port');
   return invalidRequest('(request-target)', 'is not a valid request target');
 }
 

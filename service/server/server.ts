@@ -60,7 +60,7 @@ class RequestHandler {
       this.#refusals.failed(error);
       return problemFetchResponse(new AppError(500, ErrorCodes.Internal, 'internal', { cause: error }));
     }
-    const refusal = adapterRefusal(error);
+    const refusal = adapterRefusal(error, res.req.headers);
     this.#refusals.record({ method: res.req.method ?? '', path: res.req.url ?? '', requestId: res.requestId, error: refusal });
     return problemFetchResponse(refusal);
   }
