@@ -13,8 +13,9 @@
  * | e-mail address (body)       | HMAC'd into the user id                | 254 characters                 |
  * | cursor (query)              | a sort key bound of a Query            | 2,048 characters, keys < 200   |
  *
- * Imports nothing, like types.ts.
+ * Imports only types.ts, so it is as safe to import anywhere.
  */
+import { Limits } from './types.ts';
 
 /** DynamoDB's own limits, in UTF-8 bytes. */
 export const DynamoDbLimits = {
@@ -27,8 +28,8 @@ export const KeyInputBounds = {
   orderIdChars: 64,
   productIdChars: 64,
   subjectBytes: 512,
-  idempotencyKeyChars: 128,
-  emailChars: 254,
+  idempotencyKeyChars: Limits.maxIdempotencyKeyLength,
+  emailChars: Limits.maxEmailLength,
   cursorChars: 2048,
   /** A sort key carried inside a cursor (`<createdAt>#<orderId>` when the service issued it). */
   cursorKeyChars: 199,
