@@ -5,7 +5,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +15,7 @@ import { orderIdFor } from '../domain/orders.ts';
 import type { Order, OrderStatus } from '../domain/types.ts';
 import { ensureTable } from './create-table.ts';
 import { createDynamoClient } from './dynamo-client.ts';
-import { startEmbeddedDynamo } from './embedded.ts';
+import { CLEAN_STOP_FILE, startEmbeddedDynamo } from './embedded.ts';
 import { createStore, type Store } from './store.ts';
 
 const FIXTURE = fileURLToPath(new URL('./embedded-kill.fixture.mjs', import.meta.url));
@@ -61,6 +61,8 @@ async function startChild(dataDir: string, mode: 'hold' | 'serve'): Promise<{ ch
 
 /** Runs `write` against a holding child and kills the child once the index entries are on disk. */
 async function killMidWrite(dataDir: string, write: (store: Store) => Promise<unknown>): Promise<void> {
+  // As the service's own start does: the store is open, so no longer known to be stopped cleanly.
+  await rm(path.join(dataDir, CLEAN_STOP_FILE));
   const { child, endpoint } = await startChild(dataDir, 'hold');
   const { client, store } = storeAt(endpoint);
   const indexesWritten = once(child, 'message');
@@ -163,10 +165,17 @@ describe('the embedded store after a kill between index and item writes', () => 
     }
   });
 
-  it('changes nothing in a store that was stopped cleanly', async () => {
+  it('marks a clean stop, and finds nothing to repair in a store killed while idle', async () => {
     const { dataDir } = await storeWithOneOrder('u_clean');
+    await expect(readFile(path.join(dataDir, CLEAN_STOP_FILE), 'utf8')).resolves.toBe('');
     const dynamo = await startEmbeddedDynamo({ dataDir });
     expect(dynamo.repairs).toEqual([]);
+    // Open, the store is not known to be clean: a kill now leads to a check at the next start.
+    await expect(readFile(path.join(dataDir, CLEAN_STOP_FILE))).rejects.toThrow();
     await dynamo.stop();
+    await rm(path.join(dataDir, CLEAN_STOP_FILE));
+    const checked = await startEmbeddedDynamo({ dataDir });
+    expect(checked.repairs).toEqual([]);
+    await checked.stop();
   });
 });

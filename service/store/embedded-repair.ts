@@ -14,6 +14,7 @@
  * Each index is recomputed from the items and the differences are written in one batch,
  * which LevelDB applies atomically, so a kill during the repair leaves it to do again.
  */
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 
 /** What the repair changed in one index. */
@@ -43,6 +44,7 @@ interface LevelDb {
   open(): Promise<void>;
   close(): Promise<void>;
   iterator(range: { gte: string; lt: string }): AsyncIterable<[string, Item]>;
+  get(key: string): Promise<Item>;
   batch(ops: BatchOp[]): Promise<void>;
 }
 
@@ -58,35 +60,59 @@ async function* under(level: LevelDb, prefix: string): AsyncGenerator<[string, I
   for await (const [key, value] of level.iterator({ gte: prefix, lt: `${prefix}\xff` })) yield [key.slice(prefix.length), value];
 }
 
-/** One index's entries as its table's items make them: index key -> the entry, as JSON. */
-async function expectedEntries(level: LevelDb, db: DynaliteDb, table: TableDescription, index: IndexDescription): Promise<Map<string, string>> {
-  const expected = new Map<string, string>();
-  for await (const [, item] of under(level, `item-${table.TableName}~`)) {
-    for (const put of db.getIndexActions([index], undefined, item, table).puts) expected.set(put.key, JSON.stringify(put.item));
+/** An index entry as the items make it: a digest of its content, and the item's key to rebuild it from. */
+interface Expected {
+  digest: string;
+  itemKey: string;
+}
+
+const digest = (entry: Item) => createHash('sha1').update(JSON.stringify(entry)).digest('base64');
+
+/**
+ * One table's indexes as its items make them, in one pass over the items: per index, index
+ * key -> the entry's digest (digests, not entries, so a large store is not held in memory).
+ */
+async function expectedEntries(level: LevelDb, db: DynaliteDb, table: TableDescription, indexes: readonly IndexDescription[]): Promise<Map<string, Map<string, Expected>>> {
+  const expected = new Map(indexes.map((index) => [index.IndexName, new Map<string, Expected>()]));
+  for await (const [itemKey, item] of under(level, `item-${table.TableName}~`)) {
+    for (const index of indexes) {
+      const entries = expected.get(index.IndexName)!;
+      for (const put of db.getIndexActions([index], undefined, item, table).puts) entries.set(put.key, { digest: digest(put.item), itemKey });
+    }
   }
   return expected;
 }
 
-async function repairIndex(level: LevelDb, db: DynaliteDb, table: TableDescription, index: IndexDescription, kind: 'global' | 'local', ops: BatchOp[]): Promise<IndexRepair> {
-  const expected = await expectedEntries(level, db, table, index);
-  const prefix = `index-${kind}~${table.TableName}~${index.IndexName}~`;
+/** Adds to `ops` what makes one index equal to `expected`, and answers how much that is. */
+async function repairIndex(level: LevelDb, db: DynaliteDb, table: TableDescription, index: IndexDescription, prefix: string, expected: Map<string, Expected>, ops: BatchOp[]): Promise<IndexRepair> {
   const repair: IndexRepair = { table: table.TableName, index: index.IndexName, removed: 0, written: 0 };
   for await (const [key, entry] of under(level, prefix)) {
     const wanted = expected.get(key);
-    if (wanted === JSON.stringify(entry)) {
+    if (wanted?.digest === digest(entry)) {
       expected.delete(key);
-      continue;
-    }
-    if (wanted === undefined) {
+    } else if (wanted === undefined) {
       ops.push({ type: 'del', key: prefix + key });
       repair.removed += 1;
     }
   }
-  for (const [key, entry] of expected) {
-    ops.push({ type: 'put', key: prefix + key, value: JSON.parse(entry) as Item });
+  // What is left is missing or stale: rebuilt from its item (few, after a kill).
+  for (const [key, { itemKey }] of expected) {
+    const item = await level.get(`item-${table.TableName}~${itemKey}`);
+    const put = db.getIndexActions([index], undefined, item, table).puts.find((p) => p.key === key);
+    if (!put) continue;
+    ops.push({ type: 'put', key: prefix + key, value: put.item });
     repair.written += 1;
   }
   return repair;
+}
+
+/** Every index of a table, with the prefix of its entries. */
+function indexesOf(table: TableDescription): { index: IndexDescription; prefix: string }[] {
+  const kinds = [
+    ['global', table.GlobalSecondaryIndexes ?? []],
+    ['local', table.LocalSecondaryIndexes ?? []],
+  ] as const;
+  return kinds.flatMap(([kind, indexes]) => indexes.map((index) => ({ index, prefix: `index-${kind}~${table.TableName}~${index.IndexName}~` })));
 }
 
 /**
@@ -100,10 +126,12 @@ export async function repairIndexes(dataDir: string): Promise<IndexRepair[]> {
   try {
     const repairs: IndexRepair[] = [];
     const ops: BatchOp[] = [];
-    for await (const [, table] of under(level, 'table~')) {
-      const description = table as unknown as TableDescription;
-      for (const index of description.GlobalSecondaryIndexes ?? []) repairs.push(await repairIndex(level, db, description, index, 'global', ops));
-      for (const index of description.LocalSecondaryIndexes ?? []) repairs.push(await repairIndex(level, db, description, index, 'local', ops));
+    for await (const [, value] of under(level, 'table~')) {
+      const table = value as unknown as TableDescription;
+      const indexes = indexesOf(table);
+      if (indexes.length === 0) continue;
+      const expected = await expectedEntries(level, db, table, indexes.map((i) => i.index));
+      for (const { index, prefix } of indexes) repairs.push(await repairIndex(level, db, table, index, prefix, expected.get(index.IndexName)!, ops));
     }
     if (ops.length > 0) await level.batch(ops);
     return repairs.filter((r) => r.removed > 0 || r.written > 0);

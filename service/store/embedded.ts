@@ -7,13 +7,14 @@
  * event-loop delay metric and CPU profiles show the service's own work. The SDK reaches it
  * over HTTP either way.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { repairIndexes, type IndexRepair } from './embedded-repair.ts';
 
 export interface EmbeddedDynamo {
   endpoint: string;
-  /** What opening an on-disk store repaired in its indexes (empty after a clean stop). */
+  /** What opening an on-disk store repaired in its indexes (none after a clean stop). */
   repairs: readonly IndexRepair[];
   stop(): Promise<void>;
 }
@@ -44,6 +45,32 @@ const YOUNG_GENERATION_MB = 8;
 /** dynalite gives pending LevelDB work this long to finish on close; a normal stop takes milliseconds. */
 const STOP_TIMEOUT_MS = 30_000;
 
+/**
+ * Written into the data directory once dynalite has closed its LevelDB cleanly, removed when
+ * a store opens it: a store that opens without it was killed, and its indexes are repaired.
+ */
+export const CLEAN_STOP_FILE = 'coffee-clean-stop';
+
+/**
+ * Readies an on-disk store for dynalite: a kill between dynalite's index and item writes
+ * leaves indexes that disagree with the items (see embedded-repair.ts); after anything but
+ * a clean stop they are made equal again before anyone reads.
+ */
+async function openDataDir(dataDir: string, repair: boolean): Promise<IndexRepair[]> {
+  await mkdir(dataDir, { recursive: true });
+  const stoppedCleanly = await rm(join(dataDir, CLEAN_STOP_FILE)).then(
+    () => true,
+    () => false,
+  );
+  if (!repair || stoppedCleanly) return [];
+  const repairs = await repairIndexes(dataDir);
+  if (repairs.length > 0) {
+    const what = repairs.map((r) => `${r.table}/${r.index}: ${r.removed} removed, ${r.written} written`).join('; ');
+    process.emitWarning(`the embedded DynamoDB in ${dataDir} was not stopped cleanly; its indexes were repaired (${what})`);
+  }
+  return repairs;
+}
+
 /** The port the thread's dynalite listens on, once it says so; its own listeners removed after. */
 function listening(worker: Worker, address: string): Promise<number> {
   return new Promise<number>((resolve, reject) => {
@@ -62,17 +89,7 @@ function listening(worker: Worker, address: string): Promise<number> {
 }
 
 export async function startEmbeddedDynamo({ dataDir, repair = true, port = 0, host = '127.0.0.1' }: EmbeddedDynamoOptions = {}): Promise<EmbeddedDynamo> {
-  let repairs: IndexRepair[] = [];
-  if (dataDir) {
-    await mkdir(dataDir, { recursive: true });
-    // A kill between dynalite's index and item writes leaves indexes that disagree with
-    // the items (see embedded-repair.ts); they are made equal again before anyone reads.
-    if (repair) repairs = await repairIndexes(dataDir);
-    if (repairs.length > 0) {
-      const what = repairs.map((r) => `${r.table}/${r.index}: ${r.removed} removed, ${r.written} written`).join('; ');
-      process.emitWarning(`the embedded DynamoDB in ${dataDir} was not stopped cleanly; its indexes were repaired (${what})`);
-    }
-  }
+  const repairs = dataDir ? await openDataDir(dataDir, repair) : [];
   // No TypeScript loader in the thread (embedded-worker.mjs is JavaScript), and none of
   // the parent's flags such as --cpu-prof. A young generation of YOUNG_GENERATION_MB.
   const worker = new Worker(WORKER, { workerData: { dataDir, port, host }, execArgv: [], resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
@@ -93,8 +110,9 @@ export async function startEmbeddedDynamo({ dataDir, repair = true, port = 0, ho
     stop() {
       stopping ??= (async () => {
         if (exited) return;
+        let closed = false;
         const stopped = new Promise<void>((resolve) => {
-          worker.on('message', (message: WorkerMessage) => message.type === 'stopped' && resolve());
+          worker.on('message', (message: WorkerMessage) => message.type === 'stopped' && resolve(void (closed = true)));
           worker.once('exit', () => resolve());
         });
         worker.postMessage('stop');
@@ -102,6 +120,7 @@ export async function startEmbeddedDynamo({ dataDir, repair = true, port = 0, ho
         await Promise.race([stopped, new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_TIMEOUT_MS)))]);
         clearTimeout(timer);
         await worker.terminate();
+        if (dataDir && closed) await writeFile(join(dataDir, CLEAN_STOP_FILE), '');
       })();
       return stopping;
     },
