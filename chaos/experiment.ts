@@ -119,6 +119,11 @@ export interface ExperimentDefinition {
   expectedServerErrors: readonly ExpectedServerError[];
   /** Time from a fault's end until the objectives hold again, at most. */
   recoveryBudgetMs: number;
+  /**
+   * Compare every secondary index with the table after the run (full scans of both), for
+   * faults that can leave them apart, such as a crash of the local store. Default false.
+   */
+  indexesMatchTable?: boolean;
   /** Pause after the load before the closing probes (drains retries). Default 2 s. */
   settleMs?: number;
   /**

@@ -46,6 +46,8 @@ describe('service experiments (shortened)', () => {
     const firstKill = windows[0]?.startedAt as number;
     expect(run.journal.orders.acknowledged).toBeGreaterThan(0);
     expect(run.journal.timeline.some((b) => b.start < firstKill)).toBe(true);
+    // Every index was compared with the table, on the files as the service left them.
+    expect(run.journal.invariants.find((i) => i.id === 'indexes-match-table')).toMatchObject({ status: 'held', violationCount: 0 });
   });
 
   it('route-errors: injected errors follow the contract, retried orders are not doubled', async () => {

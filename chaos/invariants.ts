@@ -6,20 +6,23 @@
  * - every error response followed the contract (problem+json, Retry-After on 503/429,
  *   only the expected 5xx codes, no internals in a 5xx body);
  * - after each fault window, the service was back within its latency and availability
- *   objectives within the recovery budget.
+ *   objectives within the recovery budget;
+ * - where the experiment asks (a crash of the local store), every secondary index holds
+ *   exactly the table's items: no entry without its item, none stale, none missing.
  */
 import type { RouteGroup } from '../service/catalog/index.ts';
 import type { Order } from '../service/catalog/index.ts';
 import { DYNAMODB_ERROR_NAMES } from './fault-catalog.ts';
 import type { Customer, OrderIntent } from './order-client.ts';
 import type { RecordedResponse } from './responses.ts';
-import type { StoreReader } from './store-reader.ts';
+import type { IndexShape, StoreReader } from './store-reader.ts';
 import type { Bucket } from './timeline.ts';
 
 export const InvariantIds = {
   AcknowledgedOrdersDurable: 'acknowledged-orders-durable',
   NoDuplicateOrders: 'no-duplicate-orders',
   ErrorContract: 'error-contract',
+  IndexesMatchTable: 'indexes-match-table',
   Recovery: 'recovery-time',
 } as const;
 export type InvariantId = (typeof InvariantIds)[keyof typeof InvariantIds];
@@ -111,6 +114,57 @@ export async function checkNoDuplicateOrders(intents: readonly OrderIntent[], cu
     `${keys} keys (${resent} of them sent more than once), ${stored} orders stored`,
     { keys, storedOrders: stored, resentKeys: resent, duplicates: Math.max(0, stored - keys) },
   );
+}
+
+type Item = Record<string, unknown>;
+
+/** JSON with object keys sorted, so an index entry and its item compare by content. */
+const canonical = (value: unknown) =>
+  JSON.stringify(value, (_key, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v));
+
+/** How one index differs from the items that should be in it (each entry named by its table key). */
+function indexDifferences(index: IndexShape, tableKey: (item: Item) => string, table: readonly Item[], entries: readonly Item[]) {
+  const expected = new Map<string, Item>();
+  for (const item of table) if (item[index.partitionKey] !== undefined && item[index.sortKey] !== undefined) expected.set(tableKey(item), item);
+  const listed = new Map<string, Item[]>();
+  for (const entry of entries) listed.set(tableKey(entry), [...(listed.get(tableKey(entry)) ?? []), entry]);
+  const found = { orphans: [] as string[], /** "<key> <n> times" */ duplicates: [] as string[], stale: [] as string[], missing: [] as string[] };
+  for (const [key, copies] of listed) {
+    const item = expected.get(key);
+    if (!item) found.orphans.push(key);
+    else if (copies.length > 1) found.duplicates.push(`${key} ${copies.length} times`);
+    else if (canonical(copies[0]) !== canonical(item)) found.stale.push(key);
+  }
+  for (const key of expected.keys()) if (!listed.has(key)) found.missing.push(key);
+  return found;
+}
+
+/**
+ * Every secondary index against the table, after the run: an entry whose item is not in
+ * the table (an order a client would see twice, or that does not exist), two entries for
+ * one item, an entry that differs from its item, or an item the index lacks. DynamoDB
+ * keeps its indexes so; a store that crashed between an index write and an item write
+ * does not (the embedded store repairs itself when it opens; this is what proves it did).
+ */
+export async function checkIndexesMatchTable(reader: StoreReader): Promise<InvariantResult> {
+  const title = 'Every secondary index holds exactly the items of the table';
+  const [pk, sk] = reader.keyAttributes;
+  const tableKey = (item: Item) => `${String(item[pk])} ${String(item[sk])}`;
+  const table = await reader.scan();
+  const violations: string[] = [];
+  const measured: Record<string, number> = { tableItems: table.length };
+  let entries = 0;
+  for (const index of reader.indexes) {
+    const listed = await reader.scan(index.name);
+    entries += listed.length;
+    const found = indexDifferences(index, tableKey, table, listed);
+    for (const key of found.orphans) violations.push(`index ${index.name} lists ${key}, which is not in the table`);
+    for (const times of found.duplicates) violations.push(`index ${index.name} lists ${times}`);
+    for (const key of found.stale) violations.push(`index ${index.name}'s entry for ${key} differs from the item`);
+    for (const key of found.missing) violations.push(`index ${index.name} lacks ${key}`);
+    Object.assign(measured, { [`${index.name}Entries`]: listed.length, [`${index.name}Orphans`]: found.orphans.length, [`${index.name}Stale`]: found.stale.length + found.duplicates.length, [`${index.name}Missing`]: found.missing.length });
+  }
+  return result(InvariantIds.IndexesMatchTable, title, entries, violations, `${table.length} items, ${entries} index entries over ${reader.indexes.length} indexes, ${violations.length} differences`, measured);
 }
 
 /** A 5xx the experiment expects (status and problem `code`). */

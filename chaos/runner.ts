@@ -24,6 +24,7 @@ import { runFaultWindows, sleep } from './fault-windows.ts';
 import {
   checkAcknowledgedOrders,
   checkErrorContract,
+  checkIndexesMatchTable,
   checkNoDuplicateOrders,
   checkRecovery,
   InvariantIds,
@@ -349,6 +350,7 @@ class ExperimentRunner {
       return undefined;
     });
     this.invariants.push(...(await this.orderInvariants(reader)));
+    if (this.definition.indexesMatchTable) this.invariants.push(await this.indexInvariant(reader));
     this.invariants.push(checkErrorContract(this.responses, this.definition.expectedServerErrors));
     this.invariants.push(
       appliedWindows.length > 0
@@ -356,6 +358,11 @@ class ExperimentRunner {
         : skipped(InvariantIds.Recovery, 'The service is back within its objectives soon after each fault', 'no fault window was applied'),
     );
     for (const inv of this.invariants) this.step(`invariant ${inv.id}`, inv.status === 'violated' ? 'failed' : inv.status === 'skipped' ? 'skipped' : 'ok', inv.summary);
+  }
+
+  private async indexInvariant(reader: StoreReader | undefined): Promise<InvariantResult> {
+    if (reader) return checkIndexesMatchTable(reader);
+    return skipped(InvariantIds.IndexesMatchTable, 'Every secondary index holds exactly the items of the table', 'the store is not reachable from here');
   }
 
   private async orderInvariants(reader: StoreReader | undefined): Promise<InvariantResult[]> {

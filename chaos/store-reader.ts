@@ -4,13 +4,25 @@
  * store code, so a bug in the store cannot hide itself from the check that audits it.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { type Order, Indexes, KeyAttributes } from '../service/catalog/index.ts';
+
+/** A secondary index: its name and key attributes. */
+export interface IndexShape {
+  name: string;
+  partitionKey: string;
+  sortKey: string;
+}
 
 export interface StoreReader {
   getOrder(orderId: string): Promise<Order | undefined>;
   /** Every order of the user, through the byUser index (all pages). */
   listUserOrders(userId: string): Promise<Order[]>;
+  /** The table's key attributes (partition, sort) and its secondary indexes. */
+  readonly keyAttributes: readonly [string, string];
+  readonly indexes: readonly IndexShape[];
+  /** Every item of the table, or of one of its indexes: full scans, for an audit after a run. */
+  scan(indexName?: string): Promise<Record<string, unknown>[]>;
   close(): void;
 }
 
@@ -38,6 +50,18 @@ export function createStoreReader({ endpoint, region = 'us-east-1', tableName }:
   });
   const doc = DynamoDBDocumentClient.from(client);
   return {
+    keyAttributes: [KeyAttributes.Partition, KeyAttributes.Sort],
+    indexes: Object.values(Indexes).map(({ name, partitionKey, sortKey }) => ({ name, partitionKey, sortKey })),
+    async scan(indexName) {
+      const items: Record<string, unknown>[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const out = await doc.send(new ScanCommand({ TableName: tableName, ...(indexName ? { IndexName: indexName } : { ConsistentRead: true }), ExclusiveStartKey: start }));
+        items.push(...(out.Items ?? []));
+        start = out.LastEvaluatedKey;
+      } while (start);
+      return items;
+    },
     async getOrder(orderId) {
       const out = await doc.send(
         new GetCommand({

@@ -109,9 +109,10 @@ export async function startProcessTarget({ logFile, emfFile }: ProcessTargetOpti
     process: service,
     serviceFaults: createServiceFaultClient({ baseUrl: service.url, token }),
     async openStore() {
-      // The child's dynalite holds the LevelDB lock: stop it, then open the same files.
+      // The child's dynalite holds the LevelDB lock: stop it, then open the same files,
+      // unrepaired, so the invariants see the indexes as the service left them.
       await service.stop();
-      dynamo ??= await startEmbeddedDynamo({ dataDir: join(dataDir, 'dynamodb') });
+      dynamo ??= await startEmbeddedDynamo({ dataDir: join(dataDir, 'dynamodb'), repair: false });
       const reader = createStoreReader({ endpoint: dynamo.endpoint, tableName: DEFAULT_TABLE_NAME });
       readers.push(reader);
       return reader;

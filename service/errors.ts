@@ -17,6 +17,7 @@ export const ErrorCodes = {
   IllegalTransition: 'illegal_transition',
   IdempotencyKeyReused: 'idempotency_key_reused',
   PayloadTooLarge: 'payload_too_large',
+  RequestTimeout: 'request_timeout',
   UnsupportedMediaType: 'unsupported_media_type',
   PreconditionRequired: 'precondition_required',
   RateLimited: 'rate_limited',
@@ -121,6 +122,7 @@ const TITLES: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  408: 'Request Timeout',
   409: 'Conflict',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
@@ -129,6 +131,7 @@ const TITLES: Record<number, string> = {
   429: 'Too Many Requests',
   431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
+  501: 'Not Implemented',
   503: 'Service Unavailable',
 };
 

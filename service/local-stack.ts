@@ -110,7 +110,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ...(unsafe ? { unsafe } : {}),
     startEmbedded: (dir) => startEmbeddedDynamo(dir ? { dataDir: dir } : {}),
   });
-  const server = await listen(service.app, { port, host });
+  const server = await listen(service.app, { port, host, telemetry });
   const issuer = service.deps.devIssuer;
   return {
     url: server.url,

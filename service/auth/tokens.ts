@@ -4,6 +4,7 @@
  * Verified tokens are cached until they expire, so a hot path verifies a token once.
  */
 import { SignJWT, createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { isSubject, KeyInputBounds } from '../domain/limits.ts';
 import type { Principal } from '../domain/orders.ts';
 import { Roles, type Role } from '../domain/types.ts';
 import { UnauthenticatedError } from '../errors.ts';
@@ -21,11 +22,25 @@ export const DEV_AUDIENCE = 'coffee-cloud';
 const MAX_CACHED_TOKENS = 10_000;
 const CLOCK_TOLERANCE_S = 5;
 
-function roleOf(payload: JWTPayload): Role {
-  if (payload.role === Roles.Barista) return Roles.Barista;
-  const groups = payload['cognito:groups'];
-  if (Array.isArray(groups) && groups.includes(Roles.Barista)) return Roles.Barista;
-  return Roles.Customer;
+const GROUPS_CLAIM = 'cognito:groups';
+
+/**
+ * The caller a verified payload names. RFC 7519 makes `sub` a string; the role and the
+ * groups are a string and an array of strings when present. A signed token with other
+ * types is refused rather than coerced: its subject would become a user id and a key.
+ */
+function principalOf(payload: JWTPayload): Principal {
+  if (!isSubject(payload.sub)) {
+    throw new UnauthenticatedError(`The bearer token's sub claim must be a string of 1 to ${KeyInputBounds.subjectBytes} bytes`);
+  }
+  const role = payload.role;
+  if (role !== undefined && typeof role !== 'string') throw new UnauthenticatedError("The bearer token's role claim must be a string");
+  const groups = payload[GROUPS_CLAIM];
+  if (groups !== undefined && !(Array.isArray(groups) && groups.every((g) => typeof g === 'string'))) {
+    throw new UnauthenticatedError(`The bearer token's ${GROUPS_CLAIM} claim must be an array of strings`);
+  }
+  const barista = role === Roles.Barista || (groups as string[] | undefined)?.includes(Roles.Barista) === true;
+  return { sub: payload.sub, role: barista ? Roles.Barista : Roles.Customer };
 }
 
 /** Wraps a verifier with a bounded cache of verified tokens, dropped at their expiry. */
@@ -67,7 +82,7 @@ async function verifyWith(
       throw new UnauthenticatedError('The bearer token is for another audience');
     }
   }
-  return { principal: { sub: payload.sub as string, role: roleOf(payload) }, exp: payload.exp as number };
+  return { principal: principalOf(payload), exp: payload.exp as number };
 }
 
 /** The local issuer: signs and verifies HS256 tokens with `key` (32 bytes or more). */

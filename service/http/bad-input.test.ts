@@ -113,6 +113,23 @@ const validOrder = fc.constant(null).chain(() =>
   ),
 );
 
+/**
+ * Path ids past DynamoDB's key limits (a partition key is at most 2,048 bytes, a sort key
+ * 1,024): ASCII, multi-byte, and shaped like an order id, percent-encoded for the path.
+ */
+const overLongId = fc.oneof(
+  fc.integer({ min: 1_025, max: 6_000 }).map((n) => 'a'.repeat(n)),
+  fc.integer({ min: 1_025, max: 6_000 }).map((n) => `o_${'A'.repeat(n)}`),
+  fc.integer({ min: 210, max: 700 }).map((n) => encodeURIComponent('é€'.repeat(n))),
+  fc.constant(`o_${'x'.repeat(2_100)}`),
+);
+/** Header keys past any bound (printable ASCII, as a header carries them). */
+const overLongKey = fc.integer({ min: 129, max: 8_000 }).chain((n) => fc.stringMatching(/^[A-Za-z0-9_.:-]$/).map((c) => c.repeat(n)));
+/** Cursors that decode to a well-formed shape whose sort key is past the bounds (and DynamoDB's). */
+const overLongCursor = fc
+  .tuple(fc.integer({ min: 200, max: 1_500 }), fc.boolean())
+  .map(([n, byUser]) => Buffer.from(JSON.stringify(byUser ? { k: 'é'.repeat(n) } : { s: ['é'.repeat(n), 0, 0, 0] })).toString('base64url'));
+
 type Body = Record<string, unknown> & { items: Record<string, unknown>[] };
 type Mutation = (body: Body) => unknown;
 
@@ -207,6 +224,49 @@ describe('examples', () => {
   });
 });
 
+describe('over-long ids and keys', () => {
+  it('answers GET and PATCH /orders/{id} with a 2,100-character id 404, never 500', async () => {
+    const id = `o_${'x'.repeat(2_100)}`;
+    expectProblem(await api(stack.url, 'GET', `/orders/${id}`, { token: customer.token }), 404, 'not_found');
+    expectProblem(await api(stack.url, 'GET', `/orders/${'a'.repeat(2_100)}`, { token: barista }), 404, 'not_found');
+    const patch = await api(stack.url, 'PATCH', `/orders/${id}`, { token: barista, json: { status: 'PREPARING' }, headers: { 'if-match': '"1"' } });
+    expectProblem(patch, 404, 'not_found');
+  });
+
+  it('every route that takes an id or a key answers 4xx problem+json for one past the bounds', async () => {
+    const body = JSON.stringify({ items: [{ productId: available()[0]!.id, quantity: 1 }] });
+    const product = [...menu.values()][0]!;
+    const productBody = JSON.stringify({ name: product.name, category: product.category, prices: product.prices, available: product.available });
+    const request = fc.oneof(
+      overLongId.map((id) => ({ method: 'GET', path: `/orders/${id}`, token: customer.token, expect: 404 })),
+      overLongId.map((id) => ({ method: 'PATCH', path: `/orders/${id}`, token: barista, body: '{"status":"PREPARING"}', headers: { 'if-match': '"1"' }, expect: 404 })),
+      overLongId.map((id) => ({ method: 'GET', path: `/menu/${id}`, expect: 404 })),
+      overLongId.map((id) => ({ method: 'PUT', path: `/menu/${id}`, token: barista, body: productBody, expect: 400 })),
+      overLongKey.map((key) => ({ method: 'POST', path: '/orders', token: customer.token, body, headers: { 'idempotency-key': key }, expect: 400 })),
+      fc.integer({ min: 255, max: 6_000 }).map((n) => ({ method: 'POST', path: '/users', body: JSON.stringify({ email: `${'e'.repeat(n)}@example.com`, name: 'Long' }), expect: 400 })),
+      fc.tuple(fc.constantFrom('/users/me/orders', '/orders?status=PLACED&'), overLongCursor).map(([path, cursor]) => ({
+        method: 'GET',
+        path: `${path}${path.includes('?') ? '' : '?'}cursor=${cursor}`,
+        token: path.startsWith('/orders') ? barista : customer.token,
+        expect: 400,
+      })),
+    );
+    await fc.assert(
+      fc.asyncProperty(request, async (r: { method: string; path: string; token?: string; body?: string; headers?: Record<string, string>; expect: number }) => {
+        const res = await api(stack.url, r.method, r.path, {
+          ...(r.token ? { token: r.token } : {}),
+          ...(r.body ? { body: r.body } : {}),
+          headers: { ...(r.body ? { 'content-type': 'application/json' } : {}), ...r.headers },
+        });
+        const context = `${r.method} ${r.path.slice(0, 80)}... (${r.path.length} chars)`;
+        expectClientError(res, context);
+        expect(res.status, context).toBe(r.expect);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
 describe('properties', () => {
   it('POST /orders: any body text is a 4xx problem', async () => {
     await fc.assert(
@@ -249,6 +309,7 @@ describe('properties', () => {
       fc.constant<[string, string][]>([]),
       fc.constant<[string, string][]>([['Idempotency-Key', '']]),
       fc.string({ minLength: 129, maxLength: 300 }).map((k): [string, string][] => [['Idempotency-Key', encodeURIComponent(k).slice(0, 400)]]),
+      overLongKey.map((k): [string, string][] => [['Idempotency-Key', k]]),
       fc.string({ minLength: 1, maxLength: 30 }).filter((k) => /[^A-Za-z0-9_.:-]/.test(k) && /^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/.test(k)).map((k): [string, string][] => [['Idempotency-Key', k]]),
       fc.tuple(fc.stringMatching(/^[a-z0-9]{1,20}$/), fc.boolean()).map(([k, same]): [string, string][] => [['Idempotency-Key', k], ['idempotency-key', same ? k : `${k}x`]]),
     );
@@ -298,7 +359,7 @@ describe('properties', () => {
       fc.integer({ min: 2, max: 1e9 }).map((n) => `"${n}"`),
       fc.constantFrom('*', '"-1"', 'W/', '1, 1', '"1", "2"', '0x1', '1e0'),
     );
-    const orderId = fc.oneof(fc.constant(target.id), fc.string({ minLength: 1, maxLength: 40 }).map((s) => encodeURIComponent(s)));
+    const orderId = fc.oneof(fc.constant(target.id), fc.string({ minLength: 1, maxLength: 40 }).map((s) => encodeURIComponent(s)), overLongId);
     await fc.assert(
       fc.asyncProperty(orderId, ifMatch, badStatusBody, async (id, match, body) => {
         const headers: Record<string, string> = { 'content-type': 'application/json' };
@@ -331,7 +392,7 @@ describe('properties', () => {
       fc.oneof(fc.string(), fc.integer(), fc.constant(null)).map((v) => JSON.stringify({ ...valid, available: v })),
       fc.tuple(unknownKey(['name', 'category', 'description', 'prices', 'available']), fc.jsonValue({ maxDepth: 1 })).map(([k, v]) => JSON.stringify({ ...valid, [k]: v })),
     );
-    const id = fc.oneof(fc.constant(product.id), fc.string({ minLength: 1, maxLength: 70 }).map((s) => encodeURIComponent(s)));
+    const id = fc.oneof(fc.constant(product.id), fc.string({ minLength: 1, maxLength: 70 }).map((s) => encodeURIComponent(s)), overLongId);
     await fc.assert(
       fc.asyncProperty(id, mutation, async (productId, body) => {
         const res = await api(stack.url, 'PUT', `/menu/${productId}`, { token: barista, body, headers: { 'content-type': 'application/json' } });
@@ -367,7 +428,7 @@ describe('properties', () => {
   });
 
   it('listings: any query string answers 200 or a 4xx problem, never a 5xx', async () => {
-    const value = fc.oneof(fc.string({ maxLength: 30 }), fc.integer().map(String), fc.string({ unit: 'binary', maxLength: 10 }), fc.string({ minLength: 2049, maxLength: 2100 }));
+    const value = fc.oneof(fc.string({ maxLength: 30 }), fc.integer().map(String), fc.string({ unit: 'binary', maxLength: 10 }), fc.string({ minLength: 2049, maxLength: 2100 }), overLongCursor);
     await fc.assert(
       fc.asyncProperty(fc.constantFrom('/users/me/orders', '/orders'), fc.dictionary(fc.constantFrom('limit', 'cursor', 'status', 'other'), value, { maxKeys: 3 }), async (path, query) => {
         const qs = new URLSearchParams(query).toString();

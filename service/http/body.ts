@@ -33,15 +33,31 @@ async function readText(c: Context, maxBytes: number): Promise<string> {
   let size = 0;
   const source: AsyncIterable<Uint8Array> | undefined = incoming ?? (c.req.raw.body as AsyncIterable<Uint8Array> | null) ?? undefined;
   if (!source) return '';
-  for await (const chunk of source) {
-    size += chunk.byteLength;
-    if (size > maxBytes) {
-      incoming?.resume(); // drain the rest so the connection stays usable
-      throw tooLarge(maxBytes);
+  try {
+    for await (const chunk of source) {
+      size += chunk.byteLength;
+      if (size > maxBytes) {
+        incoming?.resume(); // drain the rest so the connection stays usable
+        throw tooLarge(maxBytes);
+      }
+      chunks.push(chunk);
     }
-    chunks.push(chunk);
+  } catch (error) {
+    throw cutOff(error);
   }
   return Buffer.concat(chunks, size).toString('utf8');
+}
+
+/**
+ * A body stream that fails is the client's doing: its framing broke (the server's answer
+ * to that is the stream's error, see server/client-error.ts) or it hung up mid-body.
+ */
+function cutOff(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  return new AppError(400, ErrorCodes.Validation, 'The request body did not arrive whole', {
+    cause: error,
+    errors: [{ field: '(body)', message: 'was cut off' }],
+  });
 }
 
 function tooLarge(maxBytes: number): AppError {

@@ -4,6 +4,7 @@
  * concurrency (`If-Match: <version>`).
  */
 import { randomUUID } from 'node:crypto';
+import { IDEMPOTENCY_KEY, isOrderId } from '../domain/limits.ts';
 import { authorizeTransition, canRead, newOrder, orderIdFor, requestHash } from '../domain/orders.ts';
 import { OrderStatuses, Roles, type Order } from '../domain/types.ts';
 import { AppError, ConflictError, ErrorCodes, ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
@@ -11,8 +12,6 @@ import { pathParam, principalOf, scopeOf, type AppContext, type RouteDeps, type 
 import { readJson } from './body.ts';
 import { replyJson } from './reply.ts';
 import { ChangeStatusBody, CreateOrderBody, PageQuery, parse, QueueQuery } from './validation.ts';
-
-const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 function idempotencyKey(c: AppContext): string {
   const key = c.req.header('idempotency-key');
@@ -43,7 +42,10 @@ export function registerOrderRoutes(routes: Routes, deps: RouteDeps): void {
 
   async function readableOrder(c: AppContext): Promise<Order> {
     const principal = principalOf(c);
-    const order = await storeOf(c).getOrder(pathParam(c, 'orderId'));
+    const id = pathParam(c, 'orderId');
+    // An id of another shape names no order, and must not reach DynamoDB's key limits.
+    if (!isOrderId(id)) throw new NotFoundError('The order');
+    const order = await storeOf(c).getOrder(id);
     // Someone else's order answers 404 like a missing one, so ids cannot be probed.
     if (!order || !canRead(principal, order)) throw new NotFoundError('The order');
     return order;

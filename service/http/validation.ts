@@ -4,6 +4,7 @@
  * client's typo (`quantitiy`) is an error it can see.
  */
 import { z } from 'zod';
+import { KeyInputBounds, PRODUCT_ID } from '../domain/limits.ts';
 import { Limits, ORDER_STATUSES, Roles, SIZES } from '../domain/types.ts';
 import { ValidationError, type FieldError } from '../errors.ts';
 
@@ -18,12 +19,12 @@ const text = (max: number) =>
     .refine((s) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s), { error: 'must not contain control characters' });
 
 const name = text(Limits.maxNameLength).refine((s) => s.trim().length > 0, { error: 'must not be empty' });
-export const PRODUCT_ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
+export { PRODUCT_ID };
 const productId = z.string().regex(PRODUCT_ID, { error: 'must be 1 to 64 lowercase letters, digits or dashes' });
 const cents = z.int({ error: 'must be an integer number of cents' }).min(1, { error: 'must be at least 1' }).max(1_000_000, { error: 'must be at most 1000000' });
 
 export const CreateUserBody = z.strictObject({
-  email: z.email({ error: 'must be an e-mail address' }).max(Limits.maxEmailLength),
+  email: z.email({ error: 'must be an e-mail address' }).max(KeyInputBounds.emailChars, { error: `must be at most ${KeyInputBounds.emailChars} characters` }),
   name,
 });
 
@@ -71,7 +72,7 @@ export const PageQuery = z.object({
     .min(1, { error: 'must be at least 1' })
     .max(Limits.maxPageSize, { error: `must be at most ${Limits.maxPageSize}` })
     .default(Limits.defaultPageSize),
-  cursor: z.string().max(2048, { error: 'is too long' }).optional(),
+  cursor: z.string().max(KeyInputBounds.cursorChars, { error: `must be at most ${KeyInputBounds.cursorChars} characters` }).optional(),
 });
 
 export const QueueQuery = PageQuery.extend({

@@ -30,7 +30,7 @@ export async function serve({ env, port, host, dataDir }: ServeOptions): Promise
       telemetry,
       startEmbedded: (dir) => startEmbeddedDynamo(dir ? { dataDir: dir } : {}),
     });
-    server = await listen(service.app, { port, host });
+    server = await listen(service.app, { port, host, telemetry });
   } catch (error) {
     // A taken port or a store that does not start: stop what did start (the store's
     // thread, the exporters' timers), or the process would stay up with nothing to do.

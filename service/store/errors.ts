@@ -1,9 +1,10 @@
 /**
  * The one place where AWS SDK errors become domain errors. Throttling, timeouts, 5xx and
- * network failures mean "the store is unavailable, retry later" (503); everything else is
- * an internal error whose SDK message never reaches a client.
+ * network failures mean "the store is unavailable, retry later" (503); a key or item over
+ * DynamoDB's size limits is the request's fault (400); everything else is an internal error
+ * whose SDK message never reaches a client.
  */
-import { AppError, DependencyUnavailableError, ErrorCodes } from '../errors.ts';
+import { AppError, DependencyUnavailableError, ErrorCodes, ValidationError } from '../errors.ts';
 
 /** DynamoDB error names that mean "slow down". */
 export const THROTTLING_ERRORS: ReadonlySet<string> = new Set([
@@ -35,6 +36,13 @@ const NETWORK_CODES: ReadonlySet<string> = new Set([
   'ECONNABORTED',
 ]);
 
+/**
+ * DynamoDB's ValidationException messages for a value over its size limits. The service
+ * bounds its inputs below them (domain/limits.ts), so these mean an unchecked input got
+ * through: still the request's fault, never a 500. Other ValidationExceptions are ours.
+ */
+const SIZE_LIMIT_MESSAGE = /size of hashkey has exceeded|size of all range keys has exceeded|item size has exceeded|key .*exceeds? .*(?:size|length)/i;
+
 interface SdkLikeError {
   name?: string;
   code?: string;
@@ -53,6 +61,9 @@ export function toStoreError(error: unknown): AppError {
   const name = e.name ?? '';
   const status = e.$metadata?.httpStatusCode ?? 0;
   if (THROTTLING_ERRORS.has(name)) return new DependencyUnavailableError(error, 1);
+  if (name === 'ValidationException' && SIZE_LIMIT_MESSAGE.test(String((error as Error).message))) {
+    return new ValidationError([{ field: '(request)', message: "names a key or holds a value over the store's size limits" }]);
+  }
   if (UNAVAILABLE_ERRORS.has(name) || status >= 500 || NETWORK_CODES.has(e.code ?? '') || /socket hang up/i.test(String((error as Error)?.message))) {
     return new DependencyUnavailableError(error, 2);
   }
