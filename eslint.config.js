@@ -1,6 +1,7 @@
 // The lint rules that make the code's structure real (README.md, "Map of the code"):
 // - each top-level folder is reached from outside only through its face (`index.ts`; the
-//   service also through its pure face `service/catalog/index.ts`),
+//   service also through its pure face `service/catalog/index.ts` and its test harness
+//   `service/testing/index.ts`),
 // - folders import each other in one direction only (LAYERS below), so folders form no cycle,
 // - modules form no import cycle, and lines stay within the formatter's width.
 // Formatting itself is Prettier's (`.prettierrc.json`); this file checks structure.
@@ -21,7 +22,7 @@ const LAYERS = {
   bench: ['service', 'cli', 'loadtests'],
 };
 const FOLDERS = Object.keys(LAYERS);
-const FACES = { service: ['./index.ts', './catalog/index.ts'] };
+const FACES = { service: ['./index.ts', './catalog/index.ts', './testing/index.ts'] };
 const facesOf = (folder) => FACES[folder] ?? ['./index.ts'];
 
 /** `import-x/no-restricted-paths` zones for code in `folder`; `may` lists the folders it may reach. */

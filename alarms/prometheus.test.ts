@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { SLOS, type SloDefinition } from '../service/catalog/index.ts';
-import { requireOnPath } from '../service/index.ts';
+import { requireOnPath } from '../service/testing/index.ts';
 import { budgetOf } from '../dashboards/index.ts';
 import { buildPrometheusRules, renderPrometheusRules, SLO_ALERT_NAMES } from './prometheus.ts';
 

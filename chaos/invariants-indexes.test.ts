@@ -4,8 +4,8 @@
  * leaves (an orphan, two entries for one order, a stale entry, a lost entry), it fails.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../service/local-stack.ts';
-import { api, placeOrder, registerCustomer } from '../service/testing/http-client.ts';
+import { startLocalStack, type LocalStack } from '../service/index.ts';
+import { api, placeOrder, registerCustomer } from '../service/testing/index.ts';
 import { checkIndexesMatchTable, InvariantIds } from './invariants.ts';
 import { createStoreReader, type StoreReader } from './store-reader.ts';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { requireOnPath } from '../service/index.ts';
+import { requireOnPath } from '../service/testing/index.ts';
 import { buildGrafanaDashboards } from './build.ts';
 import { lintGrafanaDashboard } from './lint-grafana.ts';
 

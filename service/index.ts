@@ -27,7 +27,3 @@ export type { LambdaBundle } from './lambda/build.ts';
 export { createHandler } from './lambda/handler.ts';
 export { httpApiEvent } from './lambda/events.ts';
 export { localLambdaEnv } from './testing/lambda-env.ts';
-
-// For tests that need a tool installed on this machine.
-export { findOnPath, requireOnPath } from './testing/executables.ts';
-export type { KnownExecutable } from './testing/executables.ts';
