@@ -20,7 +20,8 @@ const topicArns = { page: 'arn:aws:sns:eu-west-1:123456789012:page' };
 const options = { prefix: 'coffee-test', region: 'eu-west-1', topicArns };
 const inputs = renderAlarmInputs(buildAlarmDefinitions(options), { topicArns });
 const cw = mockClient(CloudWatchClient);
-const client = () => new CloudWatchClient({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' } });
+const client = () =>
+  new CloudWatchClient({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' } });
 
 function capture(): CommandIo & { outLines: string[]; errLines: string[] } {
   const outLines: string[] = [];
@@ -31,8 +32,19 @@ function capture(): CommandIo & { outLines: string[]; errLines: string[] } {
 /** What DescribeAlarms answers for alarms put with these inputs. */
 function deployedAs(list = inputs): { metric: MetricAlarm[]; composite: CompositeAlarm[] } {
   return {
-    metric: list.filter((i) => i.kind === 'metric').map((i) => ({ ...i.input, AlarmArn: `arn:aws:cloudwatch:eu-west-1:123456789012:alarm:${i.input.AlarmName}`, StateValue: 'OK' }) as MetricAlarm),
-    composite: list.filter((i) => i.kind === 'composite').map((i) => ({ ...i.input, StateValue: 'OK' }) as CompositeAlarm),
+    metric: list
+      .filter((i) => i.kind === 'metric')
+      .map(
+        (i) =>
+          ({
+            ...i.input,
+            AlarmArn: `arn:aws:cloudwatch:eu-west-1:123456789012:alarm:${i.input.AlarmName}`,
+            StateValue: 'OK',
+          }) as MetricAlarm,
+      ),
+    composite: list
+      .filter((i) => i.kind === 'composite')
+      .map((i) => ({ ...i.input, StateValue: 'OK' }) as CompositeAlarm),
   };
 }
 
@@ -45,11 +57,16 @@ describe('coffee alarms import', () => {
     expect(await importCommand(options, io, client)).toBe(0);
     const order = cw.calls().map((c) => c.args[0]);
     const names = order.map((command) => (command.input as { AlarmName: string }).AlarmName);
-    expect(cw.commandCalls(PutMetricAlarmCommand).map((c) => c.args[0].input)).toEqual(inputs.filter((i) => i.kind === 'metric').map((i) => i.input));
-    expect(cw.commandCalls(PutCompositeAlarmCommand).map((c) => c.args[0].input)).toEqual(inputs.filter((i) => i.kind === 'composite').map((i) => i.input));
+    expect(cw.commandCalls(PutMetricAlarmCommand).map((c) => c.args[0].input)).toEqual(
+      inputs.filter((i) => i.kind === 'metric').map((i) => i.input),
+    );
+    expect(cw.commandCalls(PutCompositeAlarmCommand).map((c) => c.args[0].input)).toEqual(
+      inputs.filter((i) => i.kind === 'composite').map((i) => i.input),
+    );
     for (const call of cw.commandCalls(PutCompositeAlarmCommand)) {
       const at = names.indexOf(call.args[0].input.AlarmName!);
-      for (const child of ruleTextChildren(call.args[0].input.AlarmRule!)) expect(names.indexOf(child)).toBeLessThan(at);
+      for (const child of ruleTextChildren(call.args[0].input.AlarmRule!))
+        expect(names.indexOf(child)).toBeLessThan(at);
     }
     expect(cw.commandCalls(DeleteAlarmsCommand)).toHaveLength(0);
     expect(io.outLines).toEqual([`put ${inputs.length} alarms`]);
@@ -61,10 +78,18 @@ describe('coffee alarms import', () => {
     deployed.metric.push({ AlarmName: 'coffee-test-old-metric', Namespace: 'CoffeeCloud', MetricName: 'OrdersPlaced' });
     deployed.composite.push(
       { AlarmName: 'coffee-test-old-child-composite', AlarmRule: 'ALARM("coffee-test-old-metric")' },
-      { AlarmName: 'coffee-test-old-parent-composite', AlarmRule: 'ALARM("coffee-test-old-child-composite") OR ALARM("coffee-test-lambda-throttles-page")' },
+      {
+        AlarmName: 'coffee-test-old-parent-composite',
+        AlarmRule: 'ALARM("coffee-test-old-child-composite") OR ALARM("coffee-test-lambda-throttles-page")',
+      },
     );
     // DescribeAlarms pages: first the metric alarms, then the composites.
-    cw.on(PutMetricAlarmCommand).resolves({}).on(PutCompositeAlarmCommand).resolves({}).on(DeleteAlarmsCommand).resolves({});
+    cw.on(PutMetricAlarmCommand)
+      .resolves({})
+      .on(PutCompositeAlarmCommand)
+      .resolves({})
+      .on(DeleteAlarmsCommand)
+      .resolves({});
     cw.on(DescribeAlarmsCommand)
       .resolvesOnce({ MetricAlarms: deployed.metric, NextToken: 'page-2' })
       .resolvesOnce({ CompositeAlarms: deployed.composite });
@@ -72,7 +97,12 @@ describe('coffee alarms import', () => {
     expect(await importCommand({ ...options, prune: true }, io, client)).toBe(0);
     expect(cw.commandCalls(DescribeAlarmsCommand).map((c) => c.args[0].input)).toEqual([
       { AlarmNamePrefix: 'coffee-test-', AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], MaxRecords: 100 },
-      { AlarmNamePrefix: 'coffee-test-', AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], MaxRecords: 100, NextToken: 'page-2' },
+      {
+        AlarmNamePrefix: 'coffee-test-',
+        AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+        MaxRecords: 100,
+        NextToken: 'page-2',
+      },
     ]);
     expect(cw.commandCalls(DeleteAlarmsCommand).map((c) => c.args[0].input)).toEqual([
       { AlarmNames: ['coffee-test-old-parent-composite'] },
@@ -95,9 +125,16 @@ describe('coffee alarms import', () => {
   });
 
   it('turns access denied into a one-line usage error', async () => {
-    cw.on(PutMetricAlarmCommand).rejects(Object.assign(new Error('not authorized to perform: cloudwatch:PutMetricAlarm'), { name: 'AccessDenied', $metadata: {} }));
+    cw.on(PutMetricAlarmCommand).rejects(
+      Object.assign(new Error('not authorized to perform: cloudwatch:PutMetricAlarm'), {
+        name: 'AccessDenied',
+        $metadata: {},
+      }),
+    );
     await expect(importCommand(options, capture(), client)).rejects.toThrow(
-      new UsageError('access denied for CloudWatch PutMetricAlarm in eu-west-1 (AccessDenied): not authorized to perform: cloudwatch:PutMetricAlarm'),
+      new UsageError(
+        'access denied for CloudWatch PutMetricAlarm in eu-west-1 (AccessDenied): not authorized to perform: cloudwatch:PutMetricAlarm',
+      ),
     );
   });
 });

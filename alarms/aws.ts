@@ -24,7 +24,11 @@ export interface DeployedAlarms {
 }
 
 /** Every alarm whose name starts with `prefix` (all pages). */
-export async function describeAlarms(client: CloudWatchClient, prefix: string, region: string): Promise<DeployedAlarms> {
+export async function describeAlarms(
+  client: CloudWatchClient,
+  prefix: string,
+  region: string,
+): Promise<DeployedAlarms> {
   const metric: MetricAlarm[] = [];
   const composite: CompositeAlarm[] = [];
   let NextToken: string | undefined;
@@ -67,14 +71,21 @@ function normalizeQuery(q: MetricDataQuery): Record<string, unknown> {
 }
 
 function sortDimensions(dimensions: readonly { Name?: string | undefined; Value?: string | undefined }[] | undefined) {
-  return [...(dimensions ?? [])].map((d) => ({ Name: d.Name, Value: d.Value })).sort((a, b) => String(a.Name).localeCompare(String(b.Name)));
+  return [...(dimensions ?? [])]
+    .map((d) => ({ Name: d.Name, Value: d.Value }))
+    .sort((a, b) => String(a.Name).localeCompare(String(b.Name)));
 }
 
 function clean(value: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0)));
+  return Object.fromEntries(
+    Object.entries(value).filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0)),
+  );
 }
 
-type Common = Pick<MetricAlarm, 'AlarmName' | 'AlarmDescription' | 'ActionsEnabled' | 'AlarmActions' | 'OKActions' | 'InsufficientDataActions'>;
+type Common = Pick<
+  MetricAlarm,
+  'AlarmName' | 'AlarmDescription' | 'ActionsEnabled' | 'AlarmActions' | 'OKActions' | 'InsufficientDataActions'
+>;
 
 /** The fields metric and composite alarms share (ActionsEnabled defaults to true). */
 function comparableCommon(a: Common): Record<string, unknown> {
@@ -89,7 +100,9 @@ function comparableCommon(a: Common): Record<string, unknown> {
 }
 
 /** The comparable fields of a metric alarm, from a Put input or a Describe answer. */
-export function comparableMetricAlarm(a: MetricAlarm | Extract<CloudWatchAlarmInput, { kind: 'metric' }>['input']): Record<string, unknown> {
+export function comparableMetricAlarm(
+  a: MetricAlarm | Extract<CloudWatchAlarmInput, { kind: 'metric' }>['input'],
+): Record<string, unknown> {
   return clean({
     ...comparableCommon(a),
     Namespace: a.Namespace,
@@ -109,7 +122,9 @@ export function comparableMetricAlarm(a: MetricAlarm | Extract<CloudWatchAlarmIn
   });
 }
 
-export function comparableCompositeAlarm(a: CompositeAlarm | Extract<CloudWatchAlarmInput, { kind: 'composite' }>['input']): Record<string, unknown> {
+export function comparableCompositeAlarm(
+  a: CompositeAlarm | Extract<CloudWatchAlarmInput, { kind: 'composite' }>['input'],
+): Record<string, unknown> {
   return clean({
     ...comparableCommon(a),
     AlarmRule: a.AlarmRule,
@@ -140,19 +155,26 @@ export function compareAlarms(wanted: readonly CloudWatchAlarmInput[], deployed:
     out.push(fields.length ? { name, status: 'changed', fields } : { name, status: 'unchanged' });
   }
   const wantedNames = new Set(wanted.map((w) => w.input.AlarmName));
-  for (const name of [...metric.keys(), ...composite.keys()]) if (!wantedNames.has(name)) out.push({ name, status: 'extra' });
+  for (const name of [...metric.keys(), ...composite.keys()])
+    if (!wantedNames.has(name)) out.push({ name, status: 'extra' });
   return out;
 }
 
 /** Puts every alarm in the given order (children before composites: see `renderAlarmInputs`). */
-export async function putAlarms(client: CloudWatchClient, inputs: readonly CloudWatchAlarmInput[], region: string, onProgress?: (done: number, total: number, name: string) => void): Promise<void> {
+export async function putAlarms(
+  client: CloudWatchClient,
+  inputs: readonly CloudWatchAlarmInput[],
+  region: string,
+  onProgress?: (done: number, total: number, name: string) => void,
+): Promise<void> {
   const ordered = orderForCreation(
     inputs.map((i) => ({ name: i.input.AlarmName ?? '', item: i })),
     ({ item }) => (item.kind === 'composite' ? ruleTextChildren(item.input.AlarmRule ?? '') : []),
   ).map((e) => e.item);
   let done = 0;
   for (const item of ordered) {
-    if (item.kind === 'metric') await awsCall('PutMetricAlarm', region, () => client.send(new PutMetricAlarmCommand(item.input)));
+    if (item.kind === 'metric')
+      await awsCall('PutMetricAlarm', region, () => client.send(new PutMetricAlarmCommand(item.input)));
     else await awsCall('PutCompositeAlarm', region, () => client.send(new PutCompositeAlarmCommand(item.input)));
     onProgress?.(++done, ordered.length, item.input.AlarmName ?? '');
   }
@@ -162,7 +184,12 @@ export async function putAlarms(client: CloudWatchClient, inputs: readonly Cloud
  * Deletes deployed alarms under the prefix that are no longer defined. Composites go
  * first, one per call, a composite before any composite it names; then metric alarms.
  */
-export async function pruneAlarms(client: CloudWatchClient, deployed: DeployedAlarms, keep: ReadonlySet<string>, region: string): Promise<string[]> {
+export async function pruneAlarms(
+  client: CloudWatchClient,
+  deployed: DeployedAlarms,
+  keep: ReadonlySet<string>,
+  region: string,
+): Promise<string[]> {
   const doomedComposites = deployed.composite.filter((a) => a.AlarmName && !keep.has(a.AlarmName));
   const childrenOf = (a: CompositeAlarm) => ruleTextChildren(a.AlarmRule ?? '');
   // Creation order puts children first; deletion needs parents first.

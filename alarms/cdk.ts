@@ -4,7 +4,12 @@
  * import` would put), with actions on the SNS topic of each alarm's severity. Composite
  * alarms depend on their children, so CloudFormation creates them in the right order.
  */
-import { CfnAlarm, CfnCompositeAlarm, type CfnAlarmProps, type CfnCompositeAlarmProps } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  CfnAlarm,
+  CfnCompositeAlarm,
+  type CfnAlarmProps,
+  type CfnCompositeAlarmProps,
+} from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { MetricDataQuery, PutCompositeAlarmInput, PutMetricAlarmInput } from '@aws-sdk/client-cloudwatch';
@@ -30,7 +35,11 @@ function query(q: MetricDataQuery): CfnAlarm.MetricDataQueryProperty {
     ...(q.MetricStat
       ? {
           metricStat: {
-            metric: { namespace: q.MetricStat.Metric!.Namespace!, metricName: q.MetricStat.Metric!.MetricName!, dimensions: dimensions(q.MetricStat.Metric!.Dimensions) ?? [] },
+            metric: {
+              namespace: q.MetricStat.Metric!.Namespace!,
+              metricName: q.MetricStat.Metric!.MetricName!,
+              dimensions: dimensions(q.MetricStat.Metric!.Dimensions) ?? [],
+            },
             period: q.MetricStat.Period!,
             stat: q.MetricStat.Stat!,
           },
@@ -77,7 +86,9 @@ export function toCfnCompositeAlarmProps(input: PutCompositeAlarmInput): CfnComp
     okActions: input.OKActions,
     insufficientDataActions: input.InsufficientDataActions,
   };
-  return Object.fromEntries(Object.entries(props).filter(([, v]) => v !== undefined)) as unknown as CfnCompositeAlarmProps;
+  return Object.fromEntries(
+    Object.entries(props).filter(([, v]) => v !== undefined),
+  ) as unknown as CfnCompositeAlarmProps;
 }
 
 export class CoffeeAlarms extends Construct {
@@ -89,7 +100,9 @@ export class CoffeeAlarms extends Construct {
   constructor(scope: Construct, id: string, props: CoffeeAlarmsProps = {}) {
     super(scope, id);
     const { topics = {}, ...options } = props;
-    const topicArns = Object.fromEntries(Object.entries(topics).map(([severity, topic]) => [severity, topic!.topicArn]));
+    const topicArns = Object.fromEntries(
+      Object.entries(topics).map(([severity, topic]) => [severity, topic!.topicArn]),
+    );
     const alarms = new Map<string, CfnAlarm | CfnCompositeAlarm>();
     const composites: CfnCompositeAlarm[] = [];
     for (const item of renderAlarmInputs(buildAlarmDefinitions(options), { topicArns })) {

@@ -1,6 +1,13 @@
 /** `coffee alarms build|lint|diff|import`. */
 import type { Command } from 'commander';
-import { addMonitoringOptions, cloudWatchClientFactory, monitoringOptions, stdio, UsageError, type MonitoringFlags } from '../cli/index.ts';
+import {
+  addMonitoringOptions,
+  cloudWatchClientFactory,
+  monitoringOptions,
+  stdio,
+  UsageError,
+  type MonitoringFlags,
+} from '../cli/index.ts';
 
 interface AlarmFlags extends MonitoringFlags {
   pageTopicArn?: string;
@@ -9,9 +16,13 @@ interface AlarmFlags extends MonitoringFlags {
 
 function topicArns(flags: AlarmFlags) {
   const arns: { page?: string; ticket?: string } = {};
-  for (const [key, value] of [['page', flags.pageTopicArn], ['ticket', flags.ticketTopicArn]] as const) {
+  for (const [key, value] of [
+    ['page', flags.pageTopicArn],
+    ['ticket', flags.ticketTopicArn],
+  ] as const) {
     if (value === undefined) continue;
-    if (!/^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/.test(value)) throw new UsageError(`--${key}-topic-arn is not an SNS topic ARN: "${value}"`);
+    if (!/^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/.test(value))
+      throw new UsageError(`--${key}-topic-arn is not an SNS topic ARN: "${value}"`);
     arns[key] = value;
   }
   return arns;
@@ -26,31 +37,52 @@ function withAlarmOptions(command: Command): Command {
 export function registerAlarmsCommands(program: Command): void {
   const alarms = program
     .command('alarms')
-    .description('CloudWatch alarms and Prometheus rules built from the metrics catalog and SLOs: build, lint, diff, import');
+    .description(
+      'CloudWatch alarms and Prometheus rules built from the metrics catalog and SLOs: build, lint, diff, import',
+    );
 
-  withAlarmOptions(alarms.command('build').description('Write the CloudWatch alarm inputs (DIR/cloudwatch/alarms.json) and Prometheus rules (DIR/prometheus/*.yml)'))
+  withAlarmOptions(
+    alarms
+      .command('build')
+      .description(
+        'Write the CloudWatch alarm inputs (DIR/cloudwatch/alarms.json) and Prometheus rules (DIR/prometheus/*.yml)',
+      ),
+  )
     .option('--out <dir>', 'output directory', 'out/alarms')
     .action(async (flags: AlarmFlags & { out: string }) => {
       const { buildCommand } = await import('./commands.ts');
-      process.exitCode = await buildCommand({ ...monitoringOptions(flags), topicArns: topicArns(flags), out: flags.out }, stdio);
+      process.exitCode = await buildCommand(
+        { ...monitoringOptions(flags), topicArns: topicArns(flags), out: flags.out },
+        stdio,
+      );
     });
 
-  withAlarmOptions(alarms.command('lint').description('Check catalog references, statistics, periods and CloudWatch alarm limits; exit 1 on a problem')).action(
-    async (flags: AlarmFlags) => {
-      const { lintCommand } = await import('./commands.ts');
-      process.exitCode = await lintCommand({ ...monitoringOptions(flags), topicArns: topicArns(flags) }, stdio);
-    },
-  );
+  withAlarmOptions(
+    alarms
+      .command('lint')
+      .description('Check catalog references, statistics, periods and CloudWatch alarm limits; exit 1 on a problem'),
+  ).action(async (flags: AlarmFlags) => {
+    const { lintCommand } = await import('./commands.ts');
+    process.exitCode = await lintCommand({ ...monitoringOptions(flags), topicArns: topicArns(flags) }, stdio);
+  });
 
-  withAlarmOptions(alarms.command('diff').description('Compare with the deployed alarms under the prefix (DescribeAlarms); exit 1 when they differ')).action(
-    async (flags: AlarmFlags) => {
-      const { diffCommand } = await import('./commands.ts');
-      const options = monitoringOptions(flags);
-      process.exitCode = await diffCommand({ ...options, topicArns: topicArns(flags) }, stdio, await cloudWatchClientFactory(options.region));
-    },
-  );
+  withAlarmOptions(
+    alarms
+      .command('diff')
+      .description('Compare with the deployed alarms under the prefix (DescribeAlarms); exit 1 when they differ'),
+  ).action(async (flags: AlarmFlags) => {
+    const { diffCommand } = await import('./commands.ts');
+    const options = monitoringOptions(flags);
+    process.exitCode = await diffCommand(
+      { ...options, topicArns: topicArns(flags) },
+      stdio,
+      await cloudWatchClientFactory(options.region),
+    );
+  });
 
-  withAlarmOptions(alarms.command('import').description('Put the alarms (PutMetricAlarm, then PutCompositeAlarm children first)'))
+  withAlarmOptions(
+    alarms.command('import').description('Put the alarms (PutMetricAlarm, then PutCompositeAlarm children first)'),
+  )
     .option('--dry-run', 'say what would be put (and, with --prune, deleted); put and delete nothing', false)
     .option('--prune', 'delete alarms under the prefix that are no longer defined', false)
     .action(async (flags: AlarmFlags & { dryRun: boolean; prune: boolean }) => {

@@ -21,7 +21,10 @@ function prepare(options: AlarmCommandOptions) {
   const resolved = resolveOptions(options);
   const definitions = buildAlarmDefinitions(options);
   const inputs = renderAlarmInputs(definitions, { topicArns: options.topicArns ?? {} });
-  const problems = [...lintAlarmDefinitions(definitions), ...lintAlarmInputs(inputs, { serviceName: resolved.serviceName })];
+  const problems = [
+    ...lintAlarmDefinitions(definitions),
+    ...lintAlarmInputs(inputs, { serviceName: resolved.serviceName }),
+  ];
   return { resolved, definitions, inputs, problems };
 }
 
@@ -30,7 +33,10 @@ function summary(inputs: readonly CloudWatchAlarmInput[]): string {
   return `${inputs.length - composite} metric alarms and ${composite} composite alarms`;
 }
 
-/** Writes `out/cloudwatch/alarms.json` (the Put inputs, in creation order) and `out/prometheus/coffee-slo.rules.yml`. */
+/**
+ * Writes `out/cloudwatch/alarms.json` (the Put inputs, in creation order) and `out/prometheus/coffee-
+ * slo.rules.yml`.
+ */
 export async function buildCommand(options: AlarmCommandOptions & { out: string }, io: CommandIo): Promise<number> {
   const { inputs, problems } = prepare(options);
   if (problems.length) {
@@ -45,7 +51,9 @@ export async function buildCommand(options: AlarmCommandOptions & { out: string 
   const rulesFile = join(options.out, 'prometheus', 'coffee-slo.rules.yml');
   await writeFile(rulesFile, renderPrometheusRules(buildPrometheusRules()));
   io.out(rulesFile);
-  io.err(`${summary(inputs)}${options.topicArns?.page || options.topicArns?.ticket ? '' : '; no SNS topics given (--page-topic-arn, --ticket-topic-arn): the alarms notify nobody'}`);
+  io.err(
+    `${summary(inputs)}${options.topicArns?.page || options.topicArns?.ticket ? '' : '; no SNS topics given (--page-topic-arn, --ticket-topic-arn): the alarms notify nobody'}`,
+  );
   return ExitCodes.Ok;
 }
 
@@ -57,7 +65,11 @@ export async function lintCommand(options: AlarmCommandOptions, io: CommandIo): 
 }
 
 /** Shows what differs from the deployed alarms under the prefix; exit 1 when anything does. */
-export async function diffCommand(options: AlarmCommandOptions, io: CommandIo, client: () => CloudWatchClient): Promise<number> {
+export async function diffCommand(
+  options: AlarmCommandOptions,
+  io: CommandIo,
+  client: () => CloudWatchClient,
+): Promise<number> {
   const { resolved, inputs } = prepare(options);
   io.err(`reading alarms ${resolved.prefix}-* in ${resolved.region}...`);
   const deployed = await describeAlarms(client(), `${resolved.prefix}-`, resolved.region);
@@ -89,7 +101,8 @@ export async function importCommand(
   }
   const prefix = `${resolved.prefix}-`;
   if (options.dryRun) {
-    for (const { kind, input } of inputs) io.out(`would put ${kind === 'composite' ? 'composite' : 'metric'} alarm ${input.AlarmName}`);
+    for (const { kind, input } of inputs)
+      io.out(`would put ${kind === 'composite' ? 'composite' : 'metric'} alarm ${input.AlarmName}`);
     if (options.prune) {
       const deployed = await describeAlarms(client(), prefix, resolved.region);
       for (const d of compareAlarms(inputs, deployed)) if (d.status === 'extra') io.out(`would delete ${d.name}`);
@@ -104,7 +117,12 @@ export async function importCommand(
   io.out(`put ${inputs.length} alarms`);
   if (options.prune) {
     const deployed = await describeAlarms(cw, prefix, resolved.region);
-    const deleted = await pruneAlarms(cw, deployed, new Set(inputs.map((i) => i.input.AlarmName ?? '')), resolved.region);
+    const deleted = await pruneAlarms(
+      cw,
+      deployed,
+      new Set(inputs.map((i) => i.input.AlarmName ?? '')),
+      resolved.region,
+    );
     for (const name of deleted) io.out(`deleted ${name}`);
     io.out(`pruned ${deleted.length} alarms`);
   }

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SERVICE_NAME, Metrics, NAMESPACE, SLOS } from '../service/catalog/index.ts';
-import { createMetricFactory, ComparisonOperators, type MathAlarmDefinition, type MetricAlarmDefinition, type TreatMissingDataValue } from '../dashboards/index.ts';
+import {
+  createMetricFactory,
+  ComparisonOperators,
+  type MathAlarmDefinition,
+  type MetricAlarmDefinition,
+  type TreatMissingDataValue,
+} from '../dashboards/index.ts';
 import { buildAlarmDefinitions } from './definitions.ts';
 import { seriesFromEmf } from './emf-series.ts';
 import { evaluateAlarms, evaluateExpression, statistic, type MetricSeries, type Observation } from './evaluate.ts';
@@ -9,7 +15,11 @@ const MINUTE = 60_000;
 const T0 = Date.UTC(2025, 0, 1);
 const factory = createMetricFactory({ serviceName: DEFAULT_SERVICE_NAME });
 
-function throttleAlarm(treatMissingData: TreatMissingDataValue, datapointsToAlarm = 2, evaluationPeriods = 3): MetricAlarmDefinition {
+function throttleAlarm(
+  treatMissingData: TreatMissingDataValue,
+  datapointsToAlarm = 2,
+  evaluationPeriods = 3,
+): MetricAlarmDefinition {
   return {
     kind: 'metric',
     id: 'throttles',
@@ -27,7 +37,11 @@ function throttleAlarm(treatMissingData: TreatMissingDataValue, datapointsToAlar
 }
 
 /** One observation per listed minute (undefined = no datapoint that minute). */
-function perMinute(metricName: string, dimensions: Record<string, string>, values: readonly (number | undefined)[]): MetricSeries {
+function perMinute(
+  metricName: string,
+  dimensions: Record<string, string>,
+  values: readonly (number | undefined)[],
+): MetricSeries {
   const observations: Observation[] = [];
   values.forEach((v, i) => {
     if (v !== undefined) observations.push({ timestamp: T0 + i * MINUTE + 1000, values: [v] });
@@ -55,7 +69,9 @@ describe('statistic', () => {
     expect(statistic('PR(10:400)', observations)).toBe(10);
   });
   it('prefers exact statistics when the writer gave them, and has no datapoint without data', () => {
-    const exact: Observation[] = [{ timestamp: 0, values: [5, 15], counts: [1, 1], statistics: { sum: 21, count: 2, min: 4, max: 17 } }];
+    const exact: Observation[] = [
+      { timestamp: 0, values: [5, 15], counts: [1, 1], statistics: { sum: 21, count: 2, min: 4, max: 17 } },
+    ];
     expect(statistic('Sum', exact)).toBe(21);
     expect(statistic('Maximum', exact)).toBe(17);
     expect(statistic('Sum', [])).toBeUndefined();
@@ -63,12 +79,19 @@ describe('statistic', () => {
 });
 
 describe('evaluateExpression', () => {
-  const scope = (values: Record<string, number | undefined>) => ({ value: (id: string) => values[id], period: () => 300 });
+  const scope = (values: Record<string, number | undefined>) => ({
+    value: (id: string) => values[id],
+    period: () => 300,
+  });
   it('evaluates the metric math the alarms use', () => {
     expect(evaluateExpression('FILL(bad, 0) / total / 0.001', scope({ total: 1000, bad: undefined }))).toBe(0);
     expect(evaluateExpression('FILL(bad, 0) / total / 0.001', scope({ total: 1000, bad: 20 }))).toBeCloseTo(20);
-    expect(evaluateExpression('IF(total >= 10, 100 * FILL(errors, 0) / total, 0)', scope({ total: 5, errors: 5 }))).toBe(0);
-    expect(evaluateExpression('IF(total >= 10, 100 * FILL(errors, 0) / total, 0)', scope({ total: 20, errors: 5 }))).toBe(25);
+    expect(
+      evaluateExpression('IF(total >= 10, 100 * FILL(errors, 0) / total, 0)', scope({ total: 5, errors: 5 })),
+    ).toBe(0);
+    expect(
+      evaluateExpression('IF(total >= 10, 100 * FILL(errors, 0) / total, 0)', scope({ total: 20, errors: 5 })),
+    ).toBe(25);
     expect(evaluateExpression('(100 - good) / 100 / 0.01', scope({ good: 97 }))).toBeCloseTo(3);
     expect(evaluateExpression('n / PERIOD(n)', scope({ n: 600 }))).toBe(2);
     expect(evaluateExpression('-a + 2 * (b - 1)', scope({ a: 1, b: 3 }))).toBe(3);
@@ -139,8 +162,18 @@ describe('evaluateAlarms: the real alarm set', () => {
       if (b > 0) bad.push({ timestamp, values: [20], counts: [b] });
     }
     return [
-      { namespace: NAMESPACE, metricName: 'HttpRequestDuration', dimensions: { ...service, RouteGroup: slo.routeGroup }, observations: all },
-      { namespace: NAMESPACE, metricName: 'HttpRequestDuration', dimensions: { ...service, RouteGroup: slo.routeGroup, StatusClass: '5xx' }, observations: bad },
+      {
+        namespace: NAMESPACE,
+        metricName: 'HttpRequestDuration',
+        dimensions: { ...service, RouteGroup: slo.routeGroup },
+        observations: all,
+      },
+      {
+        namespace: NAMESPACE,
+        metricName: 'HttpRequestDuration',
+        dimensions: { ...service, RouteGroup: slo.routeGroup, StatusClass: '5xx' },
+        observations: bad,
+      },
     ];
   }
 
@@ -162,15 +195,26 @@ describe('evaluateAlarms: the real alarm set', () => {
     expect(minute(toOk.timestamp)).toBeGreaterThan(burnEnd);
     expect(minute(toOk.timestamp)).toBeLessThanOrEqual(burnEnd + 6);
     // The 5xx rate alarm (5% page threshold) never fires at 3%; its ticket (1%) does.
-    expect(result.find((a) => a.name === 'coffee-cloud-http-5xx-rate-order-write-page')!.transitions.some((t) => t.to === 'ALARM')).toBe(false);
-    expect(result.find((a) => a.name === 'coffee-cloud-http-5xx-rate-order-write-ticket')!.transitions.some((t) => t.to === 'ALARM')).toBe(true);
+    expect(
+      result
+        .find((a) => a.name === 'coffee-cloud-http-5xx-rate-order-write-page')!
+        .transitions.some((t) => t.to === 'ALARM'),
+    ).toBe(false);
+    expect(
+      result
+        .find((a) => a.name === 'coffee-cloud-http-5xx-rate-order-write-ticket')!
+        .transitions.some((t) => t.to === 'ALARM'),
+    ).toBe(true);
     // Other SLOs saw no traffic: their window alarms are OK (no data, not breaching).
     expect(result.find((a) => a.name === 'coffee-cloud-slo-menu-read-availability-burn-1h-fast')!.state).toBe('OK');
   });
 
   it('stays quiet under a healthy error rate', () => {
     // One 5xx every 10 minutes (0.17x), the first after 5 minutes of traffic.
-    const result = evaluateAlarms(definitions, traffic((m) => (m % 10 === 5 ? 1 : 0), 180));
+    const result = evaluateAlarms(
+      definitions,
+      traffic((m) => (m % 10 === 5 ? 1 : 0), 180),
+    );
     const fired = result.filter((a) => a.transitions.some((t) => t.to === 'ALARM')).map((a) => a.name);
     expect(fired).toEqual([]);
   });
@@ -182,13 +226,46 @@ describe('evaluateAlarms: the real alarm set', () => {
   });
 
   it('evaluates a math alarm on EMF documents read by seriesFromEmf', () => {
-    const alarm = definitions.alarms.find((a) => a.name === 'coffee-cloud-http-5xx-rate-order-write-page') as MathAlarmDefinition;
+    const alarm = definitions.alarms.find(
+      (a) => a.name === 'coffee-cloud-http-5xx-rate-order-write-page',
+    ) as MathAlarmDefinition;
     const lines: string[] = [];
     for (let i = 0; i < 6; i++) {
-      const _aws = (dims: string[]) => ({ Timestamp: T0 + i * MINUTE + 500, CloudWatchMetrics: [{ Namespace: NAMESPACE, Dimensions: [dims], Metrics: [{ Name: 'HttpRequestDuration', Unit: 'Milliseconds' }] }] });
-      const histogram = (count: number) => ({ Values: [12.5], Counts: [count], Max: 20, Min: 5, Count: count, Sum: 12.5 * count });
-      lines.push(JSON.stringify({ _aws: _aws(['Service', 'RouteGroup']), ...service, RouteGroup: 'order-write', HttpRequestDuration: histogram(100) }));
-      lines.push(JSON.stringify({ _aws: _aws(['Service', 'RouteGroup', 'StatusClass']), ...service, RouteGroup: 'order-write', StatusClass: '5xx', HttpRequestDuration: histogram(i >= 2 ? 10 : 0) }));
+      const _aws = (dims: string[]) => ({
+        Timestamp: T0 + i * MINUTE + 500,
+        CloudWatchMetrics: [
+          {
+            Namespace: NAMESPACE,
+            Dimensions: [dims],
+            Metrics: [{ Name: 'HttpRequestDuration', Unit: 'Milliseconds' }],
+          },
+        ],
+      });
+      const histogram = (count: number) => ({
+        Values: [12.5],
+        Counts: [count],
+        Max: 20,
+        Min: 5,
+        Count: count,
+        Sum: 12.5 * count,
+      });
+      lines.push(
+        JSON.stringify({
+          _aws: _aws(['Service', 'RouteGroup']),
+          ...service,
+          RouteGroup: 'order-write',
+          HttpRequestDuration: histogram(100),
+        }),
+      );
+      lines.push(
+        JSON.stringify({
+          _aws: _aws(['Service', 'RouteGroup', 'StatusClass']),
+          ...service,
+          RouteGroup: 'order-write',
+          StatusClass: '5xx',
+          HttpRequestDuration: histogram(i >= 2 ? 10 : 0),
+        }),
+      );
     }
     lines.push('not json', '{"level":30,"msg":"a log line"}');
     const series = seriesFromEmf(lines);

@@ -16,7 +16,15 @@
  * range is empty. Anomaly detection alarms need CloudWatch's trained model and are
  * reported as not evaluable locally.
  */
-import { type MetricQuery, type Query, ruleChildren, type AlarmDefinition, type AlarmDefinitions, type AlarmRule, type CompositeAlarmDefinition } from '../dashboards/index.ts';
+import {
+  type MetricQuery,
+  type Query,
+  ruleChildren,
+  type AlarmDefinition,
+  type AlarmDefinitions,
+  type AlarmRule,
+  type CompositeAlarmDefinition,
+} from '../dashboards/index.ts';
 
 /** One observation of a metric at a time, as an EMF document carries it. */
 export interface Observation {
@@ -152,11 +160,16 @@ export function statistic(stat: string, observations: readonly Observation[]): n
 
 // --- metric math -----------------------------------------------------------------------
 
-type Token = { type: 'num'; value: number } | { type: 'id'; value: string } | { type: 'fn'; value: string } | { type: 'op'; value: string };
+type Token =
+  | { type: 'num'; value: number }
+  | { type: 'id'; value: string }
+  | { type: 'fn'; value: string }
+  | { type: 'op'; value: string };
 
 function tokenize(expression: string): Token[] {
   const tokens: Token[] = [];
-  const re = /\s*(?:(\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)|([A-Z_][A-Z0-9_]*)(?=\s*\()|([a-z][a-zA-Z0-9_]*)|(>=|<=|==|!=|[-+*/(),<>]))/y;
+  const re =
+    /\s*(?:(\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)|([A-Z_][A-Z0-9_]*)(?=\s*\()|([a-z][a-zA-Z0-9_]*)|(>=|<=|==|!=|[-+*/(),<>]))/y;
   let index = 0;
   while (index < expression.length) {
     if (/^\s*$/.test(expression.slice(index))) break;
@@ -186,7 +199,8 @@ export function evaluateExpression(expression: string, scope: MathScope): Scalar
   const peek = () => tokens[pos];
   const take = (value?: string): Token => {
     const t = tokens[pos++];
-    if (!t || (value !== undefined && t.value !== value)) throw new Error(`expression "${expression}": expected ${value ?? 'more'}`);
+    if (!t || (value !== undefined && t.value !== value))
+      throw new Error(`expression "${expression}": expected ${value ?? 'more'}`);
     return t;
   };
   const arith = (a: Scalar, b: Scalar, op: string): Scalar => {
@@ -336,7 +350,13 @@ class SeriesIndex {
 }
 
 /** The value of `returnId` for the period ending at `end`. */
-function datapoint(queries: readonly Query[], returnId: string, period: number, end: number, index: SeriesIndex): Scalar {
+function datapoint(
+  queries: readonly Query[],
+  returnId: string,
+  period: number,
+  end: number,
+  index: SeriesIndex,
+): Scalar {
   const byId = new Map(queries.map((q) => [q.id, q]));
   const cache = new Map<string, Scalar>();
   const resolve = (id: string, depth = 0): Scalar => {
@@ -383,14 +403,20 @@ type Evaluable = Extract<AlarmDefinition, { kind: 'metric' | 'math' }>;
 /** Extra periods CloudWatch looks back over when some of the last N have no datapoint. */
 export const EXTRA_EVALUATION_PERIODS = 2;
 
-function nextState(alarm: Evaluable, current: AlarmState, end: number, index: SeriesIndex): { state: AlarmState; reason: string } {
+function nextState(
+  alarm: Evaluable,
+  current: AlarmState,
+  end: number,
+  index: SeriesIndex,
+): { state: AlarmState; reason: string } {
   const queries: readonly Query[] = alarm.kind === 'metric' ? [alarm.metric] : alarm.queries;
   const returnId = alarm.kind === 'metric' ? alarm.metric.id : alarm.returnId;
   const period = alarm.kind === 'metric' ? alarm.metric.period : alarm.period;
   const n = alarm.evaluationPeriods;
   // The evaluation range: the last N periods and a little more, most recent first.
   const range: Scalar[] = [];
-  for (let k = 0; k < n + EXTRA_EVALUATION_PERIODS; k++) range.push(datapoint(queries, returnId, period, end - k * period * 1000, index));
+  for (let k = 0; k < n + EXTRA_EVALUATION_PERIODS; k++)
+    range.push(datapoint(queries, returnId, period, end - k * period * 1000, index));
   const shown = range
     .slice(0, n)
     .map((p) => (p === undefined ? '-' : Number(p.toPrecision(4))))
@@ -411,14 +437,19 @@ function nextState(alarm: Evaluable, current: AlarmState, end: number, index: Se
   if (alarm.treatMissingData === 'breaching' || alarm.treatMissingData === 'notBreaching') {
     // Missing datapoints among the last N take the treatment's side.
     const recent = range.slice(0, n);
-    breaching = recent.filter((v) => (v === undefined ? alarm.treatMissingData === 'breaching' : breaches(v, alarm.comparison, alarm.threshold))).length;
+    breaching = recent.filter((v) =>
+      v === undefined ? alarm.treatMissingData === 'breaching' : breaches(v, alarm.comparison, alarm.threshold),
+    ).length;
   } else {
     // missing / ignore: the most recent N real datapoints of the evaluation range.
     const real = range.filter((v): v is number => v !== undefined).slice(0, n);
     breaching = real.filter((v) => breaches(v, alarm.comparison, alarm.threshold)).length;
   }
   const state: AlarmState = breaching >= alarm.datapointsToAlarm ? 'ALARM' : 'OK';
-  return { state, reason: `${breaching} of ${n} datapoints ${alarm.comparison} ${alarm.threshold} (need ${alarm.datapointsToAlarm}) [${shown}]` };
+  return {
+    state,
+    reason: `${breaching} of ${n} datapoints ${alarm.comparison} ${alarm.threshold} (need ${alarm.datapointsToAlarm}) [${shown}]`,
+  };
 }
 
 function ruleValue(rule: AlarmRule, states: ReadonlyMap<string, AlarmState>): boolean {
@@ -434,7 +465,10 @@ function ruleValue(rule: AlarmRule, states: ReadonlyMap<string, AlarmState>): bo
   }
 }
 
-function compositeState(alarm: CompositeAlarmDefinition, states: ReadonlyMap<string, AlarmState>): { state: AlarmState; reason: string } {
+function compositeState(
+  alarm: CompositeAlarmDefinition,
+  states: ReadonlyMap<string, AlarmState>,
+): { state: AlarmState; reason: string } {
   if (ruleValue(alarm.rule, states)) {
     const firing = ruleChildren(alarm.rule).filter((c) => states.get(c) === 'ALARM');
     return { state: 'ALARM', reason: `rule true (in ALARM: ${firing.join(', ')})` };
@@ -479,7 +513,12 @@ export function evaluateAlarms(
     if (ordered.includes(c)) return;
     if (seen.has(c.name)) throw new Error(`composite alarms form a cycle through ${c.name}`);
     seen.add(c.name);
-    for (const child of ruleChildren(c.rule)) if (compositeNames.has(child)) visit(composites.find((x) => x.name === child)!, seen);
+    for (const child of ruleChildren(c.rule))
+      if (compositeNames.has(child))
+        visit(
+          composites.find((x) => x.name === child)!,
+          seen,
+        );
     ordered.push(c);
   };
   composites.forEach((c) => visit(c, new Set()));
@@ -498,7 +537,13 @@ export function evaluateAlarms(
   return alarms.map((alarm) => {
     const base = { name: alarm.name, kind: alarm.kind, ...(alarm.severity ? { severity: alarm.severity } : {}) };
     if (alarm.kind === 'anomaly') {
-      return { ...base, evaluable: false, reason: 'not evaluable locally: anomaly detection needs the model CloudWatch trains on two weeks of data', transitions: [], state: 'INSUFFICIENT_DATA' as const };
+      return {
+        ...base,
+        evaluable: false,
+        reason: 'not evaluable locally: anomaly detection needs the model CloudWatch trains on two weeks of data',
+        transitions: [],
+        state: 'INSUFFICIENT_DATA' as const,
+      };
     }
     return { ...base, evaluable: true, transitions: transitions.get(alarm.name)!, state: states.get(alarm.name)! };
   });

@@ -7,7 +7,14 @@ export type { CoffeeAlarmsProps } from './cdk.ts';
 export { buildPrometheusRules, renderPrometheusRules, SLO_ALERT_NAMES, RECORDED_WINDOWS } from './prometheus.ts';
 export type { PrometheusRules, RuleGroup, RecordingRule, AlertingRule } from './prometheus.ts';
 export { evaluateAlarms, statistic, evaluateExpression, EXTRA_EVALUATION_PERIODS } from './evaluate.ts';
-export type { AlarmEvaluation, AlarmTransition, AlarmState, MetricSeries, Observation, EvaluateOptions } from './evaluate.ts';
+export type {
+  AlarmEvaluation,
+  AlarmTransition,
+  AlarmState,
+  MetricSeries,
+  Observation,
+  EvaluateOptions,
+} from './evaluate.ts';
 export { seriesFromEmf } from './emf-series.ts';
 export { renderAlarmInputs, orderForCreation } from './render-cloudwatch.ts';
 export type { CloudWatchAlarmInput, TopicArns } from './render-cloudwatch.ts';

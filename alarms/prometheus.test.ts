@@ -59,26 +59,50 @@ const REQUESTS_PER_MINUTE = 1000;
 /** Input series for one SLO where the share of bad requests follows `phases` (ratio per minute). */
 function seriesFor(slo: SloDefinition, phases: readonly { badRatio: number; minutes: number }[], stepMinutes: number) {
   const group = `coffee_route_group="${slo.routeGroup}"`;
-  const total = counter(phases.map((p) => ({ perMinute: REQUESTS_PER_MINUTE, minutes: p.minutes })), stepMinutes);
+  const total = counter(
+    phases.map((p) => ({ perMinute: REQUESTS_PER_MINUTE, minutes: p.minutes })),
+    stepMinutes,
+  );
   if (slo.kind === 'availability') {
     // 5xx requests and the rest, as separate series like the exporter writes them.
     return [
-      { series: `coffee_http_server_duration_count{${group},coffee_status_class="5xx"}`, values: counter(phases.map((p) => ({ perMinute: REQUESTS_PER_MINUTE * p.badRatio, minutes: p.minutes })), stepMinutes) },
-      { series: `coffee_http_server_duration_count{${group},coffee_status_class="2xx"}`, values: counter(phases.map((p) => ({ perMinute: REQUESTS_PER_MINUTE * (1 - p.badRatio), minutes: p.minutes })), stepMinutes) },
+      {
+        series: `coffee_http_server_duration_count{${group},coffee_status_class="5xx"}`,
+        values: counter(
+          phases.map((p) => ({ perMinute: REQUESTS_PER_MINUTE * p.badRatio, minutes: p.minutes })),
+          stepMinutes,
+        ),
+      },
+      {
+        series: `coffee_http_server_duration_count{${group},coffee_status_class="2xx"}`,
+        values: counter(
+          phases.map((p) => ({ perMinute: REQUESTS_PER_MINUTE * (1 - p.badRatio), minutes: p.minutes })),
+          stepMinutes,
+        ),
+      },
     ];
   }
   return [
     { series: `coffee_http_server_duration_count{${group},coffee_status_class="2xx"}`, values: total },
     {
       series: `coffee_http_server_duration_bucket{${group},coffee_status_class="2xx",le="${slo.thresholdMs}"}`,
-      values: counter(phases.map((p) => ({ perMinute: REQUESTS_PER_MINUTE * (1 - p.badRatio), minutes: p.minutes })), stepMinutes),
+      values: counter(
+        phases.map((p) => ({ perMinute: REQUESTS_PER_MINUTE * (1 - p.badRatio), minutes: p.minutes })),
+        stepMinutes,
+      ),
     },
   ];
 }
 
 function alert(slo: SloDefinition, tier: 'fast' | 'slow' | 'ticket') {
   return {
-    exp_labels: { severity: tier === 'ticket' ? 'ticket' : 'page', tier, slo: slo.id, route_group: slo.routeGroup, slo_kind: slo.kind },
+    exp_labels: {
+      severity: tier === 'ticket' ? 'ticket' : 'page',
+      tier,
+      slo: slo.id,
+      route_group: slo.routeGroup,
+      slo_kind: slo.kind,
+    },
   };
 }
 
@@ -87,7 +111,11 @@ const burn = (slo: SloDefinition, rate: number) => rate * budgetOf(slo);
 
 function pageTests(slo: SloDefinition) {
   const healthy = { badRatio: burn(slo, 0.5), minutes: 300 };
-  const scenario = (name: string, phases: { badRatio: number; minutes: number }[], expect: Partial<Record<'fast' | 'slow', boolean>>) => {
+  const scenario = (
+    name: string,
+    phases: { badRatio: number; minutes: number }[],
+    expect: Partial<Record<'fast' | 'slow', boolean>>,
+  ) => {
     const minutes = phases.reduce((n, p) => n + p.minutes, 0);
     return {
       name: `${slo.id}: ${name}`,
@@ -103,13 +131,26 @@ function pageTests(slo: SloDefinition) {
   return [
     scenario('healthy at 0.5x: no page', [{ ...healthy, minutes: 420 }], {}),
     // 20x for an hour: the fast tier (14.4x over 1h and 5m) pages; over 6h it is 3.75x, under 6x.
-    scenario('20x for an hour pages through the fast tier', [healthy, { badRatio: burn(slo, 20), minutes: 60 }], { fast: true }),
+    scenario('20x for an hour pages through the fast tier', [healthy, { badRatio: burn(slo, 20), minutes: 60 }], {
+      fast: true,
+    }),
     // 13x for an hour stays under 14.4x.
     scenario('13x for an hour stays under the fast threshold', [healthy, { badRatio: burn(slo, 13), minutes: 60 }], {}),
     // 10x for 6 hours: slow tier (6x over 6h and 30m) pages; under the fast tier's 14.4x.
-    scenario('10x for six hours pages through the slow tier', [{ badRatio: burn(slo, 0.5), minutes: 60 }, { badRatio: burn(slo, 10), minutes: 360 }], { slow: true }),
+    scenario(
+      '10x for six hours pages through the slow tier',
+      [
+        { badRatio: burn(slo, 0.5), minutes: 60 },
+        { badRatio: burn(slo, 10), minutes: 360 },
+      ],
+      { slow: true },
+    ),
     // The burn stopped 10 minutes ago: the 1h window is still over 14.4x, the 5m window is not.
-    scenario('the short window silences the page once the burn stops', [healthy, { badRatio: burn(slo, 20), minutes: 60 }, { badRatio: 0, minutes: 10 }], {}),
+    scenario(
+      'the short window silences the page once the burn stops',
+      [healthy, { badRatio: burn(slo, 20), minutes: 60 }, { badRatio: 0, minutes: 10 }],
+      {},
+    ),
   ];
 }
 
@@ -136,7 +177,14 @@ function ticketTests(slo: SloDefinition) {
     scenario('2x for three days files a ticket', [{ badRatio: burn(slo, 2), minutes: days3 + 360 }], true),
     scenario('0.5x for three days files nothing', [{ badRatio: burn(slo, 0.5), minutes: days3 + 360 }], false),
     // 3x for the last 6 hours only: the 6h window is over 1x, the 3-day one is not (0.7x).
-    scenario('a 6-hour burst does not move the 3-day window enough', [{ badRatio: burn(slo, 0.5), minutes: days3 - 360 }, { badRatio: burn(slo, 3), minutes: 720 }], false),
+    scenario(
+      'a 6-hour burst does not move the 3-day window enough',
+      [
+        { badRatio: burn(slo, 0.5), minutes: days3 - 360 },
+        { badRatio: burn(slo, 3), minutes: 720 },
+      ],
+      false,
+    ),
   ];
 }
 
@@ -149,7 +197,10 @@ function annotations(slo: SloDefinition, tier: 'fast' | 'slow' | 'ticket'): Reco
 
 async function promtoolTest(name: string, evaluationInterval: string, tests: unknown[]): Promise<string> {
   const file = join(dir, `${name}.test.yml`);
-  await writeFile(file, stringify({ rule_files: [testedRulesFile], evaluation_interval: evaluationInterval, tests }, { lineWidth: 0 }));
+  await writeFile(
+    file,
+    stringify({ rule_files: [testedRulesFile], evaluation_interval: evaluationInterval, tests }, { lineWidth: 0 }),
+  );
   try {
     const { stdout } = await run(requireOnPath('promtool'), ['test', 'rules', file], { timeout: 60_000 });
     return stdout;
@@ -180,7 +231,10 @@ describe('Prometheus SLO rules', () => {
 
   it('catch a wrong expectation (the harness can fail)', async () => {
     const [healthy] = pageTests(availability);
-    const wrong = { ...healthy!, alert_rule_test: [{ ...healthy!.alert_rule_test[0]!, exp_alerts: [alert(availability, 'fast')] }] };
+    const wrong = {
+      ...healthy!,
+      alert_rule_test: [{ ...healthy!.alert_rule_test[0]!, exp_alerts: [alert(availability, 'fast')] }],
+    };
     await expect(promtoolTest('wrong', '5m', [wrong])).rejects.toThrow(/promtool test rules failed/);
   });
 });

@@ -11,7 +11,14 @@
  */
 import { stringify } from 'yaml';
 import { SLOS, type SloDefinition } from '../service/catalog/index.ts';
-import { createPromFactory, budgetOf, promDuration, sloRatioPromql, BURN_RATE_TIERS, type BurnRateTier } from '../dashboards/index.ts';
+import {
+  createPromFactory,
+  budgetOf,
+  promDuration,
+  sloRatioPromql,
+  BURN_RATE_TIERS,
+  type BurnRateTier,
+} from '../dashboards/index.ts';
 
 export interface RecordingRule {
   record: string;
@@ -38,7 +45,9 @@ export interface PrometheusRules {
 }
 
 /** Every window a recording rule exists for (the union of the tiers' windows). */
-export const RECORDED_WINDOWS = [...new Set(BURN_RATE_TIERS.flatMap((t) => [t.shortWindow, t.longWindow]))].sort((a, b) => a - b);
+export const RECORDED_WINDOWS = [...new Set(BURN_RATE_TIERS.flatMap((t) => [t.shortWindow, t.longWindow]))].sort(
+  (a, b) => a - b,
+);
 
 /** Alert names per tier. */
 export const SLO_ALERT_NAMES: Record<BurnRateTier['id'], string> = {
@@ -68,10 +77,18 @@ export function buildPrometheusRules({ slos = SLOS }: { slos?: readonly SloDefin
     const selector = `{slo="${slo.id}"}`;
     const rules: (RecordingRule | AlertingRule)[] = [];
     for (const window of RECORDED_WINDOWS) {
-      rules.push({ record: errorRatioRecord(window), expr: sloRatioPromql(prom, slo, promDuration(window)), labels: { ...labels } });
+      rules.push({
+        record: errorRatioRecord(window),
+        expr: sloRatioPromql(prom, slo, promDuration(window)),
+        labels: { ...labels },
+      });
     }
     for (const window of RECORDED_WINDOWS) {
-      rules.push({ record: burnRateRecord(window), expr: `${errorRatioRecord(window)}${selector} / ${budgetOf(slo)}`, labels: { ...labels } });
+      rules.push({
+        record: burnRateRecord(window),
+        expr: `${errorRatioRecord(window)}${selector} / ${budgetOf(slo)}`,
+        labels: { ...labels },
+      });
     }
     for (const tier of BURN_RATE_TIERS) {
       const long = promDuration(tier.longWindow);

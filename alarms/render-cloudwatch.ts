@@ -5,7 +5,14 @@
  * so the three cannot drift apart.
  */
 import type { MetricDataQuery, PutCompositeAlarmInput, PutMetricAlarmInput } from '@aws-sdk/client-cloudwatch';
-import { type Query, renderAlarmRule, ruleChildren, type AlarmDefinition, type AlarmDefinitions, type Severity } from '../dashboards/index.ts';
+import {
+  type Query,
+  renderAlarmRule,
+  ruleChildren,
+  type AlarmDefinition,
+  type AlarmDefinitions,
+  type Severity,
+} from '../dashboards/index.ts';
 
 /** SNS topic ARN per severity; a severity without one gets no actions. */
 export type TopicArns = Partial<Record<Severity, string>>;
@@ -39,13 +46,21 @@ export function toMetricDataQuery(query: Query, returnData: boolean): MetricData
         ReturnData: returnData,
       };
     case 'expression':
-      return { Id: query.id, Expression: query.expression, ...(query.label ? { Label: query.label } : {}), ReturnData: returnData };
+      return {
+        Id: query.id,
+        Expression: query.expression,
+        ...(query.label ? { Label: query.label } : {}),
+        ReturnData: returnData,
+      };
     case 'search':
       throw new Error(`query ${query.id}: CloudWatch alarms cannot use SEARCH expressions`);
   }
 }
 
-function actions(severity: Severity | undefined, topics: TopicArns): Pick<PutMetricAlarmInput, 'AlarmActions' | 'OKActions'> {
+function actions(
+  severity: Severity | undefined,
+  topics: TopicArns,
+): Pick<PutMetricAlarmInput, 'AlarmActions' | 'OKActions'> {
   const arn = severity ? topics[severity] : undefined;
   return arn ? { AlarmActions: [arn], OKActions: [arn] } : {};
 }
@@ -62,7 +77,9 @@ function renderOne(alarm: AlarmDefinition, topics: TopicArns): CloudWatchAlarmIn
       return { kind: 'composite', input: { ...common, AlarmRule: renderAlarmRule(alarm.rule) } };
     case 'metric': {
       const { metric } = alarm;
-      const statistic = isStandardStatistic(metric.stat) ? { Statistic: metric.stat as PutMetricAlarmInput['Statistic'] } : { ExtendedStatistic: metric.stat };
+      const statistic = isStandardStatistic(metric.stat)
+        ? { Statistic: metric.stat as PutMetricAlarmInput['Statistic'] }
+        : { ExtendedStatistic: metric.stat };
       return {
         kind: 'metric',
         input: {
@@ -77,7 +94,9 @@ function renderOne(alarm: AlarmDefinition, topics: TopicArns): CloudWatchAlarmIn
           Threshold: alarm.threshold,
           ComparisonOperator: alarm.comparison,
           TreatMissingData: alarm.treatMissingData,
-          ...(alarm.evaluateLowSampleCountPercentile ? { EvaluateLowSampleCountPercentile: alarm.evaluateLowSampleCountPercentile } : {}),
+          ...(alarm.evaluateLowSampleCountPercentile
+            ? { EvaluateLowSampleCountPercentile: alarm.evaluateLowSampleCountPercentile }
+            : {}),
         },
       };
     }
@@ -102,7 +121,12 @@ function renderOne(alarm: AlarmDefinition, topics: TopicArns): CloudWatchAlarmIn
           ...common,
           Metrics: [
             ...alarm.queries.map((q) => toMetricDataQuery(q, q.id === alarm.returnId)),
-            { Id: bandId, Expression: `ANOMALY_DETECTION_BAND(${alarm.returnId}, ${alarm.bandWidth})`, Label: 'Expected band', ReturnData: true },
+            {
+              Id: bandId,
+              Expression: `ANOMALY_DETECTION_BAND(${alarm.returnId}, ${alarm.bandWidth})`,
+              Label: 'Expected band',
+              ReturnData: true,
+            },
           ],
           ThresholdMetricId: bandId,
           EvaluationPeriods: alarm.evaluationPeriods,
@@ -119,7 +143,10 @@ function renderOne(alarm: AlarmDefinition, topics: TopicArns): CloudWatchAlarmIn
  * Orders alarms so that every alarm a composite names comes before it (metric alarms
  * first, then composites in dependency order). Throws on a cycle.
  */
-export function orderForCreation<T extends { readonly name: string }>(alarms: readonly T[], childrenOf: (alarm: T) => readonly string[]): T[] {
+export function orderForCreation<T extends { readonly name: string }>(
+  alarms: readonly T[],
+  childrenOf: (alarm: T) => readonly string[],
+): T[] {
   const byName = new Map(alarms.map((a) => [a.name, a]));
   const done = new Set<string>();
   const visiting = new Set<string>();
@@ -142,7 +169,10 @@ export function orderForCreation<T extends { readonly name: string }>(alarms: re
 }
 
 /** The `PutMetricAlarm` / `PutCompositeAlarm` inputs of every alarm, children first. */
-export function renderAlarmInputs(definitions: AlarmDefinitions, { topicArns = {} }: { topicArns?: TopicArns } = {}): CloudWatchAlarmInput[] {
+export function renderAlarmInputs(
+  definitions: AlarmDefinitions,
+  { topicArns = {} }: { topicArns?: TopicArns } = {},
+): CloudWatchAlarmInput[] {
   const ordered = orderForCreation(definitions.alarms, (a) => (a.kind === 'composite' ? ruleChildren(a.rule) : []));
   return ordered.map((alarm) => renderOne(alarm, topicArns));
 }

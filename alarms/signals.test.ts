@@ -20,7 +20,11 @@ describe('referencedSignals', () => {
   it('covers every catalog metric, and every dimension set the alarms need', () => {
     expect(new Set(signals.map((s) => s.metricName))).toEqual(new Set(ALL_METRICS.map((m) => m.name)));
     const http = signals.filter((s) => s.metricName === 'HttpRequestDuration');
-    expect(http.map((s) => s.dimensions.join(','))).toEqual(['Method,Route,Service,StatusClass', 'RouteGroup,Service', 'RouteGroup,Service,StatusClass']);
+    expect(http.map((s) => s.dimensions.join(','))).toEqual([
+      'Method,Route,Service,StatusClass',
+      'RouteGroup,Service',
+      'RouteGroup,Service,StatusClass',
+    ]);
     const byRouteGroup = http.find((s) => s.dimensions.join(',') === 'RouteGroup,Service')!;
     expect(byRouteGroup.usedBy).toContain('alarm coffee-cloud-slo-order-write-latency-burn-1h-fast');
     expect(byRouteGroup.usedBy).toContain('dashboard coffee-cloud-slo');
@@ -32,7 +36,16 @@ describe('referencedSignals', () => {
   });
 
   it('reads searches back from their expressions', () => {
-    const [ref] = referencesInExpression(`SUM(SEARCH('{CoffeeCloud,Service,Cache} MetricName="CacheHits" Service="x"', 'Sum', 300))`, 'w');
-    expect(ref).toMatchObject({ namespace: 'CoffeeCloud', metricName: 'CacheHits', dimensions: { Service: 'x', Cache: undefined }, stat: 'Sum', period: 300 });
+    const [ref] = referencesInExpression(
+      `SUM(SEARCH('{CoffeeCloud,Service,Cache} MetricName="CacheHits" Service="x"', 'Sum', 300))`,
+      'w',
+    );
+    expect(ref).toMatchObject({
+      namespace: 'CoffeeCloud',
+      metricName: 'CacheHits',
+      dimensions: { Service: 'x', Cache: undefined },
+      stat: 'Sum',
+      period: 300,
+    });
   });
 });

@@ -5,7 +5,13 @@
  */
 import type { PutMetricAlarmInput } from '@aws-sdk/client-cloudwatch';
 import { metricByName, NAMESPACE, type MetricDefinition } from '../service/catalog/index.ts';
-import { buildCloudWatchDashboards, referencesInDashboard, referencesInExpression, type MetricReference, type MonitoringOptions } from '../dashboards/index.ts';
+import {
+  buildCloudWatchDashboards,
+  referencesInDashboard,
+  referencesInExpression,
+  type MetricReference,
+  type MonitoringOptions,
+} from '../dashboards/index.ts';
 import { buildAlarmDefinitions } from './definitions.ts';
 import { renderAlarmInputs } from './render-cloudwatch.ts';
 
@@ -18,7 +24,9 @@ export function referencesInAlarm(input: PutMetricAlarmInput): MetricReference[]
         namespace: input.Namespace ?? '',
         metricName: input.MetricName ?? '',
         dimensions: Object.fromEntries((input.Dimensions ?? []).map((d) => [d.Name ?? '', d.Value])),
-        ...((input.Statistic ?? input.ExtendedStatistic) ? { stat: (input.Statistic ?? input.ExtendedStatistic)! } : {}),
+        ...((input.Statistic ?? input.ExtendedStatistic)
+          ? { stat: (input.Statistic ?? input.ExtendedStatistic)! }
+          : {}),
         ...(input.Period === undefined ? {} : { period: input.Period }),
         source: 'metric',
         where,
@@ -66,15 +74,24 @@ export interface ReferencedSignal {
  */
 export function referencedSignals(options: MonitoringOptions = {}): ReferencedSignal[] {
   const references = [
-    ...buildCloudWatchDashboards({ accountId: '000000000000', ...options }).flatMap((d) => referencesInDashboard(d.name, d.body)),
-    ...renderAlarmInputs(buildAlarmDefinitions(options)).flatMap((a) => (a.kind === 'metric' ? referencesInAlarm(a.input) : [])),
+    ...buildCloudWatchDashboards({ accountId: '000000000000', ...options }).flatMap((d) =>
+      referencesInDashboard(d.name, d.body),
+    ),
+    ...renderAlarmInputs(buildAlarmDefinitions(options)).flatMap((a) =>
+      a.kind === 'metric' ? referencesInAlarm(a.input) : [],
+    ),
   ];
   const byKey = new Map<string, { namespace: string; metricName: string; dimensions: string[]; usedBy: Set<string> }>();
   for (const ref of references) {
     if (ref.namespace !== NAMESPACE) continue;
     const dimensions = Object.keys(ref.dimensions).sort();
     const key = `${ref.metricName}|${dimensions.join(',')}`;
-    const entry = byKey.get(key) ?? { namespace: ref.namespace, metricName: ref.metricName, dimensions, usedBy: new Set<string>() };
+    const entry = byKey.get(key) ?? {
+      namespace: ref.namespace,
+      metricName: ref.metricName,
+      dimensions,
+      usedBy: new Set<string>(),
+    };
     entry.usedBy.add(ref.where.split(' / ')[0]!);
     byKey.set(key, entry);
   }

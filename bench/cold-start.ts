@@ -22,7 +22,13 @@ export async function coldStartFigure(log: (line: string) => void, otlp: string)
   const base = localLambdaEnv(db.endpoint);
   const variants = {
     off: { ...base, COFFEE_METRICS_EXPORTER: 'none', COFFEE_TRACING: 'false' },
-    on: { ...base, COFFEE_METRICS_EXPORTER: 'emf', COFFEE_EMF_FILE: join(outdir, 'emf.log'), COFFEE_TRACING: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: otlp },
+    on: {
+      ...base,
+      COFFEE_METRICS_EXPORTER: 'emf',
+      COFFEE_EMF_FILE: join(outdir, 'emf.log'),
+      COFFEE_TRACING: 'true',
+      OTEL_EXPORTER_OTLP_ENDPOINT: otlp,
+    },
   };
   const samples: Record<'off' | 'on', number[]> = { off: [], on: [] };
   const event = JSON.stringify(httpApiEvent({ path: '/menu' }));
@@ -31,7 +37,9 @@ export async function coldStartFigure(log: (line: string) => void, otlp: string)
     await runFile('node', [PROBE, bundle.file, event], { env: { ...process.env, ...variants.off } });
     for (let i = 0; i < COLD_STARTS; i++) {
       for (const side of ['off', 'on'] as const) {
-        const { stdout } = await runFile('node', [PROBE, bundle.file, event], { env: { ...process.env, ...variants[side] } });
+        const { stdout } = await runFile('node', [PROBE, bundle.file, event], {
+          env: { ...process.env, ...variants[side] },
+        });
         samples[side].push((JSON.parse(stdout.trim().split('\n').at(-1)!) as { totalMs: number }).totalMs);
       }
     }
@@ -49,6 +57,10 @@ export async function coldStartFigure(log: (line: string) => void, otlp: string)
     budget: 30,
     comparator: '<=',
     unit: 'ms',
-    details: { withoutMs: Math.round(off * 10) / 10, withMs: Math.round(on * 10) / 10, bundleKiB: Math.round(bundle.bytes / 1024) },
+    details: {
+      withoutMs: Math.round(off * 10) / 10,
+      withMs: Math.round(on * 10) / 10,
+      bundleKiB: Math.round(bundle.bytes / 1024),
+    },
   };
 }

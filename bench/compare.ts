@@ -52,7 +52,12 @@ async function mainThreadCpuMicros(pid: number): Promise<number> {
 }
 
 let orderCounter = 0;
-const ORDER_BODY = JSON.stringify({ items: [{ productId: 'latte', quantity: 2 }, { productId: 'croissant', quantity: 1 }] });
+const ORDER_BODY = JSON.stringify({
+  items: [
+    { productId: 'latte', quantity: 2 },
+    { productId: 'croissant', quantity: 1 },
+  ],
+});
 
 function requestsOf(route: Route, target: BenchTarget): autocannon.Request[] {
   if (route === 'menu') return [{ method: 'GET', path: '/menu' }];
@@ -79,17 +84,33 @@ async function drive(target: BenchTarget, route: Route, { durationS, connections
   const sampler = setInterval(() => {
     void rssMb(target.pid).then((mb) => (peak = Math.max(peak, mb)));
   }, 250);
-  const result = await autocannon({ url: target.url, connections, duration: durationS, requests: requestsOf(route, target) });
+  const result = await autocannon({
+    url: target.url,
+    connections,
+    duration: durationS,
+    requests: requestsOf(route, target),
+  });
   clearInterval(sampler);
   const mainCpuUs = ((await mainThreadCpuMicros(target.pid)) - cpuBefore) / Math.max(1, result.requests.total);
-  return { rps: result.requests.average, p99: result.latency.p99, errors: result.errors + result.non2xx, ok: result['2xx'], peakRssMb: peak, mainCpuUs };
+  return {
+    rps: result.requests.average,
+    p99: result.latency.p99,
+    errors: result.errors + result.non2xx,
+    ok: result['2xx'],
+    peakRssMb: peak,
+    mainCpuUs,
+  };
 }
 
 /**
  * Runs the targets in turn, `rounds` times over (A B C A B C ...), after a warm-up of each
  * as long as a round.
  */
-export async function compare(route: Route, sides: Record<string, BenchTarget>, options: DriveOptions): Promise<Comparison> {
+export async function compare(
+  route: Route,
+  sides: Record<string, BenchTarget>,
+  options: DriveOptions,
+): Promise<Comparison> {
   const targets = Object.entries(sides).map(([label, target]) => ({ label, target }));
   const rates = targets.map(() => [] as number[]);
   const cpu = targets.map(() => [] as number[]);
@@ -110,7 +131,9 @@ export async function compare(route: Route, sides: Record<string, BenchTarget>, 
       cpu[i]!.push(r.mainCpuUs);
       errors += r.errors;
       record(i, r);
-      options.log(`  ${route} ${label} round ${round + 1}: ${r.rps.toFixed(0)} req/s, p99 ${r.p99} ms, ${r.errors} errors, ${Math.round(r.peakRssMb)} MB resident`);
+      options.log(
+        `  ${route} ${label} round ${round + 1}: ${r.rps.toFixed(0)} req/s, p99 ${r.p99} ms, ${r.errors} errors, ${Math.round(r.peakRssMb)} MB resident`,
+      );
     }
   }
   const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;

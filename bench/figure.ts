@@ -22,7 +22,23 @@ export function withinBudget(figure: BenchFigure): boolean {
  * A throughput ratio, bigger is better: `measured[over] / measured[under]`, with every
  * measured rate (rounded) in the details. Without a budget it is for information.
  */
-export function ratioFigure(name: string, measured: Record<string, number>, [over, under]: [string, string], budget?: number, extra: Record<string, number | string> = {}): BenchFigure {
-  const details = { ...Object.fromEntries(Object.entries(measured).map(([key, rate]) => [key, Math.round(rate)])), ...extra };
-  return { name, value: measured[over]! / measured[under]!, ...(budget === undefined ? {} : { budget }), comparator: '>=', unit: 'ratio', details };
+export function ratioFigure(
+  name: string,
+  measured: Record<string, number>,
+  [over, under]: [string, string],
+  budget?: number,
+  extra: Record<string, number | string> = {},
+): BenchFigure {
+  const details = {
+    ...Object.fromEntries(Object.entries(measured).map(([key, rate]) => [key, Math.round(rate)])),
+    ...extra,
+  };
+  return {
+    name,
+    value: measured[over]! / measured[under]!,
+    ...(budget === undefined ? {} : { budget }),
+    comparator: '>=',
+    unit: 'ratio',
+    details,
+  };
 }

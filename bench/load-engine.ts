@@ -46,7 +46,16 @@ export async function benchLoadEngine(options: LoadEngineBenchOptions = {}): Pro
     const engine: { rps: number; cpu: number; dropped: number }[] = [];
     // A short warm-up of both, so neither side pays for JIT compilation in its first round.
     await autocannon({ url: `${target.url}/menu`, connections, duration: 1, headers });
-    await runLoad({ target: target.url, profile: 'smoke', durationS: 1, rate: 20_000, journeys: [menuOnly], connections, maxVUs: connections * 4, runId: 'bench-warmup' });
+    await runLoad({
+      target: target.url,
+      profile: 'smoke',
+      durationS: 1,
+      rate: 20_000,
+      journeys: [menuOnly],
+      connections,
+      maxVUs: connections * 4,
+      runId: 'bench-warmup',
+    });
     for (let round = 0; round < rounds; round++) {
       let cpu = process.cpuUsage();
       const a = await autocannon({ url: `${target.url}/menu`, connections, duration: durationS, headers });
@@ -55,10 +64,25 @@ export async function benchLoadEngine(options: LoadEngineBenchOptions = {}): Pro
 
       cpu = process.cpuUsage();
       const rate = Math.ceil(Math.max(...plain.map((p) => p.rps)) * 3);
-      const result = await runLoad({ target: target.url, profile: 'smoke', durationS, rate, journeys: [menuOnly], connections, maxVUs: connections * 4, runId: 'bench' });
+      const result = await runLoad({
+        target: target.url,
+        profile: 'smoke',
+        durationS,
+        rate,
+        journeys: [menuOnly],
+        connections,
+        maxVUs: connections * 4,
+        runId: 'bench',
+      });
       const seconds = result.durationMs / 1000;
-      engine.push({ rps: result.totals.requests / seconds, cpu: cpuSeconds(cpu) / seconds, dropped: result.totals.iterations.dropped });
-      log(`load engine bench round ${round + 1}: engine ${engine.at(-1)!.rps.toFixed(0)} req/s (${result.totals.failures} failures)`);
+      engine.push({
+        rps: result.totals.requests / seconds,
+        cpu: cpuSeconds(cpu) / seconds,
+        dropped: result.totals.iterations.dropped,
+      });
+      log(
+        `load engine bench round ${round + 1}: engine ${engine.at(-1)!.rps.toFixed(0)} req/s (${result.totals.failures} failures)`,
+      );
     }
     const best = <T extends { rps: number }>(runs: T[]) => runs.reduce((a, b) => (b.rps > a.rps ? b : a));
     const a = best(plain);

@@ -14,7 +14,14 @@ import { compare, type Comparison, type DriveOptions } from './compare.ts';
 import { ratioFigure, withinBudget, type BenchFigure } from './figure.ts';
 import { benchLoadEngine } from './load-engine.ts';
 import { allowanceMicros, spanFloorMicros } from './span-floor.ts';
-import { serviceEnv, startRawTarget, startServiceTarget, type BenchTarget, type RawTargetKind, type ServiceKind } from './start-targets.ts';
+import {
+  serviceEnv,
+  startRawTarget,
+  startServiceTarget,
+  type BenchTarget,
+  type RawTargetKind,
+  type ServiceKind,
+} from './start-targets.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -40,7 +47,13 @@ function spanFloorFigure(untracedRps: number, untracedMainCpuUs: number): BenchF
     value: floor / allowance,
     comparator: '<=',
     unit: 'ratio',
-    details: { spanFloorUs: us(floor), untracedMainCpuUs: us(untracedMainCpuUs), allowanceUs: us(allowance), wholeMachineAllowanceUs: us(machineAllowance), vsWholeMachine: us(floor / machineAllowance) },
+    details: {
+      spanFloorUs: us(floor),
+      untracedMainCpuUs: us(untracedMainCpuUs),
+      allowanceUs: us(allowance),
+      wholeMachineAllowanceUs: us(machineAllowance),
+      vsWholeMachine: us(floor / machineAllowance),
+    },
   };
 }
 
@@ -100,31 +113,77 @@ class BenchRun {
 
   /** Returns the service with telemetry off, which the next two phases measure again. */
   async #menuVsRaw(): Promise<BenchTarget> {
-    this.#options.log('GET /menu: raw node:http with the same answer, raw with a bare answer, the service with telemetry off');
+    this.#options.log(
+      'GET /menu: raw node:http with the same answer, raw with a bare answer, the service with telemetry off',
+    );
     const rawMenu = await this.#raw('raw-menu');
     const rawBare = await this.#raw('raw-menu-bare');
     const plain = await this.#service('off');
     const menu = await compare('menu', { raw: rawMenu, 'raw-bare': rawBare, service: plain }, this.#options);
     const [rawRps, bareRps, serviceRps] = menu.rps as [number, number, number];
-    this.figures.push(ratioFigure('GET /menu: service (telemetry off) vs raw node:http sending the same answer', { rawRps, serviceRps }, ['serviceRps', 'rawRps'], 0.8));
-    this.figures.push(ratioFigure('GET /menu: service (telemetry off) vs raw node:http with only a content type (information)', { bareRps, serviceRps }, ['serviceRps', 'bareRps']));
+    this.figures.push(
+      ratioFigure(
+        'GET /menu: service (telemetry off) vs raw node:http sending the same answer',
+        { rawRps, serviceRps },
+        ['serviceRps', 'rawRps'],
+        0.8,
+      ),
+    );
+    this.figures.push(
+      ratioFigure(
+        'GET /menu: service (telemetry off) vs raw node:http with only a content type (information)',
+        { bareRps, serviceRps },
+        ['serviceRps', 'bareRps'],
+      ),
+    );
     await rawMenu.stop();
     await rawBare.stop();
     return plain;
   }
 
   async #menuTelemetry(plain: BenchTarget): Promise<void> {
-    this.#options.log('GET /menu: telemetry off, tracing 100% + EMF metrics, the same with access lines, EMF alone, tracing at 0% + EMF');
+    this.#options.log(
+      'GET /menu: telemetry off, tracing 100% + EMF metrics, the same with access lines, EMF alone, tracing at 0% + EMF',
+    );
     const traced = await this.#service('traced');
     const logged = await this.#service('traced+access');
     const metricsOnly = await this.#service('metrics');
     const unsampled = await this.#service('unsampled');
-    const menuTel = await compare('menu', { off: plain, traced, 'traced+access': logged, metrics: metricsOnly, unsampled }, this.#options);
-    const [offRps, onRps, loggedRps, metricsRps, unsampledRps] = menuTel.rps as [number, number, number, number, number];
-    this.figures.push(ratioFigure('GET /menu: tracing 100% + metrics vs telemetry off', { offRps, onRps }, ['onRps', 'offRps'], 0.9));
-    this.figures.push(ratioFigure('GET /menu: tracing 100% + metrics + an access line per request vs telemetry off (information)', { offRps, onRps: loggedRps }, ['onRps', 'offRps']));
-    this.figures.push(ratioFigure('GET /menu: metrics alone (EMF) vs telemetry off (information)', { offRps, metricsRps }, ['metricsRps', 'offRps']));
-    this.figures.push(ratioFigure('GET /menu: tracing at 0% sampling + metrics vs telemetry off (information: the instrumentation, no span recorded)', { offRps, unsampledRps }, ['unsampledRps', 'offRps']));
+    const menuTel = await compare(
+      'menu',
+      { off: plain, traced, 'traced+access': logged, metrics: metricsOnly, unsampled },
+      this.#options,
+    );
+    const [offRps, onRps, loggedRps, metricsRps, unsampledRps] = menuTel.rps as [
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    this.figures.push(
+      ratioFigure('GET /menu: tracing 100% + metrics vs telemetry off', { offRps, onRps }, ['onRps', 'offRps'], 0.9),
+    );
+    this.figures.push(
+      ratioFigure(
+        'GET /menu: tracing 100% + metrics + an access line per request vs telemetry off (information)',
+        { offRps, onRps: loggedRps },
+        ['onRps', 'offRps'],
+      ),
+    );
+    this.figures.push(
+      ratioFigure('GET /menu: metrics alone (EMF) vs telemetry off (information)', { offRps, metricsRps }, [
+        'metricsRps',
+        'offRps',
+      ]),
+    );
+    this.figures.push(
+      ratioFigure(
+        'GET /menu: tracing at 0% sampling + metrics vs telemetry off (information: the instrumentation, no span recorded)',
+        { offRps, unsampledRps },
+        ['unsampledRps', 'offRps'],
+      ),
+    );
     this.figures.push(spanFloorFigure(offRps, menuTel.mainCpuUs[0]!));
     for (const t of [logged, traced, metricsOnly, unsampled]) await t.stop();
   }
@@ -134,7 +193,15 @@ class BenchRun {
     const rawPut = await this.#raw('raw-put');
     const orders = await compare('orders', { raw: rawPut, service: plain }, this.#options);
     const [putRps, orderRps] = orders.rps as [number, number];
-    this.figures.push(ratioFigure('POST /orders: service vs minimal node:http PutItem handler', { rawRps: putRps, serviceRps: orderRps }, ['serviceRps', 'rawRps'], 0.8, { errors: orders.errors }));
+    this.figures.push(
+      ratioFigure(
+        'POST /orders: service vs minimal node:http PutItem handler',
+        { rawRps: putRps, serviceRps: orderRps },
+        ['serviceRps', 'rawRps'],
+        0.8,
+        { errors: orders.errors },
+      ),
+    );
     await rawPut.stop();
     return orders;
   }
@@ -144,20 +211,54 @@ class BenchRun {
    * resident memory of its traced side and of the untraced service of `ordersVsRaw`.
    */
   async #ordersTelemetry(ordersVsRaw: Comparison): Promise<void> {
-    this.#options.log('POST /orders: telemetry off vs tracing 100% + metrics, EMF alone, tracing at 0% + EMF; fresh services');
+    this.#options.log(
+      'POST /orders: telemetry off vs tracing 100% + metrics, EMF alone, tracing at 0% + EMF; fresh services',
+    );
     const off = await this.#service('off');
     const traced = await this.#service('traced');
     const metrics = await this.#service('metrics');
     const unsampled = await this.#service('unsampled');
     const ordersTel = await compare('orders', { off, traced, metrics, unsampled }, this.#options);
     const [ordersOff, ordersOn, ordersMetrics, ordersUnsampled] = ordersTel.rps as [number, number, number, number];
-    this.figures.push(ratioFigure('POST /orders: tracing 100% + metrics vs telemetry off', { offRps: ordersOff, onRps: ordersOn }, ['onRps', 'offRps'], 0.9));
-    this.figures.push(ratioFigure('POST /orders: metrics alone (EMF) vs telemetry off (information)', { offRps: ordersOff, metricsRps: ordersMetrics }, ['metricsRps', 'offRps']));
-    this.figures.push(ratioFigure('POST /orders: tracing at 0% sampling + metrics vs telemetry off (information)', { offRps: ordersOff, unsampledRps: ordersUnsampled }, ['unsampledRps', 'offRps']));
+    this.figures.push(
+      ratioFigure(
+        'POST /orders: tracing 100% + metrics vs telemetry off',
+        { offRps: ordersOff, onRps: ordersOn },
+        ['onRps', 'offRps'],
+        0.9,
+      ),
+    );
+    this.figures.push(
+      ratioFigure(
+        'POST /orders: metrics alone (EMF) vs telemetry off (information)',
+        { offRps: ordersOff, metricsRps: ordersMetrics },
+        ['metricsRps', 'offRps'],
+      ),
+    );
+    this.figures.push(
+      ratioFigure(
+        'POST /orders: tracing at 0% sampling + metrics vs telemetry off (information)',
+        { offRps: ordersOff, unsampledRps: ordersUnsampled },
+        ['unsampledRps', 'offRps'],
+      ),
+    );
     await metrics.stop();
     await unsampled.stop();
-    this.figures.push({ name: 'Resident memory, coffee serve (tracing + metrics) + embedded store under POST /orders load', value: Math.round(ordersTel.peakRssMb[1]!), budget: 250, comparator: '<=', unit: 'MB', details: { ordersStored: ordersTel.ok[1]! } });
-    this.figures.push({ name: 'Resident memory, coffee serve (telemetry off) after GET /menu loads and the raw POST /orders comparison (information)', value: Math.round(ordersVsRaw.peakRssMb[1]!), comparator: '<=', unit: 'MB', details: { ordersStored: ordersVsRaw.ok[1]! } });
+    this.figures.push({
+      name: 'Resident memory, coffee serve (tracing + metrics) + embedded store under POST /orders load',
+      value: Math.round(ordersTel.peakRssMb[1]!),
+      budget: 250,
+      comparator: '<=',
+      unit: 'MB',
+      details: { ordersStored: ordersTel.ok[1]! },
+    });
+    this.figures.push({
+      name: 'Resident memory, coffee serve (telemetry off) after GET /menu loads and the raw POST /orders comparison (information)',
+      value: Math.round(ordersVsRaw.peakRssMb[1]!),
+      comparator: '<=',
+      unit: 'MB',
+      details: { ordersStored: ordersVsRaw.ok[1]! },
+    });
     await off.stop();
     await traced.stop();
   }
@@ -176,7 +277,10 @@ export async function runBench(options: BenchOptions): Promise<BenchFigure[]> {
     await rm(work, { recursive: true, force: true });
   }
   await mkdir(join(ROOT, options.out), { recursive: true });
-  await writeFile(join(ROOT, options.out, 'bench.json'), `${JSON.stringify({ at: new Date().toISOString(), figures: bench.figures }, null, 2)}\n`);
+  await writeFile(
+    join(ROOT, options.out, 'bench.json'),
+    `${JSON.stringify({ at: new Date().toISOString(), figures: bench.figures }, null, 2)}\n`,
+  );
   return bench.figures;
 }
 
@@ -185,7 +289,11 @@ export function formatFigures(figures: BenchFigure[]): string {
     const show = (n: number) => (f.unit === 'ratio' ? n.toFixed(2) : `${n} ${f.unit}`);
     const budget = f.budget === undefined ? '' : `${f.comparator} ${show(f.budget)}`;
     const verdict = f.budget === undefined ? 'INFO' : withinBudget(f) ? 'PASS' : 'FAIL';
-    const details = f.details ? Object.entries(f.details).map(([k, v]) => `${k}=${v}`).join(' ') : '';
+    const details = f.details
+      ? Object.entries(f.details)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')
+      : '';
     return `${verdict}  ${show(f.value).padEnd(9)} ${budget.padEnd(12)} ${f.name}${details ? `  (${details})` : ''}`;
   });
   return rows.join('\n');

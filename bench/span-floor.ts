@@ -33,7 +33,10 @@ export function spanFloorMicros(spans = 50_000): number {
     forceFlush: async () => serialize(),
     shutdown: async () => {},
   };
-  const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': 'coffee-cloud' }), spanProcessors: [processor] });
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'coffee-cloud' }),
+    spanProcessors: [processor],
+  });
   const tracer = provider.getTracer('coffee-cloud');
   const run = (n: number) => {
     for (let i = 0; i < n; i++) {

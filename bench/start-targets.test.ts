@@ -14,7 +14,10 @@ afterAll(async () => {
 
 describe('bench targets', () => {
   it("raw-menu sends the service's GET /menu answer, and answers a load run's health check", async () => {
-    const [service, raw] = await Promise.all([keep(startServiceTarget('off', serviceEnv('off', 'http://127.0.0.1:9', '/nowhere'))), keep(startRawTarget('raw-menu'))]);
+    const [service, raw] = await Promise.all([
+      keep(startServiceTarget('off', serviceEnv('off', 'http://127.0.0.1:9', '/nowhere'))),
+      keep(startRawTarget('raw-menu')),
+    ]);
     expect(service.token).toEqual(expect.any(String));
     const [fromService, fromRaw] = await Promise.all([fetch(`${service.url}/menu`), fetch(`${raw.url}/menu`)]);
     expect(fromRaw.status).toBe(200);
@@ -23,7 +26,10 @@ describe('bench targets', () => {
     const [rawBody, serviceBody] = [await fromRaw.text(), await fromService.text()];
     expect(seeded(rawBody)).toBe(seeded(serviceBody));
     expect(rawBody.length).toBe(serviceBody.length);
-    const headNames = (r: Response) => [...r.headers.keys()].filter((name) => !['date', 'connection', 'keep-alive', 'etag', 'vary'].includes(name)).sort();
+    const headNames = (r: Response) =>
+      [...r.headers.keys()]
+        .filter((name) => !['date', 'connection', 'keep-alive', 'etag', 'vary'].includes(name))
+        .sort();
     expect(headNames(fromRaw)).toEqual(headNames(fromService));
     expect((await fetch(`${raw.url}/health`)).status).toBe(200);
     expect((await fetch(`${raw.url}/orders`)).status).toBe(404);
@@ -31,7 +37,10 @@ describe('bench targets', () => {
 
   it('raw-put stores an order and stops on SIGTERM', async () => {
     const raw = await keep(startRawTarget('raw-put'));
-    const res = await fetch(`${raw.url}/orders`, { method: 'POST', body: JSON.stringify({ items: [{ productId: 'latte', quantity: 2 }] }) });
+    const res = await fetch(`${raw.url}/orders`, {
+      method: 'POST',
+      body: JSON.stringify({ items: [{ productId: 'latte', quantity: 2 }] }),
+    });
     expect(res.status).toBe(201);
     expect(((await res.json()) as { created: boolean }).created).toBe(true);
     await raw.stop();

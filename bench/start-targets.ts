@@ -61,13 +61,24 @@ export async function startRawTarget(kind: RawTargetKind): Promise<BenchTarget> 
 export type ServiceKind = 'off' | 'metrics' | 'unsampled' | 'traced' | 'traced+access';
 
 export function serviceEnv(kind: ServiceKind, otlp: string, workDir: string): Record<string, string> {
-  if (kind === 'off') return { OTEL_SDK_DISABLED: 'true', COFFEE_TRACING: 'false', COFFEE_METRICS_EXPORTER: 'none', COFFEE_LOG_LEVEL: 'silent' };
+  if (kind === 'off')
+    return {
+      OTEL_SDK_DISABLED: 'true',
+      COFFEE_TRACING: 'false',
+      COFFEE_METRICS_EXPORTER: 'none',
+      COFFEE_LOG_LEVEL: 'silent',
+    };
   // Tracing at 100% sampling exported over OTLP to the sink, EMF metrics every second to a
   // file, logs at info; the access line at debug (the budget's configuration) or at info.
   return {
     ...(kind === 'metrics'
       ? { OTEL_SDK_DISABLED: 'true', COFFEE_TRACING: 'false' }
-      : { OTEL_SDK_DISABLED: 'false', OTEL_EXPORTER_OTLP_ENDPOINT: otlp, OTEL_TRACES_SAMPLER: kind === 'unsampled' ? 'always_off' : 'always_on', COFFEE_TRACING: 'true' }),
+      : {
+          OTEL_SDK_DISABLED: 'false',
+          OTEL_EXPORTER_OTLP_ENDPOINT: otlp,
+          OTEL_TRACES_SAMPLER: kind === 'unsampled' ? 'always_off' : 'always_on',
+          COFFEE_TRACING: 'true',
+        }),
     COFFEE_METRICS_EXPORTER: 'emf',
     COFFEE_EMF_FILE: join(workDir, `emf-${kind}.log`),
     COFFEE_METRICS_INTERVAL_MS: '1000',
@@ -84,9 +95,17 @@ export function serviceEnv(kind: ServiceKind, otlp: string, workDir: string): Re
  */
 export async function startServiceTarget(label: string, env: Record<string, string>): Promise<BenchTarget> {
   // Load tests measure the service, not its rate limiter.
-  const service = await startServiceProcess({ env: { COFFEE_RATE_LIMIT_RPS: '0', ...env }, inheritConfig: false, echoStderr: true });
+  const service = await startServiceProcess({
+    env: { COFFEE_RATE_LIMIT_RPS: '0', ...env },
+    inheritConfig: false,
+    echoStderr: true,
+  });
   try {
-    const res = await fetch(`${service.url}/auth/dev-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sub: 'bench-customer', role: 'customer' }) });
+    const res = await fetch(`${service.url}/auth/dev-token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sub: 'bench-customer', role: 'customer' }),
+    });
     if (!res.ok) throw new Error(`bench target ${label}: POST /auth/dev-token answered ${res.status}`);
     const { token } = (await res.json()) as { token: string };
     return { url: service.url, token, pid: service.pid!, stop: async () => void (await service.stop()) };

@@ -16,7 +16,18 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { createDynamoClient, createStore, ensureTable, newOrder, SECURITY_HEADER_ENTRIES, seedProducts, startEmbeddedDynamo, startLocalStack, tuneHeapForService, type OrderRequest } from '../service/index.ts';
+import {
+  createDynamoClient,
+  createStore,
+  ensureTable,
+  newOrder,
+  SECURITY_HEADER_ENTRIES,
+  seedProducts,
+  startEmbeddedDynamo,
+  startLocalStack,
+  tuneHeapForService,
+  type OrderRequest,
+} from '../service/index.ts';
 import { DEFAULT_TABLE_NAME } from '../service/catalog/index.ts';
 
 const [kind = 'raw-put'] = process.argv.slice(2);
@@ -29,7 +40,15 @@ async function main(): Promise<() => Promise<void>> {
     const body = await (await fetch(`${stack.url}/menu`)).text();
     await stack.stop();
     const length = String(Buffer.byteLength(body));
-    const same = [...SECURITY_HEADER_ENTRIES.flat(), 'content-type', 'application/json', 'cache-control', 'public, max-age=5', 'content-length', length];
+    const same = [
+      ...SECURITY_HEADER_ENTRIES.flat(),
+      'content-type',
+      'application/json',
+      'cache-control',
+      'public, max-age=5',
+      'content-length',
+      length,
+    ];
     const server = createServer((req, res) => {
       if (req.url !== '/menu') res.writeHead(req.url === '/health' ? 200 : 404).end();
       else if (kind === 'raw-menu-bare') res.writeHead(200, { 'content-type': 'application/json' }).end(body);
@@ -53,12 +72,10 @@ async function main(): Promise<() => Promise<void>> {
       req.on('end', () => {
         const id = `o_${randomUUID()}`;
         const request = JSON.parse(body) as OrderRequest;
-        store
-          .createOrder(newOrder(id, 'bench-customer', request, menu, new Date().toISOString()), id)
-          .then(
-            (result) => res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify(result)),
-            () => res.writeHead(503).end(),
-          );
+        store.createOrder(newOrder(id, 'bench-customer', request, menu, new Date().toISOString()), id).then(
+          (result) => res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify(result)),
+          () => res.writeHead(503).end(),
+        );
       });
     }).listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));

@@ -35,7 +35,8 @@ export function evaluateAbort(
     const from = now - condition.windowMs;
     const graceMs = condition.graceMs ?? 0;
     const considered = responses.filter(
-      (r) => r.at >= from && r.at <= now && (condition.scope !== 'outside-faults' || !insideFault(r.at, periods, graceMs)),
+      (r) =>
+        r.at >= from && r.at <= now && (condition.scope !== 'outside-faults' || !insideFault(r.at, periods, graceMs)),
     );
     if (considered.length < (condition.minRequests ?? 1)) continue;
     const where = condition.scope === 'outside-faults' ? ' outside the fault windows' : '';
@@ -52,9 +53,18 @@ export function evaluateAbort(
         };
       }
     } else {
-      const p99 = percentile(considered.map((r) => r.latencyMs).sort((a, b) => a - b), 99);
+      const p99 = percentile(
+        considered.map((r) => r.latencyMs).sort((a, b) => a - b),
+        99,
+      );
       if (p99 > condition.aboveMs) {
-        return { condition, observed: p99, requests: considered.length, at: now, reason: `p99 ${p99} ms over the last ${condition.windowMs} ms${where} is above ${condition.aboveMs} ms` };
+        return {
+          condition,
+          observed: p99,
+          requests: considered.length,
+          at: now,
+          reason: `p99 ${p99} ms over the last ${condition.windowMs} ms${where} is above ${condition.aboveMs} ms`,
+        };
       }
     }
   }

@@ -58,12 +58,16 @@ export function unavailableTimeline(note: string): AlarmTimeline {
 }
 
 export async function buildAlarmTimeline({ emfFile, from, to }: AlarmTimelineSource): Promise<AlarmTimeline> {
-  if (!emfFile) return unavailableTimeline('no metrics of the service were captured for this target (it is not started by the run)');
+  if (!emfFile)
+    return unavailableTimeline(
+      'no metrics of the service were captured for this target (it is not started by the run)',
+    );
   let text: string;
   try {
     text = await readFile(emfFile, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return unavailableTimeline(`the service wrote no metrics (${emfFile} is missing)`);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      return unavailableTimeline(`the service wrote no metrics (${emfFile} is missing)`);
     throw error;
   }
   const series = seriesFromEmf(text.split('\n'));
@@ -79,10 +83,15 @@ export async function buildAlarmTimeline({ emfFile, from, to }: AlarmTimelineSou
   // composite of such alarms); the others watch AWS-vended metrics that only exist in AWS.
   const serviceAlarms = new Set<string>();
   for (const definition of definitions.alarms) {
-    if (definition.kind !== 'composite' && JSON.stringify(definition).includes(`"namespace":"${NAMESPACE}"`)) serviceAlarms.add(definition.name);
+    if (definition.kind !== 'composite' && JSON.stringify(definition).includes(`"namespace":"${NAMESPACE}"`))
+      serviceAlarms.add(definition.name);
   }
   for (const definition of definitions.alarms) {
-    if (definition.kind === 'composite' && [...serviceAlarms].some((name) => JSON.stringify(definition.rule).includes(JSON.stringify(name)))) serviceAlarms.add(definition.name);
+    if (
+      definition.kind === 'composite' &&
+      [...serviceAlarms].some((name) => JSON.stringify(definition.rule).includes(JSON.stringify(name)))
+    )
+      serviceAlarms.add(definition.name);
   }
   const alarms: AlarmTimelineEntry[] = [];
   const withoutData: string[] = [];

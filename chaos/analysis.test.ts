@@ -13,9 +13,24 @@ import { resolveSchedule, scaledTimes } from './schedule.ts';
 import { bucketise } from './timeline.ts';
 
 const T0 = 1_700_000_000_000;
-const response = (over: Partial<RecordedResponse>): RecordedResponse => ({ source: 'load', method: 'GET', route: 'GET /menu', at: T0, latencyMs: 10, status: 200, ...over });
+const response = (over: Partial<RecordedResponse>): RecordedResponse => ({
+  source: 'load',
+  method: 'GET',
+  route: 'GET /menu',
+  at: T0,
+  latencyMs: 10,
+  status: 200,
+  ...over,
+});
 const problem = (status: number, code: string, extra: Record<string, unknown> = {}) =>
-  JSON.stringify({ type: `https://coffee.example/problems/${code}`, title: 'Title', status, code, detail: 'Try again later', ...extra });
+  JSON.stringify({
+    type: `https://coffee.example/problems/${code}`,
+    title: 'Title',
+    status,
+    code,
+    detail: 'Try again later',
+    ...extra,
+  });
 
 describe('schedule', () => {
   const random: FaultSchedule = {
@@ -83,25 +98,49 @@ describe('abort conditions', () => {
   const failing = Array.from({ length: 30 }, (_, i) => response({ at: T0 + i * 100, status: i % 2 ? 503 : 200 }));
 
   it('trips on an error rate above the limit within the window', () => {
-    const trip = evaluateAbort([{ kind: 'error-rate', above: 0.4, windowMs: 5_000, minRequests: 10 }], failing, { now: T0 + 3_000, periods: [] });
+    const trip = evaluateAbort([{ kind: 'error-rate', above: 0.4, windowMs: 5_000, minRequests: 10 }], failing, {
+      now: T0 + 3_000,
+      periods: [],
+    });
     expect(trip?.observed).toBeCloseTo(0.5, 1);
     expect(trip?.reason).toMatch(/error rate 5\d\.\d% over the last 5000 ms is above 40\.0%/);
   });
 
   it('does not trip below the limit, or on too few requests', () => {
-    expect(evaluateAbort([{ kind: 'error-rate', above: 0.6, windowMs: 5_000 }], failing, { now: T0 + 3_000, periods: [] })).toBeUndefined();
-    expect(evaluateAbort([{ kind: 'error-rate', above: 0.1, windowMs: 5_000, minRequests: 100 }], failing, { now: T0 + 3_000, periods: [] })).toBeUndefined();
+    expect(
+      evaluateAbort([{ kind: 'error-rate', above: 0.6, windowMs: 5_000 }], failing, { now: T0 + 3_000, periods: [] }),
+    ).toBeUndefined();
+    expect(
+      evaluateAbort([{ kind: 'error-rate', above: 0.1, windowMs: 5_000, minRequests: 100 }], failing, {
+        now: T0 + 3_000,
+        periods: [],
+      }),
+    ).toBeUndefined();
   });
 
   it('ignores fault windows and their grace with scope outside-faults', () => {
-    const condition = { kind: 'error-rate' as const, above: 0.1, windowMs: 5_000, minRequests: 5, scope: 'outside-faults' as const, graceMs: 1_000 };
-    expect(evaluateAbort([condition], failing, { now: T0 + 3_000, periods: [{ start: T0 - 1, end: T0 + 2_000 }] })).toBeUndefined();
-    expect(evaluateAbort([condition], failing, { now: T0 + 3_000, periods: [{ start: T0 - 1, end: T0 + 500 }] })).toBeDefined();
+    const condition = {
+      kind: 'error-rate' as const,
+      above: 0.1,
+      windowMs: 5_000,
+      minRequests: 5,
+      scope: 'outside-faults' as const,
+      graceMs: 1_000,
+    };
+    expect(
+      evaluateAbort([condition], failing, { now: T0 + 3_000, periods: [{ start: T0 - 1, end: T0 + 2_000 }] }),
+    ).toBeUndefined();
+    expect(
+      evaluateAbort([condition], failing, { now: T0 + 3_000, periods: [{ start: T0 - 1, end: T0 + 500 }] }),
+    ).toBeDefined();
   });
 
   it('trips on p99 latency', () => {
     const slow = Array.from({ length: 20 }, (_, i) => response({ at: T0 + i, latencyMs: i === 19 ? 9_000 : 20 }));
-    expect(evaluateAbort([{ kind: 'p99-latency', aboveMs: 5_000, windowMs: 1_000 }], slow, { now: T0 + 500, periods: [] })?.observed).toBe(9_000);
+    expect(
+      evaluateAbort([{ kind: 'p99-latency', aboveMs: 5_000, windowMs: 1_000 }], slow, { now: T0 + 500, periods: [] })
+        ?.observed,
+    ).toBe(9_000);
   });
 });
 
@@ -111,22 +150,46 @@ describe('recovery', () => {
   const responses = Array.from({ length: 100 }, (_, i) => {
     const at = T0 + i * 100;
     const s = i / 10;
-    return response({ at, route: 'POST /orders', method: 'POST', status: s >= 2 && s < 5 ? 503 : 201, latencyMs: s >= 5 && s < 7 ? 900 : 30 });
+    return response({
+      at,
+      route: 'POST /orders',
+      method: 'POST',
+      status: s >= 2 && s < 5 ? 503 : 201,
+      latencyMs: s >= 5 && s < 7 ? 900 : 30,
+    });
   });
   const buckets = bucketise(responses, { from: T0, to: T0 + 10_000 });
 
   it('measures from the fault end to the first run of good seconds', () => {
     expect(buckets).toHaveLength(10);
-    expect(recoveryAfter({ end: T0 + 5_000 }, { buckets, windows: [], thresholds, budgetMs: 0, stableBuckets: 3 })).toBe(2_000);
+    expect(
+      recoveryAfter({ end: T0 + 5_000 }, { buckets, windows: [], thresholds, budgetMs: 0, stableBuckets: 3 }),
+    ).toBe(2_000);
   });
 
   it('fails over budget and when it never recovers', () => {
-    const over = checkRecovery({ buckets, windows: [{ start: T0 + 2_000, end: T0 + 5_000 }], thresholds, budgetMs: 1_000 });
+    const over = checkRecovery({
+      buckets,
+      windows: [{ start: T0 + 2_000, end: T0 + 5_000 }],
+      thresholds,
+      budgetMs: 1_000,
+    });
     expect(over.status).toBe('violated');
     expect(over.measured?.window1RecoveryMs).toBe(2_000);
-    const within = checkRecovery({ buckets, windows: [{ start: T0 + 2_000, end: T0 + 5_000 }], thresholds, budgetMs: 2_000 });
+    const within = checkRecovery({
+      buckets,
+      windows: [{ start: T0 + 2_000, end: T0 + 5_000 }],
+      thresholds,
+      budgetMs: 2_000,
+    });
     expect(within.status).toBe('held');
-    const never = checkRecovery({ buckets: buckets.slice(0, 8), windows: [{ start: T0 + 2_000, end: T0 + 5_000 }], thresholds, budgetMs: 60_000, stableBuckets: 3 });
+    const never = checkRecovery({
+      buckets: buckets.slice(0, 8),
+      windows: [{ start: T0 + 2_000, end: T0 + 5_000 }],
+      thresholds,
+      budgetMs: 60_000,
+      stableBuckets: 3,
+    });
     expect(never.status).toBe('violated');
     expect(never.measured?.window1RecoveryMs).toBeNull();
   });
@@ -146,21 +209,46 @@ describe('recovery', () => {
 
 describe('error contract', () => {
   const expected = [{ status: 503, code: 'dependency_unavailable' }];
-  const ok503 = response({ status: 503, contentType: 'application/problem+json', retryAfter: '1', body: problem(503, 'dependency_unavailable') });
+  const ok503 = response({
+    status: 503,
+    contentType: 'application/problem+json',
+    retryAfter: '1',
+    body: problem(503, 'dependency_unavailable'),
+  });
 
   it('holds for a clean problem+json 503 with Retry-After and 4xx problems', () => {
-    const notFound = response({ status: 404, contentType: 'application/problem+json; charset=utf-8', body: problem(404, 'not_found') });
+    const notFound = response({
+      status: 404,
+      contentType: 'application/problem+json; charset=utf-8',
+      body: problem(404, 'not_found'),
+    });
     expect(checkErrorContract([ok503, notFound, response({})], expected).status).toBe('held');
   });
 
   it.each([
     ['no Retry-After', { retryAfter: undefined }, /Retry-After/],
     ['plain JSON', { contentType: 'application/json' }, /not application\/problem\+json/],
-    ['a missing member', { body: JSON.stringify({ status: 503, code: 'dependency_unavailable' }) }, /"type" is missing/],
+    [
+      'a missing member',
+      { body: JSON.stringify({ status: 503, code: 'dependency_unavailable' }) },
+      /"type" is missing/,
+    ],
     ['a status mismatch', { body: problem(500, 'dependency_unavailable') }, /differs from the HTTP status/],
     ['an unexpected 5xx code', { body: problem(503, 'internal') }, /unexpected server error code "internal"/],
-    ['an SDK exception name', { body: problem(503, 'dependency_unavailable', { detail: 'ProvisionedThroughputExceededException: rate' }) }, /leaks internals/],
-    ['a stack trace', { body: problem(503, 'dependency_unavailable', { stack: 'Error: x\n    at handler (/srv/app/service/http/app.ts:10:5)' }) }, /leaks internals/],
+    [
+      'an SDK exception name',
+      { body: problem(503, 'dependency_unavailable', { detail: 'ProvisionedThroughputExceededException: rate' }) },
+      /leaks internals/,
+    ],
+    [
+      'a stack trace',
+      {
+        body: problem(503, 'dependency_unavailable', {
+          stack: 'Error: x\n    at handler (/srv/app/service/http/app.ts:10:5)',
+        }),
+      },
+      /leaks internals/,
+    ],
   ])('is violated by %s', (_name, over, message) => {
     const result = checkErrorContract([{ ...ok503, ...over }], expected);
     expect(result.status).toBe('violated');

@@ -9,7 +9,9 @@ let healthyUrl: string;
 
 beforeAll(async () => {
   // A target that answers GET /health, so the checks after reachability run.
-  healthy = http.createServer((req, res) => res.writeHead(req.url === '/health' ? 200 : 404, { 'content-type': 'application/json' }).end('{"status":"ok"}'));
+  healthy = http.createServer((req, res) =>
+    res.writeHead(req.url === '/health' ? 200 : 404, { 'content-type': 'application/json' }).end('{"status":"ok"}'),
+  );
   await new Promise<void>((resolve) => healthy.listen(0, '127.0.0.1', resolve));
   healthyUrl = `http://127.0.0.1:${(healthy.address() as AddressInfo).port}`;
 });
@@ -37,7 +39,9 @@ describe('coffee chaos', () => {
     expect(await main(argv('chaos', 'list', '--json'))).toBe(0);
     const listed = JSON.parse(io.out()) as { experiments: { name: string }[]; faults: { id: string }[] };
     expect(listed.experiments.map((e) => e.name)).toContain('dynamodb-outage');
-    expect(listed.faults.map((f) => f.id)).toEqual(expect.arrayContaining(['dynamodb:ThrottlingException', 'dynamodb:hang', 'process:kill-restart']));
+    expect(listed.faults.map((f) => f.id)).toEqual(
+      expect.arrayContaining(['dynamodb:ThrottlingException', 'dynamodb:hang', 'process:kill-restart']),
+    );
 
     expect(await main(argv('chaos', 'list'))).toBe(0);
     expect(io.out()).toMatch(/dynamodb-connection-resets .*seeded random schedule/);
@@ -47,7 +51,11 @@ describe('coffee chaos', () => {
     ['an unknown experiment', ['chaos', 'run', 'no-such-experiment'], /unknown experiment "no-such-experiment"/],
     ['a bad seed', ['chaos', 'run', 'route-errors', '--seed', 'x'], /--seed must be an integer/],
     ['a bad time scale', ['chaos', 'run', 'route-errors', '--time-scale', '0'], /--time-scale must be a number/],
-    ['an unreachable target', ['chaos', 'run', 'route-errors', '--target', 'http://127.0.0.1:9'], /does not answer GET \/health/],
+    [
+      'an unreachable target',
+      ['chaos', 'run', 'route-errors', '--target', 'http://127.0.0.1:9'],
+      /does not answer GET \/health/,
+    ],
     ['--table without --target', ['chaos', 'run', 'route-errors', '--table', 't'], /go with --target/],
   ])('exits 2 on %s', async (_name, args, message) => {
     const io = capture();

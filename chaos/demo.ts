@@ -34,8 +34,18 @@ export const DEMO_EXPERIMENT = defineExperiment({
         action: {
           layer: 'dynamodb',
           rules: [
-            { id: 'throttle-writes', match: { operations: ['PutItem', 'UpdateItem'] }, probability: 0.8, fault: { kind: 'error', error: 'ProvisionedThroughputExceededException' } },
-            { id: 'throttle-indexes', match: { operations: ['Query'], indexes: ['byUser', 'byStatus'] }, probability: 0.3, fault: { kind: 'error', error: 'ThrottlingException' } },
+            {
+              id: 'throttle-writes',
+              match: { operations: ['PutItem', 'UpdateItem'] },
+              probability: 0.8,
+              fault: { kind: 'error', error: 'ProvisionedThroughputExceededException' },
+            },
+            {
+              id: 'throttle-indexes',
+              match: { operations: ['Query'], indexes: ['byUser', 'byStatus'] },
+              probability: 0.3,
+              fault: { kind: 'error', error: 'ThrottlingException' },
+            },
           ],
         },
       },
@@ -80,8 +90,17 @@ export async function writeDashboards(dir: string): Promise<string[]> {
   return files;
 }
 
-export async function runDemoDetailed({ out = 'out/demo', seed = 1, timeScale = 1, loadEngine, log = () => {}, print = () => {} }: DemoOptions = {}): Promise<DemoOutcome> {
-  log(`coffee demo: embedded DynamoDB behind the fault proxy, the service, ${DEMO_EXPERIMENT.load.durationMs * timeScale / 1000} s of the average load, throttling from ${15 * timeScale} s to ${30 * timeScale} s`);
+export async function runDemoDetailed({
+  out = 'out/demo',
+  seed = 1,
+  timeScale = 1,
+  loadEngine,
+  log = () => {},
+  print = () => {},
+}: DemoOptions = {}): Promise<DemoOutcome> {
+  log(
+    `coffee demo: embedded DynamoDB behind the fault proxy, the service, ${(DEMO_EXPERIMENT.load.durationMs * timeScale) / 1000} s of the average load, throttling from ${15 * timeScale} s to ${30 * timeScale} s`,
+  );
   const run = await runExperiment(DEMO_EXPERIMENT, {
     out,
     seed,
@@ -91,8 +110,15 @@ export async function runDemoDetailed({ out = 'out/demo', seed = 1, timeScale = 
   });
   const dashboardFiles = await writeDashboards(join(out, 'dashboards'));
   print(outcomeText(run.journal, run));
-  print(`dashboards: ${dashboardFiles.length} CloudWatch dashboard bodies in ${join(out, 'dashboards')} (the bodies PutDashboard takes)\n`);
-  return { exitCode: run.verdict === 'passed' ? 0 : 1, reportFile: run.reportFile, journalFile: run.journalFile, dashboardFiles };
+  print(
+    `dashboards: ${dashboardFiles.length} CloudWatch dashboard bodies in ${join(out, 'dashboards')} (the bodies PutDashboard takes)\n`,
+  );
+  return {
+    exitCode: run.verdict === 'passed' ? 0 : 1,
+    reportFile: run.reportFile,
+    journalFile: run.journalFile,
+    dashboardFiles,
+  };
 }
 
 /** The CLI action: runs the demo and returns the exit code. */

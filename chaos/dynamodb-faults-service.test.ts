@@ -28,14 +28,23 @@ async function placeOrder(key = `k-${++keySequence}`) {
     body: JSON.stringify({ items: [{ productId: product.id, quantity: 1, size: Object.keys(product.prices)[0] }] }),
   });
   const text = await response.text();
-  return { response, text, record: fromFetch({ source: 'probe', method: 'POST', route: 'POST /orders', at, latencyMs: Date.now() - at }, response, text) };
+  return {
+    response,
+    text,
+    record: fromFetch(
+      { source: 'probe', method: 'POST', route: 'POST /orders', at, latencyMs: Date.now() - at },
+      response,
+      text,
+    ),
+  };
 }
 
 /** Attempts the SDK made per PutItem call, as the proxy saw them. */
 function putItemAttempts(): number[] {
   const byInvocation = new Map<string, number>();
   for (const r of proxy.records()) {
-    if (r.operation === 'PutItem' && r.invocationId) byInvocation.set(r.invocationId, Math.max(byInvocation.get(r.invocationId) ?? 0, r.attempt ?? 1));
+    if (r.operation === 'PutItem' && r.invocationId)
+      byInvocation.set(r.invocationId, Math.max(byInvocation.get(r.invocationId) ?? 0, r.attempt ?? 1));
   }
   return [...byInvocation.values()];
 }
@@ -48,9 +57,17 @@ beforeAll(async () => {
   // A short SDK request timeout, so a hang costs the test little.
   stack = await startLocalStack({ dynamoEndpoint: proxy.url, sdk: { requestTimeoutMs: 300, maxAttempts: 3 } });
   reader = createStoreReader({ endpoint: dynamo.endpoint, tableName: stack.tableName });
-  const menu = (await (await fetch(`${stack.url}/menu`)).json()) as { items: (typeof product & { available: boolean })[] };
+  const menu = (await (await fetch(`${stack.url}/menu`)).json()) as {
+    items: (typeof product & { available: boolean })[];
+  };
   product = menu.items.find((p) => p.available)!;
-  const user = (await (await fetch(`${stack.url}/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'faults@example.com', name: 'Faults' }) })).json()) as {
+  const user = (await (
+    await fetch(`${stack.url}/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'faults@example.com', name: 'Faults' }),
+    })
+  ).json()) as {
     token: string;
     user: { id: string };
   };
@@ -83,21 +100,30 @@ describe('DynamoDB faults against the service', () => {
     ['a connection reset', { kind: 'connection-reset' }],
   ];
 
-  it.each(failing)('%s on every PutItem: the SDK tries 3 times, the client gets a clean 503 with Retry-After', async (_name, fault) => {
-    proxy.setRules([{ match: { operations: ['PutItem'] }, fault }]);
-    const before = (await reader.listUserOrders(userId)).length;
-    const { response, record } = await placeOrder();
+  it.each(failing)(
+    '%s on every PutItem: the SDK tries 3 times, the client gets a clean 503 with Retry-After',
+    async (_name, fault) => {
+      proxy.setRules([{ match: { operations: ['PutItem'] }, fault }]);
+      const before = (await reader.listUserOrders(userId)).length;
+      const { response, record } = await placeOrder();
 
-    expect(response.status).toBe(503);
-    expect(record.retryAfter).toMatch(/^\d+$/);
-    expect(JSON.parse(record.body ?? '{}')).toMatchObject({ status: 503, code: 'dependency_unavailable' });
-    expect(checkErrorContract([record], expected503).violations).toEqual([]);
-    await expect.poll(() => putItemAttempts()).toEqual([3]);
-    expect((await reader.listUserOrders(userId)).length).toBe(before);
-  });
+      expect(response.status).toBe(503);
+      expect(record.retryAfter).toMatch(/^\d+$/);
+      expect(JSON.parse(record.body ?? '{}')).toMatchObject({ status: 503, code: 'dependency_unavailable' });
+      expect(checkErrorContract([record], expected503).violations).toEqual([]);
+      await expect.poll(() => putItemAttempts()).toEqual([3]);
+      expect((await reader.listUserOrders(userId)).length).toBe(before);
+    },
+  );
 
   it('a throttle the SDK retry gets past: the client gets 201 and the order is stored once', async () => {
-    proxy.setRules([{ id: 'once', match: { operations: ['PutItem'] }, fault: { kind: 'error', error: 'ProvisionedThroughputExceededException' } }]);
+    proxy.setRules([
+      {
+        id: 'once',
+        match: { operations: ['PutItem'] },
+        fault: { kind: 'error', error: 'ProvisionedThroughputExceededException' },
+      },
+    ]);
     const stopAfterFirst = setInterval(() => {
       if ((proxy.stats().injectedByRule.once ?? 0) > 0) proxy.clearRules();
     }, 1);
@@ -113,7 +139,9 @@ describe('DynamoDB faults against the service', () => {
   });
 
   it('a reset after DynamoDB applied the write: the SDK retry finds the order, the client gets it, once', async () => {
-    proxy.setRules([{ match: { operations: ['PutItem'] }, probability: 1, fault: { kind: 'connection-reset', phase: 'after' } }]);
+    proxy.setRules([
+      { match: { operations: ['PutItem'] }, probability: 1, fault: { kind: 'connection-reset', phase: 'after' } },
+    ]);
     const clear = setInterval(() => {
       if (proxy.stats().byOutcome['connection-reset'] > 0) proxy.clearRules();
     }, 1);
@@ -122,7 +150,10 @@ describe('DynamoDB faults against the service', () => {
     clearInterval(clear);
 
     expect([200, 201]).toContain(response.status);
-    expect(proxy.records().find((r) => r.outcome === 'connection-reset')).toMatchObject({ operation: 'PutItem', reachedUpstream: true });
+    expect(proxy.records().find((r) => r.outcome === 'connection-reset')).toMatchObject({
+      operation: 'PutItem',
+      reachedUpstream: true,
+    });
     expect((JSON.parse(text) as { order: { userId: string } }).order.userId).toBe(userId);
     expect((await reader.listUserOrders(userId)).length).toBe(before + 1);
   });
@@ -132,7 +163,12 @@ describe('DynamoDB faults against the service', () => {
     const { response } = await placeOrder();
 
     expect(response.status).toBe(201);
-    expect(proxy.records().filter((r) => r.ruleId === 'slow').every((r) => r.addedLatencyMs === 40 && r.outcome === 'forwarded')).toBe(true);
+    expect(
+      proxy
+        .records()
+        .filter((r) => r.ruleId === 'slow')
+        .every((r) => r.addedLatencyMs === 40 && r.outcome === 'forwarded'),
+    ).toBe(true);
   });
 
   it('an outage fails readiness with 503 and Retry-After; the kill switch restores it', async () => {

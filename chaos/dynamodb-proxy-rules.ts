@@ -69,7 +69,9 @@ export function validateRule(rule: DynamoDbFaultRule): void {
     const error = DynamoDbErrors[fault.error];
     if (!error) throw new RangeError(`${name}: unknown DynamoDB error ${String(fault.error)}`);
     if (error.sdkErrorType === 'THROTTLING' && fault.phase === 'after') {
-      throw new RangeError(`${name}: ${fault.error} is a throttle, which DynamoDB never applies: phase must be 'before'`);
+      throw new RangeError(
+        `${name}: ${fault.error} is a throttle, which DynamoDB never applies: phase must be 'before'`,
+      );
     }
   }
 }

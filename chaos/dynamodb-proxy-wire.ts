@@ -55,7 +55,11 @@ export function parseRequest(target: string | undefined, body: Buffer): ParsedRe
   let tables: string[] = [];
   let index: string | undefined;
   try {
-    const json = JSON.parse(body.toString('utf8')) as { TableName?: unknown; IndexName?: unknown; RequestItems?: unknown };
+    const json = JSON.parse(body.toString('utf8')) as {
+      TableName?: unknown;
+      IndexName?: unknown;
+      RequestItems?: unknown;
+    };
     if (typeof json.TableName === 'string') tables = [json.TableName];
     else if (json.RequestItems && typeof json.RequestItems === 'object') tables = Object.keys(json.RequestItems);
     if (typeof json.IndexName === 'string') index = json.IndexName;

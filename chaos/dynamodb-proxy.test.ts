@@ -37,8 +37,13 @@ function client(endpoint: string, { maxAttempts = 2, requestTimeout = 2_000 } = 
   });
 }
 
-const put = (id: string) => new PutItemCommand({ TableName: TABLE, Item: { pk: { S: id }, sk: { S: 'x' }, gsi1pk: { S: 'u' }, gsi1sk: { S: id } } });
-const get = (id: string) => new GetItemCommand({ TableName: TABLE, Key: { pk: { S: id }, sk: { S: 'x' } }, ConsistentRead: true });
+const put = (id: string) =>
+  new PutItemCommand({
+    TableName: TABLE,
+    Item: { pk: { S: id }, sk: { S: 'x' }, gsi1pk: { S: 'u' }, gsi1sk: { S: id } },
+  });
+const get = (id: string) =>
+  new GetItemCommand({ TableName: TABLE, Key: { pk: { S: id }, sk: { S: 'x' } }, ConsistentRead: true });
 
 async function exists(id: string): Promise<boolean> {
   const direct = client(upstreamUrl);
@@ -49,7 +54,9 @@ async function exists(id: string): Promise<boolean> {
   }
 }
 
-async function failure(promise: Promise<unknown>): Promise<Error & { $metadata?: { attempts?: number; httpStatusCode?: number }; code?: string }> {
+async function failure(
+  promise: Promise<unknown>,
+): Promise<Error & { $metadata?: { attempts?: number; httpStatusCode?: number }; code?: string }> {
   try {
     await promise;
   } catch (error) {
@@ -110,7 +117,12 @@ describe('DynamoDB fault proxy', () => {
     sdk.destroy();
 
     expect(out.Item?.pk?.S).toBe('plain');
-    expect(proxy.stats()).toMatchObject({ requests: 2, forwarded: 2, maxAttemptSeen: 1, byOperation: { PutItem: 1, GetItem: 1 } });
+    expect(proxy.stats()).toMatchObject({
+      requests: 2,
+      forwarded: 2,
+      maxAttemptSeen: 1,
+      byOperation: { PutItem: 1, GetItem: 1 },
+    });
     expect(proxy.records().map((r) => [r.operation, r.table, r.outcome, r.attempt, r.maxAttempts])).toEqual([
       ['PutItem', TABLE, 'forwarded', 1, 2],
       ['GetItem', TABLE, 'forwarded', 1, 2],
@@ -122,19 +134,26 @@ describe('DynamoDB fault proxy', () => {
       upstream: upstreamUrl,
       rules: [{ fault: { kind: 'error', error: 'ProvisionedThroughputExceededException' } }],
     });
-    const response = await new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
-      const req = http.request(
-        `${proxy.url}/`,
-        { method: 'POST', headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.GetItem' } },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-        },
-      );
-      req.on('error', reject);
-      req.end(JSON.stringify({ TableName: TABLE, Key: {} }));
-    });
+    const response = await new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }>(
+      (resolve, reject) => {
+        const req = http.request(
+          `${proxy.url}/`,
+          {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.GetItem' },
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () =>
+              resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+            );
+          },
+        );
+        req.on('error', reject);
+        req.end(JSON.stringify({ TableName: TABLE, Key: {} }));
+      },
+    );
 
     expect(response.status).toBe(400);
     expect(JSON.parse(response.body.toString())).toEqual({
@@ -152,23 +171,26 @@ describe('DynamoDB fault proxy', () => {
     ['ThrottlingException', ThrottlingException],
     ['RequestLimitExceeded', RequestLimitExceeded],
   ];
-  it.each(throttles)('%s: the SDK parses its own exception class and retries up to maxAttempts', async (name, ErrorClass) => {
-    proxy = await startDynamoDbFaultProxy({
-      upstream: upstreamUrl,
-      rules: [{ id: 'throttle', match: { operations: ['PutItem'] }, fault: { kind: 'error', error: name } }],
-    });
-    const sdk = client(proxy.url, { maxAttempts: 2 });
-    const error = await failure(sdk.send(put(`throttled-${name}`)));
-    sdk.destroy();
+  it.each(throttles)(
+    '%s: the SDK parses its own exception class and retries up to maxAttempts',
+    async (name, ErrorClass) => {
+      proxy = await startDynamoDbFaultProxy({
+        upstream: upstreamUrl,
+        rules: [{ id: 'throttle', match: { operations: ['PutItem'] }, fault: { kind: 'error', error: name } }],
+      });
+      const sdk = client(proxy.url, { maxAttempts: 2 });
+      const error = await failure(sdk.send(put(`throttled-${name}`)));
+      sdk.destroy();
 
-    expect(error).toBeInstanceOf(ErrorClass);
-    expect(error.name).toBe(name);
-    expect(error.message).toBe(DynamoDbErrors[name].message);
-    expect(error.$metadata).toMatchObject({ attempts: 2, httpStatusCode: 400 });
-    expect([...proxy.attemptsByInvocation().values()]).toEqual([2]);
-    expect(proxy.stats().injectedByRule).toEqual({ throttle: 2 });
-    expect(await exists(`throttled-${name}`)).toBe(false);
-  });
+      expect(error).toBeInstanceOf(ErrorClass);
+      expect(error.name).toBe(name);
+      expect(error.message).toBe(DynamoDbErrors[name].message);
+      expect(error.$metadata).toMatchObject({ attempts: 2, httpStatusCode: 400 });
+      expect([...proxy.attemptsByInvocation().values()]).toEqual([2]);
+      expect(proxy.stats().injectedByRule).toEqual({ throttle: 2 });
+      expect(await exists(`throttled-${name}`)).toBe(false);
+    },
+  );
 
   it('a throttle that clears before the last attempt: the SDK retry succeeds and the write lands once', async () => {
     proxy = await startDynamoDbFaultProxy({
@@ -193,7 +215,14 @@ describe('DynamoDB fault proxy', () => {
   it('a rule with times hits that many matching requests, then lets them pass', async () => {
     proxy = await startDynamoDbFaultProxy({
       upstream: upstreamUrl,
-      rules: [{ id: 'twice', match: { operations: ['PutItem'] }, times: 2, fault: { kind: 'error', error: 'ThrottlingException' } }],
+      rules: [
+        {
+          id: 'twice',
+          match: { operations: ['PutItem'] },
+          times: 2,
+          fault: { kind: 'error', error: 'ThrottlingException' },
+        },
+      ],
     });
     const sdk = client(proxy.url, { maxAttempts: 4 });
     await sdk.send(get('x'));
@@ -215,7 +244,10 @@ describe('DynamoDB fault proxy', () => {
   });
 
   it('InternalServerError (500) is modeled and retried as transient', async () => {
-    proxy = await startDynamoDbFaultProxy({ upstream: upstreamUrl, rules: [{ fault: { kind: 'error', error: 'InternalServerError' } }] });
+    proxy = await startDynamoDbFaultProxy({
+      upstream: upstreamUrl,
+      rules: [{ fault: { kind: 'error', error: 'InternalServerError' } }],
+    });
     const sdk = client(proxy.url, { maxAttempts: 3 });
     const error = await failure(sdk.send(get('x')));
     sdk.destroy();
@@ -225,7 +257,10 @@ describe('DynamoDB fault proxy', () => {
   });
 
   it('ServiceUnavailable (503) reaches the caller by name after the SDK retries', async () => {
-    proxy = await startDynamoDbFaultProxy({ upstream: upstreamUrl, rules: [{ fault: { kind: 'error', error: 'ServiceUnavailable' } }] });
+    proxy = await startDynamoDbFaultProxy({
+      upstream: upstreamUrl,
+      rules: [{ fault: { kind: 'error', error: 'ServiceUnavailable' } }],
+    });
     const sdk = client(proxy.url, { maxAttempts: 3 });
     const error = await failure(sdk.send(get('x')));
     sdk.destroy();
@@ -237,7 +272,9 @@ describe('DynamoDB fault proxy', () => {
   it('a 500 after DynamoDB applied the write: the caller sees an error, the item exists', async () => {
     proxy = await startDynamoDbFaultProxy({
       upstream: upstreamUrl,
-      rules: [{ match: { operations: ['PutItem'] }, fault: { kind: 'error', error: 'InternalServerError', phase: 'after' } }],
+      rules: [
+        { match: { operations: ['PutItem'] }, fault: { kind: 'error', error: 'InternalServerError', phase: 'after' } },
+      ],
     });
     const sdk = client(proxy.url, { maxAttempts: 1 });
     const error = await failure(sdk.send(put('applied-then-500')));
@@ -308,7 +345,13 @@ describe('DynamoDB fault proxy', () => {
   it('adds the drawn latency and records it', async () => {
     proxy = await startDynamoDbFaultProxy({
       upstream: upstreamUrl,
-      rules: [{ id: 'slow', match: { operations: ['GetItem'] }, fault: { kind: 'latency', latency: { type: 'fixed', ms: 150 } } }],
+      rules: [
+        {
+          id: 'slow',
+          match: { operations: ['GetItem'] },
+          fault: { kind: 'latency', latency: { type: 'fixed', ms: 150 } },
+        },
+      ],
     });
     const sdk = client(proxy.url);
     await sdk.send(put('slow'));
@@ -326,17 +369,34 @@ describe('DynamoDB fault proxy', () => {
     proxy = await startDynamoDbFaultProxy({
       upstream: upstreamUrl,
       rules: [
-        { id: 'other-table', match: { tables: ['another-table'] }, fault: { kind: 'error', error: 'InternalServerError' } },
-        { id: 'by-user', match: { operations: ['Query'], indexes: ['byUser'] }, fault: { kind: 'error', error: 'ProvisionedThroughputExceededException' } },
+        {
+          id: 'other-table',
+          match: { tables: ['another-table'] },
+          fault: { kind: 'error', error: 'InternalServerError' },
+        },
+        {
+          id: 'by-user',
+          match: { operations: ['Query'], indexes: ['byUser'] },
+          fault: { kind: 'error', error: 'ProvisionedThroughputExceededException' },
+        },
       ],
     });
     const sdk = client(proxy.url, { maxAttempts: 1 });
     const base = await sdk.send(
-      new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': { S: 'plain' } } }),
+      new QueryCommand({
+        TableName: TABLE,
+        KeyConditionExpression: 'pk = :p',
+        ExpressionAttributeValues: { ':p': { S: 'plain' } },
+      }),
     );
     const onIndex = await failure(
       sdk.send(
-        new QueryCommand({ TableName: TABLE, IndexName: 'byUser', KeyConditionExpression: 'gsi1pk = :u', ExpressionAttributeValues: { ':u': { S: 'u' } } }),
+        new QueryCommand({
+          TableName: TABLE,
+          IndexName: 'byUser',
+          KeyConditionExpression: 'gsi1pk = :u',
+          ExpressionAttributeValues: { ':u': { S: 'u' } },
+        }),
       ),
     );
     sdk.destroy();
@@ -359,7 +419,12 @@ describe('DynamoDB fault proxy', () => {
       const sdk = client(proxy.url, { maxAttempts: 1 });
       const result: string[] = [];
       for (let i = 0; i < 40; i++) {
-        result.push(await sdk.send(get('plain')).then(() => 'ok', (e: Error) => e.name));
+        result.push(
+          await sdk.send(get('plain')).then(
+            () => 'ok',
+            (e: Error) => e.name,
+          ),
+        );
       }
       sdk.destroy();
       await proxy.close();
@@ -392,7 +457,9 @@ describe('DynamoDB fault proxy', () => {
 
   it('refuses rules DynamoDB could not produce', async () => {
     proxy = await startDynamoDbFaultProxy({ upstream: upstreamUrl });
-    expect(() => proxy.addRule({ fault: { kind: 'error', error: 'ThrottlingException', phase: 'after' } })).toThrow(/never applies/);
+    expect(() => proxy.addRule({ fault: { kind: 'error', error: 'ThrottlingException', phase: 'after' } })).toThrow(
+      /never applies/,
+    );
     expect(() => proxy.addRule({ probability: 2, fault: { kind: 'hang' } })).toThrow(/probability/);
     expect(() => proxy.addRule({ times: 0, fault: { kind: 'hang' } })).toThrow(/times/);
     expect(() => proxy.addRule({ times: 1.5, fault: { kind: 'hang' } })).toThrow(/times/);

@@ -160,7 +160,14 @@ class FaultProxy implements DynamoDbFaultProxy {
   private closed = false;
   private pending = 0;
 
-  constructor({ upstream, rules = [], seed = 1, random = createRandom(seed), maxRecords = 50_000, onRecord }: DynamoDbFaultProxyOptions) {
+  constructor({
+    upstream,
+    rules = [],
+    seed = 1,
+    random = createRandom(seed),
+    maxRecords = 50_000,
+    onRecord,
+  }: DynamoDbFaultProxyOptions) {
     this.upstream = upstream;
     this.upstreamUrl = new URL(upstream);
     this.transport = this.upstreamUrl.protocol === 'https:' ? https : http;
@@ -287,7 +294,11 @@ class FaultProxy implements DynamoDbFaultProxy {
   }
 
   /** Answers with the fault: DynamoDB's error, a TCP reset, or a connection held open. */
-  private async applyFault(fault: TerminalFault, req: http.IncomingMessage, res: http.ServerResponse): Promise<Pick<Fate, 'outcome' | 'error' | 'status'>> {
+  private async applyFault(
+    fault: TerminalFault,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+  ): Promise<Pick<Fate, 'outcome' | 'error' | 'status'>> {
     switch (fault.kind) {
       case 'error': {
         const error = dynamoDbErrorResponse(fault.error, fault.message);
@@ -347,7 +358,9 @@ class FaultProxy implements DynamoDbFaultProxy {
         (response) => {
           const chunks: Buffer[] = [];
           response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('end', () => resolve({ status: response.statusCode ?? 502, headers: response.headers, body: Buffer.concat(chunks) }));
+          response.on('end', () =>
+            resolve({ status: response.statusCode ?? 502, headers: response.headers, body: Buffer.concat(chunks) }),
+          );
           response.on('error', reject);
         },
       );
@@ -358,7 +371,13 @@ class FaultProxy implements DynamoDbFaultProxy {
 }
 
 /** The record of a finished request: what it named, what was decided, what happened. */
-function recordOf(req: http.IncomingMessage, request: ParsedRequest, decision: Decision, started: number, fate: Fate): ProxyRequestRecord {
+function recordOf(
+  req: http.IncomingMessage,
+  request: ParsedRequest,
+  decision: Decision,
+  started: number,
+  fate: Fate,
+): ProxyRequestRecord {
   const invocationId = req.headers['amz-sdk-invocation-id'];
   const added = decision.beforeMs + decision.afterMs;
   return {

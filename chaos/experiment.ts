@@ -53,7 +53,10 @@ export type FaultSchedule =
  */
 export interface SteadyStateProbe {
   name: string;
-  route: Extract<RouteKey, 'GET /menu' | 'GET /menu/:productId' | 'GET /ready' | 'GET /health' | 'POST /orders' | 'GET /users/me/orders'>;
+  route: Extract<
+    RouteKey,
+    'GET /menu' | 'GET /menu/:productId' | 'GET /ready' | 'GET /health' | 'POST /orders' | 'GET /users/me/orders'
+  >;
   samples: number;
   expectStatus: readonly number[];
 }
@@ -64,8 +67,22 @@ export interface SteadyStateProbe {
  * `graceMs` after each (a service that does not recover).
  */
 export type AbortCondition =
-  | { kind: 'error-rate'; above: number; windowMs: number; minRequests?: number; scope?: 'always' | 'outside-faults'; graceMs?: number }
-  | { kind: 'p99-latency'; aboveMs: number; windowMs: number; minRequests?: number; scope?: 'always' | 'outside-faults'; graceMs?: number };
+  | {
+      kind: 'error-rate';
+      above: number;
+      windowMs: number;
+      minRequests?: number;
+      scope?: 'always' | 'outside-faults';
+      graceMs?: number;
+    }
+  | {
+      kind: 'p99-latency';
+      aboveMs: number;
+      windowMs: number;
+      minRequests?: number;
+      scope?: 'always' | 'outside-faults';
+      graceMs?: number;
+    };
 
 export interface LoadSpec {
   /** A load-test profile name (loadtests), e.g. `average`; stretched or shrunk to `durationMs`. */
@@ -148,7 +165,14 @@ export const STANDARD_PROBES: readonly SteadyStateProbe[] = [
 ];
 
 /** Abort when the service is still failing well after a fault ended: it is not recovering. */
-export const ABORT_IF_NOT_RECOVERING: AbortCondition = { kind: 'error-rate', above: 0.05, windowMs: 5_000, minRequests: 20, scope: 'outside-faults', graceMs: 10_000 };
+export const ABORT_IF_NOT_RECOVERING: AbortCondition = {
+  kind: 'error-rate',
+  above: 0.05,
+  windowMs: 5_000,
+  minRequests: 20,
+  scope: 'outside-faults',
+  graceMs: 10_000,
+};
 
 /** The audited order workload most experiments use: 5 orders/s from 8 customers, 10% resent. */
 export const STANDARD_ORDERS: LoadSpec['orders'] = { ratePerSecond: 5, customers: 8, replayProbability: 0.1 };

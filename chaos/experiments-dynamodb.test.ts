@@ -23,7 +23,9 @@ async function run(name: string): Promise<ExperimentRun> {
 
 /** The failure message names what did not hold, so a red test says why. */
 function expectPassed(run: ExperimentRun): void {
-  const broken = run.journal.invariants.filter((i) => i.status !== 'held').map((i) => `${i.id}: ${i.summary} ${i.violations.slice(0, 3).join(' | ')}`);
+  const broken = run.journal.invariants
+    .filter((i) => i.status !== 'held')
+    .map((i) => `${i.id}: ${i.summary} ${i.violations.slice(0, 3).join(' | ')}`);
   const steps = run.journal.steps.filter((s) => s.status === 'failed').map((s) => `${s.name}: ${s.detail ?? ''}`);
   expect({ verdict: run.verdict, broken, steps }).toEqual({ verdict: 'passed', broken: [], steps: [] });
 }
@@ -77,7 +79,9 @@ describe('DynamoDB experiments (shortened)', () => {
     expect(result.verdict).toBe('aborted');
     expect(result.journal.abort?.reason).toMatch(/error rate .* is above 20\.0%/);
     expect(result.journal.steps.map((s) => s.name)).toContain('abort condition tripped');
-    expect(result.journal.rollbacks).toEqual([expect.objectContaining({ name: 'clear the DynamoDB fault rules (kill switch)', status: 'ok' })]);
+    expect(result.journal.rollbacks).toEqual([
+      expect.objectContaining({ name: 'clear the DynamoDB fault rules (kill switch)', status: 'ok' }),
+    ]);
     // Aborted well before the planned end of the load.
     expect(result.journal.load.to - result.journal.load.from).toBeLessThan(outage.load.durationMs * TIME_SCALE);
     expect(result.journal.summary).toMatch(/^ABORTED\. Aborted: error rate/);

@@ -24,7 +24,9 @@ function definition(name: string) {
 }
 
 function expectPassed(run: ExperimentRun): void {
-  const broken = run.journal.invariants.filter((i) => i.status !== 'held').map((i) => `${i.id}: ${i.summary} ${i.violations.slice(0, 3).join(' | ')}`);
+  const broken = run.journal.invariants
+    .filter((i) => i.status !== 'held')
+    .map((i) => `${i.id}: ${i.summary} ${i.violations.slice(0, 3).join(' | ')}`);
   const steps = run.journal.steps.filter((s) => s.status === 'failed').map((s) => `${s.name}: ${s.detail ?? ''}`);
   expect({ verdict: run.verdict, broken, steps }).toEqual({ verdict: 'passed', broken: [], steps: [] });
 }
@@ -35,27 +37,42 @@ afterAll(async () => {
 
 describe('service experiments (shortened)', () => {
   it('service-crash-restart: SIGKILL twice under load, no acknowledged order lost, no duplicate', async () => {
-    const run = await runExperiment(definition('service-crash-restart'), { out: join(OUT, 'crash'), seed: 7, timeScale: TIME_SCALE });
+    const run = await runExperiment(definition('service-crash-restart'), {
+      out: join(OUT, 'crash'),
+      seed: 7,
+      timeScale: TIME_SCALE,
+    });
     expectPassed(run);
     const windows = run.journal.faultWindows;
     expect(windows.map((w) => w.startedAt !== undefined && w.endedAt !== undefined)).toEqual([true, true]);
     expect(run.journal.steps.filter((s) => s.name.startsWith('fault on: SIGKILL'))).toHaveLength(2);
     // Each window restarted the service, so the declared restart had nothing left to do.
-    expect(run.journal.rollbacks.map((r) => [r.name, r.status, r.detail])).toEqual([['restart the killed service', 'skipped', 'the service is running']]);
+    expect(run.journal.rollbacks.map((r) => [r.name, r.status, r.detail])).toEqual([
+      ['restart the killed service', 'skipped', 'the service is running'],
+    ]);
     // Orders acknowledged before the first kill were read back from the data directory after the last restart.
     const firstKill = windows[0]?.startedAt as number;
     expect(run.journal.orders.acknowledged).toBeGreaterThan(0);
     expect(run.journal.timeline.some((b) => b.start < firstKill)).toBe(true);
     // Every index was compared with the table, on the files as the service left them.
-    expect(run.journal.invariants.find((i) => i.id === 'indexes-match-table')).toMatchObject({ status: 'held', violationCount: 0 });
+    expect(run.journal.invariants.find((i) => i.id === 'indexes-match-table')).toMatchObject({
+      status: 'held',
+      violationCount: 0,
+    });
   });
 
   it('route-errors: injected errors follow the contract, retried orders are not doubled', async () => {
-    const run = await runExperiment(definition('route-errors'), { out: join(OUT, 'route-errors'), seed: 7, timeScale: TIME_SCALE });
+    const run = await runExperiment(definition('route-errors'), {
+      out: join(OUT, 'route-errors'),
+      seed: 7,
+      timeScale: TIME_SCALE,
+    });
     expectPassed(run);
     expect(run.journal.faultWindows.map((w) => w.error)).toEqual([undefined, undefined]);
     // Only the declared rollback: the embedded target's proxy is not touched, route-errors injects nothing there.
-    expect(run.journal.rollbacks.map((r) => [r.name, r.status])).toEqual([['DELETE /_chaos/faults (kill switch)', 'ok']]);
+    expect(run.journal.rollbacks.map((r) => [r.name, r.status])).toEqual([
+      ['DELETE /_chaos/faults (kill switch)', 'ok'],
+    ]);
   });
 
   it('a service with idempotency switched off fails the duplicate-order invariant', async () => {

@@ -204,13 +204,15 @@ export const FAULT_CATALOG: readonly FaultCatalogEntry[] = [
     id: 'dynamodb:latency',
     layer: FaultLayers.DynamoDb,
     description: 'Added latency before the request or on the response: fixed, jitter, normal, lognormal or exponential',
-    expected: 'requests slow down by about the added latency; beyond the SDK request timeout they fail as timeouts (503)',
+    expected:
+      'requests slow down by about the added latency; beyond the SDK request timeout they fail as timeouts (503)',
   },
   {
     id: 'dynamodb:hang',
     layer: FaultLayers.DynamoDb,
     description: 'The request is never answered; the connection is held until the client gives up',
-    expected: 'the SDK request timeout fires, the SDK retries, then the service answers 503; requests never hang forever',
+    expected:
+      'the SDK request timeout fires, the SDK retries, then the service answers 503; requests never hang forever',
   },
   {
     id: 'dynamodb:connection-reset',
@@ -240,12 +242,14 @@ export const FAULT_CATALOG: readonly FaultCatalogEntry[] = [
     id: 'process:kill-restart',
     layer: FaultLayers.Process,
     description: 'SIGKILL the service process under load, restart it on the same data directory',
-    expected: 'every order acknowledged before the kill is still there after the restart; retries after the restart create no duplicates',
+    expected:
+      'every order acknowledged before the kill is still there after the restart; retries after the restart create no duplicates',
   },
   {
     id: 'process:event-loop-block',
     layer: FaultLayers.Process,
     description: 'Block the event loop synchronously (a service fault rule with blockMs)',
-    expected: 'latency rises for every in-flight request while blocked, the event-loop delay metric shows it, and the service recovers without errors',
+    expected:
+      'latency rises for every in-flight request while blocked, the event-loop delay metric shows it, and the service recovers without errors',
   },
 ];

@@ -15,10 +15,14 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise<void>((resolve) => {
     if (signal?.aborted) return resolve();
     const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }
 
@@ -39,7 +43,15 @@ export interface FaultWindowsOptions {
 }
 
 /** Applies each window at its time and undoes it at its end; resolves when all are done or the run stops. */
-export async function runFaultWindows({ windows, journal, periods, target, loadFrom, signal, step }: FaultWindowsOptions): Promise<void> {
+export async function runFaultWindows({
+  windows,
+  journal,
+  periods,
+  target,
+  loadFrom,
+  signal,
+  step,
+}: FaultWindowsOptions): Promise<void> {
   for (const [i, window] of windows.entries()) {
     const entry = journal[i] as JournalFaultWindow;
     await sleep(loadFrom + window.startMs - Date.now(), signal);
@@ -51,7 +63,8 @@ export async function runFaultWindows({ windows, journal, periods, target, loadF
     try {
       step(`fault on: ${window.label}`);
       await apply(window.action, target, window, signal);
-      if (window.action.layer !== 'process') await sleep(loadFrom + window.startMs + window.durationMs - Date.now(), signal);
+      if (window.action.layer !== 'process')
+        await sleep(loadFrom + window.startMs + window.durationMs - Date.now(), signal);
     } catch (error) {
       entry.error = (error as Error).message;
       step(`fault ${window.label}`, 'failed', entry.error);
@@ -62,7 +75,11 @@ export async function runFaultWindows({ windows, journal, periods, target, loadF
       period.end = Date.now();
       entry.endedAt = period.end;
       if (target.proxy && before) entry.injected = diff(target.proxy.stats().injectedByRule, before);
-      step(`fault off: ${window.label}`, entry.error ? 'failed' : 'ok', entry.injected ? injectedDetail(entry.injected) : undefined);
+      step(
+        `fault off: ${window.label}`,
+        entry.error ? 'failed' : 'ok',
+        entry.injected ? injectedDetail(entry.injected) : undefined,
+      );
     }
   }
 }

@@ -27,13 +27,29 @@ export type {
 export { startDynamoDbFaultProxy, ProxyOutcomes } from './dynamodb-proxy.ts';
 export { dynamoDbErrorBody, dynamoDbErrorResponse } from './dynamodb-proxy-wire.ts';
 export { drawLatency } from './dynamodb-proxy-rules.ts';
-export type { DynamoDbFaultProxy, DynamoDbFaultProxyOptions, ProxyRequestRecord, ProxyStats, ProxyOutcome } from './dynamodb-proxy.ts';
+export type {
+  DynamoDbFaultProxy,
+  DynamoDbFaultProxyOptions,
+  ProxyRequestRecord,
+  ProxyStats,
+  ProxyOutcome,
+} from './dynamodb-proxy.ts';
 export { createServiceFaultClient, ServiceFaultError } from './service-faults.ts';
 export type { ServiceFaultClient } from './service-faults.ts';
 export { createRandom, forkRandom } from './random.ts';
 export type { Random } from './random.ts';
 export { defineExperiment, STANDARD_PROBES, RollbackKinds, TargetKinds } from './experiment.ts';
-export type { ExperimentDefinition, FaultAction, FaultWindow, FaultSchedule, SteadyStateProbe, AbortCondition, LoadSpec, RollbackKind, TargetKind } from './experiment.ts';
+export type {
+  ExperimentDefinition,
+  FaultAction,
+  FaultWindow,
+  FaultSchedule,
+  SteadyStateProbe,
+  AbortCondition,
+  LoadSpec,
+  RollbackKind,
+  TargetKind,
+} from './experiment.ts';
 export { EXPERIMENTS, experimentByName } from './experiments/index.ts';
 export { runExperiment, ExperimentUsageError } from './runner.ts';
 export type { RunExperimentOptions, ExperimentRun, LoadEngine } from './runner.ts';

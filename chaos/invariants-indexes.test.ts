@@ -57,7 +57,11 @@ describe('the index invariant on a store the service wrote', () => {
     const barista = await stack.mintToken('barista-idx', 'barista');
     const placed = await placeOrder(stack.url, token, [{ productId: 'latte', quantity: 1 }]);
     await placeOrder(stack.url, token, [{ productId: 'latte', quantity: 2 }]);
-    const moved = await api(stack.url, 'PATCH', `/orders/${placed.id}`, { token: barista, json: { status: 'PREPARING' }, headers: { 'if-match': '"1"' } });
+    const moved = await api(stack.url, 'PATCH', `/orders/${placed.id}`, {
+      token: barista,
+      json: { status: 'PREPARING' },
+      headers: { 'if-match': '"1"' },
+    });
     expect(moved.status).toBe(200);
 
     const result = await checkIndexesMatchTable(reader);
@@ -74,7 +78,10 @@ describe('the index invariant on a damaged store', () => {
     const orphan = order('o_b', '2030-01-01T08:00:01.000Z');
     const result = await checkIndexesMatchTable(readerOver([a, b], [a, orphan, b], [a, orphan, b]));
     expect(result.status).toBe('violated');
-    expect(result.violations).toEqual(['index byUser lists ORDER#o_b ORDER 2 times', 'index byStatus lists ORDER#o_b ORDER 2 times']);
+    expect(result.violations).toEqual([
+      'index byUser lists ORDER#o_b ORDER 2 times',
+      'index byStatus lists ORDER#o_b ORDER 2 times',
+    ]);
   });
 
   it('fails for an entry whose item was never written, a stale entry and a missing one', async () => {

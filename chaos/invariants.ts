@@ -42,7 +42,14 @@ export interface InvariantResult {
 
 const MAX_LISTED = 25;
 
-function result(id: InvariantId, title: string, checked: number, violations: string[], summary: string, measured?: InvariantResult['measured']): InvariantResult {
+function result(
+  id: InvariantId,
+  title: string,
+  checked: number,
+  violations: string[],
+  summary: string,
+  measured?: InvariantResult['measured'],
+): InvariantResult {
   return {
     id,
     title,
@@ -61,12 +68,23 @@ export function skipped(id: InvariantId, title: string, reason: string): Invaria
 
 /** The parts of an order that never change after it was placed. */
 function placedContent(order: Order) {
-  return { id: order.id, userId: order.userId, items: order.items, total: order.total, currency: order.currency, note: order.note ?? null, createdAt: order.createdAt };
+  return {
+    id: order.id,
+    userId: order.userId,
+    items: order.items,
+    total: order.total,
+    currency: order.currency,
+    note: order.note ?? null,
+    createdAt: order.createdAt,
+  };
 }
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
-export async function checkAcknowledgedOrders(intents: readonly OrderIntent[], reader: StoreReader): Promise<InvariantResult> {
+export async function checkAcknowledgedOrders(
+  intents: readonly OrderIntent[],
+  reader: StoreReader,
+): Promise<InvariantResult> {
   const title = 'Every acknowledged order is in DynamoDB with the acknowledged content';
   const acknowledged = intents.filter((i) => i.acknowledged);
   const violations: string[] = [];
@@ -75,10 +93,18 @@ export async function checkAcknowledgedOrders(intents: readonly OrderIntent[], r
     const stored = await reader.getOrder(ack.id);
     if (!stored) violations.push(`key ${intent.key}: order ${ack.id} was acknowledged but is not in the table`);
     else if (!same(placedContent(stored), placedContent(ack))) {
-      violations.push(`key ${intent.key}: order ${ack.id} differs: acknowledged ${JSON.stringify(placedContent(ack))}, stored ${JSON.stringify(placedContent(stored))}`);
+      violations.push(
+        `key ${intent.key}: order ${ack.id} differs: acknowledged ${JSON.stringify(placedContent(ack))}, stored ${JSON.stringify(placedContent(stored))}`,
+      );
     }
   }
-  return result(InvariantIds.AcknowledgedOrdersDurable, title, acknowledged.length, violations, `${acknowledged.length - violations.length} of ${acknowledged.length} acknowledged orders found intact`);
+  return result(
+    InvariantIds.AcknowledgedOrdersDurable,
+    title,
+    acknowledged.length,
+    violations,
+    `${acknowledged.length - violations.length} of ${acknowledged.length} acknowledged orders found intact`,
+  );
 }
 
 /**
@@ -86,7 +112,11 @@ export async function checkAcknowledgedOrders(intents: readonly OrderIntent[], r
  * against the idempotency keys the customer sent: more orders than keys is a duplicate,
  * and so is one key acknowledged with two order ids.
  */
-export async function checkNoDuplicateOrders(intents: readonly OrderIntent[], customers: readonly Customer[], reader: StoreReader): Promise<InvariantResult> {
+export async function checkNoDuplicateOrders(
+  intents: readonly OrderIntent[],
+  customers: readonly Customer[],
+  reader: StoreReader,
+): Promise<InvariantResult> {
   const title = 'No idempotency key produced two orders';
   const violations: string[] = [];
   let stored = 0;
@@ -95,15 +125,20 @@ export async function checkNoDuplicateOrders(intents: readonly OrderIntent[], cu
   for (const intent of intents) {
     const ids = new Set(intent.acknowledgedIds);
     if (intent.attempts.length > 1) resent += 1;
-    if (ids.size > 1) violations.push(`key ${intent.key} was acknowledged as ${ids.size} different orders: ${[...ids].join(', ')}`);
+    if (ids.size > 1)
+      violations.push(`key ${intent.key} was acknowledged as ${ids.size} different orders: ${[...ids].join(', ')}`);
   }
   for (const customer of customers) {
-    const sent = new Set(intents.filter((i) => i.userId === customer.userId && i.attempts.length > 0).map((i) => i.key));
+    const sent = new Set(
+      intents.filter((i) => i.userId === customer.userId && i.attempts.length > 0).map((i) => i.key),
+    );
     const orders = await reader.listUserOrders(customer.userId);
     stored += orders.length;
     keys += sent.size;
     if (orders.length > sent.size) {
-      violations.push(`customer ${customer.userId} sent ${sent.size} idempotency keys but has ${orders.length} orders (${orders.length - sent.size} duplicates)`);
+      violations.push(
+        `customer ${customer.userId} sent ${sent.size} idempotency keys but has ${orders.length} orders (${orders.length - sent.size} duplicates)`,
+      );
     }
   }
   return result(
@@ -120,15 +155,30 @@ type Item = Record<string, unknown>;
 
 /** JSON with object keys sorted, so an index entry and its item compare by content. */
 const canonical = (value: unknown) =>
-  JSON.stringify(value, (_key, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v));
+  JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
 
 /** How one index differs from the items that should be in it (each entry named by its table key). */
-function indexDifferences(index: IndexShape, tableKey: (item: Item) => string, table: readonly Item[], entries: readonly Item[]) {
+function indexDifferences(
+  index: IndexShape,
+  tableKey: (item: Item) => string,
+  table: readonly Item[],
+  entries: readonly Item[],
+) {
   const expected = new Map<string, Item>();
-  for (const item of table) if (item[index.partitionKey] !== undefined && item[index.sortKey] !== undefined) expected.set(tableKey(item), item);
+  for (const item of table)
+    if (item[index.partitionKey] !== undefined && item[index.sortKey] !== undefined) expected.set(tableKey(item), item);
   const listed = new Map<string, Item[]>();
   for (const entry of entries) listed.set(tableKey(entry), [...(listed.get(tableKey(entry)) ?? []), entry]);
-  const found = { orphans: [] as string[], /** "<key> <n> times" */ duplicates: [] as string[], stale: [] as string[], missing: [] as string[] };
+  const found = {
+    orphans: [] as string[],
+    /** "<key> <n> times" */ duplicates: [] as string[],
+    stale: [] as string[],
+    missing: [] as string[],
+  };
   for (const [key, copies] of listed) {
     const item = expected.get(key);
     if (!item) found.orphans.push(key);
@@ -162,9 +212,21 @@ export async function checkIndexesMatchTable(reader: StoreReader): Promise<Invar
     for (const times of found.duplicates) violations.push(`index ${index.name} lists ${times}`);
     for (const key of found.stale) violations.push(`index ${index.name}'s entry for ${key} differs from the item`);
     for (const key of found.missing) violations.push(`index ${index.name} lacks ${key}`);
-    Object.assign(measured, { [`${index.name}Entries`]: listed.length, [`${index.name}Orphans`]: found.orphans.length, [`${index.name}Stale`]: found.stale.length + found.duplicates.length, [`${index.name}Missing`]: found.missing.length });
+    Object.assign(measured, {
+      [`${index.name}Entries`]: listed.length,
+      [`${index.name}Orphans`]: found.orphans.length,
+      [`${index.name}Stale`]: found.stale.length + found.duplicates.length,
+      [`${index.name}Missing`]: found.missing.length,
+    });
   }
-  return result(InvariantIds.IndexesMatchTable, title, entries, violations, `${table.length} items, ${entries} index entries over ${reader.indexes.length} indexes, ${violations.length} differences`, measured);
+  return result(
+    InvariantIds.IndexesMatchTable,
+    title,
+    entries,
+    violations,
+    `${table.length} items, ${entries} index entries over ${reader.indexes.length} indexes, ${violations.length} differences`,
+    measured,
+  );
 }
 
 /** A 5xx the experiment expects (status and problem `code`). */
@@ -179,7 +241,9 @@ const LEAK_PATTERNS: readonly RegExp[] = [
   /\(?(?:file:\/\/)?\/[\w./-]+\.(?:ts|js|mjs):\d+(?::\d+)?\)?/,
   /node_modules/,
   /__type|\$metadata|\$fault|x-amzn-requestid/i,
-  new RegExp(`\\b(?:${[...DYNAMODB_ERROR_NAMES, 'ConditionalCheckFailedException', 'ResourceNotFoundException', 'ValidationException', 'TimeoutError'].join('|')})\\b`),
+  new RegExp(
+    `\\b(?:${[...DYNAMODB_ERROR_NAMES, 'ConditionalCheckFailedException', 'ResourceNotFoundException', 'ValidationException', 'TimeoutError'].join('|')})\\b`,
+  ),
   /\bE(?:CONNRESET|CONNREFUSED|TIMEDOUT|PIPE)\b|socket hang up/,
   /injected exception/i,
 ];
@@ -187,8 +251,13 @@ const LEAK_PATTERNS: readonly RegExp[] = [
 function contractViolation(r: RecordedResponse, expected: readonly ExpectedServerError[]): string | undefined {
   const status = r.status as number;
   const where = `${r.route} -> ${status}`;
-  if (!r.contentType?.toLowerCase().startsWith('application/problem+json')) return `${where}: content-type ${r.contentType ?? '(none)'} is not application/problem+json`;
-  if ((status === 503 || status === 429) && !/^\s*\d+\s*$/.test(r.retryAfter ?? '') && Number.isNaN(Date.parse(r.retryAfter ?? ''))) {
+  if (!r.contentType?.toLowerCase().startsWith('application/problem+json'))
+    return `${where}: content-type ${r.contentType ?? '(none)'} is not application/problem+json`;
+  if (
+    (status === 503 || status === 429) &&
+    !/^\s*\d+\s*$/.test(r.retryAfter ?? '') &&
+    Number.isNaN(Date.parse(r.retryAfter ?? ''))
+  ) {
     return `${where}: no valid Retry-After header`;
   }
   if (r.body === undefined) return undefined;
@@ -201,7 +270,8 @@ function contractViolation(r: RecordedResponse, expected: readonly ExpectedServe
   for (const field of ['type', 'title', 'code', 'detail'] as const) {
     if (typeof problem[field] !== 'string') return `${where}: problem member "${field}" is missing`;
   }
-  if (problem.status !== status) return `${where}: problem status ${String(problem.status)} differs from the HTTP status`;
+  if (problem.status !== status)
+    return `${where}: problem status ${String(problem.status)} differs from the HTTP status`;
   if (status >= 500) {
     if (!expected.some((e) => e.status === status && e.code === problem.code)) {
       return `${where}: unexpected server error code "${String(problem.code)}" (expected ${expected.map((e) => `${e.status} ${e.code}`).join(', ') || 'none'})`;
@@ -212,7 +282,10 @@ function contractViolation(r: RecordedResponse, expected: readonly ExpectedServe
   return undefined;
 }
 
-export function checkErrorContract(responses: readonly RecordedResponse[], expected: readonly ExpectedServerError[]): InvariantResult {
+export function checkErrorContract(
+  responses: readonly RecordedResponse[],
+  expected: readonly ExpectedServerError[],
+): InvariantResult {
   const title = 'Every error response followed the contract';
   const errors = responses.filter((r) => r.status !== undefined && r.status >= 400);
   const violations: string[] = [];
@@ -225,7 +298,10 @@ export function checkErrorContract(responses: readonly RecordedResponse[], expec
     if (problem) violations.push(problem);
   }
   const noResponse = responses.filter((r) => r.status === undefined).length;
-  const statuses = Object.entries(byStatus).map(([s, n]) => `${n}x${s}`).join(', ') || 'none';
+  const statuses =
+    Object.entries(byStatus)
+      .map(([s, n]) => `${n}x${s}`)
+      .join(', ') || 'none';
   return result(
     InvariantIds.ErrorContract,
     title,
@@ -250,7 +326,10 @@ export interface RecoveryOptions {
 /** A second is good when no group has a server error and each group's p99 is within its objective. */
 export function isGoodBucket(bucket: Bucket, thresholds: ReadonlyMap<RouteGroup, number>): boolean {
   if (bucket.all.serverErrors > 0) return false;
-  for (const [group, stats] of Object.entries(bucket.groups) as [RouteGroup, NonNullable<Bucket['groups'][RouteGroup]>][]) {
+  for (const [group, stats] of Object.entries(bucket.groups) as [
+    RouteGroup,
+    NonNullable<Bucket['groups'][RouteGroup]>,
+  ][]) {
     const threshold = thresholds.get(group);
     if (threshold !== undefined && stats.p99Ms > threshold) return false;
   }
@@ -261,7 +340,11 @@ export function isGoodBucket(bucket: Bucket, thresholds: ReadonlyMap<RouteGroup,
  * Ms from a window's end until `stableBuckets` good seconds in a row begin, looking only
  * until `until` (the next window's start); undefined when that never happens.
  */
-export function recoveryAfter(window: { end: number }, options: RecoveryOptions, until = Number.POSITIVE_INFINITY): number | undefined {
+export function recoveryAfter(
+  window: { end: number },
+  options: RecoveryOptions,
+  until = Number.POSITIVE_INFINITY,
+): number | undefined {
   const stable = options.stableBuckets ?? 3;
   const after = options.buckets.filter((b) => b.start + 1_000 > window.end && b.start < until);
   for (let i = 0; i + stable <= after.length; i++) {
@@ -284,12 +367,17 @@ export function checkRecovery(options: RecoveryOptions): InvariantResult {
     const ms = recoveryAfter(window, options, next);
     measured[`window${i + 1}RecoveryMs`] = ms ?? null;
     if (ms !== undefined) {
-      if (ms > options.budgetMs) violations.push(`fault window ${i + 1}: recovered after ${ms} ms, over the ${options.budgetMs} ms budget`);
+      if (ms > options.budgetMs)
+        violations.push(`fault window ${i + 1}: recovered after ${ms} ms, over the ${options.budgetMs} ms budget`);
     } else if (next !== undefined && next - window.end <= options.budgetMs) {
       // The next fault began within the budget: this window's recovery cannot be seen.
-      notes.push(`window ${i + 1}: the next fault began ${next - window.end} ms after it, before recovery could be measured`);
+      notes.push(
+        `window ${i + 1}: the next fault began ${next - window.end} ms after it, before recovery could be measured`,
+      );
     } else {
-      violations.push(`fault window ${i + 1}: not back within the objectives ${next === undefined ? 'before the run ended' : 'before the next fault began'}`);
+      violations.push(
+        `fault window ${i + 1}: not back within the objectives ${next === undefined ? 'before the run ended' : 'before the next fault began'}`,
+      );
     }
   });
   const values = Object.values(measured).filter((v): v is number => v !== null);
@@ -300,5 +388,8 @@ export function checkRecovery(options: RecoveryOptions): InvariantResult {
       : violations.length && worst === undefined
         ? 'did not recover'
         : `recovered ${worst ?? '?'} ms after the fault ended (budget ${options.budgetMs} ms)${notes.length ? `; ${notes.join('; ')}` : ''}`;
-  return result(InvariantIds.Recovery, title, windows.length, violations, summary, { ...measured, budgetMs: options.budgetMs });
+  return result(InvariantIds.Recovery, title, windows.length, violations, summary, {
+    ...measured,
+    budgetMs: options.budgetMs,
+  });
 }

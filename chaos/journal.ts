@@ -45,7 +45,9 @@ export interface JournalFaultWindow {
 
 export interface Journal {
   schema: typeof JOURNAL_SCHEMA;
-  experiment: Pick<ExperimentDefinition, 'name' | 'title' | 'description' | 'hypothesis'> & { definition: ExperimentDefinition };
+  experiment: Pick<ExperimentDefinition, 'name' | 'title' | 'description' | 'hypothesis'> & {
+    definition: ExperimentDefinition;
+  };
   run: {
     id: string;
     seed: number;
@@ -61,7 +63,10 @@ export interface Journal {
   /** One line: what broke, what held, how fast it recovered. */
   summary: string;
   steps: JournalStep[];
-  steadyState: { before?: { holds: boolean; results: ProbeResult[] }; after?: { holds: boolean; results: ProbeResult[] } };
+  steadyState: {
+    before?: { holds: boolean; results: ProbeResult[] };
+    after?: { holds: boolean; results: ProbeResult[] };
+  };
   faultWindows: JournalFaultWindow[];
   abort?: AbortTrip;
   load: {
@@ -72,7 +77,14 @@ export interface Journal {
     /** Error responses and unanswered requests by `route status code`. */
     errors: Record<string, number>;
   };
-  orders: { intents: number; acknowledged: number; rejected: number; gaveUp: number; attempts: number; replays: number };
+  orders: {
+    intents: number;
+    acknowledged: number;
+    rejected: number;
+    gaveUp: number;
+    attempts: number;
+    replays: number;
+  };
   proxy?: ProxyStats;
   invariants: InvariantResult[];
   alarms: AlarmTimeline;
@@ -81,8 +93,14 @@ export interface Journal {
   timeline: Bucket[];
 }
 
-/** The journal's `load` section: every recorded response counted by source, the errors by route, status and problem code. */
-export function loadSummary(responses: readonly RecordedResponse[], { from, to }: { from: number; to: number }): Journal['load'] {
+/**
+ * The journal's `load` section: every recorded response counted by source, the errors by route, status
+ * and problem code.
+ */
+export function loadSummary(
+  responses: readonly RecordedResponse[],
+  { from, to }: { from: number; to: number },
+): Journal['load'] {
   return {
     from,
     to,

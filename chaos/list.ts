@@ -23,7 +23,9 @@ export function listText(): string {
   for (const e of EXPERIMENTS) {
     const windows = resolveSchedule(e.schedule, { seed: 1 });
     const faultS = Math.round(windows.reduce((s, w) => s + w.durationMs, 0) / 100) / 10;
-    lines.push(`  ${e.name.padEnd(width)}  ${e.title} (${e.target}; load ${e.load.durationMs / 1000} s, faults ${faultS} s${e.schedule.kind === 'random' ? ', seeded random schedule' : ''})`);
+    lines.push(
+      `  ${e.name.padEnd(width)}  ${e.title} (${e.target}; load ${e.load.durationMs / 1000} s, faults ${faultS} s${e.schedule.kind === 'random' ? ', seeded random schedule' : ''})`,
+    );
     lines.push(`  ${' '.repeat(width)}  ${e.description}`);
   }
   lines.push('', 'Fault catalog:', '');

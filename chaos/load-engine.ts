@@ -17,7 +17,13 @@ export interface LoadEngineOptions {
 
 /** A response event of the engine as the experiment records it. */
 export function toRecordedResponse(event: ResponseEvent): RecordedResponse {
-  const record: RecordedResponse = { source: 'load', method: event.method, route: event.route, at: event.startedAt, latencyMs: event.latencyMs };
+  const record: RecordedResponse = {
+    source: 'load',
+    method: event.method,
+    route: event.route,
+    at: event.startedAt,
+    latencyMs: event.latencyMs,
+  };
   if (event.status === 0) {
     record.networkError = event.error ?? 'network error';
     return record;
@@ -34,7 +40,18 @@ export function toRecordedResponse(event: ResponseEvent): RecordedResponse {
 export async function createLoadEngine({ workers = 1 }: LoadEngineOptions = {}): Promise<LoadEngine> {
   return {
     name: `loadtests Node engine (${workers === 0 ? 'in-thread' : `${workers} worker thread${workers > 1 ? 's' : ''}`})`,
-    async start({ baseUrl, profile, durationMs, journeysPerSecond, thinkTimeScale, seed, runId, signal, onResponse, onOrderAcknowledged }) {
+    async start({
+      baseUrl,
+      profile,
+      durationMs,
+      journeysPerSecond,
+      thinkTimeScale,
+      seed,
+      runId,
+      signal,
+      onResponse,
+      onOrderAcknowledged,
+    }) {
       const done = runLoad({
         target: baseUrl,
         profile,
@@ -58,6 +75,6 @@ export async function createLoadEngine({ workers = 1 }: LoadEngineOptions = {}):
         },
       });
       return { done };
-    }
+    },
   };
 }

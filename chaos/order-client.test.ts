@@ -13,13 +13,16 @@ afterEach(async () => {
 });
 
 /** A service whose every order is answered by `answers` in turn (per key), then 201. */
-async function serve(answers: { status: number; retryAfter?: string }[]): Promise<{ url: string; attempts: Map<string, number> }> {
+async function serve(
+  answers: { status: number; retryAfter?: string }[],
+): Promise<{ url: string; attempts: Map<string, number> }> {
   const attempts = new Map<string, number>();
   server = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
       res.setHeader('content-type', 'application/json');
-      if (req.url === '/menu') return res.end(JSON.stringify({ items: [{ id: 'latte', available: true, prices: { small: 300 } }] }));
+      if (req.url === '/menu')
+        return res.end(JSON.stringify({ items: [{ id: 'latte', available: true, prices: { small: 300 } }] }));
       if (req.url === '/users') {
         res.statusCode = 201;
         return res.end(JSON.stringify({ user: { id: 'u-1' }, token: 't' }));
@@ -29,7 +32,10 @@ async function serve(answers: { status: number; retryAfter?: string }[]): Promis
       attempts.set(key, n + 1);
       const answer = answers[n];
       if (answer) {
-        res.writeHead(answer.status, { 'content-type': 'application/problem+json', ...(answer.retryAfter ? { 'retry-after': answer.retryAfter } : {}) });
+        res.writeHead(answer.status, {
+          'content-type': 'application/problem+json',
+          ...(answer.retryAfter ? { 'retry-after': answer.retryAfter } : {}),
+        });
         return res.end('{}');
       }
       res.statusCode = 201;
@@ -86,7 +92,17 @@ describe('the chaos order client', () => {
       [[{ status: 409 }], 'rejected', [409]],
     ] as const) {
       const { url, attempts } = await serve([...answers]);
-      const client = createOrderClient({ baseUrl: () => url, random: createRandom(5), runId: outcome, customers: 1, ratePerSecond: 100, maxInFlight: 1, replayProbability: 0, maxAttempts: 2, sleep: async () => {} });
+      const client = createOrderClient({
+        baseUrl: () => url,
+        random: createRandom(5),
+        runId: outcome,
+        customers: 1,
+        ratePerSecond: 100,
+        maxInFlight: 1,
+        replayProbability: 0,
+        maxAttempts: 2,
+        sleep: async () => {},
+      });
       await client.setup();
       client.start();
       while (attempts.size === 0) await new Promise((resolve) => setTimeout(resolve, 5));

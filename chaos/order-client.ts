@@ -114,7 +114,12 @@ export function createOrderClient({
   let drainDeadline = Number.POSITIVE_INFINITY;
   let sequence = 0;
 
-  async function send(method: string, route: string, path: string, options: { token?: string; key?: string; body?: unknown } = {}): Promise<Sent> {
+  async function send(
+    method: string,
+    route: string,
+    path: string,
+    options: { token?: string; key?: string; body?: unknown } = {},
+  ): Promise<Sent> {
     const at = Date.now();
     const headers: Record<string, string> = { 'x-load-run-id': runId };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
@@ -129,9 +134,21 @@ export function createOrderClient({
         signal: AbortSignal.timeout(timeoutMs),
       });
       const text = await response.text();
-      sent = { record: fromFetch({ source: 'order-client', method, route, at, latencyMs: Date.now() - at }, response, text), text };
+      sent = {
+        record: fromFetch({ source: 'order-client', method, route, at, latencyMs: Date.now() - at }, response, text),
+        text,
+      };
     } catch (error) {
-      sent = { record: { source: 'order-client', method, route, at, latencyMs: Date.now() - at, networkError: networkErrorName(error) } };
+      sent = {
+        record: {
+          source: 'order-client',
+          method,
+          route,
+          at,
+          latencyMs: Date.now() - at,
+          networkError: networkErrorName(error),
+        },
+      };
     }
     onResponse?.(sent.record);
     return sent;
@@ -141,14 +158,26 @@ export function createOrderClient({
     const items = Array.from({ length: integerBetween(random, 1, 3) }, () => {
       const product = products[integerBetween(random, 0, products.length - 1)] as Product;
       const sizes = Object.keys(product.prices) as Size[];
-      return { productId: product.id, quantity: integerBetween(random, 1, 3), size: sizes[integerBetween(random, 0, sizes.length - 1)] as Size };
+      return {
+        productId: product.id,
+        quantity: integerBetween(random, 1, 3),
+        size: sizes[integerBetween(random, 0, sizes.length - 1)] as Size,
+      };
     });
     return random() < 0.3 ? { items, note: `chaos run ${runId}` } : { items };
   }
 
   /** One POST; returns what to do next and the answer's `Retry-After`. */
-  async function attempt(intent: OrderIntent, customer: Customer, replay: boolean): Promise<{ next: 'ack' | 'retry' | 'reject'; retryAfter?: string }> {
-    const { record, text } = await send('POST', 'POST /orders', '/orders', { token: customer.token, key: intent.key, body: intent.body });
+  async function attempt(
+    intent: OrderIntent,
+    customer: Customer,
+    replay: boolean,
+  ): Promise<{ next: 'ack' | 'retry' | 'reject'; retryAfter?: string }> {
+    const { record, text } = await send('POST', 'POST /orders', '/orders', {
+      token: customer.token,
+      key: intent.key,
+      body: intent.body,
+    });
     const entry: OrderAttempt = { at: record.at, latencyMs: record.latencyMs, replay };
     intent.attempts.push(entry);
     if (record.status === undefined) {
@@ -189,7 +218,14 @@ export function createOrderClient({
   function tick(): void {
     if (stopping || inFlight.size >= maxInFlight) return;
     const customer = customers[integerBetween(random, 0, customers.length - 1)] as Customer;
-    const intent: OrderIntent = { key: `${runId}.${++sequence}`, userId: customer.userId, body: randomOrder(), attempts: [], acknowledgedIds: [], outcome: 'pending' };
+    const intent: OrderIntent = {
+      key: `${runId}.${++sequence}`,
+      userId: customer.userId,
+      body: randomOrder(),
+      attempts: [],
+      acknowledgedIds: [],
+      outcome: 'pending',
+    };
     intents.push(intent);
     const running: Promise<void> = place(intent, customer).finally(() => inFlight.delete(running));
     inFlight.add(running);
@@ -199,12 +235,21 @@ export function createOrderClient({
     customers,
     async setup() {
       const menu = await send('GET', 'GET /menu', '/menu');
-      if (menu.record.status !== 200) throw new Error(`GET /menu failed during setup (${menu.record.status ?? menu.record.networkError})`);
-      products = (JSON.parse(menu.text ?? '{}') as { items?: Product[] }).items?.filter((p) => p.available && Object.keys(p.prices).length > 0) ?? [];
+      if (menu.record.status !== 200)
+        throw new Error(`GET /menu failed during setup (${menu.record.status ?? menu.record.networkError})`);
+      products =
+        (JSON.parse(menu.text ?? '{}') as { items?: Product[] }).items?.filter(
+          (p) => p.available && Object.keys(p.prices).length > 0,
+        ) ?? [];
       if (products.length === 0) throw new Error('the menu has no available product to order');
       for (let i = 0; i < customerCount; i++) {
-        const registered = await send('POST', 'POST /users', '/users', { body: { email: `chaos-${runId}-${i}@example.com`.toLowerCase(), name: `Chaos customer ${i}` } });
-        if (registered.record.status !== 201) throw new Error(`POST /users failed during setup (${registered.record.status ?? registered.record.networkError})`);
+        const registered = await send('POST', 'POST /users', '/users', {
+          body: { email: `chaos-${runId}-${i}@example.com`.toLowerCase(), name: `Chaos customer ${i}` },
+        });
+        if (registered.record.status !== 201)
+          throw new Error(
+            `POST /users failed during setup (${registered.record.status ?? registered.record.networkError})`,
+          );
         const { user, token } = JSON.parse(registered.text ?? '{}') as { user: { id: string }; token: string };
         customers.push({ userId: user.id, token });
       }

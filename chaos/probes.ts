@@ -35,9 +35,18 @@ export interface ProbeContext {
   onResponse?: (response: RecordedResponse) => void;
 }
 
-async function request(context: ProbeContext, route: string, path: string, init: { method: string; headers?: Record<string, string>; body?: unknown }) {
+async function request(
+  context: ProbeContext,
+  route: string,
+  path: string,
+  init: { method: string; headers?: Record<string, string>; body?: unknown },
+) {
   const at = Date.now();
-  const headers = { 'x-load-run-id': context.runId, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }), ...init.headers };
+  const headers = {
+    'x-load-run-id': context.runId,
+    ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+    ...init.headers,
+  };
   let record: RecordedResponse;
   let text = '';
   try {
@@ -50,7 +59,14 @@ async function request(context: ProbeContext, route: string, path: string, init:
     text = await response.text();
     record = fromFetch({ source: 'probe', method: init.method, route, at, latencyMs: Date.now() - at }, response, text);
   } catch (error) {
-    record = { source: 'probe', method: init.method, route, at, latencyMs: Date.now() - at, networkError: networkErrorName(error) };
+    record = {
+      source: 'probe',
+      method: init.method,
+      route,
+      at,
+      latencyMs: Date.now() - at,
+      networkError: networkErrorName(error),
+    };
   }
   context.onResponse?.(record);
   return { record, text };
@@ -60,9 +76,14 @@ async function request(context: ProbeContext, route: string, path: string, init:
 async function orderFixture(context: ProbeContext): Promise<{ token: string; product: Product } | string> {
   const menu = await request(context, 'GET /menu', '/menu', { method: 'GET' });
   if (menu.record.status !== 200) return `GET /menu answered ${menu.record.status ?? menu.record.networkError}`;
-  const product = (JSON.parse(menu.text) as { items: Product[] }).items.find((p) => p.available && Object.keys(p.prices).length > 0);
+  const product = (JSON.parse(menu.text) as { items: Product[] }).items.find(
+    (p) => p.available && Object.keys(p.prices).length > 0,
+  );
   if (!product) return 'no orderable product on the menu';
-  const user = await request(context, 'POST /users', '/users', { method: 'POST', body: { email: `probe-${randomUUID()}@example.com`, name: 'Steady-state probe' } });
+  const user = await request(context, 'POST /users', '/users', {
+    method: 'POST',
+    body: { email: `probe-${randomUUID()}@example.com`, name: 'Steady-state probe' },
+  });
   if (user.record.status !== 201) return `POST /users answered ${user.record.status ?? user.record.networkError}`;
   return { token: (JSON.parse(user.text) as { token: string }).token, product };
 }
@@ -73,7 +94,11 @@ export async function runProbe(probe: SteadyStateProbe, context: ProbeContext): 
   const records: RecordedResponse[] = [];
   const reasons: string[] = [];
   let fixture: Awaited<ReturnType<typeof orderFixture>> | undefined;
-  if (probe.route === 'POST /orders' || probe.route === 'GET /users/me/orders' || probe.route === 'GET /menu/:productId') {
+  if (
+    probe.route === 'POST /orders' ||
+    probe.route === 'GET /users/me/orders' ||
+    probe.route === 'GET /menu/:productId'
+  ) {
     fixture = await orderFixture(context);
     if (typeof fixture === 'string') reasons.push(`setup failed: ${fixture}`);
   }
@@ -94,10 +119,18 @@ export async function runProbe(probe: SteadyStateProbe, context: ProbeContext): 
           break;
         }
         case 'GET /menu/:productId':
-          sent = await request(context, probe.route, `/menu/${encodeURIComponent((ready as { product: Product }).product.id)}`, { method: 'GET' });
+          sent = await request(
+            context,
+            probe.route,
+            `/menu/${encodeURIComponent((ready as { product: Product }).product.id)}`,
+            { method: 'GET' },
+          );
           break;
         case 'GET /users/me/orders':
-          sent = await request(context, probe.route, '/users/me/orders', { method: 'GET', ...(auth ? { headers: auth } : {}) });
+          sent = await request(context, probe.route, '/users/me/orders', {
+            method: 'GET',
+            ...(auth ? { headers: auth } : {}),
+          });
           break;
         default:
           sent = await request(context, probe.route, probe.route.split(' ')[1] as string, { method: 'GET' });
@@ -111,10 +144,16 @@ export async function runProbe(probe: SteadyStateProbe, context: ProbeContext): 
     statuses[key] = (statuses[key] ?? 0) + 1;
   }
   const unexpected = records.filter((r) => r.status === undefined || !probe.expectStatus.includes(r.status));
-  if (unexpected.length > 0) reasons.push(`${unexpected.length} of ${records.length} answers were not ${probe.expectStatus.join('/')}`);
+  if (unexpected.length > 0)
+    reasons.push(`${unexpected.length} of ${records.length} answers were not ${probe.expectStatus.join('/')}`);
   const latencies = records.map((r) => r.latencyMs).sort((a, b) => a - b);
-  const withinThreshold = thresholdMs === undefined ? records.length : latencies.filter((ms) => ms <= thresholdMs).length;
-  if (thresholdMs !== undefined && records.length > 0 && withinThreshold < Math.ceil(records.length * PROBE_WITHIN_SHARE)) {
+  const withinThreshold =
+    thresholdMs === undefined ? records.length : latencies.filter((ms) => ms <= thresholdMs).length;
+  if (
+    thresholdMs !== undefined &&
+    records.length > 0 &&
+    withinThreshold < Math.ceil(records.length * PROBE_WITHIN_SHARE)
+  ) {
     reasons.push(`only ${withinThreshold} of ${records.length} within ${thresholdMs} ms`);
   }
   return {
@@ -131,7 +170,10 @@ export async function runProbe(probe: SteadyStateProbe, context: ProbeContext): 
   };
 }
 
-export async function runProbes(probes: readonly SteadyStateProbe[], context: ProbeContext): Promise<{ holds: boolean; results: ProbeResult[] }> {
+export async function runProbes(
+  probes: readonly SteadyStateProbe[],
+  context: ProbeContext,
+): Promise<{ holds: boolean; results: ProbeResult[] }> {
   const results: ProbeResult[] = [];
   for (const probe of probes) results.push(await runProbe(probe, context));
   return { holds: results.every((r) => r.holds), results };

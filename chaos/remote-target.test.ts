@@ -19,7 +19,11 @@ async function json(path: string, init: RequestInit = {}): Promise<{ status: num
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'chaos-process-'));
-  service = await startServiceProcess({ dataDir, faultToken: TOKEN, env: { COFFEE_RATE_LIMIT_RPS: '0', COFFEE_LOG_LEVEL: 'warn', COFFEE_METRICS_EXPORTER: 'none' } });
+  service = await startServiceProcess({
+    dataDir,
+    faultToken: TOKEN,
+    env: { COFFEE_RATE_LIMIT_RPS: '0', COFFEE_LOG_LEVEL: 'warn', COFFEE_METRICS_EXPORTER: 'none' },
+  });
 });
 
 afterAll(async () => {
@@ -34,7 +38,10 @@ describe('a service running as a child process, as a remote target', () => {
       { route: 'GET /menu', probability: 1, status: 503 },
       { route: 'GET /health', probability: 1, blockMs: 50 },
     ]);
-    expect(await faults.list()).toMatchObject([{ route: 'GET /menu', status: 503 }, { route: 'GET /health', blockMs: 50 }]);
+    expect(await faults.list()).toMatchObject([
+      { route: 'GET /menu', status: 503 },
+      { route: 'GET /health', blockMs: 50 },
+    ]);
     const injected = await json('/menu');
     expect(injected.status).toBe(503);
     expect(injected.headers.get('content-type')).toMatch(/^application\/problem\+json/);
@@ -42,7 +49,9 @@ describe('a service running as a child process, as a remote target', () => {
     expect(injected.body.code).toBe('injected_fault');
     expect((await json('/health')).status).toBe(200);
 
-    await expect(createServiceFaultClient({ baseUrl: service.url, token: 'wrong-token-wrong-token-wrong-tok' }).list()).rejects.toThrow(/answered 40[13]/);
+    await expect(
+      createServiceFaultClient({ baseUrl: service.url, token: 'wrong-token-wrong-token-wrong-tok' }).list(),
+    ).rejects.toThrow(/answered 40[13]/);
     await faults.clear();
     expect(await faults.list()).toEqual([]);
     expect((await json('/menu')).status).toBe(200);
@@ -50,12 +59,20 @@ describe('a service running as a child process, as a remote target', () => {
 
   it('runs a service-layer experiment against a service already running at a URL', async () => {
     const out = join(dataDir, 'remote-run');
-    const run = await runExperiment(experimentByName('route-errors')!, { out, seed: 3, timeScale: 0.05, target: { url: service.url, faultToken: TOKEN } });
+    const run = await runExperiment(experimentByName('route-errors')!, {
+      out,
+      seed: 3,
+      timeScale: 0.05,
+      target: { url: service.url, faultToken: TOKEN },
+    });
 
     expect(run.journal.run.target).toEqual({ kind: 'remote', url: service.url });
     expect(run.journal.faultWindows.every((w) => w.startedAt !== undefined && w.error === undefined)).toBe(true);
     // Without the target's DynamoDB endpoint the store cannot be audited: said, not guessed.
-    expect(run.journal.invariants.filter((i) => i.status === 'skipped').map((i) => i.id)).toEqual(['acknowledged-orders-durable', 'no-duplicate-orders']);
+    expect(run.journal.invariants.filter((i) => i.status === 'skipped').map((i) => i.id)).toEqual([
+      'acknowledged-orders-durable',
+      'no-duplicate-orders',
+    ]);
     expect(run.journal.invariants.find((i) => i.id === 'error-contract')?.status).toBe('held');
     expect(run.journal.alarms.status).toBe('unavailable');
     expect(await createServiceFaultClient({ baseUrl: service.url, token: TOKEN }).list()).toEqual([]);

@@ -25,7 +25,15 @@ import {
 import type { Journal } from './journal.ts';
 import { latencyThresholds } from './routes.ts';
 
-const STATUS_TONE = { held: BadgeTones.Ok, passed: BadgeTones.Ok, ok: BadgeTones.Ok, violated: BadgeTones.Bad, failed: BadgeTones.Bad, aborted: BadgeTones.Bad, skipped: BadgeTones.Skip } as const;
+const STATUS_TONE = {
+  held: BadgeTones.Ok,
+  passed: BadgeTones.Ok,
+  ok: BadgeTones.Ok,
+  violated: BadgeTones.Bad,
+  failed: BadgeTones.Bad,
+  aborted: BadgeTones.Bad,
+  skipped: BadgeTones.Skip,
+} as const;
 const badge = (status: keyof typeof STATUS_TONE) => toneBadge(status, STATUS_TONE[status]);
 const time = (epochMs: number, origin: number) => `${((epochMs - origin) / 1000).toFixed(1)} s`;
 
@@ -36,12 +44,23 @@ function faultWindowMarks(journal: Journal): FaultWindow[] {
     .map((w) => ({ label: w.label, startMs: w.startedAt as number, endMs: w.endedAt ?? journal.load.to }));
 }
 
-/** Requests and errors per second, and p99 per route group against the order-write objective; x in seconds from the load start. */
+/**
+ * Requests and errors per second, and p99 per route group against the order-write objective; x in
+ * seconds from the load start.
+ */
 function trafficCharts(journal: Journal): ReportChart[] {
   const origin = journal.load.from;
-  const bands: ChartBand[] = faultWindowMarks(journal).map((w) => ({ kind: 'fault', label: w.label, start: (w.startMs - origin) / 1000, end: (w.endMs - origin) / 1000 }));
+  const bands: ChartBand[] = faultWindowMarks(journal).map((w) => ({
+    kind: 'fault',
+    label: w.label,
+    start: (w.startMs - origin) / 1000,
+    end: (w.endMs - origin) / 1000,
+  }));
   const xs = journal.timeline.map((b) => (b.start - origin) / 1000 + 0.5);
-  const series = (label: string, pick: (b: Journal['timeline'][number]) => number | undefined) => ({ label, values: journal.timeline.map((b) => pick(b) ?? null) });
+  const series = (label: string, pick: (b: Journal['timeline'][number]) => number | undefined) => ({
+    label,
+    values: journal.timeline.map((b) => pick(b) ?? null),
+  });
   const groups = [...new Set(journal.timeline.flatMap((b) => Object.keys(b.groups)))] as RouteGroup[];
   const thresholds = latencyThresholds();
   const orderWriteThreshold = thresholds.get(RouteGroups.OrderWrite);
@@ -65,8 +84,13 @@ function trafficCharts(journal: Journal): ReportChart[] {
       unit: 'ms',
       xs,
       bands,
-      series: groups.map((g) => series(`${g}${thresholds.has(g) ? ` (objective ${thresholds.get(g)} ms)` : ''}`, (b) => b.groups[g]?.p99Ms)),
-      lines: orderWriteThreshold !== undefined ? [{ label: `order-write objective ${orderWriteThreshold} ms`, value: orderWriteThreshold }] : [],
+      series: groups.map((g) =>
+        series(`${g}${thresholds.has(g) ? ` (objective ${thresholds.get(g)} ms)` : ''}`, (b) => b.groups[g]?.p99Ms),
+      ),
+      lines:
+        orderWriteThreshold !== undefined
+          ? [{ label: `order-write objective ${orderWriteThreshold} ms`, value: orderWriteThreshold }]
+          : [],
     },
   ];
 }
@@ -75,7 +99,11 @@ function hypothesisSection(journal: Journal): ReportSection {
   const probeRows = (['before', 'after'] as const).flatMap((phase) =>
     (journal.steadyState[phase]?.results ?? []).map(
       (r) =>
-        `<tr><td>${phase}</td><td>${escapeHtml(r.name)}</td><td>${escapeHtml(r.route)}</td><td>${badge(r.holds ? 'held' : 'violated')}</td><td>${escapeHtml(Object.entries(r.statuses).map(([s, n]) => `${n}x${s}`).join(', '))}</td><td>${r.p50Ms} / ${r.p99Ms} ms${r.thresholdMs !== undefined ? ` (objective ${r.thresholdMs} ms)` : ''}</td><td>${escapeHtml(r.reasons.join('; '))}</td></tr>`,
+        `<tr><td>${phase}</td><td>${escapeHtml(r.name)}</td><td>${escapeHtml(r.route)}</td><td>${badge(r.holds ? 'held' : 'violated')}</td><td>${escapeHtml(
+          Object.entries(r.statuses)
+            .map(([s, n]) => `${n}x${s}`)
+            .join(', '),
+        )}</td><td>${r.p50Ms} / ${r.p99Ms} ms${r.thresholdMs !== undefined ? ` (objective ${r.thresholdMs} ms)` : ''}</td><td>${escapeHtml(r.reasons.join('; '))}</td></tr>`,
     ),
   );
   return {
@@ -88,7 +116,9 @@ function invariantsSection(journal: Journal): ReportSection {
   const invariantRows = journal.invariants.map(
     (i) =>
       `<tr><td>${escapeHtml(i.title)}<br><code>${escapeHtml(i.id)}</code></td><td>${badge(i.status)}</td><td>${escapeHtml(i.summary)}</td><td>${
-        i.violations.length ? `<ul>${i.violations.map((v) => `<li>${escapeHtml(v)}</li>`).join('')}</ul>${i.violationCount > i.violations.length ? `<p>and ${i.violationCount - i.violations.length} more</p>` : ''}` : ''
+        i.violations.length
+          ? `<ul>${i.violations.map((v) => `<li>${escapeHtml(v)}</li>`).join('')}</ul>${i.violationCount > i.violations.length ? `<p>and ${i.violationCount - i.violations.length} more</p>` : ''}`
+          : ''
       }</td></tr>`,
   );
   const errorRows = Object.entries(journal.load.errors ?? {})
@@ -97,7 +127,9 @@ function invariantsSection(journal: Journal): ReportSection {
   return {
     title: 'Invariants',
     html: `<table><tr><th>invariant</th><th>result</th><th>what was found</th><th>violations</th></tr>${invariantRows.join('')}</table>${
-      errorRows.length ? `<details><summary>Error responses by route, status and code</summary><table><tr><th>route status code</th><th>count</th></tr>${errorRows.join('')}</table></details>` : ''
+      errorRows.length
+        ? `<details><summary>Error responses by route, status and code</summary><table><tr><th>route status code</th><th>count</th></tr>${errorRows.join('')}</table></details>`
+        : ''
     }`,
   };
 }
@@ -106,13 +138,18 @@ function alarmsSection(journal: Journal): ReportSection {
   const origin = journal.load.from;
   const alarmRow = (a: Journal['alarms']['alarms'][number]) =>
     `<tr><td>${escapeHtml(a.name)}</td><td>${escapeHtml(a.severity ?? '')}</td><td>${a.firedAt !== undefined ? toneBadge(`fired at ${time(a.firedAt, origin)}`, BadgeTones.Bad) : 'did not fire'}</td><td>${escapeHtml(a.transitions.map((t) => `${time(t.at, origin)} ${t.state}`).join(' → '))}</td></tr>`;
-  const alarmHead = '<tr><th>alarm</th><th>severity</th><th>fired</th><th>state changes (time from load start)</th></tr>';
-  const firedAlarms = journal.alarms.alarms.filter((a) => a.firedAt !== undefined).sort((a, b) => (a.firedAt as number) - (b.firedAt as number));
+  const alarmHead =
+    '<tr><th>alarm</th><th>severity</th><th>fired</th><th>state changes (time from load start)</th></tr>';
+  const firedAlarms = journal.alarms.alarms
+    .filter((a) => a.firedAt !== undefined)
+    .sort((a, b) => (a.firedAt as number) - (b.firedAt as number));
   const quietAlarms = journal.alarms.alarms.filter((a) => a.firedAt === undefined);
   return {
     title: 'Alarm timeline',
     html: `<p>${escapeHtml(journal.alarms.note)}</p>${firedAlarms.length ? `<table>${alarmHead}${firedAlarms.map(alarmRow).join('')}</table>` : '<p>No alarm would have fired.</p>'}${
-      quietAlarms.length ? `<details><summary>${quietAlarms.length} alarms that did not fire</summary><table>${alarmHead}${quietAlarms.map(alarmRow).join('')}</table></details>` : ''
+      quietAlarms.length
+        ? `<details><summary>${quietAlarms.length} alarms that did not fire</summary><table>${alarmHead}${quietAlarms.map(alarmRow).join('')}</table></details>`
+        : ''
     }${journal.alarms.withoutData.length ? `<details><summary>${journal.alarms.withoutData.length} alarms without data here</summary><p>${journal.alarms.withoutData.map(escapeHtml).join(', ')}</p></details>` : ''}`,
   };
 }
@@ -121,15 +158,27 @@ function faultWindowsSection(journal: Journal): ReportSection {
   const origin = journal.load.from;
   const windowRows = journal.faultWindows.map(
     (w) =>
-      `<tr><td>${escapeHtml(w.label)}</td><td>${escapeHtml(w.action.layer)}</td><td>${(w.plannedStartMs / 1000).toFixed(1)}–${(w.plannedEndMs / 1000).toFixed(1)} s</td><td>${w.startedAt !== undefined ? `${time(w.startedAt, origin)}–${w.endedAt !== undefined ? time(w.endedAt, origin) : '?'}` : 'not applied'}</td><td>${escapeHtml(w.injected ? Object.entries(w.injected).map(([k, n]) => `${k}: ${n}`).join(', ') : '')}${w.error ? ` ${toneBadge(w.error, BadgeTones.Bad)}` : ''}</td><td><code>${escapeHtml(JSON.stringify(w.action))}</code></td></tr>`,
+      `<tr><td>${escapeHtml(w.label)}</td><td>${escapeHtml(w.action.layer)}</td><td>${(w.plannedStartMs / 1000).toFixed(1)}–${(w.plannedEndMs / 1000).toFixed(1)} s</td><td>${w.startedAt !== undefined ? `${time(w.startedAt, origin)}–${w.endedAt !== undefined ? time(w.endedAt, origin) : '?'}` : 'not applied'}</td><td>${escapeHtml(
+        w.injected
+          ? Object.entries(w.injected)
+              .map(([k, n]) => `${k}: ${n}`)
+              .join(', ')
+          : '',
+      )}${w.error ? ` ${toneBadge(w.error, BadgeTones.Bad)}` : ''}</td><td><code>${escapeHtml(JSON.stringify(w.action))}</code></td></tr>`,
   );
-  return { title: 'Fault windows', html: `<table><tr><th>window</th><th>layer</th><th>planned</th><th>applied</th><th>injected</th><th>action</th></tr>${windowRows.join('')}</table>` };
+  return {
+    title: 'Fault windows',
+    html: `<table><tr><th>window</th><th>layer</th><th>planned</th><th>applied</th><th>injected</th><th>action</th></tr>${windowRows.join('')}</table>`,
+  };
 }
 
 function stepsSection(journal: Journal): ReportSection {
   const stepRows = [...journal.steps, ...journal.rollbacks.map((r) => ({ ...r, name: `rollback: ${r.name}` }))]
     .sort((a, b) => a.at - b.at)
-    .map((s) => `<tr><td>${time(s.at, journal.run.startedAt)}</td><td>${badge(s.status)}</td><td>${escapeHtml(s.name)}</td><td>${escapeHtml(s.detail ?? '')}</td></tr>`);
+    .map(
+      (s) =>
+        `<tr><td>${time(s.at, journal.run.startedAt)}</td><td>${badge(s.status)}</td><td>${escapeHtml(s.name)}</td><td>${escapeHtml(s.detail ?? '')}</td></tr>`,
+    );
   return {
     title: 'Steps',
     html: `<p>Orders: ${journal.orders.intents} placed by the audited workload, ${journal.orders.acknowledged} acknowledged, ${journal.orders.rejected} rejected, ${journal.orders.gaveUp} given up; ${journal.orders.attempts} attempts and ${journal.orders.replays} deliberate resends.${journal.proxy ? ` DynamoDB proxy: ${journal.proxy.requests} calls, ${journal.proxy.forwarded} forwarded, highest SDK attempt seen ${journal.proxy.maxAttemptSeen}.` : ''}</p><table><tr><th>time (from run start)</th><th>result</th><th>step</th><th>detail</th></tr>${stepRows.join('')}</table>`,
@@ -139,7 +188,11 @@ function stepsSection(journal: Journal): ReportSection {
 /** The run's sections: charts, probes, invariants, alarms, windows, steps and rollbacks. */
 export function reportSections(journal: Journal): ReportSection[] {
   return [
-    { title: 'Traffic and errors', html: '<p class="note">Red bands: the fault windows as applied.</p>', charts: trafficCharts(journal) },
+    {
+      title: 'Traffic and errors',
+      html: '<p class="note">Red bands: the fault windows as applied.</p>',
+      charts: trafficCharts(journal),
+    },
     hypothesisSection(journal),
     invariantsSection(journal),
     alarmsSection(journal),
@@ -158,7 +211,11 @@ export function reportHeadline(journal: Journal): string {
 
 /** The load engine's result, when the load was the load-test engine's (other engines return something else). */
 function asLoadResult(value: unknown): LoadResult | undefined {
-  return typeof value === 'object' && value !== null && (value as Partial<LoadResult>).schemaVersion === RESULT_SCHEMA_VERSION ? (value as LoadResult) : undefined;
+  return typeof value === 'object' &&
+    value !== null &&
+    (value as Partial<LoadResult>).schemaVersion === RESULT_SCHEMA_VERSION
+    ? (value as LoadResult)
+    : undefined;
 }
 
 const LOAD_NOTE =
@@ -170,11 +227,22 @@ export function reportPage(journal: Journal, loadResult?: unknown): ReportPage {
   return {
     title: `${journal.experiment.title}: ${journal.verdict}`,
     headline: reportHeadline(journal),
-    sections: [...reportSections(journal), ...(load ? [loadSummarySection(load, LOAD_NOTE), ...loadReportSections(load, { faultWindows: faultWindowMarks(journal) })] : [])],
+    sections: [
+      ...reportSections(journal),
+      ...(load
+        ? [
+            loadSummarySection(load, LOAD_NOTE),
+            ...loadReportSections(load, { faultWindows: faultWindowMarks(journal) }),
+          ]
+        : []),
+    ],
   };
 }
 
 /** Writes `out/report.html` and returns its path. */
-export async function writeReport(journal: Journal, { out, loadResult }: { out: string; loadResult?: unknown }): Promise<string> {
+export async function writeReport(
+  journal: Journal,
+  { out, loadResult }: { out: string; loadResult?: unknown },
+): Promise<string> {
   return writeReportPage(out, reportPage(journal, loadResult));
 }

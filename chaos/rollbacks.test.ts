@@ -40,7 +40,10 @@ beforeEach(async () => {
   calls = [];
   status = 204;
   // Nothing is forwarded in these tests: the upstream is never called.
-  proxy = await startDynamoDbFaultProxy({ upstream: 'http://127.0.0.1:9', rules: [{ id: 'outage', fault: { kind: 'error', error: 'ServiceUnavailable' } }] });
+  proxy = await startDynamoDbFaultProxy({
+    upstream: 'http://127.0.0.1:9',
+    rules: [{ id: 'outage', fault: { kind: 'error', error: 'ServiceUnavailable' } }],
+  });
 });
 
 afterEach(async () => {
@@ -77,7 +80,10 @@ describe('performRollbacks', () => {
 
   it('journals a rollback that failed with its error, and still performs the others', async () => {
     status = 500;
-    const steps = await performRollbacks([RollbackKinds.ClearServiceFaults, RollbackKinds.ClearDynamoDbFaults], target());
+    const steps = await performRollbacks(
+      [RollbackKinds.ClearServiceFaults, RollbackKinds.ClearDynamoDbFaults],
+      target(),
+    );
 
     expect(steps.map((s) => [s.name, s.status])).toEqual([
       ['clear the DynamoDB fault rules (kill switch)', 'ok'],
@@ -90,7 +96,13 @@ describe('performRollbacks', () => {
   it('journals a declared rollback the target cannot perform as skipped, with why', async () => {
     const steps = await performRollbacks([RollbackKinds.RestartService], target());
 
-    expect(steps).toEqual([expect.objectContaining({ name: 'restart the killed service', status: 'skipped', detail: 'this target has no service process' })]);
+    expect(steps).toEqual([
+      expect.objectContaining({
+        name: 'restart the killed service',
+        status: 'skipped',
+        detail: 'this target has no service process',
+      }),
+    ]);
   });
 });
 
@@ -98,12 +110,18 @@ describe('runExperiment', () => {
   it('refuses, before starting anything, an experiment that does not declare the rollback of a fault layer it injects', async () => {
     const outage = experimentByName('dynamodb-outage')!;
     const out = join(tmpdir(), `chaos-rollbacks-${process.pid}`);
-    const definition = defineExperiment({ ...outage, name: 'outage-without-rollback', rollbacks: [RollbackKinds.ClearServiceFaults] });
+    const definition = defineExperiment({
+      ...outage,
+      name: 'outage-without-rollback',
+      rollbacks: [RollbackKinds.ClearServiceFaults],
+    });
 
     const run = runExperiment(definition, { out });
 
     await expect(run).rejects.toThrow(ExperimentUsageError);
-    await expect(run).rejects.toThrow(/injects dynamodb faults and does not declare their rollback "clear-dynamodb-faults"/);
+    await expect(run).rejects.toThrow(
+      /injects dynamodb faults and does not declare their rollback "clear-dynamodb-faults"/,
+    );
     expect(existsSync(out)).toBe(false);
   });
 });

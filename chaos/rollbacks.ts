@@ -23,7 +23,12 @@ const ACTIONS: Readonly<Record<RollbackKind, RollbackAction>> = {
   },
   [RollbackKinds.RestartService]: {
     name: 'restart the killed service',
-    skipReason: (target) => (!target.process ? 'this target has no service process' : target.process.running ? 'the service is running' : undefined),
+    skipReason: (target) =>
+      !target.process
+        ? 'this target has no service process'
+        : target.process.running
+          ? 'the service is running'
+          : undefined,
     perform: async (target) => target.process?.restart(),
   },
   [RollbackKinds.ClearServiceFaults]: {
@@ -34,7 +39,11 @@ const ACTIONS: Readonly<Record<RollbackKind, RollbackAction>> = {
 };
 
 /** A restarted service must be up before its fault rules can be cleared. */
-const ORDER: readonly RollbackKind[] = [RollbackKinds.ClearDynamoDbFaults, RollbackKinds.RestartService, RollbackKinds.ClearServiceFaults];
+const ORDER: readonly RollbackKind[] = [
+  RollbackKinds.ClearDynamoDbFaults,
+  RollbackKinds.RestartService,
+  RollbackKinds.ClearServiceFaults,
+];
 
 /**
  * Undoes one kind of fault on the target, when it applies there (a fault window's end
@@ -55,7 +64,12 @@ export async function performRollbacks(declared: readonly RollbackKind[], target
     const { name } = ACTIONS[kind];
     try {
       const { skipped } = await rollBack(kind, target);
-      steps.push({ at: Date.now(), name, status: skipped === undefined ? 'ok' : 'skipped', ...(skipped === undefined ? {} : { detail: skipped }) });
+      steps.push({
+        at: Date.now(),
+        name,
+        status: skipped === undefined ? 'ok' : 'skipped',
+        ...(skipped === undefined ? {} : { detail: skipped }),
+      });
     } catch (error) {
       steps.push({ at: Date.now(), name, status: 'failed', detail: (error as Error).message });
     }

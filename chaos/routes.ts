@@ -29,6 +29,7 @@ export function routeGroupOfKey(routeKey: string): RouteGroup {
 /** The latency objective (ms) of each route group that has one. */
 export function latencyThresholds(): Map<RouteGroup, number> {
   const thresholds = new Map<RouteGroup, number>();
-  for (const slo of SLOS) if (slo.kind === 'latency' && 'thresholdMs' in slo) thresholds.set(slo.routeGroup, slo.thresholdMs);
+  for (const slo of SLOS)
+    if (slo.kind === 'latency' && 'thresholdMs' in slo) thresholds.set(slo.routeGroup, slo.thresholdMs);
   return thresholds;
 }

@@ -28,7 +28,10 @@ export function outcomeText(journal: Journal, files: { journalFile: string; repo
     '',
     `steady state before: ${journal.steadyState.before ? (journal.steadyState.before.holds ? 'held' : 'DID NOT HOLD') : 'not probed'}; after: ${journal.steadyState.after ? (journal.steadyState.after.holds ? 'held' : 'DID NOT HOLD') : 'not probed'}`,
     'invariants:',
-    ...journal.invariants.flatMap((i) => [`  ${mark[i.status]}  ${i.title}: ${i.summary}`, ...i.violations.slice(0, 3).map((v) => `            - ${v}`)]),
+    ...journal.invariants.flatMap((i) => [
+      `  ${mark[i.status]}  ${i.title}: ${i.summary}`,
+      ...i.violations.slice(0, 3).map((v) => `            - ${v}`),
+    ]),
   ];
   const fired = journal.alarms.alarms.filter((a) => a.firedAt !== undefined);
   const firedText = fired
@@ -56,9 +59,12 @@ async function reachable(url: string): Promise<boolean> {
 
 export async function runExperimentCommand(name: string, options: RunCommandOptions): Promise<number> {
   const definition = experimentByName(name);
-  if (!definition) throw new UsageError(`unknown experiment "${name}"; one of: ${EXPERIMENTS.map((e) => e.name).join(', ')}`);
-  if ((options.dynamoEndpoint || options.table) && !options.target) throw new UsageError('--dynamo-endpoint and --table go with --target');
-  if (options.target && !(await reachable(options.target))) throw new UsageError(`the target ${options.target} does not answer GET /health`);
+  if (!definition)
+    throw new UsageError(`unknown experiment "${name}"; one of: ${EXPERIMENTS.map((e) => e.name).join(', ')}`);
+  if ((options.dynamoEndpoint || options.table) && !options.target)
+    throw new UsageError('--dynamo-endpoint and --table go with --target');
+  if (options.target && !(await reachable(options.target)))
+    throw new UsageError(`the target ${options.target} does not answer GET /health`);
   const out = options.out ?? join('out', 'chaos', name);
   const controller = new AbortController();
   const interrupt = () => {
@@ -87,7 +93,11 @@ export async function runExperimentCommand(name: string, options: RunCommandOpti
       onProgress: (line) => process.stderr.write(`${line}\n`),
       signal: controller.signal,
     });
-    process.stdout.write(options.json ? `${JSON.stringify({ verdict: run.verdict, summary: run.journal.summary, invariants: run.journal.invariants, journal: run.journalFile, report: run.reportFile }, null, 2)}\n` : outcomeText(run.journal, run));
+    process.stdout.write(
+      options.json
+        ? `${JSON.stringify({ verdict: run.verdict, summary: run.journal.summary, invariants: run.journal.invariants, journal: run.journalFile, report: run.reportFile }, null, 2)}\n`
+        : outcomeText(run.journal, run),
+    );
     return run.verdict === 'passed' ? 0 : 1;
   } catch (error) {
     if (error instanceof ExperimentUsageError) throw new UsageError(error.message);

@@ -19,7 +19,13 @@ import { join } from 'node:path';
 import { evaluateAbort, type AbortTrip, type ActivePeriod } from './abort.ts';
 import { buildAlarmTimeline, unavailableTimeline, type AlarmTimeline } from './alarm-timeline.ts';
 import type { Order } from '../service/catalog/index.ts';
-import { ROLLBACK_OF_LAYER, type ExperimentDefinition, type FaultAction, type FaultWindow, type LoadSpec } from './experiment.ts';
+import {
+  ROLLBACK_OF_LAYER,
+  type ExperimentDefinition,
+  type FaultAction,
+  type FaultWindow,
+  type LoadSpec,
+} from './experiment.ts';
 import { runFaultWindows, sleep } from './fault-windows.ts';
 import {
   checkAcknowledgedOrders,
@@ -31,7 +37,16 @@ import {
   skipped,
   type InvariantResult,
 } from './invariants.ts';
-import { JOURNAL_SCHEMA, loadSummary, orderCounts, writeJournal, type Journal, type JournalFaultWindow, type JournalStep, type Verdict } from './journal.ts';
+import {
+  JOURNAL_SCHEMA,
+  loadSummary,
+  orderCounts,
+  writeJournal,
+  type Journal,
+  type JournalFaultWindow,
+  type JournalStep,
+  type Verdict,
+} from './journal.ts';
 import { createOrderClient, type OrderClient, type OrderIntent } from './order-client.ts';
 import { runProbes } from './probes.ts';
 import { forkRandom } from './random.ts';
@@ -98,9 +113,14 @@ export interface ExperimentRun {
   reportFile: string;
 }
 
-
-/** Runs the experiment and writes its journal and report; throws `ExperimentUsageError` before starting anything when the options do not fit it. */
-export async function runExperiment(definition: ExperimentDefinition, options: RunExperimentOptions): Promise<ExperimentRun> {
+/**
+ * Runs the experiment and writes its journal and report; throws `ExperimentUsageError` before starting
+ * anything when the options do not fit it.
+ */
+export async function runExperiment(
+  definition: ExperimentDefinition,
+  options: RunExperimentOptions,
+): Promise<ExperimentRun> {
   return new ExperimentRunner(definition, options).run();
 }
 
@@ -108,7 +128,10 @@ type LoadHandle = Awaited<ReturnType<LoadEngine['start']>>;
 
 const MARKS: Readonly<Record<JournalStep['status'], string>> = { ok: '-', failed: '!', skipped: '~' };
 
-/** One run of one experiment: the phases in order, the run's state in fields, each phase's outcome journalled as a step. */
+/**
+ * One run of one experiment: the phases in order, the run's state in fields, each phase's outcome
+ * journalled as a step.
+ */
 class ExperimentRunner {
   private readonly seed: number;
   private readonly timeScale: number;
@@ -155,7 +178,12 @@ class ExperimentRunner {
     this.times = scaledTimes(definition, timeScale, this.windows);
     validate(definition, options, new Set(this.windows.map((w) => w.action.layer)));
     this.emfFile = join(options.out, 'service-metrics.emf.jsonl');
-    this.journalWindows = this.windows.map((w) => ({ label: w.label, action: w.action, plannedStartMs: w.startMs, plannedEndMs: w.startMs + w.durationMs }));
+    this.journalWindows = this.windows.map((w) => ({
+      label: w.label,
+      action: w.action,
+      plannedStartMs: w.startMs,
+      plannedEndMs: w.startMs + w.durationMs,
+    }));
     const workload = { ...definition.load.orders, ...options.orders };
     this.orderClient = createOrderClient({
       baseUrl: () => this.target.url(),
@@ -180,12 +208,19 @@ class ExperimentRunner {
     await this.steadyStateAfter();
     const to = this.bucketsTo();
     const timeline = bucketise(this.traffic(), { from: this.loadFrom, to });
-    const appliedWindows = this.journalWindows.filter((w) => w.startedAt !== undefined).map((w) => ({ start: w.startedAt as number, end: w.endedAt ?? this.loadTo }));
+    const appliedWindows = this.journalWindows
+      .filter((w) => w.startedAt !== undefined)
+      .map((w) => ({ start: w.startedAt as number, end: w.endedAt ?? this.loadTo }));
     await this.checkInvariants(timeline, appliedWindows);
     const alarms = await this.stopTarget(to);
     const outcomes = this.outcomes();
     const verdict = decideVerdict(outcomes);
-    const journal = this.journal(verdict, summarise(verdict, outcomes, faultImpact(timeline, appliedWindows)), alarms, timeline);
+    const journal = this.journal(
+      verdict,
+      summarise(verdict, outcomes, faultImpact(timeline, appliedWindows)),
+      alarms,
+      timeline,
+    );
     const { out, loadEngine } = this.options;
     const journalFile = await writeJournal(journal, out);
     const reportFile = await writeReport(journal, { out, loadResult: this.loadResult });
@@ -204,7 +239,15 @@ class ExperimentRunner {
 
   private readonly acknowledgeLoadOrder = ({ key, order }: { key: string; order: Order }): void => {
     const id = `${order.userId}\u0000${key}`;
-    const intent = this.loadAcks.get(id) ?? { key, userId: order.userId, body: { items: [] }, attempts: [], acknowledgedIds: [], outcome: 'acknowledged' as const, acknowledged: order };
+    const intent = this.loadAcks.get(id) ?? {
+      key,
+      userId: order.userId,
+      body: { items: [] },
+      attempts: [],
+      acknowledgedIds: [],
+      outcome: 'acknowledged' as const,
+      acknowledged: order,
+    };
     intent.acknowledgedIds.push(order.id);
     this.loadAcks.set(id, intent);
   };
@@ -228,13 +271,23 @@ class ExperimentRunner {
   private async steadyStateBefore(): Promise<boolean> {
     const { steadyState } = this.definition;
     // Warm up (cache, connections) so the probes see the steady state, not a cold start.
-    await runProbes(steadyState.map((p) => ({ ...p, samples: Math.min(3, p.samples) })), { baseUrl: this.target.url(), runId: this.runId });
-    this.steadyBefore = await runProbes(steadyState, { baseUrl: this.target.url(), runId: this.runId, onResponse: this.record });
+    await runProbes(
+      steadyState.map((p) => ({ ...p, samples: Math.min(3, p.samples) })),
+      { baseUrl: this.target.url(), runId: this.runId },
+    );
+    this.steadyBefore = await runProbes(steadyState, {
+      baseUrl: this.target.url(),
+      runId: this.runId,
+      onResponse: this.record,
+    });
     this.step('steady state before', this.steadyBefore.holds ? 'ok' : 'failed', probeDetail(this.steadyBefore.results));
     return this.steadyBefore.holds;
   }
 
-  /** The load with the fault schedule and the abort monitor; ends with the load, an abort condition or the run's signal. */
+  /**
+   * The load with the fault schedule and the abort monitor; ends with the load, an abort condition or
+   * the run's signal.
+   */
   private async runLoad(): Promise<void> {
     await this.orderClient.setup();
     this.step(`${this.orderClient.customers.length} customers registered for the audited order workload`);
@@ -278,7 +331,9 @@ class ExperimentRunner {
         })
       : undefined;
     this.orderClient.start();
-    this.step(`load started: ${loadEngine ? `${loadEngine.name} profile ${load.profile}` : 'audited order workload only'} for ${this.times.loadMs} ms`);
+    this.step(
+      `load started: ${loadEngine ? `${loadEngine.name} profile ${load.profile}` : 'audited order workload only'} for ${this.times.loadMs} ms`,
+    );
     return started;
   }
 
@@ -309,7 +364,9 @@ class ExperimentRunner {
 
   private async awaitLoadEnd(load: LoadHandle | undefined, signal: AbortSignal): Promise<void> {
     // New audited orders stop at the load's end; those in flight finish their retries.
-    const ordersDone = sleep(this.times.loadMs, signal).then(() => this.orderClient.stop(Math.max(2_000, this.times.recoveryBudgetMs)));
+    const ordersDone = sleep(this.times.loadMs, signal).then(() =>
+      this.orderClient.stop(Math.max(2_000, this.times.recoveryBudgetMs)),
+    );
     // The load ends on its own (its profile, then the engine's graceful stop); an abort ends it early.
     if (load) this.loadResult = await load.done;
     this.intents = await ordersDone;
@@ -324,13 +381,18 @@ class ExperimentRunner {
   /** The experiment's declared rollbacks, whatever happened before. */
   private async rollBack(): Promise<void> {
     this.rollbacks = await performRollbacks(this.definition.rollbacks, this.target);
-    for (const r of this.rollbacks) this.progress(`${MARKS[r.status]} rollback: ${r.name}${r.detail ? `: ${r.detail}` : ''}`);
+    for (const r of this.rollbacks)
+      this.progress(`${MARKS[r.status]} rollback: ${r.name}${r.detail ? `: ${r.detail}` : ''}`);
   }
 
   private async steadyStateAfter(): Promise<void> {
     if (!this.steadyBefore?.holds) return;
     await sleep(this.times.settleMs);
-    this.steadyAfter = await runProbes(this.definition.steadyState, { baseUrl: this.target.url(), runId: this.runId, onResponse: this.record });
+    this.steadyAfter = await runProbes(this.definition.steadyState, {
+      baseUrl: this.target.url(),
+      runId: this.runId,
+      onResponse: this.record,
+    });
     this.step('steady state after', this.steadyAfter.holds ? 'ok' : 'failed', probeDetail(this.steadyAfter.results));
   }
 
@@ -354,15 +416,34 @@ class ExperimentRunner {
     this.invariants.push(checkErrorContract(this.responses, this.definition.expectedServerErrors));
     this.invariants.push(
       appliedWindows.length > 0
-        ? checkRecovery({ buckets: timeline, windows: appliedWindows, thresholds: latencyThresholds(), budgetMs: this.times.recoveryBudgetMs, stableBuckets: this.times.stableBuckets })
-        : skipped(InvariantIds.Recovery, 'The service is back within its objectives soon after each fault', 'no fault window was applied'),
+        ? checkRecovery({
+            buckets: timeline,
+            windows: appliedWindows,
+            thresholds: latencyThresholds(),
+            budgetMs: this.times.recoveryBudgetMs,
+            stableBuckets: this.times.stableBuckets,
+          })
+        : skipped(
+            InvariantIds.Recovery,
+            'The service is back within its objectives soon after each fault',
+            'no fault window was applied',
+          ),
     );
-    for (const inv of this.invariants) this.step(`invariant ${inv.id}`, inv.status === 'violated' ? 'failed' : inv.status === 'skipped' ? 'skipped' : 'ok', inv.summary);
+    for (const inv of this.invariants)
+      this.step(
+        `invariant ${inv.id}`,
+        inv.status === 'violated' ? 'failed' : inv.status === 'skipped' ? 'skipped' : 'ok',
+        inv.summary,
+      );
   }
 
   private async indexInvariant(reader: StoreReader | undefined): Promise<InvariantResult> {
     if (reader) return checkIndexesMatchTable(reader);
-    return skipped(InvariantIds.IndexesMatchTable, 'Every secondary index holds exactly the items of the table', 'the store is not reachable from here');
+    return skipped(
+      InvariantIds.IndexesMatchTable,
+      'Every secondary index holds exactly the items of the table',
+      'the store is not reachable from here',
+    );
   }
 
   private async orderInvariants(reader: StoreReader | undefined): Promise<InvariantResult[]> {
@@ -370,20 +451,35 @@ class ExperimentRunner {
       // The load engine's orders are checked for durability and for one id per key; the
       // per-customer count needs every key a customer sent, which only the audited workload knows.
       const intents = [...this.intents, ...this.loadAcks.values()];
-      return [await checkAcknowledgedOrders(intents, reader), await checkNoDuplicateOrders(intents, this.orderClient.customers, reader)];
+      return [
+        await checkAcknowledgedOrders(intents, reader),
+        await checkNoDuplicateOrders(intents, this.orderClient.customers, reader),
+      ];
     }
-    const why = reader ? 'no order was placed' : 'the store is not reachable from here (give --dynamo-endpoint for a remote target)';
+    const why = reader
+      ? 'no order was placed'
+      : 'the store is not reachable from here (give --dynamo-endpoint for a remote target)';
     return [
-      skipped(InvariantIds.AcknowledgedOrdersDurable, 'Every acknowledged order is in DynamoDB with the acknowledged content', why),
+      skipped(
+        InvariantIds.AcknowledgedOrdersDurable,
+        'Every acknowledged order is in DynamoDB with the acknowledged content',
+        why,
+      ),
       skipped(InvariantIds.NoDuplicateOrders, 'No idempotency key produced two orders', why),
     ];
   }
 
   /** Stops the target, which flushes the service's last metrics, then evaluates the alarms on them. */
   private async stopTarget(to: number): Promise<AlarmTimeline> {
-    await this.target.close().catch((error: unknown) => this.step('stop the target', 'failed', (error as Error).message));
+    await this.target
+      .close()
+      .catch((error: unknown) => this.step('stop the target', 'failed', (error as Error).message));
     try {
-      return await buildAlarmTimeline({ emfFile: this.target.kind === 'remote' ? undefined : this.emfFile, from: this.loadFrom, to });
+      return await buildAlarmTimeline({
+        emfFile: this.target.kind === 'remote' ? undefined : this.emfFile,
+        from: this.loadFrom,
+        to,
+      });
     } catch (error) {
       return unavailableTimeline(`the alarm timeline could not be evaluated: ${(error as Error).message}`);
     }
@@ -406,7 +502,13 @@ class ExperimentRunner {
     const proxyStats = target.proxy?.stats();
     return {
       schema: JOURNAL_SCHEMA,
-      experiment: { name: definition.name, title: definition.title, description: definition.description, hypothesis: definition.hypothesis, definition },
+      experiment: {
+        name: definition.name,
+        title: definition.title,
+        description: definition.description,
+        hypothesis: definition.hypothesis,
+        definition,
+      },
       run: {
         id: this.runId,
         seed: this.seed,
@@ -420,7 +522,10 @@ class ExperimentRunner {
       verdict,
       summary,
       steps: this.steps,
-      steadyState: { ...(this.steadyBefore ? { before: this.steadyBefore } : {}), ...(this.steadyAfter ? { after: this.steadyAfter } : {}) },
+      steadyState: {
+        ...(this.steadyBefore ? { before: this.steadyBefore } : {}),
+        ...(this.steadyAfter ? { after: this.steadyAfter } : {}),
+      },
       faultWindows: this.journalWindows,
       ...(this.abortTrip ? { abort: this.abortTrip } : {}),
       load: loadSummary(this.responses, { from: this.loadFrom, to: this.loadTo }),
@@ -434,26 +539,45 @@ class ExperimentRunner {
   }
 }
 
-function validate(definition: ExperimentDefinition, options: RunExperimentOptions, layers: Set<FaultAction['layer']>): void {
+function validate(
+  definition: ExperimentDefinition,
+  options: RunExperimentOptions,
+  layers: Set<FaultAction['layer']>,
+): void {
   for (const layer of layers) {
     const rollback = ROLLBACK_OF_LAYER[layer];
-    if (!definition.rollbacks.includes(rollback)) throw new ExperimentUsageError(`${definition.name} injects ${layer} faults and does not declare their rollback "${rollback}"`);
+    if (!definition.rollbacks.includes(rollback))
+      throw new ExperimentUsageError(
+        `${definition.name} injects ${layer} faults and does not declare their rollback "${rollback}"`,
+      );
   }
   if (options.target) {
     if (layers.has('dynamodb')) {
-      throw new ExperimentUsageError(`${definition.name} injects DynamoDB faults through the proxy in front of the embedded store: run it without --target`);
+      throw new ExperimentUsageError(
+        `${definition.name} injects DynamoDB faults through the proxy in front of the embedded store: run it without --target`,
+      );
     }
-    if (layers.has('process')) throw new ExperimentUsageError(`${definition.name} kills and restarts the service process: run it without --target`);
+    if (layers.has('process'))
+      throw new ExperimentUsageError(
+        `${definition.name} kills and restarts the service process: run it without --target`,
+      );
     if (layers.has('service') && !options.target.faultToken) {
-      throw new ExperimentUsageError(`${definition.name} sets service fault rules: give the target's fault token (COFFEE_FAULT_TOKEN)`);
+      throw new ExperimentUsageError(
+        `${definition.name} sets service fault rules: give the target's fault token (COFFEE_FAULT_TOKEN)`,
+      );
     }
-    if (options.unsafe) throw new ExperimentUsageError('a broken service variant can only be started locally (no --target)');
+    if (options.unsafe)
+      throw new ExperimentUsageError('a broken service variant can only be started locally (no --target)');
   }
-  if (options.unsafe && definition.target === 'process') throw new ExperimentUsageError('a broken service variant is only available for the embedded target');
-  if (!(options.timeScale === undefined || (options.timeScale > 0 && options.timeScale <= 10))) throw new ExperimentUsageError('timeScale must be within (0, 10]');
+  if (options.unsafe && definition.target === 'process')
+    throw new ExperimentUsageError('a broken service variant is only available for the embedded target');
+  if (!(options.timeScale === undefined || (options.timeScale > 0 && options.timeScale <= 10)))
+    throw new ExperimentUsageError('timeScale must be within (0, 10]');
 }
 
 function probeDetail(results: readonly { name: string; holds: boolean; reasons: string[] }[]): string {
   const failed = results.filter((r) => !r.holds);
-  return failed.length === 0 ? `${results.length} probes held` : failed.map((r) => `${r.name}: ${r.reasons.join('; ')}`).join(' | ');
+  return failed.length === 0
+    ? `${results.length} probes held`
+    : failed.map((r) => `${r.name}: ${r.reasons.join('; ')}`).join(' | ');
 }

@@ -17,7 +17,15 @@ export class ServiceFaultError extends Error {
   override readonly name = 'ServiceFaultError';
 }
 
-export function createServiceFaultClient({ baseUrl, token, timeoutMs = 5_000 }: { baseUrl: string; token: string; timeoutMs?: number }): ServiceFaultClient {
+export function createServiceFaultClient({
+  baseUrl,
+  token,
+  timeoutMs = 5_000,
+}: {
+  baseUrl: string;
+  token: string;
+  timeoutMs?: number;
+}): ServiceFaultClient {
   const endpoint = new URL('/_chaos/faults', baseUrl).toString();
   async function call(method: 'GET' | 'PUT' | 'DELETE', body?: unknown): Promise<unknown> {
     const response = await fetch(endpoint, {

@@ -32,7 +32,18 @@ export interface StoreReaderOptions {
   tableName: string;
 }
 
-const ORDER_FIELDS = ['id', 'userId', 'items', 'total', 'currency', 'status', 'note', 'version', 'createdAt', 'updatedAt'] as const;
+const ORDER_FIELDS = [
+  'id',
+  'userId',
+  'items',
+  'total',
+  'currency',
+  'status',
+  'note',
+  'version',
+  'createdAt',
+  'updatedAt',
+] as const;
 
 function toOrder(item: Record<string, unknown>): Order {
   const order: Record<string, unknown> = {};
@@ -56,7 +67,13 @@ export function createStoreReader({ endpoint, region = 'us-east-1', tableName }:
       const items: Record<string, unknown>[] = [];
       let start: Record<string, unknown> | undefined;
       do {
-        const out = await doc.send(new ScanCommand({ TableName: tableName, ...(indexName ? { IndexName: indexName } : { ConsistentRead: true }), ExclusiveStartKey: start }));
+        const out = await doc.send(
+          new ScanCommand({
+            TableName: tableName,
+            ...(indexName ? { IndexName: indexName } : { ConsistentRead: true }),
+            ExclusiveStartKey: start,
+          }),
+        );
         items.push(...(out.Items ?? []));
         start = out.LastEvaluatedKey;
       } while (start);

@@ -11,7 +11,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServiceProcess, type ServiceProcess, startEmbeddedDynamo, startLocalStack, type LocalStack } from '../service/index.ts';
+import {
+  startServiceProcess,
+  type ServiceProcess,
+  startEmbeddedDynamo,
+  startLocalStack,
+  type LocalStack,
+} from '../service/index.ts';
 import { DEFAULT_TABLE_NAME } from '../service/catalog/index.ts';
 import { startDynamoDbFaultProxy, type DynamoDbFaultProxy, type ProxyRequestRecord } from './dynamodb-proxy.ts';
 import { createServiceFaultClient, type ServiceFaultClient } from './service-faults.ts';
@@ -36,17 +42,29 @@ export interface EmbeddedTargetOptions {
   onProxyRecord?: (record: ProxyRequestRecord) => void;
 }
 
-export async function startEmbeddedTarget({ seed, unsafe, emfFile, onProxyRecord }: EmbeddedTargetOptions): Promise<Target> {
+export async function startEmbeddedTarget({
+  seed,
+  unsafe,
+  emfFile,
+  onProxyRecord,
+}: EmbeddedTargetOptions): Promise<Target> {
   const token = randomBytes(24).toString('base64url');
   const dynamo = await startEmbeddedDynamo();
-  const proxy = await startDynamoDbFaultProxy({ upstream: dynamo.endpoint, seed, ...(onProxyRecord ? { onRecord: onProxyRecord } : {}) });
+  const proxy = await startDynamoDbFaultProxy({
+    upstream: dynamo.endpoint,
+    seed,
+    ...(onProxyRecord ? { onRecord: onProxyRecord } : {}),
+  });
   let stack: LocalStack;
   try {
     stack = await startLocalStack({
       dynamoEndpoint: proxy.url,
       faults: { token },
       ...(unsafe ? { unsafe } : {}),
-      telemetry: { logLevel: 'silent', ...(emfFile ? { metrics: 'emf' as const, emfFile, exportIntervalMs: 1_000 } : {}) },
+      telemetry: {
+        logLevel: 'silent',
+        ...(emfFile ? { metrics: 'emf' as const, emfFile, exportIntervalMs: 1_000 } : {}),
+      },
     });
   } catch (error) {
     await proxy.close();
@@ -93,7 +111,9 @@ export async function startProcessTarget({ logFile, emfFile }: ProcessTargetOpti
       env: {
         COFFEE_RATE_LIMIT_RPS: '0',
         COFFEE_LOG_LEVEL: 'warn',
-        ...(emfFile ? { COFFEE_METRICS_EXPORTER: 'emf', COFFEE_EMF_FILE: emfFile, COFFEE_METRICS_INTERVAL_MS: '1000' } : { COFFEE_METRICS_EXPORTER: 'none' }),
+        ...(emfFile
+          ? { COFFEE_METRICS_EXPORTER: 'emf', COFFEE_EMF_FILE: emfFile, COFFEE_METRICS_INTERVAL_MS: '1000' }
+          : { COFFEE_METRICS_EXPORTER: 'none' }),
       },
       ...(logFile ? { logFile } : {}),
     });
@@ -134,7 +154,13 @@ export interface RemoteTargetOptions {
   region?: string;
 }
 
-export function remoteTarget({ url, faultToken, dynamoEndpoint, tableName = DEFAULT_TABLE_NAME, region }: RemoteTargetOptions): Target {
+export function remoteTarget({
+  url,
+  faultToken,
+  dynamoEndpoint,
+  tableName = DEFAULT_TABLE_NAME,
+  region,
+}: RemoteTargetOptions): Target {
   const readers: StoreReader[] = [];
   return {
     kind: 'remote',

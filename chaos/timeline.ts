@@ -62,7 +62,10 @@ function summarise(responses: readonly RecordedResponse[]): GroupBucket {
  * Buckets responses by the second they were sent in, from `from` to `to` (epoch ms;
  * empty seconds are kept so a gap shows as a gap).
  */
-export function bucketise(responses: readonly RecordedResponse[], { from, to, bucketMs = 1_000 }: { from: number; to: number; bucketMs?: number }): Bucket[] {
+export function bucketise(
+  responses: readonly RecordedResponse[],
+  { from, to, bucketMs = 1_000 }: { from: number; to: number; bucketMs?: number },
+): Bucket[] {
   const count = Math.max(0, Math.ceil((to - from) / bucketMs));
   const slots: RecordedResponse[][] = Array.from({ length: count }, () => []);
   for (const r of responses) {

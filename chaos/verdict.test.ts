@@ -19,7 +19,13 @@ const held: RunOutcomes = {
   invariants: [invariant('held'), invariant('skipped')],
   rollbacks: [{ at: 1, name: 'clear the DynamoDB fault rules (kill switch)', status: 'ok' }],
 };
-const trip: AbortTrip = { condition: { kind: 'error-rate', above: 0.2, windowMs: 1_000 }, observed: 0.5, requests: 10, at: 1, reason: 'error rate 50.0% is above 20.0%' };
+const trip: AbortTrip = {
+  condition: { kind: 'error-rate', above: 0.2, windowMs: 1_000 },
+  observed: 0.5,
+  requests: 10,
+  at: 1,
+  reason: 'error rate 50.0% is above 20.0%',
+};
 
 describe('decideVerdict', () => {
   it('passes when the probes held before and after, no invariant was violated and every rollback succeeded', () => {
@@ -30,7 +36,10 @@ describe('decideVerdict', () => {
     ['the steady state did not hold afterwards', { steadyAfter: { holds: false } }],
     ['an invariant was violated', { invariants: [invariant('held'), invariant('violated')] }],
     ['an error interrupted the run', { interruption: 'socket hang up' }],
-    ['a rollback failed', { rollbacks: [{ at: 1, name: 'DELETE /_chaos/faults (kill switch)', status: 'failed', detail: 'answered 500' }] }],
+    [
+      'a rollback failed',
+      { rollbacks: [{ at: 1, name: 'DELETE /_chaos/faults (kill switch)', status: 'failed', detail: 'answered 500' }] },
+    ],
   ])('fails when %s', (_why, change) => {
     expect(decideVerdict({ ...held, ...change })).toBe('failed');
   });
@@ -46,7 +55,12 @@ describe('decideVerdict', () => {
   });
 
   it('does not count a skipped rollback against the run', () => {
-    expect(decideVerdict({ ...held, rollbacks: [{ at: 1, name: 'restart the killed service', status: 'skipped', detail: 'the service is running' }] })).toBe('passed');
+    expect(
+      decideVerdict({
+        ...held,
+        rollbacks: [{ at: 1, name: 'restart the killed service', status: 'skipped', detail: 'the service is running' }],
+      }),
+    ).toBe('passed');
   });
 });
 

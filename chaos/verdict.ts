@@ -38,14 +38,21 @@ export function faultImpact(timeline: readonly Bucket[], windows: readonly { sta
   const requests = inside.reduce((n, b) => n + b.all.requests, 0);
   const failed = inside.reduce((n, b) => n + b.all.serverErrors, 0);
   const worst = new Map<string, number>();
-  for (const b of inside) for (const [group, stats] of Object.entries(b.groups)) worst.set(group, Math.max(worst.get(group) ?? 0, stats?.p99Ms ?? 0));
-  const p99 = [...worst.entries()].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([g, ms]) => `${g} ${Math.round(ms)} ms`).join(', ');
+  for (const b of inside)
+    for (const [group, stats] of Object.entries(b.groups))
+      worst.set(group, Math.max(worst.get(group) ?? 0, stats?.p99Ms ?? 0));
+  const p99 = [...worst.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([g, ms]) => `${g} ${Math.round(ms)} ms`)
+    .join(', ');
   return `During the faults ${failed} of ${requests} requests failed (5xx or no answer); worst p99 per second: ${p99}.`;
 }
 
 /** One line: the verdict, then what broke, what held and how fast the service recovered. */
 export function summarise(verdict: Verdict, outcomes: RunOutcomes, impact = ''): string {
-  if (outcomes.steadyBefore?.holds === false) return 'The steady state did not hold before the faults: the experiment was not run.';
+  if (outcomes.steadyBefore?.holds === false)
+    return 'The steady state did not hold before the faults: the experiment was not run.';
   const { invariants, abort } = outcomes;
   const broken = invariants.filter((i) => i.status === 'violated').map((i) => i.id);
   const held = invariants.filter((i) => i.status === 'held').map((i) => i.id);
@@ -65,7 +72,11 @@ export function summarise(verdict: Verdict, outcomes: RunOutcomes, impact = ''):
 
 function recoveredIn(invariants: readonly InvariantResult[]): string {
   const recovery = invariants.find((i) => i.id === InvariantIds.Recovery);
-  const times = recovery?.measured ? Object.entries(recovery.measured).filter(([k, v]) => k.endsWith('RecoveryMs') && v !== null).map(([, v]) => v as number) : [];
+  const times = recovery?.measured
+    ? Object.entries(recovery.measured)
+        .filter(([k, v]) => k.endsWith('RecoveryMs') && v !== null)
+        .map(([, v]) => v as number)
+    : [];
   if (recovery?.status === 'violated' && times.length === 0) return 'It did not recover within the run.';
   return times.length ? `Recovered ${Math.max(...times)} ms after the fault ended.` : '';
 }

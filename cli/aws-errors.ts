@@ -16,7 +16,15 @@ const ACCESS_ERRORS = new Set([
   'SignatureDoesNotMatch',
   'InvalidSignatureException',
 ]);
-const NETWORK_CODES = new Set(['ENOTFOUND', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+const NETWORK_CODES = new Set([
+  'ENOTFOUND',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
 
 function firstLine(text: string): string {
   return text.split('\n')[0]!.trim();
@@ -39,9 +47,15 @@ export function explainAwsError(
     );
   }
   if (ACCESS_ERRORS.has(name)) {
-    return new UsageError(`access denied for ${service} ${operation} in ${region} (${name}): ${firstLine(error.message)}`);
+    return new UsageError(
+      `access denied for ${service} ${operation} in ${region} (${name}): ${firstLine(error.message)}`,
+    );
   }
-  if ((typeof code === 'string' && NETWORK_CODES.has(code)) || name === 'TimeoutError' || /getaddrinfo|connect ECONNREFUSED|socket hang up/i.test(error.message)) {
+  if (
+    (typeof code === 'string' && NETWORK_CODES.has(code)) ||
+    name === 'TimeoutError' ||
+    /getaddrinfo|connect ECONNREFUSED|socket hang up/i.test(error.message)
+  ) {
     return new UsageError(`cannot reach ${service} in ${region} for ${operation}: ${firstLine(error.message)}`);
   }
   return undefined;

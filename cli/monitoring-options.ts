@@ -23,7 +23,11 @@ export function addMonitoringOptions(command: Command): Command {
     .option('--table-name <name>', 'the DynamoDB table (default coffee-cloud)')
     .option('--api-id <id>', 'the HTTP API id (without it API Gateway widgets sum every HTTP API of the region)')
     .option('--account-id <id>', 'AWS account id, for the ARNs of alarm status widgets')
-    .option('--lambda-memory-mb <mb>', 'Lambda memory size, for GB-seconds', parseIntOption('--lambda-memory-mb', 128, 10240));
+    .option(
+      '--lambda-memory-mb <mb>',
+      'Lambda memory size, for GB-seconds',
+      parseIntOption('--lambda-memory-mb', 128, 10240),
+    );
 }
 
 /** The checked flags: a `MonitoringOptions` of `dashboards/` with the region always set. */
@@ -31,8 +35,10 @@ export type MonitoringTarget = Omit<MonitoringFlags, 'region'> & { region: strin
 
 /** Checks the flags; the region falls back to the environment (only the CLI reads it). */
 export function monitoringOptions(flags: MonitoringFlags, env: NodeJS.ProcessEnv = process.env): MonitoringTarget {
-  if (!/^[A-Za-z0-9_-]{1,200}$/.test(flags.prefix)) throw new UsageError(`--prefix may only contain A-Z, a-z, 0-9, "-" and "_", got "${flags.prefix}"`);
-  if (flags.accountId !== undefined && !/^\d{12}$/.test(flags.accountId)) throw new UsageError(`--account-id must be 12 digits, got "${flags.accountId}"`);
+  if (!/^[A-Za-z0-9_-]{1,200}$/.test(flags.prefix))
+    throw new UsageError(`--prefix may only contain A-Z, a-z, 0-9, "-" and "_", got "${flags.prefix}"`);
+  if (flags.accountId !== undefined && !/^\d{12}$/.test(flags.accountId))
+    throw new UsageError(`--account-id must be 12 digits, got "${flags.accountId}"`);
   const region = flags.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
   if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) throw new UsageError(`--region "${region}" is not an AWS region name`);
   const options: MonitoringTarget = { prefix: flags.prefix, region };

@@ -60,7 +60,9 @@ export function metricAlarms(
     kind: 'metric',
     ...common(spec, severity, t),
     metric: spec.metric,
-    ...(spec.evaluateLowSampleCountPercentile ? { evaluateLowSampleCountPercentile: spec.evaluateLowSampleCountPercentile } : {}),
+    ...(spec.evaluateLowSampleCountPercentile
+      ? { evaluateLowSampleCountPercentile: spec.evaluateLowSampleCountPercentile }
+      : {}),
   }));
 }
 

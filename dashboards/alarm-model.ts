@@ -106,10 +106,7 @@ export interface CompositeAlarmDefinition extends AlarmBase {
 }
 
 export type AlarmDefinition =
-  | MetricAlarmDefinition
-  | MathAlarmDefinition
-  | AnomalyAlarmDefinition
-  | CompositeAlarmDefinition;
+  MetricAlarmDefinition | MathAlarmDefinition | AnomalyAlarmDefinition | CompositeAlarmDefinition;
 
 export interface AlarmDefinitions {
   readonly prefix: string;

@@ -15,7 +15,8 @@ import { diffCommand, importCommand } from './commands.ts';
 const options = { prefix: 'coffee-test', region: 'eu-west-1', accountId: '123456789012' };
 const dashboards = buildCloudWatchDashboards(options);
 const cw = mockClient(CloudWatchClient);
-const client = () => new CloudWatchClient({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' } });
+const client = () =>
+  new CloudWatchClient({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' } });
 
 function capture(): CommandIo & { outLines: string[]; errLines: string[] } {
   const outLines: string[] = [];
@@ -47,30 +48,49 @@ describe('coffee dashboards import', () => {
         new DashboardInvalidInputError({
           message: 'The dashboard body is invalid, there are 1 validation errors',
           $metadata: {},
-          dashboardValidationMessages: [{ DataPath: '/widgets/3/properties/metrics/0', Message: 'Should NOT have more than 500 items' }],
+          dashboardValidationMessages: [
+            { DataPath: '/widgets/3/properties/metrics/0', Message: 'Should NOT have more than 500 items' },
+          ],
         }),
       );
     const io = capture();
     expect(await importCommand(options, io, client)).toBe(1);
     expect(io.outLines).toContain('rejected coffee-test-cost');
-    expect(io.errLines).toContain('  coffee-test-cost: /widgets/3/properties/metrics/0: Should NOT have more than 500 items');
+    expect(io.errLines).toContain(
+      '  coffee-test-cost: /widgets/3/properties/metrics/0: Should NOT have more than 500 items',
+    );
     expect(cw.commandCalls(PutDashboardCommand)).toHaveLength(4);
   });
 
   it('calls nothing with --dry-run', async () => {
     const io = capture();
-    expect(await importCommand({ ...options, dryRun: true }, io, () => { throw new Error('no client in a dry run'); })).toBe(0);
+    expect(
+      await importCommand({ ...options, dryRun: true }, io, () => {
+        throw new Error('no client in a dry run');
+      }),
+    ).toBe(0);
     expect(io.outLines[0]).toMatch(/^would put coffee-test-business \(\d+ widgets, \d+ bytes\) in eu-west-1$/);
     expect(cw.calls()).toHaveLength(0);
   });
 
   it('turns access denied and missing credentials into one-line usage errors', async () => {
-    cw.on(PutDashboardCommand).rejects(awsError('AccessDenied', 'User: arn:aws:iam::123456789012:user/x is not authorized to perform: cloudwatch:PutDashboard\nmore'));
+    cw.on(PutDashboardCommand).rejects(
+      awsError(
+        'AccessDenied',
+        'User: arn:aws:iam::123456789012:user/x is not authorized to perform: cloudwatch:PutDashboard\nmore',
+      ),
+    );
     const denied = importCommand(options, capture(), client);
     await expect(denied).rejects.toThrow(UsageError);
-    await expect(denied).rejects.toThrow(/^access denied for CloudWatch PutDashboard in eu-west-1 \(AccessDenied\): User: .* is not authorized to perform: cloudwatch:PutDashboard$/);
-    cw.on(PutDashboardCommand).rejects(awsError('CredentialsProviderError', 'Could not load credentials from any providers'));
-    await expect(importCommand(options, capture(), client)).rejects.toThrow(/^no AWS credentials for CloudWatch PutDashboard/);
+    await expect(denied).rejects.toThrow(
+      /^access denied for CloudWatch PutDashboard in eu-west-1 \(AccessDenied\): User: .* is not authorized to perform: cloudwatch:PutDashboard$/,
+    );
+    cw.on(PutDashboardCommand).rejects(
+      awsError('CredentialsProviderError', 'Could not load credentials from any providers'),
+    );
+    await expect(importCommand(options, capture(), client)).rejects.toThrow(
+      /^no AWS credentials for CloudWatch PutDashboard/,
+    );
   });
 });
 
@@ -89,7 +109,9 @@ describe('coffee dashboards diff', () => {
       .resolves({ DashboardName: slo!.name, DashboardBody: JSON.stringify(slo!.body) });
     const io = capture();
     expect(await diffCommand(options, io, client)).toBe(1);
-    expect(cw.commandCalls(GetDashboardCommand).map((c) => c.args[0].input)).toEqual(dashboards.map((d) => ({ DashboardName: d.name })));
+    expect(cw.commandCalls(GetDashboardCommand).map((c) => c.args[0].input)).toEqual(
+      dashboards.map((d) => ({ DashboardName: d.name })),
+    );
     expect(io.outLines).toEqual([
       '= coffee-test-business',
       '~ coffee-test-technical-health: 1 difference(s)',
@@ -100,7 +122,8 @@ describe('coffee dashboards diff', () => {
   });
 
   it('exits 0 when everything is deployed as built', async () => {
-    for (const d of dashboards) cw.on(GetDashboardCommand, { DashboardName: d.name }).resolves({ DashboardBody: JSON.stringify(d.body) });
+    for (const d of dashboards)
+      cw.on(GetDashboardCommand, { DashboardName: d.name }).resolves({ DashboardBody: JSON.stringify(d.body) });
     expect(await diffCommand(options, capture(), client)).toBe(0);
   });
 });

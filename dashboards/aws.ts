@@ -19,22 +19,34 @@ export type DashboardDiff =
   | { readonly name: string; readonly status: 'changed'; readonly paths: readonly string[] };
 
 /** Compares each dashboard with the deployed one of the same name. */
-export async function diffDashboards(client: CloudWatchClient, dashboards: readonly CloudWatchDashboard[], region: string): Promise<DashboardDiff[]> {
+export async function diffDashboards(
+  client: CloudWatchClient,
+  dashboards: readonly CloudWatchDashboard[],
+  region: string,
+): Promise<DashboardDiff[]> {
   const out: DashboardDiff[] = [];
   for (const { name, body } of dashboards) {
     let deployed: string | undefined;
     try {
-      const answer = await awsCall('GetDashboard', region, () => client.send(new GetDashboardCommand({ DashboardName: name })));
+      const answer = await awsCall('GetDashboard', region, () =>
+        client.send(new GetDashboardCommand({ DashboardName: name })),
+      );
       deployed = answer.DashboardBody;
     } catch (error) {
       // GetDashboard answers ResourceNotFound; DashboardNotFoundError is its other spelling.
-      if (error instanceof ResourceNotFound || ['ResourceNotFound', 'DashboardNotFoundError'].includes((error as Error).name)) {
+      if (
+        error instanceof ResourceNotFound ||
+        ['ResourceNotFound', 'DashboardNotFoundError'].includes((error as Error).name)
+      ) {
         out.push({ name, status: 'missing' });
         continue;
       }
       throw error;
     }
-    const paths = jsonDifferences(deployed === undefined ? undefined : (JSON.parse(deployed) as unknown), JSON.parse(JSON.stringify(body)) as unknown);
+    const paths = jsonDifferences(
+      deployed === undefined ? undefined : (JSON.parse(deployed) as unknown),
+      JSON.parse(JSON.stringify(body)) as unknown,
+    );
     out.push(paths.length === 0 ? { name, status: 'unchanged' } : { name, status: 'changed', paths });
   }
   return out;
@@ -47,7 +59,11 @@ export interface DashboardPutResult {
 }
 
 /** Puts every dashboard; a body CloudWatch rejects is reported with its messages, the rest still go. */
-export async function putDashboards(client: CloudWatchClient, dashboards: readonly CloudWatchDashboard[], region: string): Promise<DashboardPutResult[]> {
+export async function putDashboards(
+  client: CloudWatchClient,
+  dashboards: readonly CloudWatchDashboard[],
+  region: string,
+): Promise<DashboardPutResult[]> {
   const out: DashboardPutResult[] = [];
   for (const { name, body } of dashboards) {
     try {
@@ -57,7 +73,9 @@ export async function putDashboards(client: CloudWatchClient, dashboards: readon
       out.push({ name, ok: true, messages: answer.DashboardValidationMessages ?? [] });
     } catch (error) {
       if (error instanceof DashboardInvalidInputError || (error as Error).name === 'DashboardInvalidInputError') {
-        const messages = (error as DashboardInvalidInputError).dashboardValidationMessages ?? [{ Message: (error as Error).message }];
+        const messages = (error as DashboardInvalidInputError).dashboardValidationMessages ?? [
+          { Message: (error as Error).message },
+        ];
         out.push({ name, ok: false, messages });
         continue;
       }

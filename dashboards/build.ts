@@ -14,7 +14,10 @@ import { renderGrafanaDashboard, type GrafanaDashboard } from './render-grafana.
  */
 export function buildCloudWatchDashboards(options: MonitoringOptions = {}): CloudWatchDashboard[] {
   const model = buildMonitoring(options);
-  return model.dashboards.map((definition) => ({ name: definition.name, body: renderDashboardBody(definition, model.options) }));
+  return model.dashboards.map((definition) => ({
+    name: definition.name,
+    body: renderDashboardBody(definition, model.options),
+  }));
 }
 
 /** Every dashboard as Grafana JSON for the Prometheus metrics (import with a Prometheus data source). */

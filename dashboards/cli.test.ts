@@ -37,8 +37,14 @@ describe('coffee dashboards / alarms (the real CLI)', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'coffee-cli-'));
     const [dashboards, alarms, diff, prefix] = await Promise.all([
-      coffee(['dashboards', 'build', '--out', join(dir, 'd'), '--account-id', '123456789012', '--region', 'eu-west-1'], dir),
-      coffee(['alarms', 'build', '--out', join(dir, 'a'), '--page-topic-arn', 'arn:aws:sns:eu-west-1:123456789012:page'], dir),
+      coffee(
+        ['dashboards', 'build', '--out', join(dir, 'd'), '--account-id', '123456789012', '--region', 'eu-west-1'],
+        dir,
+      ),
+      coffee(
+        ['alarms', 'build', '--out', join(dir, 'a'), '--page-topic-arn', 'arn:aws:sns:eu-west-1:123456789012:page'],
+        dir,
+      ),
       coffee(['dashboards', 'diff', '--region', 'eu-west-1'], dir),
       coffee(['alarms', 'lint', '--prefix', 'bad prefix'], dir),
     ]);
@@ -50,7 +56,12 @@ describe('coffee dashboards / alarms (the real CLI)', () => {
 
   it('build writes the CloudWatch bodies and the Grafana dashboards', async () => {
     expect(results.dashboards.code).toBe(0);
-    const names = ['coffee-cloud-business.json', 'coffee-cloud-cost.json', 'coffee-cloud-slo.json', 'coffee-cloud-technical-health.json'];
+    const names = [
+      'coffee-cloud-business.json',
+      'coffee-cloud-cost.json',
+      'coffee-cloud-slo.json',
+      'coffee-cloud-technical-health.json',
+    ];
     expect((await readdir(join(dir, 'd', 'cloudwatch'))).sort()).toEqual(names);
     expect((await readdir(join(dir, 'd', 'grafana'))).sort()).toEqual(names);
     expect(results.dashboards.stdout.trim().split('\n')).toHaveLength(8);
@@ -73,6 +84,8 @@ describe('coffee dashboards / alarms (the real CLI)', () => {
 
   it('a bad option is a usage error (exit 2)', () => {
     expect(results.prefix.code).toBe(2);
-    expect(results.prefix.stderr).toBe('coffee: --prefix may only contain A-Z, a-z, 0-9, "-" and "_", got "bad prefix"\n');
+    expect(results.prefix.stderr).toBe(
+      'coffee: --prefix may only contain A-Z, a-z, 0-9, "-" and "_", got "bad prefix"\n',
+    );
   });
 });

@@ -15,7 +15,11 @@ import { resolveOptions } from './options.ts';
 import type { CloudWatchDashboard } from './render-cloudwatch.ts';
 import type { GrafanaDashboardJson } from './render-grafana.ts';
 
-function lintAll(cloudwatch: readonly CloudWatchDashboard[], grafana: readonly { name: string; json: GrafanaDashboardJson }[], serviceName: string): LintProblem[] {
+function lintAll(
+  cloudwatch: readonly CloudWatchDashboard[],
+  grafana: readonly { name: string; json: GrafanaDashboardJson }[],
+  serviceName: string,
+): LintProblem[] {
   return [
     ...cloudwatch.flatMap((d) => lintDashboard(d.name, d.body, { serviceName })),
     ...grafana.flatMap((g) => lintGrafanaDashboard(g.name, g.json)),
@@ -43,7 +47,8 @@ export async function buildCommand(options: MonitoringOptions & { out: string },
     await writeFile(file, `${JSON.stringify(json, null, 2)}\n`);
     io.out(file);
   }
-  if (!options.accountId) io.err('note: without --account-id the alarm status widgets are notes (alarm widgets need ARNs)');
+  if (!options.accountId)
+    io.err('note: without --account-id the alarm status widgets are notes (alarm widgets need ARNs)');
   return ExitCodes.Ok;
 }
 
@@ -75,7 +80,8 @@ export async function lintCommand(options: MonitoringOptions & { from?: string }
         }
       }
     }
-    if (count === 0) problems.push({ where: options.from, message: 'no dashboard files (cloudwatch/*.json, grafana/*.json) found' });
+    if (count === 0)
+      problems.push({ where: options.from, message: 'no dashboard files (cloudwatch/*.json, grafana/*.json) found' });
   } else {
     const cloudwatch = buildCloudWatchDashboards(options);
     const grafana = buildGrafanaDashboards(options);
@@ -88,7 +94,11 @@ export async function lintCommand(options: MonitoringOptions & { from?: string }
 }
 
 /** Shows what differs from the deployed dashboards; exit 1 when anything does. */
-export async function diffCommand(options: MonitoringOptions, io: CommandIo, client: () => CloudWatchClient): Promise<number> {
+export async function diffCommand(
+  options: MonitoringOptions,
+  io: CommandIo,
+  client: () => CloudWatchClient,
+): Promise<number> {
   const { region } = resolveOptions(options);
   const dashboards = buildCloudWatchDashboards(options);
   io.err(`comparing ${dashboards.length} dashboards with ${region}...`);
@@ -106,7 +116,11 @@ export async function diffCommand(options: MonitoringOptions, io: CommandIo, cli
 }
 
 /** Puts every dashboard (after the lint); with `dryRun`, says what it would put and calls nothing. */
-export async function importCommand(options: MonitoringOptions & { dryRun?: boolean }, io: CommandIo, client: () => CloudWatchClient): Promise<number> {
+export async function importCommand(
+  options: MonitoringOptions & { dryRun?: boolean },
+  io: CommandIo,
+  client: () => CloudWatchClient,
+): Promise<number> {
   const resolved = resolveOptions(options);
   const dashboards = buildCloudWatchDashboards(options);
   const problems = dashboards.flatMap((d) => lintDashboard(d.name, d.body, { serviceName: resolved.serviceName }));
@@ -116,7 +130,9 @@ export async function importCommand(options: MonitoringOptions & { dryRun?: bool
   }
   if (options.dryRun) {
     for (const { name, body } of dashboards) {
-      io.out(`would put ${name} (${body.widgets.length} widgets, ${Buffer.byteLength(JSON.stringify(body))} bytes) in ${resolved.region}`);
+      io.out(
+        `would put ${name} (${body.widgets.length} widgets, ${Buffer.byteLength(JSON.stringify(body))} bytes) in ${resolved.region}`,
+      );
     }
     return ExitCodes.Ok;
   }

@@ -57,7 +57,13 @@ export function buildMonitoring(options: MonitoringOptions = {}): MonitoringMode
 
   const technicalAlarms = [...http.alarms, ...dynamo.alarms, ...lambda.alarms].filter((a) => a.severity !== undefined);
   const name = (kind: DashboardKind): string => `${resolved.prefix}-${kind}`;
-  const define = (kind: DashboardKind, title: string, description: string, start: string, rows: readonly Row[]): DashboardDefinition => ({
+  const define = (
+    kind: DashboardKind,
+    title: string,
+    description: string,
+    start: string,
+    rows: readonly Row[],
+  ): DashboardDefinition => ({
     name: name(kind),
     title,
     description,
@@ -66,22 +72,55 @@ export function buildMonitoring(options: MonitoringOptions = {}): MonitoringMode
   });
 
   const dashboards = [
-    define(DashboardKinds.Business, 'Coffee Cloud: business', 'Orders, revenue, registrations and fulfilment.', '-P1D', business.rows),
+    define(
+      DashboardKinds.Business,
+      'Coffee Cloud: business',
+      'Orders, revenue, registrations and fulfilment.',
+      '-P1D',
+      business.rows,
+    ),
     define(
       DashboardKinds.TechnicalHealth,
       'Coffee Cloud: technical health',
       'Latency, errors and availability per route group; DynamoDB, Lambda, cache, event loop and logs.',
       '-PT6H',
       [
-        { title: 'Alarms', widgets: [{ type: 'alarms', title: 'Technical alarms', alarmNames: technicalAlarms.map((a) => a.name), width: 24, height: 3 }] },
+        {
+          title: 'Alarms',
+          widgets: [
+            {
+              type: 'alarms',
+              title: 'Technical alarms',
+              alarmNames: technicalAlarms.map((a) => a.name),
+              width: 24,
+              height: 3,
+            },
+          ],
+        },
         ...http.rows,
         ...dynamo.rows,
         ...lambda.rows,
         ...logs.rows,
       ],
     ),
-    define(DashboardKinds.Cost, 'Coffee Cloud: cost', 'Billed usage per day and its estimated cost.', '-P14D', cost.rows),
-    define(DashboardKinds.Slo, 'Coffee Cloud: SLOs', 'Error budgets and burn rates of the service level objectives.', '-P7D', slo.rows),
+    define(
+      DashboardKinds.Cost,
+      'Coffee Cloud: cost',
+      'Billed usage per day and its estimated cost.',
+      '-P14D',
+      cost.rows,
+    ),
+    define(
+      DashboardKinds.Slo,
+      'Coffee Cloud: SLOs',
+      'Error budgets and burn rates of the service level objectives.',
+      '-P7D',
+      slo.rows,
+    ),
   ];
-  return { options: resolved, dashboards, alarms: [...business.alarms, ...http.alarms, ...dynamo.alarms, ...lambda.alarms, ...slo.alarms] };
+  return {
+    options: resolved,
+    dashboards,
+    alarms: [...business.alarms, ...http.alarms, ...dynamo.alarms, ...lambda.alarms, ...slo.alarms],
+  };
 }

@@ -10,7 +10,14 @@ export { PRICE_TABLE, estimateDailyCost, gbSeconds, BYTES_PER_GB } from './prici
 export type { PriceTable, DailyUsage, CostEstimate } from './pricing.ts';
 export { referencesInDashboard, referencesInExpression } from './signals.ts';
 export type { MetricReference } from './signals.ts';
-export { lintDashboard, checkReference, expressionIds, isValidPeriod, isValidStatistic, DashboardLimits } from './lint.ts';
+export {
+  lintDashboard,
+  checkReference,
+  expressionIds,
+  isValidPeriod,
+  isValidStatistic,
+  DashboardLimits,
+} from './lint.ts';
 export type { LintProblem } from './lint.ts';
 export { lintGrafanaDashboard } from './lint-grafana.ts';
 export { AwsMetrics, AwsNamespaces, ALL_AWS_METRICS } from './aws-metrics.ts';

@@ -3,7 +3,13 @@
  * Prometheus exposition has (catalog metrics through `prometheusName`, catalog labels
  * through `prometheusLabel`), and data sources are import inputs, never fixed UIDs.
  */
-import { ALL_METRICS, Dimensions, prometheusLabel, prometheusName, type DimensionName } from '../service/catalog/index.ts';
+import {
+  ALL_METRICS,
+  Dimensions,
+  prometheusLabel,
+  prometheusName,
+  type DimensionName,
+} from '../service/catalog/index.ts';
 import type { LintProblem } from './lint.ts';
 import { DATASOURCE_INPUT, type GrafanaDashboardJson } from './render-grafana.ts';
 
@@ -21,12 +27,38 @@ export function knownSeries(): Set<string> {
 /** Labels a series can carry: the catalog's point dimensions, plus `le` on buckets. */
 export function knownLabels(): Set<string> {
   const labels = new Set<string>(['le']);
-  for (const [name, d] of Object.entries(Dimensions)) if (d.source === 'point') labels.add(prometheusLabel(name as DimensionName));
+  for (const [name, d] of Object.entries(Dimensions))
+    if (d.source === 'point') labels.add(prometheusLabel(name as DimensionName));
   return labels;
 }
 
 const FUNCTIONS_AND_KEYWORDS = new Set([
-  'sum', 'rate', 'increase', 'histogram_quantile', 'by', 'without', 'or', 'and', 'unless', 'vector', 'max', 'min', 'avg', 'count', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'offset', 'abs', 'clamp_min', 'clamp_max', 'label_replace', 'topk', 'bottomk',
+  'sum',
+  'rate',
+  'increase',
+  'histogram_quantile',
+  'by',
+  'without',
+  'or',
+  'and',
+  'unless',
+  'vector',
+  'max',
+  'min',
+  'avg',
+  'count',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'bool',
+  'offset',
+  'abs',
+  'clamp_min',
+  'clamp_max',
+  'label_replace',
+  'topk',
+  'bottomk',
 ]);
 
 /** Problems with one PromQL expression's series and labels. */
@@ -42,14 +74,19 @@ export function lintPromql(expr: string, where: string, series = knownSeries(), 
     if (/\[\s*$/.test(before) || /^[smhdwy]\b/.test(word)) continue; // a duration
     if (/\(\s*[\w\s,]*$/.test(before) && /\b(by|without)\s*\([\w\s,]*$/.test(before)) continue; // a grouping label: checked below
     if (word.startsWith('$') || word.startsWith('__')) continue;
-    if (!series.has(word) && !word.includes(':')) problems.push({ where, message: `series ${word} is not in the service's Prometheus exposition` });
+    if (!series.has(word) && !word.includes(':'))
+      problems.push({ where, message: `series ${word} is not in the service's Prometheus exposition` });
   }
   for (const m of withoutStrings.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)\s*""/g)) {
     if (!labels.has(m[1]!)) problems.push({ where, message: `label ${m[1]} is not a label of the service's series` });
   }
   for (const m of withoutStrings.matchAll(/\b(?:by|without)\s*\(([^)]*)\)/g)) {
-    for (const label of m[1]!.split(',').map((s) => s.trim()).filter(Boolean)) {
-      if (!labels.has(label)) problems.push({ where, message: `grouping label ${label} is not a label of the service's series` });
+    for (const label of m[1]!
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
+      if (!labels.has(label))
+        problems.push({ where, message: `grouping label ${label} is not a label of the service's series` });
     }
   }
   return problems;
@@ -70,7 +107,8 @@ export function lintGrafanaDashboard(name: string, json: GrafanaDashboardJson): 
     const check = (datasource: unknown) => {
       if (datasource === undefined) return;
       const uid = (datasource as { uid?: unknown }).uid;
-      if (uid !== wanted) problems.push({ where, message: `data source uid ${JSON.stringify(uid)} is not the import input ${wanted}` });
+      if (uid !== wanted)
+        problems.push({ where, message: `data source uid ${JSON.stringify(uid)} is not the import input ${wanted}` });
     };
     check(panel.datasource);
     for (const target of (panel.targets ?? []) as { expr?: unknown; datasource?: unknown }[]) {
@@ -79,7 +117,8 @@ export function lintGrafanaDashboard(name: string, json: GrafanaDashboardJson): 
       else problems.push(...lintPromql(target.expr, where, series, labels));
     }
     const { x, y, w, h } = panel.gridPos ?? { x: -1, y: -1, w: 0, h: 0 };
-    if (x < 0 || y < 0 || w < 1 || h < 1 || x + w > 24) problems.push({ where, message: `gridPos ${JSON.stringify(panel.gridPos)} is off the 24-column grid` });
+    if (x < 0 || y < 0 || w < 1 || h < 1 || x + w > 24)
+      problems.push({ where, message: `gridPos ${JSON.stringify(panel.gridPos)} is off the 24-column grid` });
   }
   return problems;
 }

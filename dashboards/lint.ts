@@ -30,7 +30,8 @@ export interface LintProblem {
   readonly message: string;
 }
 
-const STATISTIC = /^(Sum|SampleCount|Average|Minimum|Maximum|IQM|p\d{1,2}(\.\d+)?|(tm|tc|ts|wm)\d{1,2}(\.\d+)?|PR\(\d*(\.\d+)?:\d*(\.\d+)?\)|(TM|TC|TS|WM)\(\d*(\.\d+)?%?:\d*(\.\d+)?%?\))$/;
+const STATISTIC =
+  /^(Sum|SampleCount|Average|Minimum|Maximum|IQM|p\d{1,2}(\.\d+)?|(tm|tc|ts|wm)\d{1,2}(\.\d+)?|PR\(\d*(\.\d+)?:\d*(\.\d+)?\)|(TM|TC|TS|WM)\(\d*(\.\d+)?%?:\d*(\.\d+)?%?\))$/;
 const QUERY_ID = /^[a-z][a-zA-Z0-9_]*$/;
 
 export function isValidStatistic(stat: string): boolean {
@@ -55,13 +56,22 @@ export function checkReference(ref: MetricReference, { serviceName }: { serviceN
   const problems: LintProblem[] = [];
   const problem = (message: string) => problems.push({ where: ref.where, message });
   const names = Object.keys(ref.dimensions);
-  if (ref.stat !== undefined && !isValidStatistic(ref.stat)) problem(`${ref.metricName}: "${ref.stat}" is not a CloudWatch statistic`);
-  if (ref.period !== undefined && !isValidPeriod(ref.period)) problem(`${ref.metricName}: period ${ref.period} s is not 1, 5, 10, 30 or a multiple of 60`);
+  if (ref.stat !== undefined && !isValidStatistic(ref.stat))
+    problem(`${ref.metricName}: "${ref.stat}" is not a CloudWatch statistic`);
+  if (ref.period !== undefined && !isValidPeriod(ref.period))
+    problem(`${ref.metricName}: period ${ref.period} s is not 1, 5, 10, 30 or a multiple of 60`);
   if (ref.namespace === NAMESPACE) {
     const def = metricByName(ref.metricName);
-    if (!def) return [...problems, { where: ref.where, message: `${NAMESPACE} has no metric ${ref.metricName} in the catalog` }];
+    if (!def)
+      return [
+        ...problems,
+        { where: ref.where, message: `${NAMESPACE} has no metric ${ref.metricName} in the catalog` },
+      ];
     const unknown = names.filter((n) => !(n in Dimensions));
-    if (unknown.length) problem(`${ref.metricName}: unknown dimension ${unknown.join(', ')} (catalog dimensions: ${Object.keys(Dimensions).join(', ')})`);
+    if (unknown.length)
+      problem(
+        `${ref.metricName}: unknown dimension ${unknown.join(', ')} (catalog dimensions: ${Object.keys(Dimensions).join(', ')})`,
+      );
     else if (!def.dimensionSets.some((set) => sameSet(set, names))) {
       problem(
         `${ref.metricName} is not published with dimensions [${names.join(', ')}]; the service emits ${def.dimensionSets.map((s) => `[${s.join(', ')}]`).join(' ')}`,
@@ -78,7 +88,14 @@ export function checkReference(ref: MetricReference, { serviceName }: { serviceN
   }
   if (ref.namespace.startsWith('AWS/')) {
     const def = awsMetric(ref.namespace, ref.metricName);
-    if (!def) return [...problems, { where: ref.where, message: `${ref.namespace} ${ref.metricName} is not in the AWS metric catalog (dashboards/aws-metrics.ts)` }];
+    if (!def)
+      return [
+        ...problems,
+        {
+          where: ref.where,
+          message: `${ref.namespace} ${ref.metricName} is not in the AWS metric catalog (dashboards/aws-metrics.ts)`,
+        },
+      ];
     if (!def.dimensionSets.some((set) => sameSet(set, names))) {
       problem(
         `${ref.namespace} ${ref.metricName} is not published with dimensions [${names.join(', ')}]; AWS publishes ${def.dimensionSets.map((s) => `[${s.join(', ')}]`).join(' ')}`,
@@ -97,7 +114,11 @@ export function expressionIds(expression: string): string[] {
 }
 
 /** Lints one dashboard body (as an object, or the JSON text an SRE would paste). */
-export function lintDashboard(name: string, body: DashboardBody | string, options: { serviceName?: string } = {}): LintProblem[] {
+export function lintDashboard(
+  name: string,
+  body: DashboardBody | string,
+  options: { serviceName?: string } = {},
+): LintProblem[] {
   const problems: LintProblem[] = [];
   const at = `dashboard ${name}`;
   const text = typeof body === 'string' ? body : JSON.stringify(body);
@@ -107,22 +128,38 @@ export function lintDashboard(name: string, body: DashboardBody | string, option
   } catch (error) {
     return [{ where: at, message: `the body is not JSON: ${(error as Error).message}` }];
   }
-  if (!/^[A-Za-z0-9_-]+$/.test(name)) problems.push({ where: at, message: 'a dashboard name may only contain A-Z, a-z, 0-9, "-" and "_"' });
-  if (name.length < 1 || name.length > DashboardLimits.nameLength) problems.push({ where: at, message: `the name has ${name.length} characters (1 to ${DashboardLimits.nameLength})` });
+  if (!/^[A-Za-z0-9_-]+$/.test(name))
+    problems.push({ where: at, message: 'a dashboard name may only contain A-Z, a-z, 0-9, "-" and "_"' });
+  if (name.length < 1 || name.length > DashboardLimits.nameLength)
+    problems.push({
+      where: at,
+      message: `the name has ${name.length} characters (1 to ${DashboardLimits.nameLength})`,
+    });
   const bytes = Buffer.byteLength(text);
-  if (bytes > DashboardLimits.bodyBytes) problems.push({ where: at, message: `the body is ${bytes} bytes, over the ${DashboardLimits.bodyBytes}-byte budget` });
+  if (bytes > DashboardLimits.bodyBytes)
+    problems.push({
+      where: at,
+      message: `the body is ${bytes} bytes, over the ${DashboardLimits.bodyBytes}-byte budget`,
+    });
   if (!Array.isArray(parsed.widgets)) return [...problems, { where: at, message: 'the body has no widgets array' }];
   if (parsed.widgets.length > DashboardLimits.widgetsPerDashboard) {
-    problems.push({ where: at, message: `${parsed.widgets.length} widgets, over the limit of ${DashboardLimits.widgetsPerDashboard}` });
+    problems.push({
+      where: at,
+      message: `${parsed.widgets.length} widgets, over the limit of ${DashboardLimits.widgetsPerDashboard}`,
+    });
   }
 
   let metricCount = 0;
   for (const widget of parsed.widgets) {
-    const title = String(widget.properties?.title ?? widget.properties?.markdown ?? '').split('\n')[0]!.slice(0, 60);
+    const title = String(widget.properties?.title ?? widget.properties?.markdown ?? '')
+      .split('\n')[0]!
+      .slice(0, 60);
     const where = `${at} / ${title || `widget at ${widget.x},${widget.y}`}`;
-    if (!['metric', 'text', 'log', 'alarm', 'explorer'].includes(widget.type)) problems.push({ where, message: `unknown widget type "${widget.type}"` });
+    if (!['metric', 'text', 'log', 'alarm', 'explorer'].includes(widget.type))
+      problems.push({ where, message: `unknown widget type "${widget.type}"` });
     for (const key of ['x', 'y', 'width', 'height'] as const) {
-      if (!Number.isInteger(widget[key]) || widget[key] < 0) problems.push({ where, message: `${key} must be a non-negative integer` });
+      if (!Number.isInteger(widget[key]) || widget[key] < 0)
+        problems.push({ where, message: `${key} must be a non-negative integer` });
     }
     if (widget.width < 1 || widget.width > GRID_COLUMNS || widget.x + widget.width > GRID_COLUMNS) {
       problems.push({ where, message: `x ${widget.x} + width ${widget.width} leaves the ${GRID_COLUMNS}-column grid` });
@@ -131,13 +168,14 @@ export function lintDashboard(name: string, body: DashboardBody | string, option
       problems.push({ where, message: 'a metric or log widget needs a region' });
     }
     if (widget.type === 'log' && !/^SOURCE '/.test(String(widget.properties?.query ?? ''))) {
-      problems.push({ where, message: 'a log widget query must start with SOURCE \'<log group>\'' });
+      problems.push({ where, message: "a log widget query must start with SOURCE '<log group>'" });
     }
     if (widget.type === 'alarm') {
       const alarms = widget.properties?.alarms;
       if (!Array.isArray(alarms) || alarms.some((a) => typeof a !== 'string' || !a.startsWith('arn:'))) {
         problems.push({ where, message: 'an alarm widget lists alarm ARNs' });
-      } else if (alarms.length > 100) problems.push({ where, message: `${alarms.length} alarms, over the widget's 100` });
+      } else if (alarms.length > 100)
+        problems.push({ where, message: `${alarms.length} alarms, over the widget's 100` });
     }
     if (widget.type !== 'metric') continue;
     const metrics = widget.properties?.metrics;
@@ -147,7 +185,10 @@ export function lintDashboard(name: string, body: DashboardBody | string, option
     }
     metricCount += metrics.length;
     if (metrics.length > DashboardLimits.metricsPerWidget) {
-      problems.push({ where, message: `${metrics.length} metrics, over the widget limit of ${DashboardLimits.metricsPerWidget}` });
+      problems.push({
+        where,
+        message: `${metrics.length} metrics, over the widget limit of ${DashboardLimits.metricsPerWidget}`,
+      });
     }
     const ids = new Set<string>();
     const expressions: string[] = [];
@@ -166,12 +207,19 @@ export function lintDashboard(name: string, body: DashboardBody | string, option
     }
     for (const expression of expressions) {
       for (const ref of expressionIds(expression)) {
-        if (!ids.has(ref)) problems.push({ where, message: `expression "${expression}" uses "${ref}", which no query of the widget defines` });
+        if (!ids.has(ref))
+          problems.push({
+            where,
+            message: `expression "${expression}" uses "${ref}", which no query of the widget defines`,
+          });
       }
     }
   }
   if (metricCount > DashboardLimits.metricsPerDashboard) {
-    problems.push({ where: at, message: `${metricCount} metrics, over the dashboard limit of ${DashboardLimits.metricsPerDashboard}` });
+    problems.push({
+      where: at,
+      message: `${metricCount} metrics, over the dashboard limit of ${DashboardLimits.metricsPerDashboard}`,
+    });
   }
   for (const ref of referencesInDashboard(name, parsed)) problems.push(...checkReference(ref, options));
   return problems;

@@ -72,24 +72,49 @@ export interface MetricFactory {
   /** An AWS-vended metric; the dimensions must be one of its published sets. */
   aws(def: AwsMetricDefinition, spec: MetricSpec<string> & { dimensions: Record<string, string> }): MetricQuery;
   awsSearch(def: AwsMetricDefinition, spec: SearchSpec<string>): SearchQuery;
-  expression(id: string, expression: string, options?: { label?: string; period?: number; visible?: boolean }): ExpressionQuery;
+  expression(
+    id: string,
+    expression: string,
+    options?: { label?: string; period?: number; visible?: boolean },
+  ): ExpressionQuery;
   readonly prom: PromFactory;
 }
 
 /** PromQL builders over the OpenTelemetry Prometheus exposition of the catalog. */
 export interface PromFactory {
   /** `sum by (...) (rate(x_total{...}[window]))` for a counter. */
-  counterRate(def: MetricDefinition, options?: { labels?: PromLabels; by?: readonly DimensionName[]; window?: string }): string;
+  counterRate(
+    def: MetricDefinition,
+    options?: { labels?: PromLabels; by?: readonly DimensionName[]; window?: string },
+  ): string;
   /** `sum by (...) (increase(x_total{...}[window]))` for a counter. */
-  counterIncrease(def: MetricDefinition, options: { window: string; labels?: PromLabels; by?: readonly DimensionName[] }): string;
+  counterIncrease(
+    def: MetricDefinition,
+    options: { window: string; labels?: PromLabels; by?: readonly DimensionName[] },
+  ): string;
   /** `histogram_quantile(q, sum by (le, ...) (rate(x_bucket{...}[window])))`. */
-  quantile(def: MetricDefinition, q: number, options?: { labels?: PromLabels; by?: readonly DimensionName[]; window?: string }): string;
+  quantile(
+    def: MetricDefinition,
+    q: number,
+    options?: { labels?: PromLabels; by?: readonly DimensionName[]; window?: string },
+  ): string;
   /** Observations per second of a histogram (`_count`). */
-  countRate(def: MetricDefinition, options?: { labels?: PromLabels; by?: readonly DimensionName[]; window?: string }): string;
+  countRate(
+    def: MetricDefinition,
+    options?: { labels?: PromLabels; by?: readonly DimensionName[]; window?: string },
+  ): string;
   /** Increase of a histogram's `_sum` or `_count` over a window. */
-  histogramIncrease(def: MetricDefinition, part: 'sum' | 'count', options: { window: string; labels?: PromLabels; by?: readonly DimensionName[] }): string;
+  histogramIncrease(
+    def: MetricDefinition,
+    part: 'sum' | 'count',
+    options: { window: string; labels?: PromLabels; by?: readonly DimensionName[] },
+  ): string;
   /** A gauge aggregated over series. */
-  gauge(def: MetricDefinition, aggregation: 'max' | 'avg' | 'sum', options?: { labels?: PromLabels; by?: readonly DimensionName[] }): string;
+  gauge(
+    def: MetricDefinition,
+    aggregation: 'max' | 'avg' | 'sum',
+    options?: { labels?: PromLabels; by?: readonly DimensionName[] },
+  ): string;
   /** The series name a histogram part or counter is exposed as. */
   series(def: MetricDefinition, part?: 'bucket' | 'sum' | 'count'): string;
   /** A label matcher list `{a="x",b="y"}` (empty string when none), checked against the catalog. */
@@ -176,7 +201,8 @@ export function createMetricFactory(options: Pick<ResolvedOptions, 'serviceName'
   const { serviceName } = options;
 
   const checkStat = (name: string, kind: Parameters<typeof statisticAllowed>[0], stat: string): void => {
-    if (!statisticAllowed(kind, stat)) throw new MetricReferenceError(`${name}: statistic ${stat} does not fit a ${kind}`);
+    if (!statisticAllowed(kind, stat))
+      throw new MetricReferenceError(`${name}: statistic ${stat} does not fit a ${kind}`);
   };
 
   return {
@@ -229,7 +255,9 @@ export function createMetricFactory(options: Pick<ResolvedOptions, 'serviceName'
       checkId(spec.id);
       const names = Object.keys(spec.dimensions);
       if (!def.dimensionSets.some((set) => sameSet(set, names))) {
-        throw new MetricReferenceError(`${def.namespace} ${def.name} is not published with dimensions [${names.join(', ')}]`);
+        throw new MetricReferenceError(
+          `${def.namespace} ${def.name} is not published with dimensions [${names.join(', ')}]`,
+        );
       }
       return compact({
         kind: 'metric',
@@ -246,7 +274,9 @@ export function createMetricFactory(options: Pick<ResolvedOptions, 'serviceName'
     awsSearch(def, spec) {
       checkId(spec.id);
       if (!def.dimensionSets.some((set) => sameSet(set, spec.dimensionNames))) {
-        throw new MetricReferenceError(`${def.namespace} ${def.name} is not published with dimensions [${spec.dimensionNames.join(', ')}]`);
+        throw new MetricReferenceError(
+          `${def.namespace} ${def.name} is not published with dimensions [${spec.dimensionNames.join(', ')}]`,
+        );
       }
       return compact({
         kind: 'search',

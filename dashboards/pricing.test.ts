@@ -27,9 +27,13 @@ describe('the cost estimate', () => {
   });
 
   it('is the same arithmetic the cost dashboard does in metric math', () => {
-    const cost = buildCloudWatchDashboards({ lambdaMemoryMb: 512, apiId: 'a1b2c3' }).find((d) => d.name.endsWith('cost'))!;
+    const cost = buildCloudWatchDashboards({ lambdaMemoryMb: 512, apiId: 'a1b2c3' }).find((d) =>
+      d.name.endsWith('cost'),
+    )!;
     const total = cost.body.widgets.find((w) => w.properties.title === 'Estimated cost, last day (USD)')!;
-    const entries = (total.properties.metrics as unknown[][]).map((e) => e.at(-1) as { id: string; expression?: string });
+    const entries = (total.properties.metrics as unknown[][]).map(
+      (e) => e.at(-1) as { id: string; expression?: string },
+    );
     // The usage metrics' values as CloudWatch would return them for the day.
     const metricValues: Record<string, number | undefined> = {
       invocations: usage.lambdaInvocations,

@@ -81,7 +81,11 @@ export function gbSeconds(durationMs: number, memoryMb: number): number {
  */
 export function estimateDailyCost(
   usage: DailyUsage,
-  { lambdaMemoryMb = 1024, architecture = 'arm64', prices = PRICE_TABLE }: { lambdaMemoryMb?: number; architecture?: 'arm64' | 'x86_64'; prices?: PriceTable } = {},
+  {
+    lambdaMemoryMb = 1024,
+    architecture = 'arm64',
+    prices = PRICE_TABLE,
+  }: { lambdaMemoryMb?: number; architecture?: 'arm64' | 'x86_64'; prices?: PriceTable } = {},
 ): CostEstimate {
   const perGbSecond = architecture === 'arm64' ? prices.lambda.gbSecondArm64 : prices.lambda.gbSecondX86;
   const parts = {

@@ -14,7 +14,12 @@ function overlap(a: CloudWatchWidget, b: CloudWatchWidget): boolean {
 
 describe('CloudWatch dashboard bodies', () => {
   it('are the four dashboards the design names', () => {
-    expect(dashboards.map((d) => d.name)).toEqual(['coffee-test-business', 'coffee-test-technical-health', 'coffee-test-cost', 'coffee-test-slo']);
+    expect(dashboards.map((d) => d.name)).toEqual([
+      'coffee-test-business',
+      'coffee-test-technical-health',
+      'coffee-test-cost',
+      'coffee-test-slo',
+    ]);
   });
 
   it('follow the dashboard body structure: typed widgets on the 24-column grid, without overlaps', () => {
@@ -30,7 +35,8 @@ describe('CloudWatch dashboard bodies', () => {
         expect(w.x + w.width).toBeLessThanOrEqual(24);
       }
       for (let i = 0; i < body.widgets.length; i++) {
-        for (let j = i + 1; j < body.widgets.length; j++) expect(overlap(body.widgets[i]!, body.widgets[j]!)).toBe(false);
+        for (let j = i + 1; j < body.widgets.length; j++)
+          expect(overlap(body.widgets[i]!, body.widgets[j]!)).toBe(false);
       }
     }
   });
@@ -74,7 +80,8 @@ describe('CloudWatch dashboard bodies', () => {
     const alarmWidgets = dashboards.flatMap((d) => d.body.widgets).filter((w) => w.type === 'alarm');
     expect(alarmWidgets).toHaveLength(2);
     for (const w of alarmWidgets) {
-      for (const arn of w.properties.alarms as string[]) expect(arn).toMatch(/^arn:aws:cloudwatch:eu-west-1:123456789012:alarm:coffee-test-/);
+      for (const arn of w.properties.alarms as string[])
+        expect(arn).toMatch(/^arn:aws:cloudwatch:eu-west-1:123456789012:alarm:coffee-test-/);
     }
     const withoutAccount = buildCloudWatchDashboards({ prefix: 'coffee-test' });
     expect(withoutAccount.flatMap((d) => d.body.widgets).filter((w) => w.type === 'alarm')).toHaveLength(0);
@@ -83,10 +90,24 @@ describe('CloudWatch dashboard bodies', () => {
 
   it('show every technical signal of the design: latency, errors, availability, DynamoDB, Lambda, cache', () => {
     const text = JSON.stringify(dashboards.find((d) => d.name.endsWith('technical-health'))!.body);
-    for (const metric of ['HttpRequestDuration', 'DynamoDbDuration', 'DynamoDbRetries', 'DynamoDbThrottles', 'CacheHits', 'EventLoopDelay', 'ColdStarts', 'Errors']) {
+    for (const metric of [
+      'HttpRequestDuration',
+      'DynamoDbDuration',
+      'DynamoDbRetries',
+      'DynamoDbThrottles',
+      'CacheHits',
+      'EventLoopDelay',
+      'ColdStarts',
+      'Errors',
+    ]) {
       expect(text).toContain(metric);
     }
-    for (const aws of ['"AWS/Lambda","Duration"', '"AWS/Lambda","Throttles"', '"AWS/Lambda","ConcurrentExecutions"', '"AWS/DynamoDB","ReadThrottleEvents"']) {
+    for (const aws of [
+      '"AWS/Lambda","Duration"',
+      '"AWS/Lambda","Throttles"',
+      '"AWS/Lambda","ConcurrentExecutions"',
+      '"AWS/DynamoDB","ReadThrottleEvents"',
+    ]) {
       expect(text).toContain(aws);
     }
     for (const p of ['"p50"', '"p90"', '"p99"']) expect(text).toContain(p);
@@ -109,6 +130,8 @@ describe('CloudWatch dashboard bodies', () => {
   });
 
   it('are deterministic', () => {
-    expect(buildCloudWatchDashboards({ region: 'eu-west-1', accountId: ACCOUNT, prefix: 'coffee-test' })).toEqual(dashboards);
+    expect(buildCloudWatchDashboards({ region: 'eu-west-1', accountId: ACCOUNT, prefix: 'coffee-test' })).toEqual(
+      dashboards,
+    );
   });
 });

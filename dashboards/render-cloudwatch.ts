@@ -42,13 +42,27 @@ export function metricEntry(query: Query): MetricArrayEntry {
   switch (query.kind) {
     case 'metric': {
       const dims = Object.entries(query.dimensions).flat();
-      const rendering = omitUndefined({ id: query.id, stat: query.stat, period: query.period, label: query.label, visible });
+      const rendering = omitUndefined({
+        id: query.id,
+        stat: query.stat,
+        period: query.period,
+        label: query.label,
+        visible,
+      });
       return [query.namespace, query.metricName, ...dims, rendering];
     }
     case 'search':
       return [omitUndefined({ expression: searchExpression(query), id: query.id, label: query.label, visible })];
     case 'expression':
-      return [omitUndefined({ expression: query.expression, id: query.id, label: query.label, period: query.period, visible })];
+      return [
+        omitUndefined({
+          expression: query.expression,
+          id: query.id,
+          label: query.label,
+          period: query.period,
+          visible,
+        }),
+      ];
   }
 }
 
@@ -109,7 +123,12 @@ function widgetContent(widget: Widget, options: ResolvedOptions): Pick<CloudWatc
       const sources = widget.logGroupNames.map((g) => `SOURCE '${g}'`).join(' | ');
       return {
         type: 'log',
-        properties: { title: widget.title, region: options.region, view: widget.view ?? 'table', query: `${sources} | ${widget.query}` },
+        properties: {
+          title: widget.title,
+          region: options.region,
+          view: widget.view ?? 'table',
+          query: `${sources} | ${widget.query}`,
+        },
       };
     }
     case 'alarms':
@@ -139,7 +158,14 @@ export function renderDashboardBody(definition: DashboardDefinition, options: Re
   let y = 0;
   for (const row of definition.rows) {
     if (row.title) {
-      widgets.push({ type: 'text', x: 0, y, width: GRID_COLUMNS, height: 1, properties: { markdown: `## ${row.title}` } });
+      widgets.push({
+        type: 'text',
+        x: 0,
+        y,
+        width: GRID_COLUMNS,
+        height: 1,
+        properties: { markdown: `## ${row.title}` },
+      });
       y += 1;
     }
     const defaultWidth = Math.floor(GRID_COLUMNS / Math.min(Math.max(row.widgets.length, 1), 4));

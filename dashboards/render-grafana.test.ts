@@ -11,7 +11,11 @@ import { lintGrafanaDashboard } from './lint-grafana.ts';
 
 const run = promisify(execFile);
 const dashboards = buildGrafanaDashboards();
-const targets = dashboards.flatMap((d) => d.json.panels.flatMap((p) => ((p.targets ?? []) as { expr: string }[]).map((t) => ({ dashboard: d.name, panel: p.title, expr: t.expr }))));
+const targets = dashboards.flatMap((d) =>
+  d.json.panels.flatMap((p) =>
+    ((p.targets ?? []) as { expr: string }[]).map((t) => ({ dashboard: d.name, panel: p.title, expr: t.expr })),
+  ),
+);
 
 /** Every `uid` anywhere in a JSON value. */
 function uids(value: unknown, out: string[] = []): string[] {
@@ -27,9 +31,16 @@ function uids(value: unknown, out: string[] = []): string[] {
 
 describe('Grafana dashboards', () => {
   it('are importable: a Prometheus datasource input and no data source UID written in', () => {
-    expect(dashboards.map((d) => d.name)).toEqual(['coffee-cloud-business', 'coffee-cloud-technical-health', 'coffee-cloud-cost', 'coffee-cloud-slo']);
+    expect(dashboards.map((d) => d.name)).toEqual([
+      'coffee-cloud-business',
+      'coffee-cloud-technical-health',
+      'coffee-cloud-cost',
+      'coffee-cloud-slo',
+    ]);
     for (const { name, json } of dashboards) {
-      expect(json.__inputs).toEqual([expect.objectContaining({ name: 'DS_PROMETHEUS', type: 'datasource', pluginId: 'prometheus' })]);
+      expect(json.__inputs).toEqual([
+        expect.objectContaining({ name: 'DS_PROMETHEUS', type: 'datasource', pluginId: 'prometheus' }),
+      ]);
       // The dashboard's own uid is its name; every other uid is the import input.
       for (const uid of uids(json.panels)) expect(uid).toBe('${DS_PROMETHEUS}');
       expect(json.uid).toBe(name);
@@ -43,18 +54,31 @@ describe('Grafana dashboards', () => {
   it('show the same signals as the CloudWatch dashboards where Prometheus has them', () => {
     expect(targets.length).toBeGreaterThan(60);
     const text = targets.map((t) => t.expr).join('\n');
-    for (const series of ['coffee_orders_placed_total', 'coffee_orders_value_sum', 'coffee_http_server_duration_bucket', 'coffee_dynamodb_retries_total', 'coffee_cache_hits_total', 'coffee_nodejs_event_loop_delay_p99', 'coffee_errors_total']) {
+    for (const series of [
+      'coffee_orders_placed_total',
+      'coffee_orders_value_sum',
+      'coffee_http_server_duration_bucket',
+      'coffee_dynamodb_retries_total',
+      'coffee_cache_hits_total',
+      'coffee_nodejs_event_loop_delay_p99',
+      'coffee_errors_total',
+    ]) {
       expect(text).toContain(series);
     }
     // The cost dashboard is AWS billing metrics only: Grafana keeps its header, no metric panel.
-    expect(dashboards.find((d) => d.name.endsWith('cost'))!.json.panels.every((p) => p.type === 'text' || p.type === 'row')).toBe(true);
+    expect(
+      dashboards.find((d) => d.name.endsWith('cost'))!.json.panels.every((p) => p.type === 'text' || p.type === 'row'),
+    ).toBe(true);
   });
 
   it('hold PromQL that promtool parses', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'coffee-grafana-'));
     try {
       // Grafana's interval variables are not PromQL: give them the values Grafana would.
-      const rules = targets.map((t, i) => ({ record: `coffee:grafana_check_${i}`, expr: t.expr.replaceAll('$__rate_interval', '5m').replaceAll('$__range', '1h') }));
+      const rules = targets.map((t, i) => ({
+        record: `coffee:grafana_check_${i}`,
+        expr: t.expr.replaceAll('$__rate_interval', '5m').replaceAll('$__range', '1h'),
+      }));
       const file = join(dir, 'panels.yml');
       await writeFile(file, stringify({ groups: [{ name: 'panels', rules }] }, { lineWidth: 0 }));
       const { stdout } = await run(requireOnPath('promtool'), ['check', 'rules', file]);

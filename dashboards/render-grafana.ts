@@ -68,7 +68,16 @@ function graphPanel(widget: GraphWidget): PanelContent | undefined {
   const signals = widget.signals.filter((s) => s.promql !== undefined);
   if (signals.length === 0) return undefined;
   const single = widget.view === 'singleValue' || widget.view === 'gauge';
-  const type = widget.view === 'bar' ? 'bargauge' : widget.view === 'pie' ? 'piechart' : single ? (widget.view === 'gauge' ? 'gauge' : 'stat') : 'timeseries';
+  const type =
+    widget.view === 'bar'
+      ? 'bargauge'
+      : widget.view === 'pie'
+        ? 'piechart'
+        : single
+          ? widget.view === 'gauge'
+            ? 'gauge'
+            : 'stat'
+          : 'timeseries';
   const instant = single || widget.view === 'bar' || widget.view === 'pie';
   const targets = signals.map((s, i) => ({
     refId: String.fromCharCode(65 + (i % 26)) + (i >= 26 ? String(Math.floor(i / 26)) : ''),
@@ -82,7 +91,9 @@ function graphPanel(widget: GraphWidget): PanelContent | undefined {
         mode: 'absolute',
         steps: [
           { color: 'green', value: null },
-          ...[...widget.annotations].sort((a, b) => a.value - b.value).map((a) => ({ color: a.color ?? 'red', value: a.value })),
+          ...[...widget.annotations]
+            .sort((a, b) => a.value - b.value)
+            .map((a) => ({ color: a.color ?? 'red', value: a.value })),
         ],
       }
     : undefined;
@@ -109,7 +120,10 @@ function graphPanel(widget: GraphWidget): PanelContent | undefined {
     fieldConfig: { defaults, overrides: [] },
     options:
       type === 'timeseries'
-        ? { legend: { displayMode: 'list', placement: 'bottom', showLegend: true }, tooltip: { mode: 'multi', sort: 'desc' } }
+        ? {
+            legend: { displayMode: 'list', placement: 'bottom', showLegend: true },
+            tooltip: { mode: 'multi', sort: 'desc' },
+          }
         : { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, orientation: 'auto' },
     ...(widget.start ? { timeFrom: grafanaDuration(widget.start) } : {}),
   };
@@ -151,7 +165,14 @@ export function renderGrafanaDashboard(definition: DashboardDefinition): Grafana
       .filter((entry): entry is { widget: Widget; content: PanelContent } => entry.content !== undefined);
     if (contents.length === 0) continue;
     if (row.title) {
-      panels.push({ id: id++, type: 'row', title: row.title, collapsed: false, panels: [], gridPos: { x: 0, y, w: GRID_COLUMNS, h: 1 } });
+      panels.push({
+        id: id++,
+        type: 'row',
+        title: row.title,
+        collapsed: false,
+        panels: [],
+        gridPos: { x: 0, y, w: GRID_COLUMNS, h: 1 },
+      });
       y += 1;
     }
     const defaultWidth = Math.floor(GRID_COLUMNS / Math.min(contents.length, 4));

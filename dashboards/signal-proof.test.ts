@@ -15,7 +15,6 @@ import { httpApiEvent, createHandler, startEmbeddedDynamo, startLocalStack, loca
 import { runLoad } from '../loadtests/index.ts';
 import { referencedSignals } from '../alarms/index.ts';
 
-
 describe('signal proof', () => {
   let dir: string;
   let emitted: Set<string>;
@@ -25,13 +24,28 @@ describe('signal proof', () => {
     const emfFile = join(dir, 'emf.log');
     const db = await startEmbeddedDynamo();
     const proxy = await startDynamoDbFaultProxy({ upstream: db.endpoint });
-    const stack = await startLocalStack({ dynamoEndpoint: proxy.url, telemetry: { metrics: 'emf', emfFile, exportIntervalMs: 60_000 } });
+    const stack = await startLocalStack({
+      dynamoEndpoint: proxy.url,
+      telemetry: { metrics: 'emf', emfFile, exportIntervalMs: 60_000 },
+    });
     try {
       await runLoad({ target: stack.url, profile: 'smoke', durationS: 3, rate: 4, seed: 3 });
       // A journey that surely moves the business metrics, with one throttled write.
       const json = { 'content-type': 'application/json' };
-      const registered = (await (await fetch(`${stack.url}/users`, { method: 'POST', headers: json, body: JSON.stringify({ email: 'signals@example.com', name: 'Signal Proof' }) })).json()) as { token: string };
-      proxy.setRules([{ match: { operations: ['PutItem'] }, times: 1, fault: { kind: 'error', error: 'ProvisionedThroughputExceededException' } }]);
+      const registered = (await (
+        await fetch(`${stack.url}/users`, {
+          method: 'POST',
+          headers: json,
+          body: JSON.stringify({ email: 'signals@example.com', name: 'Signal Proof' }),
+        })
+      ).json()) as { token: string };
+      proxy.setRules([
+        {
+          match: { operations: ['PutItem'] },
+          times: 1,
+          fault: { kind: 'error', error: 'ProvisionedThroughputExceededException' },
+        },
+      ]);
       const placed = (await (
         await fetch(`${stack.url}/orders`, {
           method: 'POST',
@@ -40,7 +54,11 @@ describe('signal proof', () => {
         })
       ).json()) as { order: { id: string } };
       const barista = await stack.mintToken('barista-signals', 'barista');
-      for (const [version, status] of [[1, 'PREPARING'], [2, 'READY'], [3, 'PICKED_UP']] as const) {
+      for (const [version, status] of [
+        [1, 'PREPARING'],
+        [2, 'READY'],
+        [3, 'PICKED_UP'],
+      ] as const) {
         await fetch(`${stack.url}/orders/${placed.order.id}`, {
           method: 'PATCH',
           headers: { ...json, authorization: `Bearer ${barista}`, 'if-match': String(version) },
@@ -51,7 +69,9 @@ describe('signal proof', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
       await stack.telemetry.flush();
       // The Lambda handler, once: cold starts exist only there.
-      const handler = createHandler(localLambdaEnv(db.endpoint, { COFFEE_METRICS_EXPORTER: 'emf', COFFEE_EMF_FILE: emfFile }));
+      const handler = createHandler(
+        localLambdaEnv(db.endpoint, { COFFEE_METRICS_EXPORTER: 'emf', COFFEE_EMF_FILE: emfFile }),
+      );
       await handler(httpApiEvent({ path: '/menu' }));
     } finally {
       await stack.stop();
@@ -61,10 +81,13 @@ describe('signal proof', () => {
     emitted = new Set();
     for (const line of (await readFile(emfFile, 'utf8')).split('\n')) {
       if (!line.trim()) continue;
-      const doc = JSON.parse(line) as { _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] } };
+      const doc = JSON.parse(line) as {
+        _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] };
+      };
       for (const directive of doc._aws.CloudWatchMetrics) {
         for (const set of directive.Dimensions) {
-          for (const metric of directive.Metrics) emitted.add(`${directive.Namespace}|${metric.Name}|${[...set].sort().join(',')}`);
+          for (const metric of directive.Metrics)
+            emitted.add(`${directive.Namespace}|${metric.Name}|${[...set].sort().join(',')}`);
         }
       }
     }

@@ -29,15 +29,31 @@ export function referencesInExpression(expression: string, where: string): Metri
     const schema = /^\s*\{([^}]*)\}/.exec(text);
     const name = /MetricName="([^"]*)"/.exec(text);
     if (!schema?.[1] || !name?.[1]) {
-      out.push({ namespace: '', metricName: '', dimensions: {}, source: 'search', where: `${where}: unparsable search ${text}` });
+      out.push({
+        namespace: '',
+        metricName: '',
+        dimensions: {},
+        source: 'search',
+        where: `${where}: unparsable search ${text}`,
+      });
       continue;
     }
     const [namespace = '', ...dimensionNames] = schema[1].split(',').map((s) => s.trim());
-    const dimensions: Record<string, string | undefined> = Object.fromEntries(dimensionNames.map((d) => [d, undefined]));
+    const dimensions: Record<string, string | undefined> = Object.fromEntries(
+      dimensionNames.map((d) => [d, undefined]),
+    );
     for (const filter of text.slice(schema[0].length).matchAll(/(\w+)="([^"]*)"/g)) {
       if (filter[1] !== 'MetricName' && filter[1]) dimensions[filter[1]] = filter[2];
     }
-    out.push({ namespace, metricName: name[1], dimensions, ...(stat ? { stat } : {}), period: Number(period), source: 'search', where });
+    out.push({
+      namespace,
+      metricName: name[1],
+      dimensions,
+      ...(stat ? { stat } : {}),
+      period: Number(period),
+      source: 'search',
+      where,
+    });
   }
   return out;
 }
@@ -56,7 +72,9 @@ export function referencesInDashboard(name: string, body: DashboardBody): Metric
       const rendering = last !== null && typeof last === 'object' ? (last as Record<string, unknown>) : undefined;
       if (typeof entry[0] === 'string') {
         // `[ns, name, dim, value, ..., {rendering}]`; "." repeats the previous row's item.
-        const items = (rendering ? entry.slice(0, -1) : entry).map((item, i) => (item === '.' ? previous[i] : item)) as string[];
+        const items = (rendering ? entry.slice(0, -1) : entry).map((item, i) =>
+          item === '.' ? previous[i] : item,
+        ) as string[];
         previous = items;
         const [namespace = '', metricName = '', ...pairs] = items;
         const dimensions: Record<string, string> = {};
@@ -65,7 +83,11 @@ export function referencesInDashboard(name: string, body: DashboardBody): Metric
           namespace,
           metricName,
           dimensions,
-          ...(typeof rendering?.stat === 'string' ? { stat: rendering.stat } : typeof widget.properties.stat === 'string' ? { stat: widget.properties.stat } : {}),
+          ...(typeof rendering?.stat === 'string'
+            ? { stat: rendering.stat }
+            : typeof widget.properties.stat === 'string'
+              ? { stat: widget.properties.stat }
+              : {}),
           ...(typeof rendering?.period === 'number' ? { period: rendering.period } : {}),
           source: 'metric',
           where,

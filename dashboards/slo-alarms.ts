@@ -56,10 +56,22 @@ export function sloAlarmName(prefix: string, slo: SloDefinition, severity: Sever
   return `${prefix}-slo-${slo.id}-${severity}`;
 }
 
-function windowAlarm(factory: MetricFactory, prefix: string, slo: SloDefinition, tier: BurnRateTier, window: number): MathAlarmDefinition {
+function windowAlarm(
+  factory: MetricFactory,
+  prefix: string,
+  slo: SloDefinition,
+  tier: BurnRateTier,
+  window: number,
+): MathAlarmDefinition {
   const period = cloudWatchWindow(window);
-  const capped = period !== window ? ` (CloudWatch evaluates at most 1 day; the SLO tier asks for ${promDuration(window)})` : '';
-  const { queries, id } = sloRatioQueries(factory, slo, { id: 'burn', periodSeconds: period, burn: true, label: 'burn rate' });
+  const capped =
+    period !== window ? ` (CloudWatch evaluates at most 1 day; the SLO tier asks for ${promDuration(window)})` : '';
+  const { queries, id } = sloRatioQueries(factory, slo, {
+    id: 'burn',
+    periodSeconds: period,
+    burn: true,
+    label: 'burn rate',
+  });
   const key = `slo-${slo.id}-burn-${promDuration(period)}-${tier.id}`;
   return {
     kind: 'math',
@@ -91,7 +103,10 @@ export function sloBurnRateAlarms(factory: MetricFactory, prefix: string, slo: S
   for (const [severity, list] of pairs) {
     const rules = list.map(({ long, short }) => alarmRule.and(alarmRule.alarm(long.name), alarmRule.alarm(short.name)));
     const tiers = list
-      .map(({ tier }) => `${tier.burnRate}x over ${promDuration(cloudWatchWindow(tier.longWindow))} and ${promDuration(tier.shortWindow)}`)
+      .map(
+        ({ tier }) =>
+          `${tier.burnRate}x over ${promDuration(cloudWatchWindow(tier.longWindow))} and ${promDuration(tier.shortWindow)}`,
+      )
       .join(', or ');
     const composite: CompositeAlarmDefinition = {
       kind: 'composite',
@@ -107,6 +122,10 @@ export function sloBurnRateAlarms(factory: MetricFactory, prefix: string, slo: S
 }
 
 /** Burn-rate alarms for every SLO of the catalog. */
-export function allSloAlarms(factory: MetricFactory, prefix: string, slos: readonly SloDefinition[] = SLOS): AlarmDefinition[] {
+export function allSloAlarms(
+  factory: MetricFactory,
+  prefix: string,
+  slos: readonly SloDefinition[] = SLOS,
+): AlarmDefinition[] {
   return slos.flatMap((slo) => sloBurnRateAlarms(factory, prefix, slo));
 }

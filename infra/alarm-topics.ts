@@ -53,6 +53,9 @@ export class AlarmTopics extends Construct {
       if (props.email) t.addSubscription(new subscriptions.EmailSubscription(props.email));
       return t;
     };
-    this.topics = Object.fromEntries(SEVERITIES.map((severity) => [severity, topic(severity)])) as Record<Severity, sns.Topic>;
+    this.topics = Object.fromEntries(SEVERITIES.map((severity) => [severity, topic(severity)])) as Record<
+      Severity,
+      sns.Topic
+    >;
   }
 }

@@ -23,7 +23,9 @@ import { apiGatewayPath, FAULT_CONTROL_PATH, PUBLIC_ROUTES, UNEXPOSED_ROUTES } f
 
 const config: InfraConfig = { ...DEFAULT_INFRA_CONFIG, alarmEmail: 'oncall@example.com' };
 /** The context `cdk synth` runs with (feature flags included), so the test synthesizes the same templates. */
-const cdkJson = JSON.parse(readFileSync(new URL('../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> };
+const cdkJson = JSON.parse(readFileSync(new URL('../cdk.json', import.meta.url), 'utf8')) as {
+  context: Record<string, unknown>;
+};
 
 let asset: LambdaAsset;
 let app: App;
@@ -51,7 +53,10 @@ afterAll(async () => {
 });
 
 /** The single resource of a type in a template, with its logical id. */
-function only(template: Template, type: string): { id: string; resource: { Properties: Record<string, unknown> } & Record<string, unknown> } {
+function only(
+  template: Template,
+  type: string,
+): { id: string; resource: { Properties: Record<string, unknown> } & Record<string, unknown> } {
   const found = Object.entries(template.findResources(type));
   expect(found, `exactly one ${type}`).toHaveLength(1);
   const [id, resource] = found[0] as [string, { Properties: Record<string, unknown> }];
@@ -64,7 +69,11 @@ function logicalId(stack: Stack, construct: { node: { defaultChild?: unknown } }
 
 /** A weak cross-stack reference (the recommended `@aws-cdk/core:defaultCrossStackReferences`). */
 const outputOf = (stackName: string, pattern: string) => ({
-  'Fn::GetStackOutput': { StackName: stackName, Region: { Ref: 'AWS::Region' }, OutputName: expect.stringMatching(new RegExp(pattern)) },
+  'Fn::GetStackOutput': {
+    StackName: stackName,
+    Region: { Ref: 'AWS::Region' },
+    OutputName: expect.stringMatching(new RegExp(pattern)),
+  },
 });
 
 describe('the app', () => {
@@ -82,7 +91,11 @@ describe('the app', () => {
   it('gives every acknowledgement a specific reason', () => {
     const acknowledgements = app.node
       .findAll()
-      .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY).map((m) => ({ path: c.node.path, data: m.data as Record<string, string> })))
+      .flatMap((c) =>
+        c.node.metadata
+          .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+          .map((m) => ({ path: c.node.path, data: m.data as Record<string, string> })),
+      )
       .flatMap(({ path, data }) => Object.entries(data).map(([rule, reason]) => ({ path, rule, reason })));
     expect(acknowledgements.length).toBeGreaterThan(0);
     for (const { path, rule, reason } of acknowledgements) {
@@ -124,8 +137,16 @@ describe('data stack', () => {
     const { resource } = only(templates.data, 'AWS::Backup::BackupPlan');
     const rules = (resource.Properties.BackupPlan as { BackupPlanRule: Record<string, unknown>[] }).BackupPlanRule;
     expect(rules).toEqual([
-      expect.objectContaining({ RuleName: 'Daily', ScheduleExpression: 'cron(0 3 * * ? *)', Lifecycle: { DeleteAfterDays: config.backupDailyRetentionDays } }),
-      expect.objectContaining({ RuleName: 'Weekly', ScheduleExpression: 'cron(0 4 ? * SUN *)', Lifecycle: { DeleteAfterDays: config.backupWeeklyRetentionDays } }),
+      expect.objectContaining({
+        RuleName: 'Daily',
+        ScheduleExpression: 'cron(0 3 * * ? *)',
+        Lifecycle: { DeleteAfterDays: config.backupDailyRetentionDays },
+      }),
+      expect.objectContaining({
+        RuleName: 'Weekly',
+        ScheduleExpression: 'cron(0 4 ? * SUN *)',
+        Lifecycle: { DeleteAfterDays: config.backupWeeklyRetentionDays },
+      }),
     ]);
     for (const rule of rules) expect(rule).not.toHaveProperty('CopyActions');
     expect(only(templates.data, 'AWS::Backup::BackupVault').resource.DeletionPolicy).toBe('Retain');
@@ -151,7 +172,12 @@ describe('service stack', () => {
       LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: logicalId(service, service.functionLogGroup) } },
       Role: { 'Fn::GetAtt': [logicalId(service, service.functionRole), 'Arn'] },
     });
-    const issuerParts = ['https://cognito-idp.', { Ref: 'AWS::Region' }, '.amazonaws.com/', { Ref: logicalId(service, service.userPool) }];
+    const issuerParts = [
+      'https://cognito-idp.',
+      { Ref: 'AWS::Region' },
+      '.amazonaws.com/',
+      { Ref: logicalId(service, service.userPool) },
+    ];
     const issuer = { 'Fn::Join': ['', issuerParts] };
     const variables = (props.Environment as { Variables: Record<string, unknown> }).Variables;
     expect(variables).toEqual({
@@ -173,27 +199,51 @@ describe('service stack', () => {
   it('gives the function its own role with exactly the statements it needs', () => {
     const service = stacks.service;
     const roleId = logicalId(service, service.functionRole);
-    const policies = Object.values(templates.service.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }));
+    const policies = Object.values(
+      templates.service.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }),
+    );
     expect(policies).toHaveLength(1);
     const bucketArn = { 'Fn::GetAtt': [logicalId(service, service.faultConfigBucket as never), 'Arn'] };
     const tableArn = outputOf('CoffeeData', '^PublishOutputFnGetAttTable[0-9A-F]+Arn');
     expect((policies[0] as { Properties: { PolicyDocument: unknown } }).Properties.PolicyDocument).toEqual({
       Version: '2012-10-17',
       Statement: [
-        { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [logicalId(service, service.functionLogGroup), 'Arn'] } },
+        {
+          Sid: 'WriteOwnLogs',
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: { 'Fn::GetAtt': [logicalId(service, service.functionLogGroup), 'Arn'] },
+        },
         { Sid: 'OrdersTable', Effect: 'Allow', Action: [...DYNAMODB_ACCESS.table].sort(), Resource: tableArn },
         {
           Sid: 'OrdersTableIndexes',
           Effect: 'Allow',
-          Action: DYNAMODB_ACCESS.indexes.length === 1 ? DYNAMODB_ACCESS.indexes[0] : [...DYNAMODB_ACCESS.indexes].sort(),
+          Action:
+            DYNAMODB_ACCESS.indexes.length === 1 ? DYNAMODB_ACCESS.indexes[0] : [...DYNAMODB_ACCESS.indexes].sort(),
           Resource: Object.values(Indexes)
             .map((index) => index.name)
             .sort()
             .map((name) => ({ 'Fn::Join': ['', [tableArn, `/index/${name}`]] })),
         },
-        { Sid: 'ReadServiceSecret', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: logicalId(service, service.secret) } },
-        { Sid: 'FisExtensionListConfigs', Effect: 'Allow', Action: 's3:ListBucket', Resource: bucketArn, Condition: { StringLike: { 's3:prefix': ['FisConfigs/*'] } } },
-        { Sid: 'FisExtensionReadConfigs', Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Join': ['', [bucketArn, '/FisConfigs/*']] } },
+        {
+          Sid: 'ReadServiceSecret',
+          Effect: 'Allow',
+          Action: 'secretsmanager:GetSecretValue',
+          Resource: { Ref: logicalId(service, service.secret) },
+        },
+        {
+          Sid: 'FisExtensionListConfigs',
+          Effect: 'Allow',
+          Action: 's3:ListBucket',
+          Resource: bucketArn,
+          Condition: { StringLike: { 's3:prefix': ['FisConfigs/*'] } },
+        },
+        {
+          Sid: 'FisExtensionReadConfigs',
+          Effect: 'Allow',
+          Action: 's3:GetObject',
+          Resource: { 'Fn::Join': ['', [bucketArn, '/FisConfigs/*']] },
+        },
       ],
     });
     const role = templates.service.findResources('AWS::IAM::Role')[roleId] as { Properties: Record<string, unknown> };
@@ -206,14 +256,20 @@ describe('service stack', () => {
 
   it('has one role per function and no managed policy on any role', () => {
     for (const template of Object.values(templates)) {
-      const roles = Object.values(template.findResources('AWS::Lambda::Function')).map((f) => JSON.stringify((f as { Properties: { Role: unknown } }).Properties.Role));
+      const roles = Object.values(template.findResources('AWS::Lambda::Function')).map((f) =>
+        JSON.stringify((f as { Properties: { Role: unknown } }).Properties.Role),
+      );
       expect(new Set(roles).size).toBe(roles.length);
     }
-    expect(templates.service.findResources('AWS::IAM::Role', { Properties: { ManagedPolicyArns: Match.anyValue() } })).toEqual({});
+    expect(
+      templates.service.findResources('AWS::IAM::Role', { Properties: { ManagedPolicyArns: Match.anyValue() } }),
+    ).toEqual({});
   });
 
   it('keeps logs for the configured retention', () => {
-    const groups = Object.values(templates.service.findResources('AWS::Logs::LogGroup')) as { Properties: { RetentionInDays?: number } }[];
+    const groups = Object.values(templates.service.findResources('AWS::Logs::LogGroup')) as {
+      Properties: { RetentionInDays?: number };
+    }[];
     expect(groups).toHaveLength(2);
     for (const group of groups) expect(group.Properties.RetentionInDays).toBe(config.logRetentionDays);
   });
@@ -227,18 +283,33 @@ describe('service stack', () => {
       .filter((key) => !UNEXPOSED_ROUTES.includes(key))
       .map((key) => {
         const [method, template] = key.split(' ') as [string, string];
-        return { RouteKey: `${method} ${apiGatewayPath(template)}`, AuthorizationType: PUBLIC_ROUTES.includes(key) ? 'NONE' : 'JWT' };
+        return {
+          RouteKey: `${method} ${apiGatewayPath(template)}`,
+          AuthorizationType: PUBLIC_ROUTES.includes(key) ? 'NONE' : 'JWT',
+        };
       });
-    expect(routes.map((r) => ({ RouteKey: r.RouteKey, AuthorizationType: r.AuthorizationType })).sort((a, b) => a.RouteKey.localeCompare(b.RouteKey))).toEqual(
-      expected.sort((a, b) => a.RouteKey.localeCompare(b.RouteKey)),
-    );
+    expect(
+      routes
+        .map((r) => ({ RouteKey: r.RouteKey, AuthorizationType: r.AuthorizationType }))
+        .sort((a, b) => a.RouteKey.localeCompare(b.RouteKey)),
+    ).toEqual(expected.sort((a, b) => a.RouteKey.localeCompare(b.RouteKey)));
     expect(routes.map((r) => r.RouteKey)).not.toContain('GET /metrics');
     templates.service.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       AuthorizerType: 'JWT',
       IdentitySource: ['$request.header.Authorization'],
       JwtConfiguration: {
         Audience: [{ Ref: logicalId(service, service.userPoolClient) }],
-        Issuer: { 'Fn::Join': ['', ['https://cognito-idp.', { Ref: 'AWS::Region' }, '.amazonaws.com/', { Ref: logicalId(service, service.userPool) }]] },
+        Issuer: {
+          'Fn::Join': [
+            '',
+            [
+              'https://cognito-idp.',
+              { Ref: 'AWS::Region' },
+              '.amazonaws.com/',
+              { Ref: logicalId(service, service.userPool) },
+            ],
+          ],
+        },
       },
     });
   });
@@ -248,10 +319,16 @@ describe('service stack', () => {
     expect(resource.Properties).toMatchObject({
       StageName: '$default',
       AutoDeploy: true,
-      DefaultRouteSettings: { ThrottlingBurstLimit: config.throttleBurstLimit, ThrottlingRateLimit: config.throttleRateLimit },
+      DefaultRouteSettings: {
+        ThrottlingBurstLimit: config.throttleBurstLimit,
+        ThrottlingRateLimit: config.throttleRateLimit,
+      },
       AccessLogSettings: { DestinationArn: { 'Fn::GetAtt': [expect.stringMatching(/^ApiAccessLogs/), 'Arn'] } },
     });
-    const format = JSON.parse((resource.Properties.AccessLogSettings as { Format: string }).Format) as Record<string, string>;
+    const format = JSON.parse((resource.Properties.AccessLogSettings as { Format: string }).Format) as Record<
+      string,
+      string
+    >;
     expect(format.requestId).toBe('$context.requestId');
     expect(JSON.stringify(format)).not.toContain('email');
   });
@@ -262,7 +339,15 @@ describe('service stack', () => {
     expect(resource.Properties).toMatchObject({
       DeletionProtection: 'ACTIVE',
       MfaConfiguration: 'OPTIONAL',
-      Policies: { PasswordPolicy: { MinimumLength: 12, RequireLowercase: true, RequireUppercase: true, RequireNumbers: true, RequireSymbols: true } },
+      Policies: {
+        PasswordPolicy: {
+          MinimumLength: 12,
+          RequireLowercase: true,
+          RequireUppercase: true,
+          RequireNumbers: true,
+          RequireSymbols: true,
+        },
+      },
     });
     templates.service.hasResourceProperties('AWS::Cognito::UserPoolGroup', { GroupName: 'barista' });
   });
@@ -276,7 +361,10 @@ describe('service stack', () => {
         PasswordLength: 48,
         ExcludePunctuation: true,
         SecretStringTemplate: {
-          'Fn::Join': ['', ['{"faultToken":"{{resolve:secretsmanager:', { Ref: logicalId(service, service.faultTokenSecret) }, '}}"}']],
+          'Fn::Join': [
+            '',
+            ['{"faultToken":"{{resolve:secretsmanager:', { Ref: logicalId(service, service.faultTokenSecret) }, '}}"}'],
+          ],
         },
       },
     });
@@ -289,18 +377,30 @@ describe('service stack', () => {
 
 describe('observability stack', () => {
   it('has a page and a ticket topic, encrypted with a rotating key that CloudWatch may use, each mailing the on-call address', () => {
-    const topics = Object.values(templates.observability.findResources('AWS::SNS::Topic')) as { Properties: Record<string, unknown> }[];
-    expect(topics.map((t) => t.Properties.TopicName).sort()).toEqual([`${config.serviceName}-page`, `${config.serviceName}-ticket`]);
+    const topics = Object.values(templates.observability.findResources('AWS::SNS::Topic')) as {
+      Properties: Record<string, unknown>;
+    }[];
+    expect(topics.map((t) => t.Properties.TopicName).sort()).toEqual([
+      `${config.serviceName}-page`,
+      `${config.serviceName}-ticket`,
+    ]);
     const key = only(templates.observability, 'AWS::KMS::Key');
     expect(key.resource.Properties.EnableKeyRotation).toBe(true);
     for (const topic of topics) expect(topic.Properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [key.id, 'Arn'] });
-    const statements = (key.resource.Properties.KeyPolicy as { Statement: { Principal?: unknown; Action: unknown }[] }).Statement;
+    const statements = (key.resource.Properties.KeyPolicy as { Statement: { Principal?: unknown; Action: unknown }[] })
+      .Statement;
     expect(statements).toContainEqual(
-      expect.objectContaining({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] }),
+      expect.objectContaining({
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      }),
     );
-    const subscriptions = Object.values(templates.observability.findResources('AWS::SNS::Subscription')) as { Properties: Record<string, unknown> }[];
+    const subscriptions = Object.values(templates.observability.findResources('AWS::SNS::Subscription')) as {
+      Properties: Record<string, unknown>;
+    }[];
     expect(subscriptions).toHaveLength(2);
-    for (const s of subscriptions) expect(s.Properties).toMatchObject({ Protocol: 'email', Endpoint: config.alarmEmail });
+    for (const s of subscriptions)
+      expect(s.Properties).toMatchObject({ Protocol: 'email', Endpoint: config.alarmEmail });
   });
 });
 
@@ -346,9 +446,13 @@ describe('observability stack: dashboards and alarms', () => {
     const resources = [
       ...Object.values(templates.observability.findResources('AWS::CloudWatch::Alarm')),
       ...Object.values(templates.observability.findResources('AWS::CloudWatch::CompositeAlarm')),
-    ].map((r) => (r as { Properties: { AlarmName: string; AlarmActions?: unknown[]; OKActions?: unknown[] } }).Properties);
+    ].map(
+      (r) => (r as { Properties: { AlarmName: string; AlarmActions?: unknown[]; OKActions?: unknown[] } }).Properties,
+    );
     expect(resources.map((r) => r.AlarmName).sort()).toEqual(definitions.map((d) => d.name).sort());
-    const topic = (severity: 'page' | 'ticket') => ({ Ref: logicalId(stacks.observability, stacks.observability.topics.topics[severity]) });
+    const topic = (severity: 'page' | 'ticket') => ({
+      Ref: logicalId(stacks.observability, stacks.observability.topics.topics[severity]),
+    });
     for (const definition of definitions) {
       const resource = resources.find((r) => r.AlarmName === definition.name);
       if (definition.severity) {
@@ -366,8 +470,20 @@ describe('cost estimate', () => {
   it('counts the dashboards and alarm metrics the stacks actually deploy', () => {
     const billedMetrics = (template: Template) =>
       Object.values(template.findResources('AWS::CloudWatch::Alarm'))
-        .map((r) => (r as { Properties: { MetricName?: string; Metrics?: { MetricStat?: unknown }[]; ThresholdMetricId?: string } }).Properties)
-        .reduce((sum, p) => sum + (p.MetricName ? 1 : (p.Metrics ?? []).filter((m) => m.MetricStat).length * (p.ThresholdMetricId ? 3 : 1)), 0);
+        .map(
+          (r) =>
+            (
+              r as {
+                Properties: { MetricName?: string; Metrics?: { MetricStat?: unknown }[]; ThresholdMetricId?: string };
+              }
+            ).Properties,
+        )
+        .reduce(
+          (sum, p) =>
+            sum +
+            (p.MetricName ? 1 : (p.Metrics ?? []).filter((m) => m.MetricStat).length * (p.ThresholdMetricId ? 3 : 1)),
+          0,
+        );
     const counts = estimateMonthlyFixedCost(monitoringOptions(config, 'api', '$default')).counts;
     expect(counts).toEqual({
       dashboards: Object.keys(templates.observability.findResources('AWS::CloudWatch::Dashboard')).length,
@@ -383,10 +499,14 @@ describe('fault-injection stack', () => {
     expect(fis).toBeDefined();
     const functionArn = outputOf('CoffeeService', '^PublishOutputFnGetAttFunction[0-9A-F]+Arn');
     const alarmArn = (key: string) => {
-      if (key === FisStopConditions.ApiErrorRate) return { 'Fn::GetAtt': [logicalId(fis!, fis!.guardrail.alarm), 'Arn'] };
+      if (key === FisStopConditions.ApiErrorRate)
+        return { 'Fn::GetAtt': [logicalId(fis!, fis!.guardrail.alarm), 'Arn'] };
       const alarmId = STOP_CONDITION_ALARM_IDS[key as keyof typeof STOP_CONDITION_ALARM_IDS];
       expect(alarmId, key).toBeDefined();
-      return outputOf('CoffeeObservability', `^PublishOutputFnGetAttAlarms${`${config.serviceName}${alarmId}`.replace(/-/g, '')}[0-9A-F]+Arn`);
+      return outputOf(
+        'CoffeeObservability',
+        `^PublishOutputFnGetAttAlarms${`${config.serviceName}${alarmId}`.replace(/-/g, '')}[0-9A-F]+Arn`,
+      );
     };
     const resources = Object.values(templates.faultInjection.findResources('AWS::FIS::ExperimentTemplate')).map(
       (r) => (r as { Properties: Record<string, unknown> }).Properties,
@@ -395,8 +515,13 @@ describe('fault-injection stack', () => {
     for (const definition of FIS_TEMPLATES) {
       const resource = resources.find((r) => (r.Tags as Record<string, string>).Name === definition.id);
       expect(resource, definition.id).toMatchObject({
-        Targets: { Functions: { ResourceType: 'aws:lambda:function', ResourceArns: [functionArn], SelectionMode: 'ALL' } },
-        StopConditions: definition.stopConditions.map((key) => ({ Source: 'aws:cloudwatch:alarm', Value: alarmArn(key) })),
+        Targets: {
+          Functions: { ResourceType: 'aws:lambda:function', ResourceArns: [functionArn], SelectionMode: 'ALL' },
+        },
+        StopConditions: definition.stopConditions.map((key) => ({
+          Source: 'aws:cloudwatch:alarm',
+          Value: alarmArn(key),
+        })),
         RoleArn: { 'Fn::GetAtt': [logicalId(fis!, fis!.experiments.role), 'Arn'] },
       });
       const actions = Object.values(resource?.Actions as Record<string, { ActionId: string }>).map((a) => a.ActionId);
@@ -406,14 +531,33 @@ describe('fault-injection stack', () => {
 
   it('lets the experiment role write fault configurations under the prefix and read the function, nothing else', () => {
     const fis = stacks.faultInjection!;
-    const policies = Object.values(templates.faultInjection.findResources('AWS::IAM::Policy')) as { Properties: { PolicyDocument: unknown } }[];
+    const policies = Object.values(templates.faultInjection.findResources('AWS::IAM::Policy')) as {
+      Properties: { PolicyDocument: unknown };
+    }[];
     expect(policies).toHaveLength(1);
-    const bucket = ['arn:', { Ref: 'AWS::Partition' }, ':s3:::coffee-fis-configs-', { Ref: 'AWS::AccountId' }, '-', { Ref: 'AWS::Region' }];
+    const bucket = [
+      'arn:',
+      { Ref: 'AWS::Partition' },
+      ':s3:::coffee-fis-configs-',
+      { Ref: 'AWS::AccountId' },
+      '-',
+      { Ref: 'AWS::Region' },
+    ];
     expect(policies[0]?.Properties.PolicyDocument).toEqual({
       Version: '2012-10-17',
       Statement: [
-        { Sid: 'WriteFaultConfigurations', Effect: 'Allow', Action: ['s3:DeleteObject', 's3:PutObject'], Resource: { 'Fn::Join': ['', [...bucket, '/FisConfigs/*']] } },
-        { Sid: 'ReadTargetFunctions', Effect: 'Allow', Action: 'lambda:GetFunction', Resource: outputOf('CoffeeService', '^PublishOutputFnGetAttFunction[0-9A-F]+Arn') },
+        {
+          Sid: 'WriteFaultConfigurations',
+          Effect: 'Allow',
+          Action: ['s3:DeleteObject', 's3:PutObject'],
+          Resource: { 'Fn::Join': ['', [...bucket, '/FisConfigs/*']] },
+        },
+        {
+          Sid: 'ReadTargetFunctions',
+          Effect: 'Allow',
+          Action: 'lambda:GetFunction',
+          Resource: outputOf('CoffeeService', '^PublishOutputFnGetAttFunction[0-9A-F]+Arn'),
+        },
         { Sid: 'ResolveTargets', Effect: 'Allow', Action: 'tag:GetResources', Resource: '*' },
       ],
     });
@@ -445,7 +589,9 @@ describe('configuration variants', () => {
     const faultRoutes = Object.values(service.findResources('AWS::ApiGatewayV2::Route'))
       .map((r) => (r as { Properties: { RouteKey: string; AuthorizationType: string } }).Properties)
       .filter((r) => r.RouteKey.endsWith(FAULT_CONTROL_PATH));
-    expect(faultRoutes.map((r) => r.RouteKey).sort()).toEqual(['DELETE', 'GET', 'PUT'].map((m) => `${m} ${FAULT_CONTROL_PATH}`));
+    expect(faultRoutes.map((r) => r.RouteKey).sort()).toEqual(
+      ['DELETE', 'GET', 'PUT'].map((m) => `${m} ${FAULT_CONTROL_PATH}`),
+    );
     for (const route of faultRoutes) expect(route.AuthorizationType).toBe('NONE');
     expect(new AwsSolutionsChecks(variantApp).validateScope(variantApp).violations).toEqual([]);
   });

@@ -9,10 +9,25 @@ describe('infra configuration from CDK context', () => {
   });
 
   it('accepts the strings `-c key=value` passes and the JSON types of cdk.json alike', () => {
-    const fromCli = from({ memoryMb: '1024', faultControl: 'true', alarmEmail: 'oncall@example.com', backupCopyRegion: 'eu-central-1' });
-    const fromJson = from({ memoryMb: 1024, faultControl: true, alarmEmail: 'oncall@example.com', backupCopyRegion: 'eu-central-1' });
+    const fromCli = from({
+      memoryMb: '1024',
+      faultControl: 'true',
+      alarmEmail: 'oncall@example.com',
+      backupCopyRegion: 'eu-central-1',
+    });
+    const fromJson = from({
+      memoryMb: 1024,
+      faultControl: true,
+      alarmEmail: 'oncall@example.com',
+      backupCopyRegion: 'eu-central-1',
+    });
     expect(fromCli).toEqual(fromJson);
-    expect(fromCli).toMatchObject({ memoryMb: 1024, faultControl: true, alarmEmail: 'oncall@example.com', backupCopyRegion: 'eu-central-1' });
+    expect(fromCli).toMatchObject({
+      memoryMb: 1024,
+      faultControl: true,
+      alarmEmail: 'oncall@example.com',
+      backupCopyRegion: 'eu-central-1',
+    });
   });
 
   it.each([

@@ -62,7 +62,9 @@ export const DEFAULT_INFRA_CONFIG: InfraConfig = {
 };
 
 /** CloudWatch Logs accepts only these retention periods (days). */
-const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
 
 export class InfraConfigError extends Error {
   override readonly name = 'InfraConfigError';
@@ -90,7 +92,8 @@ export function parseInfraConfig(read: ContextReader): InfraConfig {
   const int = (key: keyof InfraConfig, fallback: number, min: number, max: number): number => {
     const value = read(key);
     if (value === undefined || value === null || value === '') return fallback;
-    const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+    const n =
+      typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : NaN;
     if (!Number.isInteger(n) || n < min || n > max) return fail(key, `an integer in ${min}..${max}`, value);
     return n;
   };
@@ -103,15 +106,19 @@ export function parseInfraConfig(read: ContextReader): InfraConfig {
   };
 
   const logRetentionDays = int('logRetentionDays', d.logRetentionDays, 1, 3653);
-  if (!LOG_RETENTION_DAYS.includes(logRetentionDays)) fail('logRetentionDays', `one of ${LOG_RETENTION_DAYS.join(', ')}`, logRetentionDays);
+  if (!LOG_RETENTION_DAYS.includes(logRetentionDays))
+    fail('logRetentionDays', `one of ${LOG_RETENTION_DAYS.join(', ')}`, logRetentionDays);
   const backupDailyRetentionDays = int('backupDailyRetentionDays', d.backupDailyRetentionDays, 1, 36500);
   const backupWeeklyRetentionDays = int('backupWeeklyRetentionDays', d.backupWeeklyRetentionDays, 7, 36500);
   const throttleRateLimit = int('throttleRateLimit', d.throttleRateLimit, 1, 100_000);
   const throttleBurstLimit = int('throttleBurstLimit', d.throttleBurstLimit, 1, 100_000);
-  if (throttleBurstLimit < throttleRateLimit) fail('throttleBurstLimit', `at least throttleRateLimit (${throttleRateLimit})`, throttleBurstLimit);
+  if (throttleBurstLimit < throttleRateLimit)
+    fail('throttleBurstLimit', `at least throttleRateLimit (${throttleRateLimit})`, throttleBurstLimit);
 
   return {
-    stackPrefix: str('stackPrefix', /^[A-Za-z][A-Za-z0-9]{0,29}$/, 'letters and digits, starting with a letter (max 30)') ?? d.stackPrefix,
+    stackPrefix:
+      str('stackPrefix', /^[A-Za-z][A-Za-z0-9]{0,29}$/, 'letters and digits, starting with a letter (max 30)') ??
+      d.stackPrefix,
     tableName: str('tableName', /^[A-Za-z0-9_.-]{3,255}$/, 'a DynamoDB table name') ?? d.tableName,
     functionName: str('functionName', /^[A-Za-z0-9_-]{1,64}$/, 'a Lambda function name') ?? d.functionName,
     serviceName: str('serviceName', /^[A-Za-z0-9_.-]{1,64}$/, 'a service name') ?? d.serviceName,
@@ -119,7 +126,9 @@ export function parseInfraConfig(read: ContextReader): InfraConfig {
     // API Gateway HTTP APIs wait 30 s at most for an integration.
     timeoutSeconds: int('timeoutSeconds', d.timeoutSeconds, 1, 29),
     logRetentionDays,
-    logLevel: (str('logLevel', /^(debug|info|warn|error)$/, 'debug, info, warn or error') as InfraConfig['logLevel'] | undefined) ?? d.logLevel,
+    logLevel:
+      (str('logLevel', /^(debug|info|warn|error)$/, 'debug, info, warn or error') as
+        InfraConfig['logLevel'] | undefined) ?? d.logLevel,
     throttleRateLimit,
     throttleBurstLimit,
     otlpEndpoint: str('otlpEndpoint', /^https?:\/\/\S+$/, 'an http(s) URL'),

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { Metrics } from '../service/catalog/index.ts';
 import { PRICE_TABLE } from '../dashboards/index.ts';
-import { alarmMetrics, customMetricSeries, DEFAULT_ORDER_USAGE, DIMENSION_CARDINALITY, estimateMonthlyFixedCost, estimateOrdersCost, FIXED_PRICES } from './cost.ts';
+import {
+  alarmMetrics,
+  customMetricSeries,
+  DEFAULT_ORDER_USAGE,
+  DIMENSION_CARDINALITY,
+  estimateMonthlyFixedCost,
+  estimateOrdersCost,
+  FIXED_PRICES,
+} from './cost.ts';
 
 describe('cost estimate', () => {
   it('prices a million orders of the default journey with the dashboards price table (the figures `coffee infra cost` prints)', () => {
@@ -19,7 +27,9 @@ describe('cost estimate', () => {
   it('grows linearly with the number of orders and with the usage per order', () => {
     const one = estimateOrdersCost({ orders: 1_000_000 }).total;
     expect(estimateOrdersCost({ orders: 3_000_000 }).total).toBeCloseTo(3 * one, 6);
-    const heavier = estimateOrdersCost({ usage: { ...DEFAULT_ORDER_USAGE, writeUnits: DEFAULT_ORDER_USAGE.writeUnits * 2 } });
+    const heavier = estimateOrdersCost({
+      usage: { ...DEFAULT_ORDER_USAGE, writeUnits: DEFAULT_ORDER_USAGE.writeUnits * 2 },
+    });
     expect(heavier.dynamoWrites).toBeCloseTo(2 * estimateOrdersCost().dynamoWrites, 6);
   });
 
@@ -27,17 +37,66 @@ describe('cost estimate', () => {
     const fixed = estimateMonthlyFixedCost({});
     expect(fixed.counts.dashboards).toBe(4);
     expect(fixed.dashboards).toBeCloseTo(4 * FIXED_PRICES.dashboard, 6);
-    expect(fixed.alarms).toBeCloseTo(fixed.counts.alarmMetrics * FIXED_PRICES.alarmMetric + fixed.counts.compositeAlarms * FIXED_PRICES.compositeAlarm, 6);
+    expect(fixed.alarms).toBeCloseTo(
+      fixed.counts.alarmMetrics * FIXED_PRICES.alarmMetric + fixed.counts.compositeAlarms * FIXED_PRICES.compositeAlarm,
+      6,
+    );
     expect(fixed.total).toBeCloseTo(fixed.dashboards + fixed.alarms + FIXED_PRICES.kmsKey + 2 * FIXED_PRICES.secret, 6);
-    expect(estimateMonthlyFixedCost({}, { faultInjection: false }).counts.alarmMetrics).toBe(fixed.counts.alarmMetrics - 2);
+    expect(estimateMonthlyFixedCost({}, { faultInjection: false }).counts.alarmMetrics).toBe(
+      fixed.counts.alarmMetrics - 2,
+    );
   });
 
   it('bills an anomaly alarm as three alarm metrics per metric and a composite as none', () => {
-    const metric = { kind: 'metric', id: 'm', namespace: 'N', metricName: 'M', dimensions: {}, stat: 'Sum', period: 60 } as const;
-    const base = { id: 'a', name: 'a', description: '', evaluationPeriods: 1, datapointsToAlarm: 1, treatMissingData: 'notBreaching', treatMissingDataReason: '' } as const;
-    expect(alarmMetrics({ ...base, kind: 'anomaly', queries: [metric], returnId: 'm', period: 60, bandWidth: 2, comparison: 'LessThanLowerThreshold' })).toBe(3);
-    expect(alarmMetrics({ ...base, kind: 'math', queries: [metric, { ...metric, id: 'n' }, { kind: 'expression', id: 'e', expression: 'm/n' }], returnId: 'e', period: 60, comparison: 'GreaterThanThreshold', threshold: 1 })).toBe(2);
-    expect(alarmMetrics({ id: 'c', name: 'c', description: '', kind: 'composite', rule: { op: 'state', state: 'ALARM', alarm: 'a' } })).toBe(0);
+    const metric = {
+      kind: 'metric',
+      id: 'm',
+      namespace: 'N',
+      metricName: 'M',
+      dimensions: {},
+      stat: 'Sum',
+      period: 60,
+    } as const;
+    const base = {
+      id: 'a',
+      name: 'a',
+      description: '',
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
+      treatMissingData: 'notBreaching',
+      treatMissingDataReason: '',
+    } as const;
+    expect(
+      alarmMetrics({
+        ...base,
+        kind: 'anomaly',
+        queries: [metric],
+        returnId: 'm',
+        period: 60,
+        bandWidth: 2,
+        comparison: 'LessThanLowerThreshold',
+      }),
+    ).toBe(3);
+    expect(
+      alarmMetrics({
+        ...base,
+        kind: 'math',
+        queries: [metric, { ...metric, id: 'n' }, { kind: 'expression', id: 'e', expression: 'm/n' }],
+        returnId: 'e',
+        period: 60,
+        comparison: 'GreaterThanThreshold',
+        threshold: 1,
+      }),
+    ).toBe(2);
+    expect(
+      alarmMetrics({
+        id: 'c',
+        name: 'c',
+        description: '',
+        kind: 'composite',
+        rule: { op: 'state', state: 'ALARM', alarm: 'a' },
+      }),
+    ).toBe(0);
   });
 
   it('counts custom metric series as the product of dimension cardinalities per dimension set', () => {

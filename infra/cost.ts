@@ -12,7 +12,14 @@
  */
 import { buildAlarmDefinitions } from '../alarms/index.ts';
 import { ALL_METRICS, RouteGroups, type DimensionName, type MetricDefinition } from '../service/catalog/index.ts';
-import { buildCloudWatchDashboards, estimateDailyCost, PRICE_TABLE, type AlarmDefinition, type CostEstimate, type MonitoringOptions } from '../dashboards/index.ts';
+import {
+  buildCloudWatchDashboards,
+  estimateDailyCost,
+  PRICE_TABLE,
+  type AlarmDefinition,
+  type CostEstimate,
+  type MonitoringOptions,
+} from '../dashboards/index.ts';
 
 /**
  * Monthly prices of what `PRICE_TABLE` (usage prices) does not cover. us-east-1 list
@@ -145,9 +152,11 @@ export function estimateMonthlyFixedCost(
  * `PRICE_TABLE` through `estimateDailyCost` (the estimate is linear, so the "day" is
  * simply the whole batch).
  */
-export function estimateOrdersCost(
-  { orders = 1_000_000, usage = DEFAULT_ORDER_USAGE, lambdaMemoryMb = 512 }: { orders?: number; usage?: OrderUsage; lambdaMemoryMb?: number } = {},
-): CostEstimate {
+export function estimateOrdersCost({
+  orders = 1_000_000,
+  usage = DEFAULT_ORDER_USAGE,
+  lambdaMemoryMb = 512,
+}: { orders?: number; usage?: OrderUsage; lambdaMemoryMb?: number } = {}): CostEstimate {
   const requests = orders * usage.requests;
   return estimateDailyCost(
     {
@@ -186,7 +195,10 @@ export const DIMENSION_CARDINALITY: Readonly<Record<DimensionName, number>> = {
  * `FIXED_PRICES.customMetric` a month, prorated by the hours it receives data, so this is
  * a cost of running with traffic, not of the orders themselves.
  */
-export function customMetricSeries(metrics: readonly MetricDefinition[] = ALL_METRICS, cardinality = DIMENSION_CARDINALITY): number {
+export function customMetricSeries(
+  metrics: readonly MetricDefinition[] = ALL_METRICS,
+  cardinality = DIMENSION_CARDINALITY,
+): number {
   return metrics
     .filter((m) => m.runtime !== 'server')
     .flatMap((m) => m.dimensionSets)
@@ -206,9 +218,12 @@ export interface CostReport {
 }
 
 /** The whole estimate for the deployed configuration (the numbers `coffee infra cost` prints). */
-export function costReport(
-  { orders = 1_000_000, lambdaMemoryMb = 512, usage = DEFAULT_ORDER_USAGE, options = {} }: { orders?: number; lambdaMemoryMb?: number; usage?: OrderUsage; options?: MonitoringOptions } = {},
-): CostReport {
+export function costReport({
+  orders = 1_000_000,
+  lambdaMemoryMb = 512,
+  usage = DEFAULT_ORDER_USAGE,
+  options = {},
+}: { orders?: number; lambdaMemoryMb?: number; usage?: OrderUsage; options?: MonitoringOptions } = {}): CostReport {
   const series = customMetricSeries();
   return {
     orders,

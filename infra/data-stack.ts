@@ -65,7 +65,9 @@ export class DataStack extends Stack {
       : undefined;
     // A copy keeps the retention of the recovery point it copies.
     const copyActions = (retentionDays: number): { copyActions?: backup.BackupPlanCopyActionProps[] } =>
-      copyVault ? { copyActions: [{ destinationBackupVault: copyVault, deleteAfter: Duration.days(retentionDays) }] } : {};
+      copyVault
+        ? { copyActions: [{ destinationBackupVault: copyVault, deleteAfter: Duration.days(retentionDays) }] }
+        : {};
 
     this.backupPlan = new backup.BackupPlan(this, 'BackupPlan', {
       backupPlanName: `${tableName}-backup-plan`,

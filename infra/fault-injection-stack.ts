@@ -6,7 +6,12 @@ import { Stack, type StackProps } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { FisApiErrorRateAlarm, FisExperimentTemplates, FisStopConditions, type FisTemplateDefinition } from '../chaos/index.ts';
+import {
+  FisApiErrorRateAlarm,
+  FisExperimentTemplates,
+  FisStopConditions,
+  type FisTemplateDefinition,
+} from '../chaos/index.ts';
 
 export interface FaultInjectionStackProps extends StackProps {
   readonly function: lambda.IFunction;

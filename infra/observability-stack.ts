@@ -67,7 +67,8 @@ export class ObservabilityStack extends Stack {
     this.stopConditionAlarms = Object.fromEntries(
       Object.entries(STOP_CONDITION_ALARM_IDS).map(([key, alarmId]) => {
         const alarm = this.alarms.alarms.get(`${prefix}-${alarmId}`);
-        if (!alarm) throw new Error(`FIS stop condition "${key}": the alarms catalog has no alarm "${prefix}-${alarmId}"`);
+        if (!alarm)
+          throw new Error(`FIS stop condition "${key}": the alarms catalog has no alarm "${prefix}-${alarmId}"`);
         return [key, { alarmArn: alarm.attrArn }];
       }),
     );

@@ -139,7 +139,9 @@ export class ServiceStack extends Stack {
       mfaSecondFactor: { otp: true, sms: false },
       accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
       featurePlan: config.cognitoPlus ? cognito.FeaturePlan.PLUS : cognito.FeaturePlan.ESSENTIALS,
-      ...(config.cognitoPlus ? { standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION } : {}),
+      ...(config.cognitoPlus
+        ? { standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION }
+        : {}),
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -178,7 +180,8 @@ export class ServiceStack extends Stack {
 
   private addFaultTokenSecret(): secretsmanager.Secret {
     return new secretsmanager.Secret(this, 'FaultTokenSecret', {
-      description: 'Bearer token of the Coffee Cloud /_chaos/faults endpoint (copied into the service secret on deploy)',
+      description:
+        'Bearer token of the Coffee Cloud /_chaos/faults endpoint (copied into the service secret on deploy)',
       generateSecretString: { passwordLength: 48, excludePunctuation: true },
       removalPolicy: RemovalPolicy.DESTROY,
     });
@@ -192,9 +195,12 @@ export class ServiceStack extends Stack {
    */
   private addServiceSecret(faultTokenSecret: secretsmanager.Secret): secretsmanager.Secret {
     const secret = new secretsmanager.Secret(this, 'Secret', {
-      description: 'Coffee Cloud service secrets (JSON): userIdKey (HMAC key of customer ids), faultToken (guards /_chaos/faults)',
+      description:
+        'Coffee Cloud service secrets (JSON): userIdKey (HMAC key of customer ids), faultToken (guards /_chaos/faults)',
       generateSecretString: {
-        secretStringTemplate: Stack.of(this).toJsonString({ faultToken: `{{resolve:secretsmanager:${faultTokenSecret.secretArn}}}` }),
+        secretStringTemplate: Stack.of(this).toJsonString({
+          faultToken: `{{resolve:secretsmanager:${faultTokenSecret.secretArn}}}`,
+        }),
         generateStringKey: 'userIdKey',
         // Letters and digits only: the service reads the key as base64url (48 chars = 36 bytes).
         passwordLength: 48,
@@ -206,7 +212,7 @@ export class ServiceStack extends Stack {
       Validations.of(each).acknowledge({
         id: 'AwsSolutions-SMG4',
         reason:
-          'These are the service\'s own keys (the customer-id HMAC key, which must stay stable, and the bearer token of its opt-in fault-control endpoint), not credentials of another system with a rotation protocol; rotating the customer-id key would orphan every profile, and the fault token is replaced by writing a new faultToken into the service secret before a game day.',
+          "These are the service's own keys (the customer-id HMAC key, which must stay stable, and the bearer token of its opt-in fault-control endpoint), not credentials of another system with a rotation protocol; rotating the customer-id key would orphan every profile, and the fault token is replaced by writing a new faultToken into the service secret before a game day.",
       });
     }
     return secret;
@@ -225,7 +231,9 @@ export class ServiceStack extends Stack {
         resources: [this.functionLogGroup.logGroupArn],
       }),
     );
-    role.addToPolicy(new iam.PolicyStatement({ sid: 'OrdersTable', actions: [...DYNAMODB_ACCESS.table], resources: [table.tableArn] }));
+    role.addToPolicy(
+      new iam.PolicyStatement({ sid: 'OrdersTable', actions: [...DYNAMODB_ACCESS.table], resources: [table.tableArn] }),
+    );
     role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'OrdersTableIndexes',
@@ -234,7 +242,11 @@ export class ServiceStack extends Stack {
       }),
     );
     role.addToPolicy(
-      new iam.PolicyStatement({ sid: 'ReadServiceSecret', actions: ['secretsmanager:GetSecretValue'], resources: [this.secret.secretArn] }),
+      new iam.PolicyStatement({
+        sid: 'ReadServiceSecret',
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [this.secret.secretArn],
+      }),
     );
     return role;
   }
@@ -258,7 +270,11 @@ export class ServiceStack extends Stack {
     };
   }
 
-  private addFunction(config: ServiceConfig, lambdaAssetDir: string, environment: Record<string, string>): lambda.Function {
+  private addFunction(
+    config: ServiceConfig,
+    lambdaAssetDir: string,
+    environment: Record<string, string>,
+  ): lambda.Function {
     return new lambda.Function(this, 'Function', {
       functionName: config.functionName,
       description: 'Coffee Cloud order service (Hono on the Lambda Node.js runtime)',
@@ -371,11 +387,20 @@ export class ServiceStack extends Stack {
   }
 
   private addOutputs(): void {
-    new CfnOutput(this, 'ApiUrl', { value: this.stage.url, description: 'Base URL of the order API (use as --target)' });
+    new CfnOutput(this, 'ApiUrl', {
+      value: this.stage.url,
+      description: 'Base URL of the order API (use as --target)',
+    });
     new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: this.userPoolClient.userPoolClientId });
     new CfnOutput(this, 'FunctionName', { value: this.function.functionName });
-    new CfnOutput(this, 'SecretArn', { value: this.secret.secretArn, description: 'The service secret (JSON: userIdKey, faultToken)' });
-    new CfnOutput(this, 'FaultTokenSecretArn', { value: this.faultTokenSecret.secretArn, description: 'The fault-control token (coffee chaos run --fault-token)' });
+    new CfnOutput(this, 'SecretArn', {
+      value: this.secret.secretArn,
+      description: 'The service secret (JSON: userIdKey, faultToken)',
+    });
+    new CfnOutput(this, 'FaultTokenSecretArn', {
+      value: this.faultTokenSecret.secretArn,
+      description: 'The fault-control token (coffee chaos run --fault-token)',
+    });
   }
 }

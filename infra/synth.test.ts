@@ -25,7 +25,11 @@ describe('npm run synth', () => {
     dirs.push(home, out);
     // Only what a clean CI shell has: no AWS_* variable, no ~/.aws, no proxy.
     const env = { PATH: process.env.PATH ?? '', HOME: home, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
-    const { stdout, stderr } = await run('npm', ['run', '--silent', 'synth', '--', '--output', out], { cwd: root, env, timeout: 120_000 });
+    const { stdout, stderr } = await run('npm', ['run', '--silent', 'synth', '--', '--output', out], {
+      cwd: root,
+      env,
+      timeout: 120_000,
+    });
     expect(`${stdout}${stderr}`).toContain('Successfully synthesized');
     const files = await readdir(out);
     for (const stack of ['CoffeeData', 'CoffeeService', 'CoffeeObservability', 'CoffeeFaultInjection']) {

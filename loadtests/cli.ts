@@ -33,7 +33,8 @@ function parsePositive(name: string) {
 }
 
 function parseEngine(value: string): 'autocannon' | 'k6' {
-  if (value !== 'autocannon' && value !== 'k6') throw new UsageError(`--engine must be autocannon or k6, got "${value}"`);
+  if (value !== 'autocannon' && value !== 'k6')
+    throw new UsageError(`--engine must be autocannon or k6, got "${value}"`);
   return value;
 }
 
@@ -56,18 +57,37 @@ export function registerLoadCommands(program: Command): void {
     .command('load')
     .description('Run a load profile against the order service and judge it against the SLOs')
     .argument('<profile>', `one of: ${PROFILE_NAMES.join(', ')}`)
-    .option('--target <url>', 'service to load (default: start the embedded service and stop it afterwards)', parseTarget)
+    .option(
+      '--target <url>',
+      'service to load (default: start the embedded service and stop it afterwards)',
+      parseTarget,
+    )
     .option('--engine <engine>', 'autocannon (Node, built in) or k6 (needs k6 v1+ on PATH)', parseEngine, 'autocannon')
     .option('--duration <seconds>', "stretch or shrink the profile's stages to this total", parsePositive('--duration'))
     .option('--rate <journeys/s>', "scale the profile's arrival rates so the peak is this", parsePositive('--rate'))
     .option('--seed <n>', 'seed of the journeys and their data', parseIntOption('--seed', 0, 0xffffffff), 1)
     .option('--out <dir>', 'where result.json, junit.xml and report.html go (default out/load/<run id>)')
     .option('--baseline <file>', 'an earlier result.json to compare with (p95 and throughput per route group)')
-    .option('--tokens <file>', 'pre-issued tokens for a target with an external issuer such as Cognito: JSON {"customers": [...], "baristas": [...]} (needs --target)')
-    .option('--tolerance <spec>', 'allowed regression against the baseline: 0.1, 10%, or p95=0.2,throughput=0.05 (default 10% each)')
+    .option(
+      '--tokens <file>',
+      'pre-issued tokens for a target with an external issuer such as Cognito: JSON {"customers": [...], "baristas": [...]} (needs --target)',
+    )
+    .option(
+      '--tolerance <spec>',
+      'allowed regression against the baseline: 0.1, 10%, or p95=0.2,throughput=0.05 (default 10% each)',
+    )
     .option('--threshold <id=limit>', 'replace a threshold limit, e.g. menu-read-latency=50 (repeatable)', collect, [])
-    .option('--workers <n>', 'engine worker threads (autocannon engine; 0 = in the main thread)', parseIntOption('--workers', 0, 64), 1)
-    .option('--connections <n>', 'sockets to the target (autocannon engine; default: the profile\'s max VUs, at most 256)', parseIntOption('--connections', 1, 10_000))
+    .option(
+      '--workers <n>',
+      'engine worker threads (autocannon engine; 0 = in the main thread)',
+      parseIntOption('--workers', 0, 64),
+      1,
+    )
+    .option(
+      '--connections <n>',
+      "sockets to the target (autocannon engine; default: the profile's max VUs, at most 256)",
+      parseIntOption('--connections', 1, 10_000),
+    )
     .option('--run-id <id>', 'run id to use (sent as x-load-run-id and in baggage)')
     .option('--no-progress', 'no progress on stderr while running')
     .addHelpText(
@@ -103,13 +123,27 @@ function stdio(): LoadTokensIo {
 function registerLoadTokensCommand(program: Command): void {
   program
     .command('load-tokens')
-    .description('Mint the --tokens file of `coffee load` from a Cognito user pool (synthetic customers and baristas, created or reused)')
+    .description(
+      'Mint the --tokens file of `coffee load` from a Cognito user pool (synthetic customers and baristas, created or reused)',
+    )
     .option('--user-pool-id <id>', 'the user pool (the UserPoolId output of the CoffeeService stack); required')
-    .option('--client-id <id>', 'its app client, which must allow ADMIN_USER_PASSWORD_AUTH (the UserPoolClientId output); required unless --delete')
+    .option(
+      '--client-id <id>',
+      'its app client, which must allow ADMIN_USER_PASSWORD_AUTH (the UserPoolClientId output); required unless --delete',
+    )
     .option('--region <region>', 'AWS region (default: the one the user pool id starts with)')
     .option('--customers <n>', 'customer users and tokens', parseIntOption('--customers', 1, 1000), 20)
-    .option('--baristas <n>', 'barista users (in the barista group) and tokens', parseIntOption('--baristas', 1, 1000), 2)
-    .option('--prefix <prefix>', 'users are <prefix>-customer-<n>@<domain> and <prefix>-barista-<n>@<domain>', 'coffee-load')
+    .option(
+      '--baristas <n>',
+      'barista users (in the barista group) and tokens',
+      parseIntOption('--baristas', 1, 1000),
+      2,
+    )
+    .option(
+      '--prefix <prefix>',
+      'users are <prefix>-customer-<n>@<domain> and <prefix>-barista-<n>@<domain>',
+      'coffee-load',
+    )
     .option('--domain <domain>', 'e-mail domain of the users (no e-mail is sent)', 'load.example.com')
     .option('--out <file>', 'the tokens file, written with mode 0600', 'tokens.json')
     .option('--delete', 'delete the users of this prefix and these counts instead of minting (after a run)')

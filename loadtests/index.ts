@@ -5,16 +5,39 @@
  * (`writeReportPage`: a headline and sections of trusted HTML and uPlot charts) serves every
  * report of the toolkit; `loadReportSections` are the load run's sections for another page.
  */
-export { runLoad, writeOutputs, newRunId, normalizeFaultWindows, checkTarget, TargetUnreachableError } from './run-load.ts';
+export {
+  runLoad,
+  writeOutputs,
+  newRunId,
+  normalizeFaultWindows,
+  checkTarget,
+  TargetUnreachableError,
+} from './run-load.ts';
 export type { RunLoadOptions } from './run-load.ts';
 export { writeReport, renderReport, loadReportSections, loadSummarySection } from './report/load-report.ts';
 export type { ReportOptions, LoadReportOptions } from './report/load-report.ts';
 export { writeReportPage, renderReportPage, escapeHtml, badge, BadgeTones } from './report/page.ts';
-export type { ReportPage, ReportSection, ReportChart, ChartSeries, ChartBand, ChartLine, BadgeTone } from './report/page.ts';
+export type {
+  ReportPage,
+  ReportSection,
+  ReportChart,
+  ChartSeries,
+  ChartBand,
+  ChartLine,
+  BadgeTone,
+} from './report/page.ts';
 export type { ResponseEvent } from './engine/engine.ts';
 export type { ProgressUpdate } from './progress.ts';
 export { JOURNEYS, JourneyNames, runHeaders } from './shared/journeys.ts';
-export type { Journey, JourneyName, Step, RequestSpec, StepResponse, VirtualUser, IterationContext } from './shared/journeys.ts';
+export type {
+  Journey,
+  JourneyName,
+  Step,
+  RequestSpec,
+  StepResponse,
+  VirtualUser,
+  IterationContext,
+} from './shared/journeys.ts';
 export { PROFILES, PROFILE_NAMES, ProfileNames, scaleProfile, phasesOf, arrivalClock } from './shared/profiles.ts';
 export type { Profile, ProfileName, Stage, Phase } from './shared/profiles.ts';
 export { thresholdsFromSlos, k6Threshold } from './shared/thresholds.ts';
@@ -22,7 +45,19 @@ export type { ThresholdDefinition } from './shared/thresholds.ts';
 export { compareWithBaseline, parseTolerance, DEFAULT_TOLERANCE } from './shared/baseline.ts';
 export type { Tolerance } from './shared/baseline.ts';
 export { RESULT_SCHEMA_VERSION, Engines, ThresholdMetrics } from './shared/result.ts';
-export type { LoadResult, RequestStats, LatencySummary, TimeBucket, ThresholdResult, BaselineComparison, BaselineFinding, FaultWindow, JourneyStats, CheckResult, Engine } from './shared/result.ts';
+export type {
+  LoadResult,
+  RequestStats,
+  LatencySummary,
+  TimeBucket,
+  ThresholdResult,
+  BaselineComparison,
+  BaselineFinding,
+  FaultWindow,
+  JourneyStats,
+  CheckResult,
+  Engine,
+} from './shared/result.ts';
 export { toJunitXml } from './shared/junit.ts';
 export { formatSummary } from './shared/summary-text.ts';
 export { createRetryPolicy, parseRetryAfter, MAX_RETRIES, MAX_BACKOFF_MS, RETRYABLE_STATUSES } from './shared/retry.ts';

@@ -30,7 +30,10 @@ beforeAll(async () => {
   await mkdir(path.dirname(fake));
   await writeFile(fake, FAKE_K6);
   await chmod(fake, 0o755);
-  await writeFile(path.join(dir, 'pass.json'), JSON.stringify({ schemaVersion: 1, runId: 'r', verdict: 'pass', thresholds: [] }));
+  await writeFile(
+    path.join(dir, 'pass.json'),
+    JSON.stringify({ schemaVersion: 1, runId: 'r', verdict: 'pass', thresholds: [] }),
+  );
 });
 
 afterAll(async () => {
@@ -47,7 +50,17 @@ describe('the k6 runner', () => {
     const out = path.join(dir, 'ok');
     process.env.FAKE_RESULT = path.join(dir, 'pass.json');
     try {
-      const result = await runK6({ binary: fake, target: 'http://127.0.0.1:9', profile: 'spike', runId: 'r', seed: 3, out, rate: 7, thresholdOverrides: { checks: 0.5 }, tokensFile: '/abs/tokens.json' });
+      const result = await runK6({
+        binary: fake,
+        target: 'http://127.0.0.1:9',
+        profile: 'spike',
+        runId: 'r',
+        seed: 3,
+        out,
+        rate: 7,
+        thresholdOverrides: { checks: 0.5 },
+        tokensFile: '/abs/tokens.json',
+      });
       expect(result.verdict).toBe('pass');
     } finally {
       delete process.env.FAKE_RESULT;
@@ -55,14 +68,32 @@ describe('the k6 runner', () => {
     const args = (await readFile(path.join(out, 'args.txt'), 'utf8')).trim().split('\n');
     expect(args[0]).toBe('run');
     expect(args.at(-1)).toBe(K6_SCRIPT);
-    expect(args).toEqual(expect.arrayContaining(['COFFEE_TARGET=http://127.0.0.1:9', 'COFFEE_PROFILE=spike', 'COFFEE_RUN_ID=r', 'COFFEE_SEED=3', 'COFFEE_RATE=7', `COFFEE_OUT=${out}`, 'COFFEE_THRESHOLDS={"checks":0.5}', 'COFFEE_TOKENS_FILE=/abs/tokens.json']));
+    expect(args).toEqual(
+      expect.arrayContaining([
+        'COFFEE_TARGET=http://127.0.0.1:9',
+        'COFFEE_PROFILE=spike',
+        'COFFEE_RUN_ID=r',
+        'COFFEE_SEED=3',
+        'COFFEE_RATE=7',
+        `COFFEE_OUT=${out}`,
+        'COFFEE_THRESHOLDS={"checks":0.5}',
+        'COFFEE_TOKENS_FILE=/abs/tokens.json',
+      ]),
+    );
   });
 
   it("turns k6's exit 99 (a threshold failed) into a failed verdict", async () => {
     process.env.FAKE_RESULT = path.join(dir, 'pass.json');
     process.env.FAKE_EXIT = '99';
     try {
-      const result = await runK6({ binary: fake, target: 'http://127.0.0.1:9', profile: 'smoke', runId: 'r', seed: 1, out: path.join(dir, 'failed') });
+      const result = await runK6({
+        binary: fake,
+        target: 'http://127.0.0.1:9',
+        profile: 'smoke',
+        runId: 'r',
+        seed: 1,
+        out: path.join(dir, 'failed'),
+      });
       expect(result.verdict).toBe('fail');
     } finally {
       delete process.env.FAKE_RESULT;
@@ -74,7 +105,14 @@ describe('the k6 runner', () => {
     process.env.FAKE_EXIT = '108';
     process.env.FAKE_RESULT = path.join(dir, 'pass.json');
     try {
-      const run = runK6({ binary: fake, target: 'http://127.0.0.1:9', profile: 'smoke', runId: 'r', seed: 1, out: path.join(dir, 'aborted') });
+      const run = runK6({
+        binary: fake,
+        target: 'http://127.0.0.1:9',
+        profile: 'smoke',
+        runId: 'r',
+        seed: 1,
+        out: path.join(dir, 'aborted'),
+      });
       await expect(run).rejects.toBeInstanceOf(UsageError);
       await expect(run).rejects.toThrow(/is unreachable or the script failed/);
     } finally {

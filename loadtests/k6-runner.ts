@@ -67,7 +67,9 @@ export function k6Env(options: Omit<RunK6Options, 'binary' | 'signal'>): Record<
     COFFEE_OUT: options.out,
     ...(options.durationS !== undefined ? { COFFEE_DURATION_S: String(options.durationS) } : {}),
     ...(options.rate !== undefined ? { COFFEE_RATE: String(options.rate) } : {}),
-    ...(options.thresholdOverrides && Object.keys(options.thresholdOverrides).length > 0 ? { COFFEE_THRESHOLDS: JSON.stringify(options.thresholdOverrides) } : {}),
+    ...(options.thresholdOverrides && Object.keys(options.thresholdOverrides).length > 0
+      ? { COFFEE_THRESHOLDS: JSON.stringify(options.thresholdOverrides) }
+      : {}),
     ...(options.tokensFile ? { COFFEE_TOKENS_FILE: options.tokensFile } : {}),
   };
 }
@@ -89,7 +91,9 @@ export async function runK6(options: RunK6Options): Promise<LoadResult> {
   // The script aborts in setup() when the target is down; k6 still calls handleSummary,
   // so a result file may exist, but it measured nothing.
   if (code === K6ExitCodes.ScriptAborted || code === K6ExitCodes.ScriptException) {
-    throw new UsageError(`k6 stopped the test (exit ${code}): the target ${options.target} is unreachable or the script failed; see k6's output above`);
+    throw new UsageError(
+      `k6 stopped the test (exit ${code}): the target ${options.target} is unreachable or the script failed; see k6's output above`,
+    );
   }
   let result: LoadResult;
   try {

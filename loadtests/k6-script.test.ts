@@ -29,7 +29,8 @@ function importGraph(entry: string): { files: string[]; bare: string[] } {
     files.push(file);
     const info = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
     for (const { fileName } of info.importedFiles) {
-      if (fileName.startsWith('./') || fileName.startsWith('../')) queue.push(path.resolve(path.dirname(file), fileName));
+      if (fileName.startsWith('./') || fileName.startsWith('../'))
+        queue.push(path.resolve(path.dirname(file), fileName));
       else bare.add(fileName);
     }
   }
@@ -47,26 +48,62 @@ describe('the k6 script', () => {
       expect(text, file).not.toMatch(/\bprocess\.|\bBuffer\b|\brequire\(|from 'node:/);
     }
     const relative = files.map((f) => path.relative(HERE, f));
-    expect(relative).toEqual(expect.arrayContaining(['k6/script.ts', 'shared/journeys.ts', 'shared/profiles.ts', 'shared/thresholds.ts', path.join('..', 'service', 'catalog', 'slos.ts')]));
+    expect(relative).toEqual(
+      expect.arrayContaining([
+        'k6/script.ts',
+        'shared/journeys.ts',
+        'shared/profiles.ts',
+        'shared/thresholds.ts',
+        path.join('..', 'service', 'catalog', 'slos.ts'),
+      ]),
+    );
   });
 
   it('type-checks with k6 types only and type-strippable syntax (loadtests/k6/tsconfig.json)', () => {
     const configFile = path.join(HERE, 'k6', 'tsconfig.json');
-    const parsed = ts.getParsedCommandLineOfConfigFile(configFile, undefined, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => expect.fail(String(d.messageText)) })!;
+    const parsed = ts.getParsedCommandLineOfConfigFile(configFile, undefined, {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => expect.fail(String(d.messageText)),
+    })!;
     expect(parsed.options.types).toEqual(['k6']);
     expect(parsed.options.erasableSyntaxOnly).toBe(true);
     const program = ts.createProgram(parsed.fileNames, parsed.options);
-    const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+    const diagnostics = ts
+      .getPreEmitDiagnostics(program)
+      .map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
     expect(diagnostics).toEqual([]);
   });
 });
 
-const settings = (over: Partial<K6Settings> = {}): K6Settings => ({ target: 'http://127.0.0.1:3000', profile: 'smoke', runId: 'k6-run', seed: 5, overrides: {}, ...over });
+const settings = (over: Partial<K6Settings> = {}): K6Settings => ({
+  target: 'http://127.0.0.1:3000',
+  profile: 'smoke',
+  runId: 'k6-run',
+  seed: 5,
+  overrides: {},
+  ...over,
+});
 
 describe('k6 options from the shared definitions', () => {
   it('reads the COFFEE_* environment with defaults and refuses bad values', () => {
-    expect(settingsFromEnv({})).toEqual({ target: 'http://127.0.0.1:3000', profile: 'smoke', runId: 'k6-smoke', seed: 1, overrides: {} });
-    expect(settingsFromEnv({ COFFEE_TARGET: 'http://h:1/', COFFEE_PROFILE: 'spike', COFFEE_RATE: '12', COFFEE_DURATION_S: '60', COFFEE_THRESHOLDS: '{"checks":0.5}', COFFEE_OUT: '/tmp/x/', COFFEE_TOKENS_FILE: '/tmp/tokens.json' })).toMatchObject({
+    expect(settingsFromEnv({})).toEqual({
+      target: 'http://127.0.0.1:3000',
+      profile: 'smoke',
+      runId: 'k6-smoke',
+      seed: 1,
+      overrides: {},
+    });
+    expect(
+      settingsFromEnv({
+        COFFEE_TARGET: 'http://h:1/',
+        COFFEE_PROFILE: 'spike',
+        COFFEE_RATE: '12',
+        COFFEE_DURATION_S: '60',
+        COFFEE_THRESHOLDS: '{"checks":0.5}',
+        COFFEE_OUT: '/tmp/x/',
+        COFFEE_TOKENS_FILE: '/tmp/tokens.json',
+      }),
+    ).toMatchObject({
       target: 'http://h:1',
       profile: 'spike',
       rate: 12,
@@ -81,7 +118,16 @@ describe('k6 options from the shared definitions', () => {
 
   it('turns a flat profile into constant-arrival-rate and a shaped one into ramping-arrival-rate', () => {
     expect(buildK6Options(settings()).scenarios).toEqual({
-      smoke: { executor: 'constant-arrival-rate', rate: 2, timeUnit: '1s', duration: '30000ms', preAllocatedVUs: 5, maxVUs: 50, gracefulStop: '5000ms', tags: { profile: 'smoke' } },
+      smoke: {
+        executor: 'constant-arrival-rate',
+        rate: 2,
+        timeUnit: '1s',
+        duration: '30000ms',
+        preAllocatedVUs: 5,
+        maxVUs: 50,
+        gracefulStop: '5000ms',
+        tags: { profile: 'smoke' },
+      },
     });
     const average = buildK6Options(settings({ profile: 'average' })).scenarios.average as Record<string, unknown>;
     expect(average).toMatchObject({
@@ -106,10 +152,22 @@ describe('k6 options from the shared definitions', () => {
     }
     expect(options.thresholds['http_req_duration{route_group:menu-read}']).toContain('p(99)<=42');
     expect(options.thresholds['checks']).toContain('rate>=0.99');
-    expect(Object.keys(options.thresholds).filter((k) => /^http_req_(duration|failed)\{route_group:/.test(k) && options.thresholds[k]!.some((e) => typeof e === 'string' && /^(p\(|rate<)/.test(e)))).toHaveLength(SLOS.length);
+    expect(
+      Object.keys(options.thresholds).filter(
+        (k) =>
+          /^http_req_(duration|failed)\{route_group:/.test(k) &&
+          options.thresholds[k]!.some((e) => typeof e === 'string' && /^(p\(|rate<)/.test(e)),
+      ),
+    ).toHaveLength(SLOS.length);
     const breakpoint = buildK6Options(settings({ profile: 'breakpoint' }));
-    expect(breakpoint.thresholds['http_req_duration{route_group:order-write}']).toContainEqual({ threshold: 'p(99)<=300', abortOnFail: true, delayAbortEval: '10s' });
-    expect(options.summaryTrendStats).toEqual(expect.arrayContaining(['p(50)', 'p(90)', 'p(95)', 'p(99)', 'p(99.9)', 'max', 'min', 'avg', 'count']));
+    expect(breakpoint.thresholds['http_req_duration{route_group:order-write}']).toContainEqual({
+      threshold: 'p(99)<=300',
+      abortOnFail: true,
+      delayAbortEval: '10s',
+    });
+    expect(options.summaryTrendStats).toEqual(
+      expect.arrayContaining(['p(50)', 'p(90)', 'p(95)', 'p(99)', 'p(99.9)', 'max', 'min', 'avg', 'count']),
+    );
     expect(options.tags).toMatchObject({ run_id: 'k6-run' });
   });
 });
@@ -120,12 +178,37 @@ function trend(values: Record<string, number>, thresholds?: Record<string, { ok:
   return { type: 'trend', contains: 'time', values, ...(thresholds ? { thresholds } : {}) };
 }
 function counter(count: number, durationS: number): K6SummaryMetric {
-  return { type: 'counter', contains: 'default', values: { count, rate: count / durationS }, thresholds: { 'count>=0': { ok: true } } };
+  return {
+    type: 'counter',
+    contains: 'default',
+    values: { count, rate: count / durationS },
+    thresholds: { 'count>=0': { ok: true } },
+  };
 }
-function rate(trues: number, total: number, thresholds: Record<string, { ok: boolean }> = { 'rate>=0': { ok: true } }): K6SummaryMetric {
-  return { type: 'rate', contains: 'default', values: { rate: total ? trues / total : 0, passes: trues, fails: total - trues }, thresholds };
+function rate(
+  trues: number,
+  total: number,
+  thresholds: Record<string, { ok: boolean }> = { 'rate>=0': { ok: true } },
+): K6SummaryMetric {
+  return {
+    type: 'rate',
+    contains: 'default',
+    values: { rate: total ? trues / total : 0, passes: trues, fails: total - trues },
+    thresholds,
+  };
 }
-const latency = (p99: number) => ({ avg: p99 / 3, min: 1.2, med: p99 / 4, max: p99 * 1.5, count: 0, 'p(50)': p99 / 4, 'p(90)': p99 / 2, 'p(95)': p99 * 0.7, 'p(99)': p99, 'p(99.9)': p99 * 1.2 });
+const latency = (p99: number) => ({
+  avg: p99 / 3,
+  min: 1.2,
+  med: p99 / 4,
+  max: p99 * 1.5,
+  count: 0,
+  'p(50)': p99 / 4,
+  'p(90)': p99 / 2,
+  'p(95)': p99 * 0.7,
+  'p(99)': p99,
+  'p(99.9)': p99 * 1.2,
+});
 
 function summaryData(menuP99Ok: boolean): K6SummaryData {
   const s = 30;
@@ -140,7 +223,11 @@ function summaryData(menuP99Ok: boolean): K6SummaryData {
         { name: 'order placed', path: '::order placed', id: 'b', passes: 40, fails: 1 },
       ],
     },
-    options: { summaryTrendStats: ['avg', 'min', 'med', 'max', 'count', 'p(50)', 'p(90)', 'p(95)', 'p(99)', 'p(99.9)'], summaryTimeUnit: '', noColor: false },
+    options: {
+      summaryTrendStats: ['avg', 'min', 'med', 'max', 'count', 'p(50)', 'p(90)', 'p(95)', 'p(99)', 'p(99.9)'],
+      summaryTimeUnit: '',
+      noColor: false,
+    },
     state: { isStdOutTTY: false, isStdErrTTY: false, testRunDurationMs: s * 1000 },
     metrics: {
       http_reqs: { type: 'counter', contains: 'default', values: { count: 162, rate: 162 / s } },
@@ -149,15 +236,29 @@ function summaryData(menuP99Ok: boolean): K6SummaryData {
       'http_req_failed{scenario:smoke}': rate(1, 161),
       'http_reqs{route_group:menu-read}': counter(120, s),
       'http_reqs{route_group:menu-read,status:200}': counter(120, s),
-      'http_req_duration{route_group:menu-read}': trend({ ...latency(30), count: 120 }, { 'p(99)<=100': { ok: menuP99Ok }, 'max>=0': { ok: true } }),
+      'http_req_duration{route_group:menu-read}': trend(
+        { ...latency(30), count: 120 },
+        { 'p(99)<=100': { ok: menuP99Ok }, 'max>=0': { ok: true } },
+      ),
       'http_req_failed{route_group:menu-read}': rate(0, 120, { 'rate<=0.001': { ok: true }, 'rate>=0': { ok: true } }),
       'http_reqs{route_group:order-write}': counter(41, s),
       'http_reqs{route_group:order-write,status:201}': counter(39, s),
       'http_reqs{route_group:order-write,status:503}': counter(1, s),
-      'http_req_duration{route_group:order-write}': trend({ ...latency(80), count: 41 }, { 'p(99)<=300': { ok: true }, 'max>=0': { ok: true } }),
-      'http_req_failed{route_group:order-write}': rate(1, 41, { 'rate<=0.001': { ok: false }, 'rate>=0': { ok: true } }),
+      'http_req_duration{route_group:order-write}': trend(
+        { ...latency(80), count: 41 },
+        { 'p(99)<=300': { ok: true }, 'max>=0': { ok: true } },
+      ),
+      'http_req_failed{route_group:order-write}': rate(1, 41, {
+        'rate<=0.001': { ok: false },
+        'rate>=0': { ok: true },
+      }),
       'http_reqs{route_group:order-read}': counter(0, s),
-      checks: { type: 'rate', contains: 'default', values: { rate: 160 / 161, passes: 160, fails: 1 }, thresholds: { 'rate>=0.99': { ok: true } } },
+      checks: {
+        type: 'rate',
+        contains: 'default',
+        values: { rate: 160 / 161, passes: 160, fails: 1 },
+        thresholds: { 'rate>=0.99': { ok: true } },
+      },
       dropped_iterations: { type: 'counter', contains: 'default', values: { count: 2, rate: 2 / s } },
       'coffee_journeys{journey:browse-menu,outcome:started}': counter(40, s),
       'coffee_journeys{journey:browse-menu,outcome:completed}': counter(40, s),
@@ -174,12 +275,39 @@ describe('handleSummary (resultFromK6Summary)', () => {
   it('writes the result.json schema from k6 summary data', () => {
     const endedAt = new Date('2026-05-01T10:00:30.000Z');
     const result = resultFromK6Summary(summaryData(true), settings(), endedAt);
-    expect(result).toMatchObject({ schemaVersion: 1, engine: 'k6', runId: 'k6-run', profile: 'smoke', seed: 5, target: 'http://127.0.0.1:3000', durationMs: 30_000 });
+    expect(result).toMatchObject({
+      schemaVersion: 1,
+      engine: 'k6',
+      runId: 'k6-run',
+      profile: 'smoke',
+      seed: 5,
+      target: 'http://127.0.0.1:3000',
+      durationMs: 30_000,
+    });
     expect(result.startedAt).toBe('2026-05-01T10:00:00.000Z');
     expect(Object.keys(result.routeGroups).sort()).toEqual(['menu-read', 'order-write']);
-    expect(result.routeGroups['menu-read']).toMatchObject({ requests: 120, failures: 0, statusCodes: { 200: 120 }, throughputRps: 4 });
-    expect(result.routeGroups['menu-read']!.latencyMs).toEqual({ count: 120, min: 1.2, mean: 10, p50: 7.5, p90: 15, p95: 21, p99: 30, p999: 36, max: 45 });
-    expect(result.routeGroups['order-write']).toMatchObject({ requests: 41, failures: 1, statusCodes: { 201: 39, 503: 1, other: 1 } });
+    expect(result.routeGroups['menu-read']).toMatchObject({
+      requests: 120,
+      failures: 0,
+      statusCodes: { 200: 120 },
+      throughputRps: 4,
+    });
+    expect(result.routeGroups['menu-read']!.latencyMs).toEqual({
+      count: 120,
+      min: 1.2,
+      mean: 10,
+      p50: 7.5,
+      p90: 15,
+      p95: 21,
+      p99: 30,
+      p999: 36,
+      max: 45,
+    });
+    expect(result.routeGroups['order-write']).toMatchObject({
+      requests: 41,
+      failures: 1,
+      statusCodes: { 201: 39, 503: 1, other: 1 },
+    });
     expect(result.totals).toMatchObject({ requests: 161, failures: 1, retries: 1, checks: { passes: 160, fails: 1 } });
     expect(result.totals.iterations).toEqual({ started: 60, completed: 58, failed: 1, interrupted: 1, dropped: 2 });
     expect(result.journeys['first-order']).toEqual({ started: 20, completed: 18, failed: 1, interrupted: 1 });

@@ -14,11 +14,19 @@ import type { LoadResult } from './shared/result.ts';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const COFFEE = path.join(ROOT, 'bin', 'coffee.js');
 
-function coffee(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function coffee(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [COFFEE, ...args], { cwd: ROOT, env: { ...process.env, ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [COFFEE, ...args],
+      { cwd: ROOT, env: { ...process.env, ...env }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -36,15 +44,39 @@ describe('coffee load', () => {
     // Latency limits are loosened: on a shared 2-core CI machine the first requests of a
     // fresh process (JIT, module loading) can exceed the SLOs. This test is about the
     // plumbing and the verdict; the impossible-threshold test below proves a limit bites.
-    const loose = ['menu-read-latency', 'order-read-latency', 'order-write-latency'].flatMap((id) => ['--threshold', `${id}=10000`]);
-    const run = await coffee(['load', 'smoke', '--duration', '3', '--rate', '4', '--seed', '7', '--run-id', 'smoke-test', '--out', out, ...loose]);
+    const loose = ['menu-read-latency', 'order-read-latency', 'order-write-latency'].flatMap((id) => [
+      '--threshold',
+      `${id}=10000`,
+    ]);
+    const run = await coffee([
+      'load',
+      'smoke',
+      '--duration',
+      '3',
+      '--rate',
+      '4',
+      '--seed',
+      '7',
+      '--run-id',
+      'smoke-test',
+      '--out',
+      out,
+      ...loose,
+    ]);
     expect(run.stderr).toMatch(/starting the embedded service/);
     expect(run.stdout).toMatch(/run id smoke-test/);
     expect(run.stdout).toMatch(/verdict: PASS/);
     expect(run.code).toBe(0);
 
     const result = JSON.parse(await readFile(path.join(out, 'result.json'), 'utf8')) as LoadResult;
-    expect(result).toMatchObject({ schemaVersion: 1, runId: 'smoke-test', engine: 'autocannon', profile: 'smoke', seed: 7, verdict: 'pass' });
+    expect(result).toMatchObject({
+      schemaVersion: 1,
+      runId: 'smoke-test',
+      engine: 'autocannon',
+      profile: 'smoke',
+      seed: 7,
+      verdict: 'pass',
+    });
     expect(result.totals.iterations.started).toBe(12);
     expect(result.totals.requests).toBeGreaterThan(12);
     expect(result.totals.failures).toBe(0);
@@ -72,16 +104,35 @@ describe('coffee load', () => {
 
   it('exits 1 when a threshold cannot be met, and says which', async () => {
     const out = path.join(dir, 'impossible');
-    const run = await coffee(['load', 'smoke', '--duration', '2', '--threshold', 'menu-read-latency=0', '--out', out, '--no-progress']);
+    const run = await coffee([
+      'load',
+      'smoke',
+      '--duration',
+      '2',
+      '--threshold',
+      'menu-read-latency=0',
+      '--out',
+      out,
+      '--no-progress',
+    ]);
     expect(run.stdout).toMatch(/FAIL menu-read-latency/);
     expect(run.stdout).toMatch(/verdict: FAIL/);
     expect(run.code).toBe(1);
     const junit = await readFile(path.join(out, 'junit.xml'), 'utf8');
-    expect(junit).toMatch(/<testcase classname="coffee.load.smoke" name="menu-read-latency: p\(99\) &lt;= 0 ms" time="0">\s*<failure/);
+    expect(junit).toMatch(
+      /<testcase classname="coffee.load.smoke" name="menu-read-latency: p\(99\) &lt;= 0 ms" time="0">\s*<failure/,
+    );
   });
 
   it('exits 2 with a one-line reason when the target is unreachable', async () => {
-    const run = await coffee(['load', 'smoke', '--target', 'http://127.0.0.1:1', '--out', path.join(dir, 'unreachable')]);
+    const run = await coffee([
+      'load',
+      'smoke',
+      '--target',
+      'http://127.0.0.1:1',
+      '--out',
+      path.join(dir, 'unreachable'),
+    ]);
     expect(run.code).toBe(2);
     expect(run.stderr.trim()).toMatch(/^coffee: target http:\/\/127\.0\.0\.1:1 is unreachable: ECONNREFUSED$/m);
   });
@@ -110,14 +161,18 @@ describe('coffee load', () => {
     const expired = `eyJhbGciOiJSUzI1NiJ9.${Buffer.from(JSON.stringify({ sub: 'c1', exp: Math.floor(Date.now() / 1000) + 60 })).toString('base64url')}.c2ln`;
     await writeFile(file, JSON.stringify({ customers: [expired], baristas: [expired] }));
     // The smoke profile lasts 30 s, soak more than an hour: the tokens expire within a minute.
-    expect((await coffee(['load', 'soak', '--tokens', file, '--target', 'http://127.0.0.1:1'])).stderr).toMatch(/--tokens .*: the tokens expire at .*, before the run ends at .*: mint new ones/);
+    expect((await coffee(['load', 'soak', '--tokens', file, '--target', 'http://127.0.0.1:1'])).stderr).toMatch(
+      /--tokens .*: the tokens expire at .*, before the run ends at .*: mint new ones/,
+    );
     const local = await coffee(['load', 'smoke', '--tokens', file]);
     expect(local.code).toBe(2);
     expect(local.stderr).toMatch(/--tokens needs --target/);
   });
 
   it('with --engine k6 and no k6 on PATH, says how to install it and exits 2', async () => {
-    const run = await coffee(['load', 'smoke', '--engine', 'k6', '--target', 'http://127.0.0.1:1'], { PATH: path.dirname(process.execPath) });
+    const run = await coffee(['load', 'smoke', '--engine', 'k6', '--target', 'http://127.0.0.1:1'], {
+      PATH: path.dirname(process.execPath),
+    });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/k6 is not on PATH\. Install k6 v1\.0 or newer/);
     expect(run.stderr).toMatch(/--engine autocannon/);

@@ -32,7 +32,9 @@ async function readTokens(file: string): Promise<TokenPool> {
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new UsageError(`--tokens ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+    throw new UsageError(
+      `--tokens ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
+    );
   }
   try {
     return parseTokenPool(text, `--tokens ${file}`);
@@ -49,13 +51,16 @@ async function readBaseline(file: string): Promise<LoadResult> {
     throw new UsageError(`--baseline ${file}: ${(error as Error).message}`);
   }
   if (parsed?.schemaVersion !== RESULT_SCHEMA_VERSION || typeof parsed.runId !== 'string') {
-    throw new UsageError(`--baseline ${file} is not a coffee load result.json (schema version ${RESULT_SCHEMA_VERSION})`);
+    throw new UsageError(
+      `--baseline ${file} is not a coffee load result.json (schema version ${RESULT_SCHEMA_VERSION})`,
+    );
   }
   return parsed;
 }
 
 export async function loadCommand(profileName: string, options: LoadCommandOptions): Promise<void> {
-  if (!isProfileName(profileName)) throw new UsageError(`unknown profile "${profileName}"; choose one of ${PROFILE_NAMES.join(', ')}`);
+  if (!isProfileName(profileName))
+    throw new UsageError(`unknown profile "${profileName}"; choose one of ${PROFILE_NAMES.join(', ')}`);
   const thresholdOverrides = parseThresholds(options.threshold);
   let tolerance: Tolerance = DEFAULT_TOLERANCE;
   if (options.tolerance !== undefined) {
@@ -68,15 +73,20 @@ export async function loadCommand(profileName: string, options: LoadCommandOptio
   const baseline = options.baseline ? await readBaseline(options.baseline) : undefined;
   // The embedded service signs its own tokens with a key made at start, so a file's tokens
   // could never be valid there.
-  if (options.tokens && !options.target) throw new UsageError('--tokens needs --target: the embedded service started for the run issues its own tokens');
+  if (options.tokens && !options.target)
+    throw new UsageError('--tokens needs --target: the embedded service started for the run issues its own tokens');
   const tokens = options.tokens ? await readTokens(options.tokens) : undefined;
   if (tokens) {
-    const scaled = scaleProfile(PROFILES[profileName], { ...(options.duration !== undefined ? { durationS: options.duration } : {}), ...(options.rate !== undefined ? { rate: options.rate } : {}) });
+    const scaled = scaleProfile(PROFILES[profileName], {
+      ...(options.duration !== undefined ? { durationS: options.duration } : {}),
+      ...(options.rate !== undefined ? { rate: options.rate } : {}),
+    });
     const problem = expiryProblem(tokens, Date.now(), profileDurationS(scaled));
     if (problem) throw new UsageError(`--tokens ${options.tokens}: ${problem}`);
   }
   const runId = options.runId ?? newRunId();
-  if (!/^[\w.-]{1,64}$/.test(runId)) throw new UsageError(`--run-id must be 1 to 64 letters, digits, "_", "." or "-", got "${runId}"`);
+  if (!/^[\w.-]{1,64}$/.test(runId))
+    throw new UsageError(`--run-id must be 1 to 64 letters, digits, "_", "." or "-", got "${runId}"`);
   const out = options.out ?? path.join('out', 'load', runId);
 
   // Find k6 before starting anything, so a missing binary costs nothing.
@@ -92,7 +102,9 @@ export async function loadCommand(profileName: string, options: LoadCommandOptio
     stack = await startLocalStack({ rateLimit: false });
     target = stack.url;
   }
-  process.stdout.write(`coffee load ${profileName}: run id ${runId}, engine ${options.engine}, target ${target}, out ${out}\n`);
+  process.stdout.write(
+    `coffee load ${profileName}: run id ${runId}, engine ${options.engine}, target ${target}, out ${out}\n`,
+  );
 
   const controller = new AbortController();
   const onSignal = () => controller.abort();

@@ -34,7 +34,11 @@ const POOL = 'eu-west-1_TestPool1';
 const CLIENT = '4testclient56789';
 
 const cognito = mockClient(CognitoIdentityProviderClient);
-const client = () => new CognitoIdentityProviderClient({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' } });
+const client = () =>
+  new CognitoIdentityProviderClient({
+    region: 'eu-west-1',
+    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' },
+  });
 
 /** A JWT-shaped access token that says whose it is. */
 function tokenFor(username: string): string {
@@ -47,7 +51,10 @@ function capture(): LoadTokensIo & { outLines: string[]; errLines: string[] } {
   return { outLines, errLines, out: (l) => outLines.push(l), err: (l) => errLines.push(l) };
 }
 
-function awsError<E extends Error>(Exception: new (options: { message: string; $metadata: { httpStatusCode: number } }) => E, message: string): E {
+function awsError<E extends Error>(
+  Exception: new (options: { message: string; $metadata: { httpStatusCode: number } }) => E,
+  message: string,
+): E {
   return new Exception({ message, $metadata: { httpStatusCode: 400 } });
 }
 
@@ -60,12 +67,24 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 beforeEach(() => {
-  options = { userPoolId: POOL, clientId: CLIENT, customers: 3, baristas: 2, prefix: 'coffee-load', domain: 'load.example.com', out: path.join(dir, `tokens-${Date.now()}.json`) };
+  options = {
+    userPoolId: POOL,
+    clientId: CLIENT,
+    customers: 3,
+    baristas: 2,
+    prefix: 'coffee-load',
+    domain: 'load.example.com',
+    out: path.join(dir, `tokens-${Date.now()}.json`),
+  };
   cognito.on(AdminCreateUserCommand).resolves({});
   cognito.on(AdminSetUserPasswordCommand).resolves({});
   cognito.on(AdminAddUserToGroupCommand).resolves({});
   cognito.on(AdminInitiateAuthCommand).callsFake((input: { AuthParameters: { USERNAME: string } }) => ({
-    AuthenticationResult: { AccessToken: tokenFor(input.AuthParameters.USERNAME), ExpiresIn: 3600, TokenType: 'Bearer' },
+    AuthenticationResult: {
+      AccessToken: tokenFor(input.AuthParameters.USERNAME),
+      ExpiresIn: 3600,
+      TokenType: 'Bearer',
+    },
   }));
 });
 afterEach(() => {
@@ -73,7 +92,11 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-const customers = ['coffee-load-customer-1@load.example.com', 'coffee-load-customer-2@load.example.com', 'coffee-load-customer-3@load.example.com'];
+const customers = [
+  'coffee-load-customer-1@load.example.com',
+  'coffee-load-customer-2@load.example.com',
+  'coffee-load-customer-3@load.example.com',
+];
 const baristas = ['coffee-load-barista-1@load.example.com', 'coffee-load-barista-2@load.example.com'];
 
 describe('coffee load-tokens', () => {
@@ -95,7 +118,9 @@ describe('coffee load-tokens', () => {
       });
     }
 
-    const passwords = new Map(cognito.commandCalls(AdminSetUserPasswordCommand).map((c) => [c.args[0].input.Username, c.args[0].input]));
+    const passwords = new Map(
+      cognito.commandCalls(AdminSetUserPasswordCommand).map((c) => [c.args[0].input.Username, c.args[0].input]),
+    );
     expect([...passwords.keys()].sort()).toEqual([...baristas, ...customers].sort());
     for (const input of passwords.values()) {
       expect(input).toMatchObject({ UserPoolId: POOL, Permanent: true });
@@ -105,7 +130,9 @@ describe('coffee load-tokens', () => {
     expect(new Set([...passwords.values()].map((p) => p.Password)).size).toBe(5);
 
     const grouped = cognito.commandCalls(AdminAddUserToGroupCommand).map((c) => c.args[0].input);
-    expect(grouped.sort((a, b) => a.Username!.localeCompare(b.Username!))).toEqual(baristas.map((Username) => ({ UserPoolId: POOL, Username, GroupName: 'barista' })));
+    expect(grouped.sort((a, b) => a.Username!.localeCompare(b.Username!))).toEqual(
+      baristas.map((Username) => ({ UserPoolId: POOL, Username, GroupName: 'barista' })),
+    );
 
     const signIns = cognito.commandCalls(AdminInitiateAuthCommand).map((c) => c.args[0].input);
     expect(signIns).toHaveLength(5);
@@ -126,7 +153,12 @@ describe('coffee load-tokens', () => {
     for (const username of [...customers, ...baristas]) {
       const mine = order.filter((entry) => entry.endsWith(`:${username}`)).map((entry) => entry.split(':')[0]);
       const group = baristas.includes(username) ? ['AdminAddUserToGroupCommand'] : [];
-      expect(mine).toEqual(['AdminCreateUserCommand', 'AdminSetUserPasswordCommand', ...group, 'AdminInitiateAuthCommand']);
+      expect(mine).toEqual([
+        'AdminCreateUserCommand',
+        'AdminSetUserPasswordCommand',
+        ...group,
+        'AdminInitiateAuthCommand',
+      ]);
     }
   });
 
@@ -143,7 +175,11 @@ describe('coffee load-tokens', () => {
     const pool = parseTokenPool(text, options.out);
     expect(pool.customers).toEqual(customers.map(tokenFor));
     expect(pool.baristas).toEqual(baristas.map(tokenFor));
-    const file = JSON.parse(text) as { customers: { username: string }[]; baristas: { username: string }[]; expiresAt: string };
+    const file = JSON.parse(text) as {
+      customers: { username: string }[];
+      baristas: { username: string }[];
+      expiresAt: string;
+    };
     expect(file.customers.map((c) => c.username)).toEqual(customers);
     expect(file.baristas.map((b) => b.username)).toEqual(baristas);
     expect(Date.parse(file.expiresAt)).toBeGreaterThanOrEqual(before + 3_600_000);
@@ -161,10 +197,14 @@ describe('coffee load-tokens', () => {
   });
 
   it('reuses a user that exists, with a new password', async () => {
-    cognito.on(AdminCreateUserCommand, { Username: customers[1] }).rejects(awsError(UsernameExistsException, 'An account with the given email already exists.'));
+    cognito
+      .on(AdminCreateUserCommand, { Username: customers[1] })
+      .rejects(awsError(UsernameExistsException, 'An account with the given email already exists.'));
     const io = capture();
     await loadTokensCommand(options, io, client);
-    const resetFor = cognito.commandCalls(AdminSetUserPasswordCommand).filter((c) => c.args[0].input.Username === customers[1]);
+    const resetFor = cognito
+      .commandCalls(AdminSetUserPasswordCommand)
+      .filter((c) => c.args[0].input.Username === customers[1]);
     expect(resetFor).toHaveLength(1);
     expect(resetFor[0]!.args[0].input.Permanent).toBe(true);
     expect(parseTokenPool(await readFile(options.out, 'utf8'), options.out).customers[1]).toBe(tokenFor(customers[1]!));
@@ -188,19 +228,38 @@ describe('coffee load-tokens', () => {
   it('turns AWS failures into one line naming the user pool or client and what to check, and writes no file', async () => {
     const cases: [() => void, RegExp][] = [
       [
-        () => cognito.on(AdminCreateUserCommand).rejects(awsError(ResourceNotFoundException, `User pool ${POOL} does not exist.`)),
+        () =>
+          cognito
+            .on(AdminCreateUserCommand)
+            .rejects(awsError(ResourceNotFoundException, `User pool ${POOL} does not exist.`)),
         /^user pool eu-west-1_TestPool1 not found in eu-west-1 \(ResourceNotFoundException: .*\): check --user-pool-id and --region/,
       ],
       [
-        () => cognito.on(AdminInitiateAuthCommand).rejects(awsError(InvalidParameterException, 'Auth flow not enabled for this client')),
+        () =>
+          cognito
+            .on(AdminInitiateAuthCommand)
+            .rejects(awsError(InvalidParameterException, 'Auth flow not enabled for this client')),
         /^app client 4testclient56789 of user pool eu-west-1_TestPool1 does not allow ADMIN_USER_PASSWORD_AUTH \(InvalidParameterException: Auth flow not enabled for this client\): enable/,
       ],
       [
-        () => cognito.on(AdminInitiateAuthCommand).rejects(awsError(NotAuthorizedException, 'Client 4testclient56789 is configured with secret but SECRET_HASH was not received')),
+        () =>
+          cognito
+            .on(AdminInitiateAuthCommand)
+            .rejects(
+              awsError(
+                NotAuthorizedException,
+                'Client 4testclient56789 is configured with secret but SECRET_HASH was not received',
+              ),
+            ),
         /^app client 4testclient56789 of user pool eu-west-1_TestPool1 refused the sign-in \(NotAuthorizedException: .*SECRET_HASH.*\): check that the client has no secret/,
       ],
       [
-        () => cognito.on(AdminCreateUserCommand).rejects(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' })),
+        () =>
+          cognito.on(AdminCreateUserCommand).rejects(
+            Object.assign(new Error('Could not load credentials from any providers'), {
+              name: 'CredentialsProviderError',
+            }),
+          ),
         /^no AWS credentials for Cognito AdminCreateUser on user pool eu-west-1_TestPool1: set AWS_PROFILE/,
       ],
     ];
@@ -209,7 +268,9 @@ describe('coffee load-tokens', () => {
       cognito.on(AdminCreateUserCommand).resolves({});
       cognito.on(AdminSetUserPasswordCommand).resolves({});
       cognito.on(AdminAddUserToGroupCommand).resolves({});
-      cognito.on(AdminInitiateAuthCommand).resolves({ AuthenticationResult: { AccessToken: tokenFor('x'), ExpiresIn: 3600 } });
+      cognito
+        .on(AdminInitiateAuthCommand)
+        .resolves({ AuthenticationResult: { AccessToken: tokenFor('x'), ExpiresIn: 3600 } });
       arrange();
       const error = await loadTokensCommand(options, capture(), client).then(
         () => undefined,
@@ -223,24 +284,49 @@ describe('coffee load-tokens', () => {
   });
 
   it('through the CLI, an AWS failure is one line on stderr and exit code 2, with no stack', async () => {
-    cognito.on(AdminCreateUserCommand).rejects(awsError(ResourceNotFoundException, `User pool ${POOL} does not exist.`));
+    cognito
+      .on(AdminCreateUserCommand)
+      .rejects(awsError(ResourceNotFoundException, `User pool ${POOL} does not exist.`));
     const stderr: string[] = [];
     vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => (stderr.push(String(chunk)), true));
     vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-    const code = await main(['node', 'coffee', 'load-tokens', '--user-pool-id', POOL, '--client-id', CLIENT, '--customers', '1', '--baristas', '1', '--out', options.out]);
+    const code = await main([
+      'node',
+      'coffee',
+      'load-tokens',
+      '--user-pool-id',
+      POOL,
+      '--client-id',
+      CLIENT,
+      '--customers',
+      '1',
+      '--baristas',
+      '1',
+      '--out',
+      options.out,
+    ]);
     expect(code).toBe(2);
     const last = stderr.join('').trim().split('\n').at(-1);
-    expect(last).toMatch(/^coffee: user pool eu-west-1_TestPool1 not found in eu-west-1 .*check --user-pool-id and --region/);
+    expect(last).toMatch(
+      /^coffee: user pool eu-west-1_TestPool1 not found in eu-west-1 .*check --user-pool-id and --region/,
+    );
     expect(stderr.join('')).not.toMatch(/\n\s+at /);
   });
 
   it('--delete deletes the users of the prefix and counts, and ignores the ones not there', async () => {
-    cognito.on(AdminDeleteUserCommand).resolves({}).on(AdminDeleteUserCommand, { Username: baristas[1] }).rejects(awsError(UserNotFoundException, 'User does not exist.'));
+    cognito
+      .on(AdminDeleteUserCommand)
+      .resolves({})
+      .on(AdminDeleteUserCommand, { Username: baristas[1] })
+      .rejects(awsError(UserNotFoundException, 'User does not exist.'));
     const io = capture();
     await loadTokensCommand({ ...options, clientId: undefined, delete: true }, io, client);
-    expect(cognito.commandCalls(AdminDeleteUserCommand).map((c) => c.args[0].input).sort((a, b) => a.Username!.localeCompare(b.Username!))).toEqual(
-      [...baristas, ...customers].sort().map((Username) => ({ UserPoolId: POOL, Username })),
-    );
+    expect(
+      cognito
+        .commandCalls(AdminDeleteUserCommand)
+        .map((c) => c.args[0].input)
+        .sort((a, b) => a.Username!.localeCompare(b.Username!)),
+    ).toEqual([...baristas, ...customers].sort().map((Username) => ({ UserPoolId: POOL, Username })));
     expect(cognito.calls()).toHaveLength(5);
     expect(io.outLines).toEqual([`user pool ${POOL}: deleted 4 users, 1 not found`]);
     await expect(stat(options.out)).rejects.toThrow(/ENOENT/);
@@ -276,7 +362,17 @@ describe('coffee load-tokens (CLI)', () => {
   it('--help lists the options and an example', async () => {
     const help = await coffee(['load-tokens', '--help']);
     expect(help.code).toBe(0);
-    for (const option of ['--user-pool-id', '--client-id', '--region', '--customers', '--baristas', '--prefix', '--domain', '--out', '--delete']) {
+    for (const option of [
+      '--user-pool-id',
+      '--client-id',
+      '--region',
+      '--customers',
+      '--baristas',
+      '--prefix',
+      '--domain',
+      '--out',
+      '--delete',
+    ]) {
       expect(help.stdout).toContain(option);
     }
     expect(help.stdout).toMatch(/Example:\n {2}coffee load-tokens --user-pool-id /);

@@ -55,15 +55,24 @@ export type CognitoClientFactory = (region: string) => CognitoIdentityProviderCl
  * off on Cognito's throttling (its admin APIs have low per-pool quotas) and slows the
  * client down instead of failing.
  */
-export const cognitoClient: CognitoClientFactory = (region) => new CognitoIdentityProviderClient({ region, maxAttempts: 8, retryMode: 'adaptive' });
+export const cognitoClient: CognitoClientFactory = (region) =>
+  new CognitoIdentityProviderClient({ region, maxAttempts: 8, retryMode: 'adaptive' });
 
 /** Users minted or deleted at once: Cognito's admin APIs allow a few tens of calls a second per pool. */
 const CONCURRENCY = 4;
 /** Off a terminal, a progress line every this many users. */
 const PLAIN_PROGRESS_EVERY = 5;
 const PASSWORD_LENGTH = 32;
-/** Every class the pool's policy requires (12+ characters with lower, upper, digit, symbol); the symbols are Cognito's. */
-const PASSWORD_CLASSES = ['abcdefghijklmnopqrstuvwxyz', 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', '0123456789', '!#%*+-.=?@^_~'] as const;
+/**
+ * Every class the pool's policy requires (12+ characters with lower, upper, digit, symbol); the
+ * symbols are Cognito's.
+ */
+const PASSWORD_CLASSES = [
+  'abcdefghijklmnopqrstuvwxyz',
+  'ABCDEFGHIJKLMNOPQRSTUVWXYZ',
+  '0123456789',
+  '!#%*+-.=?@^_~',
+] as const;
 
 type UserKind = 'customer' | 'barista';
 
@@ -102,22 +111,36 @@ export function randomPassword(length = PASSWORD_LENGTH): string {
 }
 
 /** `<prefix>-customer-1@<domain>` ... then `<prefix>-barista-1@<domain>` ... */
-export function syntheticUsers({ prefix, domain, customers, baristas }: Pick<LoadTokensOptions, 'prefix' | 'domain' | 'customers' | 'baristas'>): SyntheticUser[] {
-  const users = (kind: UserKind, count: number) => Array.from({ length: count }, (_, i) => ({ kind, username: `${prefix}-${kind}-${i + 1}@${domain}` }));
+export function syntheticUsers({
+  prefix,
+  domain,
+  customers,
+  baristas,
+}: Pick<LoadTokensOptions, 'prefix' | 'domain' | 'customers' | 'baristas'>): SyntheticUser[] {
+  const users = (kind: UserKind, count: number) =>
+    Array.from({ length: count }, (_, i) => ({ kind, username: `${prefix}-${kind}-${i + 1}@${domain}` }));
   return [...users('customer', customers), ...users('barista', baristas)];
 }
 
 function validate(options: LoadTokensOptions): CognitoTarget {
   const { userPoolId, clientId } = options;
-  if (!userPoolId) throw new UsageError('--user-pool-id is required (the UserPoolId output of the CoffeeService stack)');
+  if (!userPoolId)
+    throw new UsageError('--user-pool-id is required (the UserPoolId output of the CoffeeService stack)');
   const poolMatch = /^([a-z]{2}(?:-[a-z]+)+-\d)_[0-9a-zA-Z]+$/.exec(userPoolId);
   if (!poolMatch) throw new UsageError(`--user-pool-id must look like eu-west-1_AbC123xyz, got "${userPoolId}"`);
-  if (!options.delete && !clientId) throw new UsageError('--client-id is required to sign the users in (the UserPoolClientId output of the CoffeeService stack)');
-  if (clientId !== undefined && !/^[\w+]{1,128}$/.test(clientId)) throw new UsageError(`--client-id must be an app client id (letters and digits), got "${clientId}"`);
-  if (options.region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(options.region)) throw new UsageError(`--region "${options.region}" is not an AWS region name`);
+  if (!options.delete && !clientId)
+    throw new UsageError(
+      '--client-id is required to sign the users in (the UserPoolClientId output of the CoffeeService stack)',
+    );
+  if (clientId !== undefined && !/^[\w+]{1,128}$/.test(clientId))
+    throw new UsageError(`--client-id must be an app client id (letters and digits), got "${clientId}"`);
+  if (options.region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(options.region))
+    throw new UsageError(`--region "${options.region}" is not an AWS region name`);
   // The users' names are e-mail addresses (the pool signs in by e-mail).
   if (!/^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/i.test(options.prefix)) {
-    throw new UsageError(`--prefix may only contain letters, digits and inner "-" (at most 40), got "${options.prefix}"`);
+    throw new UsageError(
+      `--prefix may only contain letters, digits and inner "-" (at most 40), got "${options.prefix}"`,
+    );
   }
   if (!/^(?=.{1,200}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(options.domain)) {
     throw new UsageError(`--domain must be a domain name such as load.example.com, got "${options.domain}"`);
@@ -130,9 +153,20 @@ function firstLine(text: string): string {
   return text.split('\n')[0]!.trim();
 }
 
-/** The one-line `UsageError` for an AWS failure, naming the pool, the client and what to check; other errors as they are. */
-export function explainCognitoError(error: unknown, operation: string, { userPoolId, clientId, region }: CognitoTarget): unknown {
-  const known = explainAwsError(error, { operation: `${operation} on user pool ${userPoolId}`, region, service: 'Cognito' });
+/**
+ * The one-line `UsageError` for an AWS failure, naming the pool, the client and what to check; other
+ * errors as they are.
+ */
+export function explainCognitoError(
+  error: unknown,
+  operation: string,
+  { userPoolId, clientId, region }: CognitoTarget,
+): unknown {
+  const known = explainAwsError(error, {
+    operation: `${operation} on user pool ${userPoolId}`,
+    region,
+    service: 'Cognito',
+  });
   if (known) return known;
   if (!(error instanceof Error) || !('$metadata' in error)) return error;
   const said = `${error.name}: ${firstLine(error.message)}`;
@@ -140,27 +174,43 @@ export function explainCognitoError(error: unknown, operation: string, { userPoo
   switch (error.name) {
     case 'ResourceNotFoundException':
       if (operation === 'AdminAddUserToGroup') {
-        return new UsageError(`user pool ${userPoolId} has no "${Roles.Barista}" group (${said}): the CoffeeService stack creates it; check --user-pool-id`);
+        return new UsageError(
+          `user pool ${userPoolId} has no "${Roles.Barista}" group (${said}): the CoffeeService stack creates it; check --user-pool-id`,
+        );
       }
       if (operation === 'AdminInitiateAuth') {
-        return new UsageError(`${client} in ${region} not found (${said}): check --client-id (the UserPoolClientId output of the CoffeeService stack)`);
+        return new UsageError(
+          `${client} in ${region} not found (${said}): check --client-id (the UserPoolClientId output of the CoffeeService stack)`,
+        );
       }
-      return new UsageError(`user pool ${userPoolId} not found in ${region} (${said}): check --user-pool-id and --region (the UserPoolId output of the CoffeeService stack)`);
+      return new UsageError(
+        `user pool ${userPoolId} not found in ${region} (${said}): check --user-pool-id and --region (the UserPoolId output of the CoffeeService stack)`,
+      );
     case 'InvalidParameterException':
       if (operation === 'AdminInitiateAuth' && /auth flow/i.test(error.message)) {
-        return new UsageError(`${client} does not allow ADMIN_USER_PASSWORD_AUTH (${said}): enable that auth flow on the client (ALLOW_ADMIN_USER_PASSWORD_AUTH; the CoffeeService stack's client has it)`);
+        return new UsageError(
+          `${client} does not allow ADMIN_USER_PASSWORD_AUTH (${said}): enable that auth flow on the client (ALLOW_ADMIN_USER_PASSWORD_AUTH; the CoffeeService stack's client has it)`,
+        );
       }
-      return new UsageError(`${operation} on user pool ${userPoolId} rejected a parameter (${said}): check the pool's attributes and --prefix/--domain`);
+      return new UsageError(
+        `${operation} on user pool ${userPoolId} rejected a parameter (${said}): check the pool's attributes and --prefix/--domain`,
+      );
     case 'NotAuthorizedException':
       if (operation === 'AdminInitiateAuth') {
-        return new UsageError(`${client} refused the sign-in (${said}): check that the client has no secret and allows ADMIN_USER_PASSWORD_AUTH, and that the users are enabled`);
+        return new UsageError(
+          `${client} refused the sign-in (${said}): check that the client has no secret and allows ADMIN_USER_PASSWORD_AUTH, and that the users are enabled`,
+        );
       }
       return new UsageError(`${operation} on user pool ${userPoolId} was refused (${said})`);
     case 'InvalidPasswordException':
-      return new UsageError(`user pool ${userPoolId} rejected a ${PASSWORD_LENGTH}-character random password (${said}): its password policy is stricter than the CoffeeService stack's`);
+      return new UsageError(
+        `user pool ${userPoolId} rejected a ${PASSWORD_LENGTH}-character random password (${said}): its password policy is stricter than the CoffeeService stack's`,
+      );
     case 'TooManyRequestsException':
     case 'LimitExceededException':
-      return new UsageError(`Cognito kept throttling ${operation} on user pool ${userPoolId} after retries (${said}): wait a minute and run again, or mint fewer users`);
+      return new UsageError(
+        `Cognito kept throttling ${operation} on user pool ${userPoolId} after retries (${said}): wait a minute and run again, or mint fewer users`,
+      );
     default:
       return new UsageError(`${operation} on user pool ${userPoolId} in ${region} failed (${said})`);
   }
@@ -226,7 +276,11 @@ interface Minted {
   readonly created: boolean;
 }
 
-async function mintOne(client: CognitoIdentityProviderClient, target: CognitoTarget & { clientId: string }, user: SyntheticUser): Promise<Minted> {
+async function mintOne(
+  client: CognitoIdentityProviderClient,
+  target: CognitoTarget & { clientId: string },
+  user: SyntheticUser,
+): Promise<Minted> {
   const { userPoolId, clientId } = target;
   const Username = user.username;
   const password = randomPassword();
@@ -251,10 +305,14 @@ async function mintOne(client: CognitoIdentityProviderClient, target: CognitoTar
     }
   });
   await cognitoCall('AdminSetUserPassword', target, () =>
-    client.send(new AdminSetUserPasswordCommand({ UserPoolId: userPoolId, Username, Password: password, Permanent: true })),
+    client.send(
+      new AdminSetUserPasswordCommand({ UserPoolId: userPoolId, Username, Password: password, Permanent: true }),
+    ),
   );
   if (user.kind === 'barista') {
-    await cognitoCall('AdminAddUserToGroup', target, () => client.send(new AdminAddUserToGroupCommand({ UserPoolId: userPoolId, Username, GroupName: Roles.Barista })));
+    await cognitoCall('AdminAddUserToGroup', target, () =>
+      client.send(new AdminAddUserToGroupCommand({ UserPoolId: userPoolId, Username, GroupName: Roles.Barista })),
+    );
   }
   const answer = await cognitoCall('AdminInitiateAuth', target, () =>
     client.send(
@@ -292,10 +350,16 @@ async function writePrivateFile(file: string, text: string): Promise<void> {
 
 async function checkOut(file: string): Promise<void> {
   const found = await stat(file).catch(() => undefined);
-  if (found?.isDirectory()) throw new UsageError(`--out ${file} is a directory; give a file name such as ${path.join(file, 'tokens.json')}`);
+  if (found?.isDirectory())
+    throw new UsageError(`--out ${file} is a directory; give a file name such as ${path.join(file, 'tokens.json')}`);
 }
 
-async function mint(options: LoadTokensOptions, io: LoadTokensIo, client: CognitoIdentityProviderClient, target: CognitoTarget & { clientId: string }): Promise<void> {
+async function mint(
+  options: LoadTokensOptions,
+  io: LoadTokensIo,
+  client: CognitoIdentityProviderClient,
+  target: CognitoTarget & { clientId: string },
+): Promise<void> {
   await checkOut(options.out);
   const users = syntheticUsers(options);
   io.err(
@@ -313,7 +377,10 @@ async function mint(options: LoadTokensOptions, io: LoadTokensIo, client: Cognit
   } finally {
     bar.end();
   }
-  const entries = users.map((user, i) => ({ kind: user.kind, entry: { token: (minted[i] as Minted).token, username: user.username } }));
+  const entries = users.map((user, i) => ({
+    kind: user.kind,
+    entry: { token: (minted[i] as Minted).token, username: user.username },
+  }));
   const expiresAt = new Date(Math.min(...minted.map((m) => m.expiresAtMs)));
   const file: MintedTokensFile = {
     customers: entries.filter((e) => e.kind === 'customer').map((e) => e.entry),
@@ -327,7 +394,9 @@ async function mint(options: LoadTokensOptions, io: LoadTokensIo, client: Cognit
   try {
     parseTokenPool(text, 'the minted tokens');
   } catch (error) {
-    throw new UsageError(`user pool ${target.userPoolId} answered an access token coffee load cannot use: ${(error as Error).message}`);
+    throw new UsageError(
+      `user pool ${target.userPoolId} answered an access token coffee load cannot use: ${(error as Error).message}`,
+    );
   }
   await writePrivateFile(options.out, text);
   const created = minted.filter((m) => m.created).length;
@@ -338,9 +407,16 @@ async function mint(options: LoadTokensOptions, io: LoadTokensIo, client: Cognit
   );
 }
 
-async function deleteUsers(options: LoadTokensOptions, io: LoadTokensIo, client: CognitoIdentityProviderClient, target: CognitoTarget): Promise<void> {
+async function deleteUsers(
+  options: LoadTokensOptions,
+  io: LoadTokensIo,
+  client: CognitoIdentityProviderClient,
+  target: CognitoTarget,
+): Promise<void> {
   const users = syntheticUsers(options);
-  io.err(`deleting ${users.length} users ${options.prefix}-customer-* and ${options.prefix}-barista-* from user pool ${target.userPoolId} (${target.region})`);
+  io.err(
+    `deleting ${users.length} users ${options.prefix}-customer-* and ${options.prefix}-barista-* from user pool ${target.userPoolId} (${target.region})`,
+  );
   const bar = progress(io, 'deleted', users.length);
   let found: boolean[];
   try {
@@ -369,7 +445,11 @@ async function deleteUsers(options: LoadTokensOptions, io: LoadTokensIo, client:
  * Usage mistakes and AWS failures throw a one-line `UsageError` (exit code 2); no token or
  * password is ever printed.
  */
-export async function loadTokensCommand(options: LoadTokensOptions, io: LoadTokensIo, clientFactory: CognitoClientFactory = cognitoClient): Promise<void> {
+export async function loadTokensCommand(
+  options: LoadTokensOptions,
+  io: LoadTokensIo,
+  clientFactory: CognitoClientFactory = cognitoClient,
+): Promise<void> {
   const target = validate(options);
   const client = clientFactory(target.region);
   try {

@@ -26,7 +26,10 @@ export function formatProgress(p: ProgressUpdate): string {
 }
 
 /** A progress printer for a stream: in place on a TTY, one line every `plainEveryMs` otherwise. */
-export function progressPrinter(stream: NodeJS.WriteStream, plainEveryMs = 5_000): { update(p: ProgressUpdate): void; done(): void } {
+export function progressPrinter(
+  stream: NodeJS.WriteStream,
+  plainEveryMs = 5_000,
+): { update(p: ProgressUpdate): void; done(): void } {
   const tty = stream.isTTY === true;
   let lastPlain = -Infinity;
   let wrote = false;

@@ -19,7 +19,15 @@ import { compareWithBaseline, DEFAULT_TOLERANCE, type Tolerance } from './shared
 import { runHeaders, type Journey } from './shared/journeys.ts';
 import { junitFileName, resultFileName } from './shared/outputs.ts';
 import { toJunitXml } from './shared/junit.ts';
-import { phasesOf, PROFILES, profileConfig, profileDurationS, rateAt, scaleProfile, type ProfileName } from './shared/profiles.ts';
+import {
+  phasesOf,
+  PROFILES,
+  profileConfig,
+  profileDurationS,
+  rateAt,
+  scaleProfile,
+  type ProfileName,
+} from './shared/profiles.ts';
 import { RESULT_SCHEMA_VERSION, verdictOf, type FaultWindow, type LoadResult } from './shared/result.ts';
 import { thresholdsFromSlos } from './shared/thresholds.ts';
 import type { TokenPool } from './shared/tokens.ts';
@@ -74,7 +82,11 @@ export interface RunLoadOptions {
 
 /** A run id: sortable by time, unique enough, safe in a path, a header and baggage. */
 export function newRunId(date = new Date()): string {
-  const stamp = date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'z').toLowerCase();
+  const stamp = date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'z')
+    .toLowerCase();
   return `${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
@@ -94,8 +106,10 @@ export async function checkTarget(target: string, runId: string): Promise<void> 
   }
   try {
     const response = await client.request({ method: 'GET', path: '/health', headers: runHeaders(runId) });
-    if (response.status === 0) throw new TargetUnreachableError(`target ${target} is unreachable: ${response.error ?? 'network error'}`);
-    if (response.status !== 200) throw new TargetUnreachableError(`target ${target} is not healthy: GET /health answered ${response.status}`);
+    if (response.status === 0)
+      throw new TargetUnreachableError(`target ${target} is unreachable: ${response.error ?? 'network error'}`);
+    if (response.status !== 200)
+      throw new TargetUnreachableError(`target ${target} is not healthy: GET /health answered ${response.status}`);
   } finally {
     client.close();
   }
@@ -104,31 +118,55 @@ export async function checkTarget(target: string, runId: string): Promise<void> 
 async function loadBaseline(baseline: LoadResult | string): Promise<{ result: LoadResult; file?: string }> {
   if (typeof baseline !== 'string') return { result: baseline };
   const parsed = JSON.parse(await readFile(baseline, 'utf8')) as LoadResult;
-  if (parsed.schemaVersion !== RESULT_SCHEMA_VERSION) throw new Error(`${baseline} is not a result.json of schema version ${RESULT_SCHEMA_VERSION}`);
+  if (parsed.schemaVersion !== RESULT_SCHEMA_VERSION)
+    throw new Error(`${baseline} is not a result.json of schema version ${RESULT_SCHEMA_VERSION}`);
   return { result: parsed, file: baseline };
 }
 
 /** Writes result.json, junit.xml and report.html into `out`; returns their paths. */
-export async function writeOutputs(result: LoadResult, out: string): Promise<{ result: string; junit: string; report: string }> {
+export async function writeOutputs(
+  result: LoadResult,
+  out: string,
+): Promise<{ result: string; junit: string; report: string }> {
   await mkdir(out, { recursive: true });
   const resultPath = path.join(out, resultFileName);
   const junitPath = path.join(out, junitFileName);
   await writeFile(resultPath, `${JSON.stringify(result, null, 2)}\n`);
   await writeFile(junitPath, toJunitXml(result));
-  const report = await writeReport(result, { out, ...(result.faultWindows ? { faultWindows: result.faultWindows } : {}) });
+  const report = await writeReport(result, {
+    out,
+    ...(result.faultWindows ? { faultWindows: result.faultWindows } : {}),
+  });
   return { result: resultPath, junit: junitPath, report };
 }
 
 export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
-  const { target: rawTarget, durationS, rate, seed = 1, runId = newRunId(), out, onResponse, signal, workers = 0, thresholdOverrides, tolerance = DEFAULT_TOLERANCE } = options;
+  const {
+    target: rawTarget,
+    durationS,
+    rate,
+    seed = 1,
+    runId = newRunId(),
+    out,
+    onResponse,
+    signal,
+    workers = 0,
+    thresholdOverrides,
+    tolerance = DEFAULT_TOLERANCE,
+  } = options;
   const target = rawTarget.replace(/\/+$/, '');
   const base = PROFILES[options.profile];
   if (!base) throw new Error(`unknown profile "${options.profile}"`);
-  const scaled = scaleProfile(base, { ...(durationS !== undefined ? { durationS } : {}), ...(rate !== undefined ? { rate } : {}) });
+  const scaled = scaleProfile(base, {
+    ...(durationS !== undefined ? { durationS } : {}),
+    ...(rate !== undefined ? { rate } : {}),
+  });
   const profile = {
     ...scaled,
     ...(options.thinkTimeScale !== undefined ? { thinkTimeScale: options.thinkTimeScale } : {}),
-    ...(options.maxVUs !== undefined ? { maxVUs: options.maxVUs, preAllocatedVUs: Math.min(scaled.preAllocatedVUs, options.maxVUs) } : {}),
+    ...(options.maxVUs !== undefined
+      ? { maxVUs: options.maxVUs, preAllocatedVUs: Math.min(scaled.preAllocatedVUs, options.maxVUs) }
+      : {}),
   };
   const thresholdDefinitions = thresholdsFromSlos(thresholdOverrides ? { overrides: thresholdOverrides } : {});
   const baseline = options.baseline === undefined ? undefined : await loadBaseline(options.baseline);
@@ -197,7 +235,7 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
   const durationMs = endedAt - t0;
   const cpu = process.cpuUsage(cpuBefore);
   const notes: string[] = [
-    'latency is measured from each request\'s intended send time (scheduled arrival, end of think time or back-off), so generator queueing counts (no coordinated omission)',
+    "latency is measured from each request's intended send time (scheduled arrival, end of think time or back-off), so generator queueing counts (no coordinated omission)",
   ];
   let cpuSeconds: number;
   if (outcome.generatorActiveSeconds !== undefined) {
@@ -205,7 +243,9 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
     notes.push('generator CPU is the event-loop active time of the engine worker threads');
   } else {
     cpuSeconds = (cpu.user + cpu.system) / 1e6;
-    notes.push('generator CPU is this process\'s CPU time: it includes anything else running in the process (such as an embedded service)');
+    notes.push(
+      "generator CPU is this process's CPU time: it includes anything else running in the process (such as an embedded service)",
+    );
   }
   const summary = aggregator.summary(durationMs);
   const thresholds = aggregator.thresholds(thresholdDefinitions);
@@ -231,7 +271,11 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
     journeys: summary.journeys,
     checks: summary.checks,
     timeline: summary.timeline,
-    generator: { scheduleLagMs: summary.scheduleLagMs, cpuSeconds, cpuShareOfOneCore: durationMs > 0 ? cpuSeconds / (durationMs / 1000) : 0 },
+    generator: {
+      scheduleLagMs: summary.scheduleLagMs,
+      cpuSeconds,
+      cpuShareOfOneCore: durationMs > 0 ? cpuSeconds / (durationMs / 1000) : 0,
+    },
     thresholds,
     verdict: 'pass',
     ...(options.faultWindows?.length ? { faultWindows: normalizeFaultWindows(options.faultWindows, t0) } : {}),

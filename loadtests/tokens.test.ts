@@ -23,11 +23,18 @@ let sign: (sub: string, groups: string[]) => Promise<string>;
 beforeAll(async () => {
   const { publicKey, privateKey } = await generateKeyPair('RS256');
   const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
-  jwks = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })));
+  jwks = createServer((_req, res) =>
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })),
+  );
   await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
   const jwksUrl = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/.well-known/jwks.json`;
   sign = (sub, groups) =>
-    new SignJWT({ client_id: CLIENT_ID, token_use: 'access', scope: 'aws.cognito.signin.user.admin', ...(groups.length ? { 'cognito:groups': groups } : {}) })
+    new SignJWT({
+      client_id: CLIENT_ID,
+      token_use: 'access',
+      scope: 'aws.cognito.signin.user.admin',
+      ...(groups.length ? { 'cognito:groups': groups } : {}),
+    })
       .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
       .setIssuer(ISSUER)
       .setSubject(sub)
@@ -44,7 +51,17 @@ afterAll(async () => {
 
 async function load(runId: string, tokens?: ReturnType<typeof parseTokenPool>) {
   const events: ResponseEvent[] = [];
-  const result = await runLoad({ target: stack.url, profile: 'smoke', durationS: 2, rate: 12, thinkTimeScale: 0, seed: 3, runId, ...(tokens ? { tokens } : {}), onResponse: (e) => events.push(e) });
+  const result = await runLoad({
+    target: stack.url,
+    profile: 'smoke',
+    durationS: 2,
+    rate: 12,
+    thinkTimeScale: 0,
+    seed: 3,
+    runId,
+    ...(tokens ? { tokens } : {}),
+    onResponse: (e) => events.push(e),
+  });
   const statuses = (route: string) => new Set(events.filter((e) => e.route === route).map((e) => e.status));
   return { result, events, statuses };
 }
@@ -54,7 +71,10 @@ describe('coffee load --tokens against an external issuer', () => {
     const customers = await Promise.all(['c1', 'c2', 'c3'].map((sub) => sign(sub, [])));
     const baristas = [await sign('b1', ['barista'])];
     // Through the file format, as `coffee load --tokens` reads it.
-    const tokens = parseTokenPool(JSON.stringify({ customers, baristas: baristas.map((token) => ({ token })) }), 'tokens.json');
+    const tokens = parseTokenPool(
+      JSON.stringify({ customers, baristas: baristas.map((token) => ({ token })) }),
+      'tokens.json',
+    );
 
     const { result, events, statuses } = await load('tokens', tokens);
 
@@ -66,7 +86,18 @@ describe('coffee load --tokens against an external issuer', () => {
     expect([...statuses('GET /orders')]).toEqual([200]);
     expect(statuses('PATCH /orders/:orderId').has(200)).toBe(true);
     const journeys = new Set(events.map((e) => e.route));
-    expect(journeys).toEqual(new Set(['GET /menu', 'GET /menu/:productId', 'POST /users', 'GET /users/me/orders', 'POST /orders', 'GET /orders/:orderId', 'GET /orders', 'PATCH /orders/:orderId']));
+    expect(journeys).toEqual(
+      new Set([
+        'GET /menu',
+        'GET /menu/:productId',
+        'POST /users',
+        'GET /users/me/orders',
+        'POST /orders',
+        'GET /orders/:orderId',
+        'GET /orders',
+        'PATCH /orders/:orderId',
+      ]),
+    );
     expect(result.verdict).toBe('pass');
   });
 

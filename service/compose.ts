@@ -38,14 +38,20 @@ interface Secrets {
 }
 
 /** Keys of a data directory: created once, so tokens and user ids survive a restart. */
-async function dataDirKeys(dataDir: string | undefined): Promise<Required<Pick<Secrets, 'devSigningKey' | 'userIdKey'>>> {
-  const fresh = () => ({ devSigningKey: randomBytes(32).toString('base64url'), userIdKey: randomBytes(32).toString('base64url') });
+async function dataDirKeys(
+  dataDir: string | undefined,
+): Promise<Required<Pick<Secrets, 'devSigningKey' | 'userIdKey'>>> {
+  const fresh = () => ({
+    devSigningKey: randomBytes(32).toString('base64url'),
+    userIdKey: randomBytes(32).toString('base64url'),
+  });
   if (!dataDir) return fresh();
   const file = join(dataDir, 'keys.json');
   try {
     return JSON.parse(await readFile(file, 'utf8')) as ReturnType<typeof fresh>;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new ConfigError(`${file} is not readable: ${(error as Error).message}`);
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new ConfigError(`${file} is not readable: ${(error as Error).message}`);
   }
   const keys = fresh();
   await mkdir(dataDir, { recursive: true });
@@ -71,17 +77,24 @@ export interface CreateServiceOptions {
   startEmbedded?: (dataDir?: string) => Promise<EmbeddedDynamo>;
 }
 
-export async function createService(config: ServiceConfig, { telemetry, unsafe, startEmbedded }: CreateServiceOptions): Promise<Service> {
+export async function createService(
+  config: ServiceConfig,
+  { telemetry, unsafe, startEmbedded }: CreateServiceOptions,
+): Promise<Service> {
   let embedded: EmbeddedDynamo | undefined;
   let endpoint = config.dynamoEndpoint;
   if (config.store === 'embedded') {
-    if (!startEmbedded) throw new ConfigError('The embedded store is not available here; set COFFEE_DYNAMODB_ENDPOINT or COFFEE_STORE=aws');
+    if (!startEmbedded)
+      throw new ConfigError(
+        'The embedded store is not available here; set COFFEE_DYNAMODB_ENDPOINT or COFFEE_STORE=aws',
+      );
     embedded = await startEmbedded(config.dataDir ? join(config.dataDir, 'dynamodb') : undefined);
     endpoint = embedded.endpoint;
   }
   try {
     const secrets = config.secretArn ? await readSecret(config.secretArn, config.region) : {};
-    const keys = config.store === 'aws' ? { devSigningKey: undefined, userIdKey: undefined } : await dataDirKeys(config.dataDir);
+    const keys =
+      config.store === 'aws' ? { devSigningKey: undefined, userIdKey: undefined } : await dataDirKeys(config.dataDir);
     const client = createDynamoClient({ ...(endpoint ? { endpoint } : {}), region: config.region, ...config.sdk });
     telemetry.instrumentDynamo(client, config.tableName);
     const store = createStore({ client, tableName: config.tableName });
@@ -93,16 +106,26 @@ export async function createService(config: ServiceConfig, { telemetry, unsafe, 
       }
     }
     const userIdKeyText = config.userIdKey ?? secrets.userIdKey ?? keys.userIdKey;
-    if (!userIdKeyText) throw new ConfigError('COFFEE_USER_ID_KEY (or userIdKey in the COFFEE_SECRET_ARN secret) is required with a real DynamoDB');
-    const devKeyText = config.auth.mode === 'dev' ? (config.auth.signingKey ?? secrets.devSigningKey ?? keys.devSigningKey) : undefined;
-    if (config.auth.mode === 'dev' && !devKeyText) throw new ConfigError('COFFEE_DEV_SIGNING_KEY is required for COFFEE_AUTH_MODE=dev with a real DynamoDB');
+    if (!userIdKeyText)
+      throw new ConfigError(
+        'COFFEE_USER_ID_KEY (or userIdKey in the COFFEE_SECRET_ARN secret) is required with a real DynamoDB',
+      );
+    const devKeyText =
+      config.auth.mode === 'dev' ? (config.auth.signingKey ?? secrets.devSigningKey ?? keys.devSigningKey) : undefined;
+    if (config.auth.mode === 'dev' && !devKeyText)
+      throw new ConfigError('COFFEE_DEV_SIGNING_KEY is required for COFFEE_AUTH_MODE=dev with a real DynamoDB');
     const devIssuer = devKeyText ? createDevIssuer({ key: Buffer.from(devKeyText, 'base64url') }) : undefined;
     const auth =
       config.auth.mode === 'jwks'
-        ? createJwksVerifier({ jwksUrl: config.auth.jwksUrl, issuer: config.auth.issuer, ...(config.auth.audience ? { audience: config.auth.audience } : {}) })
+        ? createJwksVerifier({
+            jwksUrl: config.auth.jwksUrl,
+            issuer: config.auth.issuer,
+            ...(config.auth.audience ? { audience: config.auth.audience } : {}),
+          })
         : devIssuer!;
     const faultToken = config.faults ? config.faults.token || secrets.faultToken : undefined;
-    if (config.faults && !faultToken) throw new ConfigError('Fault injection needs a control token (COFFEE_FAULT_TOKEN or faultToken in the secret)');
+    if (config.faults && !faultToken)
+      throw new ConfigError('Fault injection needs a control token (COFFEE_FAULT_TOKEN or faultToken in the secret)');
     const menu = createMenuCache({
       load: (scope) => (scope ? store.within(scope) : store).listProducts(),
       ttlMs: config.cacheTtlMs,

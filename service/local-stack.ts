@@ -74,7 +74,18 @@ export interface LocalStack {
 }
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  const { port = 0, host = '127.0.0.1', dataDir, dynamoEndpoint, tableName = DEFAULT_TABLE_NAME, rateLimit = false, cacheTtlMs = 30_000, faults = false, sdk, unsafe } = options;
+  const {
+    port = 0,
+    host = '127.0.0.1',
+    dataDir,
+    dynamoEndpoint,
+    tableName = DEFAULT_TABLE_NAME,
+    rateLimit = false,
+    cacheTtlMs = 30_000,
+    faults = false,
+    sdk,
+    unsafe,
+  } = options;
   const t = options.telemetry ?? {};
   const config: ServiceConfig = {
     store: dynamoEndpoint ? 'endpoint' : 'embedded',
@@ -119,7 +130,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     region: config.region,
     store: service.store,
     telemetry,
-    mintToken: (sub, role) => (issuer ? issuer.issue(sub, role) : Promise.reject(new Error('no dev issuer: this stack checks tokens against a JWKS'))),
+    mintToken: (sub, role) =>
+      issuer
+        ? issuer.issue(sub, role)
+        : Promise.reject(new Error('no dev issuer: this stack checks tokens against a JWKS')),
     async stop() {
       await server.close(2_000);
       await telemetry.shutdown();

@@ -4,7 +4,13 @@
  * DynamoDB applied them (the response is lost). The SDK retries both; a retried write
  * that finds its own order must answer that order, not fail and not write a second one.
  */
-import { defineExperiment, ABORT_IF_NOT_RECOVERING, STANDARD_ORDERS, STANDARD_PROBES, RollbackKinds } from '../experiment.ts';
+import {
+  defineExperiment,
+  ABORT_IF_NOT_RECOVERING,
+  STANDARD_ORDERS,
+  STANDARD_PROBES,
+  RollbackKinds,
+} from '../experiment.ts';
 
 export default defineExperiment({
   name: 'dynamodb-connection-resets',
@@ -28,15 +34,17 @@ export default defineExperiment({
     action: {
       layer: 'dynamodb',
       rules: [
-        { id: 'reset-after-write', match: { operations: ['PutItem', 'UpdateItem'] }, probability: 0.15, fault: { kind: 'connection-reset', phase: 'after' } },
+        {
+          id: 'reset-after-write',
+          match: { operations: ['PutItem', 'UpdateItem'] },
+          probability: 0.15,
+          fault: { kind: 'connection-reset', phase: 'after' },
+        },
         { id: 'reset-before', probability: 0.2, fault: { kind: 'connection-reset', phase: 'before' } },
       ],
     },
   },
-  abort: [
-    { kind: 'error-rate', above: 0.5, windowMs: 10_000, minRequests: 20 },
-    ABORT_IF_NOT_RECOVERING,
-  ],
+  abort: [{ kind: 'error-rate', above: 0.5, windowMs: 10_000, minRequests: 20 }, ABORT_IF_NOT_RECOVERING],
   expectedServerErrors: [{ status: 503, code: 'dependency_unavailable' }],
   recoveryBudgetMs: 10_000,
   rollbacks: [RollbackKinds.ClearDynamoDbFaults],

@@ -4,7 +4,13 @@
  * readiness failing), keep serving what its cache holds, and be whole again within 10 s
  * of DynamoDB's return, with no acknowledged order lost.
  */
-import { defineExperiment, ABORT_IF_NOT_RECOVERING, STANDARD_ORDERS, STANDARD_PROBES, RollbackKinds } from '../experiment.ts';
+import {
+  defineExperiment,
+  ABORT_IF_NOT_RECOVERING,
+  STANDARD_ORDERS,
+  STANDARD_PROBES,
+  RollbackKinds,
+} from '../experiment.ts';
 
 export default defineExperiment({
   name: 'dynamodb-outage',

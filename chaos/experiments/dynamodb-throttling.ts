@@ -26,17 +26,24 @@ export default defineExperiment({
         action: {
           layer: 'dynamodb',
           rules: [
-            { id: 'throttle-writes', match: { operations: ['PutItem', 'UpdateItem'] }, probability: 0.5, fault: { kind: 'error', error: 'ProvisionedThroughputExceededException' } },
-            { id: 'throttle-indexes', match: { operations: ['Query'], indexes: ['byUser', 'byStatus'] }, probability: 0.3, fault: { kind: 'error', error: 'ThrottlingException' } },
+            {
+              id: 'throttle-writes',
+              match: { operations: ['PutItem', 'UpdateItem'] },
+              probability: 0.5,
+              fault: { kind: 'error', error: 'ProvisionedThroughputExceededException' },
+            },
+            {
+              id: 'throttle-indexes',
+              match: { operations: ['Query'], indexes: ['byUser', 'byStatus'] },
+              probability: 0.3,
+              fault: { kind: 'error', error: 'ThrottlingException' },
+            },
           ],
         },
       },
     ],
   },
-  abort: [
-    { kind: 'error-rate', above: 0.6, windowMs: 10_000, minRequests: 20 },
-    ABORT_IF_NOT_RECOVERING,
-  ],
+  abort: [{ kind: 'error-rate', above: 0.6, windowMs: 10_000, minRequests: 20 }, ABORT_IF_NOT_RECOVERING],
   expectedServerErrors: [{ status: 503, code: 'dependency_unavailable' }],
   recoveryBudgetMs: 10_000,
   rollbacks: [RollbackKinds.ClearDynamoDbFaults],

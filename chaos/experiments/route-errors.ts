@@ -5,7 +5,13 @@
  * in a 500), clients retrying order placement must not double an order, and the routes
  * must be back to normal once the rules are cleared.
  */
-import { defineExperiment, ABORT_IF_NOT_RECOVERING, STANDARD_ORDERS, STANDARD_PROBES, RollbackKinds } from '../experiment.ts';
+import {
+  defineExperiment,
+  ABORT_IF_NOT_RECOVERING,
+  STANDARD_ORDERS,
+  STANDARD_PROBES,
+  RollbackKinds,
+} from '../experiment.ts';
 
 export default defineExperiment({
   name: 'route-errors',
@@ -41,10 +47,7 @@ export default defineExperiment({
       },
     ],
   },
-  abort: [
-    { kind: 'error-rate', above: 0.5, windowMs: 10_000, minRequests: 20 },
-    ABORT_IF_NOT_RECOVERING,
-  ],
+  abort: [{ kind: 'error-rate', above: 0.5, windowMs: 10_000, minRequests: 20 }, ABORT_IF_NOT_RECOVERING],
   expectedServerErrors: [
     { status: 503, code: 'injected_fault' },
     { status: 500, code: 'internal' },

@@ -10,7 +10,8 @@ import { defineExperiment, STANDARD_ORDERS, STANDARD_PROBES, RollbackKinds } fro
 export default defineExperiment({
   name: 'service-crash-restart',
   title: 'Service crash and restart',
-  description: '`coffee serve --data-dir DIR` runs as a child process; it is SIGKILLed at 12 s and 30 s, down for 2 s each time, then restarted on the same data directory and port.',
+  description:
+    '`coffee serve --data-dir DIR` runs as a child process; it is SIGKILLed at 12 s and 30 s, down for 2 s each time, then restarted on the same data directory and port.',
   hypothesis:
     'A crash loses no acknowledged order (the store is on disk), retries across the restart create no duplicate, the indexes come back equal to the table, and the objectives hold again within 10 s of each restart.',
   target: 'process',
@@ -19,11 +20,23 @@ export default defineExperiment({
   schedule: {
     kind: 'fixed',
     windows: [
-      { label: 'SIGKILL, down 2 s, restart', startMs: 12_000, durationMs: 2_000, action: { layer: 'process', fault: { kind: 'kill-restart' } } },
-      { label: 'SIGKILL, down 2 s, restart', startMs: 30_000, durationMs: 2_000, action: { layer: 'process', fault: { kind: 'kill-restart' } } },
+      {
+        label: 'SIGKILL, down 2 s, restart',
+        startMs: 12_000,
+        durationMs: 2_000,
+        action: { layer: 'process', fault: { kind: 'kill-restart' } },
+      },
+      {
+        label: 'SIGKILL, down 2 s, restart',
+        startMs: 30_000,
+        durationMs: 2_000,
+        action: { layer: 'process', fault: { kind: 'kill-restart' } },
+      },
     ],
   },
-  abort: [{ kind: 'error-rate', above: 0.05, windowMs: 5_000, minRequests: 20, scope: 'outside-faults', graceMs: 12_000 }],
+  abort: [
+    { kind: 'error-rate', above: 0.05, windowMs: 5_000, minRequests: 20, scope: 'outside-faults', graceMs: 12_000 },
+  ],
   expectedServerErrors: [{ status: 503, code: 'dependency_unavailable' }],
   recoveryBudgetMs: 10_000,
   indexesMatchTable: true,

@@ -6,7 +6,13 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FIS_EXEC_WRAPPER, FIS_EXTENSION_LAYER_PARAMETERS, FisApiErrorRateAlarm, FisExperimentTemplates, FisLambdaExtension } from './cdk.ts';
+import {
+  FIS_EXEC_WRAPPER,
+  FIS_EXTENSION_LAYER_PARAMETERS,
+  FisApiErrorRateAlarm,
+  FisExperimentTemplates,
+  FisLambdaExtension,
+} from './cdk.ts';
 import { FIS_TEMPLATES, FisStopConditions } from './templates.ts';
 
 /** One stack with a wired function, its bucket, three alarms and the templates. */
@@ -21,13 +27,23 @@ function build() {
     architecture: lambda.Architecture.ARM_64,
     role,
   });
-  const bucket = new s3.Bucket(stack, 'Configs', { enforceSSL: true, blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL });
+  const bucket = new s3.Bucket(stack, 'Configs', {
+    enforceSSL: true,
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+  });
   new FisLambdaExtension(stack, 'Extension', { function: fn, configBucket: bucket });
   const metric = new cloudwatch.Metric({ namespace: 'Test', metricName: 'Errors' });
   const alarms = Object.fromEntries(
-    Object.values(FisStopConditions).map((key) => [key, new cloudwatch.Alarm(stack, `Alarm-${key}`, { metric, threshold: 1, evaluationPeriods: 1 })]),
+    Object.values(FisStopConditions).map((key) => [
+      key,
+      new cloudwatch.Alarm(stack, `Alarm-${key}`, { metric, threshold: 1, evaluationPeriods: 1 }),
+    ]),
   );
-  const experiments = new FisExperimentTemplates(stack, 'Experiments', { functions: [fn], configBucket: bucket, alarms });
+  const experiments = new FisExperimentTemplates(stack, 'Experiments', {
+    functions: [fn],
+    configBucket: bucket,
+    alarms,
+  });
   return { app, stack, fn, bucket, alarms, experiments, template: Template.fromStack(stack) };
 }
 
@@ -39,7 +55,10 @@ describe('FIS constructs', () => {
 
   it('wires the function with the arm64 extension layer (resolved from SSM at deploy) and its environment', () => {
     const { template, stack, bucket } = built;
-    const parameters = template.findParameters('*', { Type: 'AWS::SSM::Parameter::Value<String>', Default: FIS_EXTENSION_LAYER_PARAMETERS.arm64 });
+    const parameters = template.findParameters('*', {
+      Type: 'AWS::SSM::Parameter::Value<String>',
+      Default: FIS_EXTENSION_LAYER_PARAMETERS.arm64,
+    });
     const [parameterId] = Object.keys(parameters);
     expect(parameterId).toBeDefined();
     template.hasResourceProperties('AWS::Lambda::Function', {
@@ -48,7 +67,10 @@ describe('FIS constructs', () => {
         Variables: {
           AWS_LAMBDA_EXEC_WRAPPER: FIS_EXEC_WRAPPER,
           AWS_FIS_CONFIGURATION_LOCATION: {
-            'Fn::Join': ['', [{ 'Fn::GetAtt': [stack.getLogicalId(bucket.node.defaultChild as s3.CfnBucket), 'Arn'] }, '/FisConfigs/']],
+            'Fn::Join': [
+              '',
+              [{ 'Fn::GetAtt': [stack.getLogicalId(bucket.node.defaultChild as s3.CfnBucket), 'Arn'] }, '/FisConfigs/'],
+            ],
           },
         },
       },
@@ -62,8 +84,19 @@ describe('FIS constructs', () => {
       Roles: [{ Ref: Match.stringLikeRegexp('^FnRole') }],
       PolicyDocument: {
         Statement: [
-          { Sid: 'FisExtensionListConfigs', Effect: 'Allow', Action: 's3:ListBucket', Resource: bucketArn, Condition: { StringLike: { 's3:prefix': ['FisConfigs/*'] } } },
-          { Sid: 'FisExtensionReadConfigs', Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Join': ['', [bucketArn, '/FisConfigs/*']] } },
+          {
+            Sid: 'FisExtensionListConfigs',
+            Effect: 'Allow',
+            Action: 's3:ListBucket',
+            Resource: bucketArn,
+            Condition: { StringLike: { 's3:prefix': ['FisConfigs/*'] } },
+          },
+          {
+            Sid: 'FisExtensionReadConfigs',
+            Effect: 'Allow',
+            Action: 's3:GetObject',
+            Resource: { 'Fn::Join': ['', [bucketArn, '/FisConfigs/*']] },
+          },
         ],
       },
     });
@@ -78,8 +111,18 @@ describe('FIS constructs', () => {
       PolicyDocument: {
         Version: '2012-10-17',
         Statement: [
-          { Sid: 'WriteFaultConfigurations', Effect: 'Allow', Action: ['s3:PutObject', 's3:DeleteObject'], Resource: { 'Fn::Join': ['', [bucketArn, '/FisConfigs/*']] } },
-          { Sid: 'ReadTargetFunctions', Effect: 'Allow', Action: 'lambda:GetFunction', Resource: { 'Fn::GetAtt': [stack.getLogicalId(fn.node.defaultChild as lambda.CfnFunction), 'Arn'] } },
+          {
+            Sid: 'WriteFaultConfigurations',
+            Effect: 'Allow',
+            Action: ['s3:PutObject', 's3:DeleteObject'],
+            Resource: { 'Fn::Join': ['', [bucketArn, '/FisConfigs/*']] },
+          },
+          {
+            Sid: 'ReadTargetFunctions',
+            Effect: 'Allow',
+            Action: 'lambda:GetFunction',
+            Resource: { 'Fn::GetAtt': [stack.getLogicalId(fn.node.defaultChild as lambda.CfnFunction), 'Arn'] },
+          },
           { Sid: 'ResolveTargets', Effect: 'Allow', Action: 'tag:GetResources', Resource: '*' },
         ],
       },
@@ -99,7 +142,9 @@ describe('FIS constructs', () => {
         ],
       },
     });
-    expect(template.findResources('AWS::IAM::Role', { Properties: { ManagedPolicyArns: Match.anyValue() } })).toEqual({});
+    expect(template.findResources('AWS::IAM::Role', { Properties: { ManagedPolicyArns: Match.anyValue() } })).toEqual(
+      {},
+    );
   });
 
   it('creates one experiment template per definition, with the alarms as stop conditions', () => {
@@ -123,7 +168,12 @@ describe('FIS constructs', () => {
     const { app } = built;
     const report = new AwsSolutionsChecks(app).validateScope(app);
     const fisFindings = report.violations
-      .map((v) => ({ rule: v.ruleName, paths: v.violatingResources.map((r) => r.constructPath).filter((p) => /Experiments|Extension|FnRole/.test(p ?? '')) }))
+      .map((v) => ({
+        rule: v.ruleName,
+        paths: v.violatingResources
+          .map((r) => r.constructPath)
+          .filter((p) => /Experiments|Extension|FnRole/.test(p ?? '')),
+      }))
       .filter((v) => v.paths.length > 0);
     expect(fisFindings).toEqual([]);
     const acknowledged = app.node
@@ -143,18 +193,41 @@ describe('FIS constructs', () => {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.X86_64,
     });
-    new FisLambdaExtension(stack, 'Extension', { function: fn, configBucket: s3.Bucket.fromBucketName(stack, 'B', 'configs') });
-    const parameters = Object.values(Template.fromStack(stack).findParameters('*', { Type: 'AWS::SSM::Parameter::Value<String>' }));
-    const layers = parameters.map((p) => (p as { Default: string }).Default).filter((name) => name.startsWith('/aws/service/fis/'));
+    new FisLambdaExtension(stack, 'Extension', {
+      function: fn,
+      configBucket: s3.Bucket.fromBucketName(stack, 'B', 'configs'),
+    });
+    const parameters = Object.values(
+      Template.fromStack(stack).findParameters('*', { Type: 'AWS::SSM::Parameter::Value<String>' }),
+    );
+    const layers = parameters
+      .map((p) => (p as { Default: string }).Default)
+      .filter((name) => name.startsWith('/aws/service/fis/'));
     expect(layers).toEqual([FIS_EXTENSION_LAYER_PARAMETERS.x86_64]);
   });
 
   it('guards experiments with the share of 5xx the HTTP API answers, ignoring near-idle minutes', () => {
     const app = new App();
     const stack = new Stack(app, 'Guardrail');
-    new FisApiErrorRateAlarm(stack, 'Guardrail', { apiId: 'a1b2c3', maxErrorRatePercent: 12, minRequestsPerMinute: 30, alarmName: 'guardrail' });
+    new FisApiErrorRateAlarm(stack, 'Guardrail', {
+      apiId: 'a1b2c3',
+      maxErrorRatePercent: 12,
+      minRequestsPerMinute: 30,
+      alarmName: 'guardrail',
+    });
     const metric = (name: string) => ({
-      MetricStat: { Metric: { Namespace: 'AWS/ApiGateway', MetricName: name, Dimensions: [{ Name: 'ApiId', Value: 'a1b2c3' }, { Name: 'Stage', Value: '$default' }] }, Period: 60, Stat: 'Sum' },
+      MetricStat: {
+        Metric: {
+          Namespace: 'AWS/ApiGateway',
+          MetricName: name,
+          Dimensions: [
+            { Name: 'ApiId', Value: 'a1b2c3' },
+            { Name: 'Stage', Value: '$default' },
+          ],
+        },
+        Period: 60,
+        Stat: 'Sum',
+      },
       ReturnData: false,
     });
     Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -177,6 +250,8 @@ describe('FIS constructs', () => {
     const stack = new Stack(app, 'Missing');
     const fn = lambda.Function.fromFunctionArn(stack, 'Fn', 'arn:aws:lambda:eu-west-1:123456789012:function:f');
     const bucket = s3.Bucket.fromBucketName(stack, 'B', 'configs');
-    expect(() => new FisExperimentTemplates(stack, 'X', { functions: [fn], configBucket: bucket, alarms: {} })).toThrow(/no alarm for stop condition/);
+    expect(() => new FisExperimentTemplates(stack, 'X', { functions: [fn], configBucket: bucket, alarms: {} })).toThrow(
+      /no alarm for stop condition/,
+    );
   });
 });

@@ -75,7 +75,10 @@ export class FisLambdaExtension extends Construct {
     super(scope, id);
     const { function: fn, configBucket, configPrefix = FIS_CONFIG_PREFIX, pollMaxWaitMs } = props;
     if (!configPrefix.endsWith('/')) throw new Error(`configPrefix must end with "/", got "${configPrefix}"`);
-    const parameter = fn.architecture.name === lambda.Architecture.ARM_64.name ? FIS_EXTENSION_LAYER_PARAMETERS.arm64 : FIS_EXTENSION_LAYER_PARAMETERS.x86_64;
+    const parameter =
+      fn.architecture.name === lambda.Architecture.ARM_64.name
+        ? FIS_EXTENSION_LAYER_PARAMETERS.arm64
+        : FIS_EXTENSION_LAYER_PARAMETERS.x86_64;
     const layerArn = ssm.StringParameter.valueForStringParameter(this, parameter);
     fn.addLayers(lambda.LayerVersion.fromLayerVersionArn(this, 'Layer', layerArn));
 
@@ -94,7 +97,13 @@ export class FisLambdaExtension extends Construct {
       }),
     );
     const configObjects = `${configBucket.bucketArn}/${configPrefix}*`;
-    fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'FisExtensionReadConfigs', actions: ['s3:GetObject'], resources: [configObjects] }));
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'FisExtensionReadConfigs',
+        actions: ['s3:GetObject'],
+        resources: [configObjects],
+      }),
+    );
     if (fn.role) {
       Validations.of(fn.role).acknowledge({
         id: wildcardResourceFinding(this, configObjects),
@@ -111,7 +120,10 @@ export interface FisExperimentTemplatesProps {
   readonly configBucket: s3.IBucket;
   /** Default `FisConfigs/`; must match the functions' `AWS_FIS_CONFIGURATION_LOCATION`. */
   readonly configPrefix?: string;
-  /** The stop-condition alarms (anything with an ARN: `IAlarm`, or `{ alarmArn: cfn.attrArn }`), by the keys the templates name. */
+  /**
+   * The stop-condition alarms (anything with an ARN: `IAlarm`, or `{ alarmArn: cfn.attrArn }`), by the
+   * keys the templates name.
+   */
   readonly alarms: Readonly<Record<string, { readonly alarmArn: string }>>;
   /** Default: the shipped `FIS_TEMPLATES`. */
   readonly templates?: readonly FisTemplateDefinition[];
@@ -147,7 +159,11 @@ export class FisExperimentTemplates extends Construct {
     });
     const configObjects = `${configBucket.bucketArn}/${configPrefix}*`;
     this.role.addToPolicy(
-      new iam.PolicyStatement({ sid: 'WriteFaultConfigurations', actions: ['s3:PutObject', 's3:DeleteObject'], resources: [configObjects] }),
+      new iam.PolicyStatement({
+        sid: 'WriteFaultConfigurations',
+        actions: ['s3:PutObject', 's3:DeleteObject'],
+        resources: [configObjects],
+      }),
     );
     this.role.addToPolicy(
       new iam.PolicyStatement({

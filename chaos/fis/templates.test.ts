@@ -61,16 +61,25 @@ describe('FIS template definitions', () => {
         targets: { Functions: 'Functions' },
       },
     });
-    expect(shape.stopConditions).toEqual([{ source: 'aws:cloudwatch:alarm', value: inputs.alarmArns['lambda-error-rate'] }]);
+    expect(shape.stopConditions).toEqual([
+      { source: 'aws:cloudwatch:alarm', value: inputs.alarmArns['lambda-error-rate'] },
+    ]);
     expect(shape.roleArn).toBe(inputs.roleArn);
     expect(shape.tags).toEqual({ Name: 'test-delay', Hypothesis: 'latency rises' });
   });
 
   it('renders the error and HTTP-response actions with their own parameters', () => {
     const byAction = Object.fromEntries(
-      FIS_TEMPLATES.flatMap((t) => Object.values(renderFisTemplate(t, inputs).actions)).map((a) => [a.actionId, a.parameters]),
+      FIS_TEMPLATES.flatMap((t) => Object.values(renderFisTemplate(t, inputs).actions)).map((a) => [
+        a.actionId,
+        a.parameters,
+      ]),
     );
-    expect(Object.keys(byAction[FisLambdaActions.Error] ?? {}).sort()).toEqual(['duration', 'invocationPercentage', 'preventExecution']);
+    expect(Object.keys(byAction[FisLambdaActions.Error] ?? {}).sort()).toEqual([
+      'duration',
+      'invocationPercentage',
+      'preventExecution',
+    ]);
     expect(byAction[FisLambdaActions.HttpIntegrationResponse]).toMatchObject({
       statusCode: '503',
       contentTypeHeader: 'application/problem+json',
@@ -84,7 +93,14 @@ describe('FIS template definitions', () => {
       description: '',
       hypothesis: '',
       faults: [
-        { name: 'a', action: FisLambdaActions.AddDelay, description: '', durationSeconds: 30, invocationPercentage: 0, startupDelayMilliseconds: 900_001 },
+        {
+          name: 'a',
+          action: FisLambdaActions.AddDelay,
+          description: '',
+          durationSeconds: 30,
+          invocationPercentage: 0,
+          startupDelayMilliseconds: 900_001,
+        },
         {
           name: 'b',
           action: FisLambdaActions.HttpIntegrationResponse,
@@ -100,13 +116,24 @@ describe('FIS template definitions', () => {
       stopConditions: ['a', 'b', 'c', 'd', 'e', 'f'],
     };
     const problems = validateFisTemplate(bad).join('\n');
-    for (const expected of ['kebab-case', 'at most 5 stop conditions', 'durationSeconds', 'invocationPercentage', 'startupDelayMilliseconds', 'statusCode', 'contentTypeHeader', 'unknown fault "missing"']) {
+    for (const expected of [
+      'kebab-case',
+      'at most 5 stop conditions',
+      'durationSeconds',
+      'invocationPercentage',
+      'startupDelayMilliseconds',
+      'statusCode',
+      'contentTypeHeader',
+      'unknown fault "missing"',
+    ]) {
       expect(problems).toContain(expected);
     }
   });
 
   it('refuses to render a template whose stop-condition alarm is not deployed', () => {
-    expect(() => renderFisTemplate(delay, { ...inputs, alarmArns: {} })).toThrow(/no alarm for stop condition\(s\) lambda-error-rate/);
+    expect(() => renderFisTemplate(delay, { ...inputs, alarmArns: {} })).toThrow(
+      /no alarm for stop condition\(s\) lambda-error-rate/,
+    );
     expect(() => renderFisTemplate(delay, { ...inputs, functionArns: [] })).toThrow(/no target function/);
   });
 });

@@ -105,7 +105,13 @@ export interface FisExperimentTemplateShape {
   targets: Record<string, { resourceType: string; resourceArns: string[]; selectionMode: 'ALL' }>;
   actions: Record<
     string,
-    { actionId: FisLambdaActionId; description: string; parameters: Record<string, string>; targets: Record<string, string>; startAfter?: string[] }
+    {
+      actionId: FisLambdaActionId;
+      description: string;
+      parameters: Record<string, string>;
+      targets: Record<string, string>;
+      startAfter?: string[];
+    }
   >;
   stopConditions: { source: 'aws:cloudwatch:alarm'; value: string }[];
   experimentOptions: { accountTargeting: 'single-account'; emptyTargetResolutionMode: 'fail' };
@@ -131,9 +137,12 @@ export function validateFisTemplate(template: FisTemplateDefinition): string[] {
   if (template.faults.length === 0) problems.push(`${where}: needs at least one fault`);
   if (template.stopConditions.length === 0) problems.push(`${where}: needs at least one stop-condition alarm`);
   if (template.stopConditions.length > FisLimits.maxStopConditions) {
-    problems.push(`${where}: at most ${FisLimits.maxStopConditions} stop conditions, got ${template.stopConditions.length}`);
+    problems.push(
+      `${where}: at most ${FisLimits.maxStopConditions} stop conditions, got ${template.stopConditions.length}`,
+    );
   }
-  if (new Set(template.stopConditions).size !== template.stopConditions.length) problems.push(`${where}: duplicate stop condition`);
+  if (new Set(template.stopConditions).size !== template.stopConditions.length)
+    problems.push(`${where}: duplicate stop condition`);
   const names = new Set<string>();
   for (const fault of template.faults) {
     const at = `${where}, fault "${fault.name}"`;
@@ -141,9 +150,12 @@ export function validateFisTemplate(template: FisTemplateDefinition): string[] {
     if (names.has(fault.name)) problems.push(`${at}: duplicate name`);
     names.add(fault.name);
     if (!intIn(fault.durationSeconds, FisLimits.minDurationSeconds, FisLimits.maxDurationSeconds)) {
-      problems.push(`${at}: durationSeconds must be an integer in ${FisLimits.minDurationSeconds}..${FisLimits.maxDurationSeconds}`);
+      problems.push(
+        `${at}: durationSeconds must be an integer in ${FisLimits.minDurationSeconds}..${FisLimits.maxDurationSeconds}`,
+      );
     }
-    if (!intIn(fault.invocationPercentage, 1, 100)) problems.push(`${at}: invocationPercentage must be an integer in 1..100`);
+    if (!intIn(fault.invocationPercentage, 1, 100))
+      problems.push(`${at}: invocationPercentage must be an integer in 1..100`);
     for (const before of fault.startAfter ?? []) {
       if (!template.faults.some((other) => other.name === before && other !== fault)) {
         problems.push(`${at}: startAfter names unknown fault "${before}"`);
@@ -157,9 +169,12 @@ export function validateFisTemplate(template: FisTemplateDefinition): string[] {
         break;
       case FisLambdaActions.HttpIntegrationResponse:
         if (!intIn(fault.statusCode, FisLimits.minStatusCode, FisLimits.maxStatusCode)) {
-          problems.push(`${at}: statusCode must be an HTTP status (${FisLimits.minStatusCode}..${FisLimits.maxStatusCode})`);
+          problems.push(
+            `${at}: statusCode must be an HTTP status (${FisLimits.minStatusCode}..${FisLimits.maxStatusCode})`,
+          );
         }
-        if (!/^[\w.+-]+\/[\w.+-]+$/.test(fault.contentTypeHeader)) problems.push(`${at}: contentTypeHeader must be a media type`);
+        if (!/^[\w.+-]+\/[\w.+-]+$/.test(fault.contentTypeHeader))
+          problems.push(`${at}: contentTypeHeader must be a media type`);
         break;
       case FisLambdaActions.Error:
         break;
@@ -169,7 +184,10 @@ export function validateFisTemplate(template: FisTemplateDefinition): string[] {
 }
 
 function parametersOf(fault: FisLambdaFault): Record<string, string> {
-  const common = { duration: isoDuration(fault.durationSeconds), invocationPercentage: String(fault.invocationPercentage) };
+  const common = {
+    duration: isoDuration(fault.durationSeconds),
+    invocationPercentage: String(fault.invocationPercentage),
+  };
   switch (fault.action) {
     case FisLambdaActions.AddDelay:
       return { ...common, startupDelayMilliseconds: String(fault.startupDelayMilliseconds) };
@@ -189,11 +207,15 @@ function parametersOf(fault: FisLambdaFault): Record<string, string> {
  * Renders a definition to the properties of an `AWS::FIS::ExperimentTemplate`. Throws
  * when the definition is invalid or names a stop condition `inputs.alarmArns` lacks.
  */
-export function renderFisTemplate(template: FisTemplateDefinition, inputs: FisRenderInputs): FisExperimentTemplateShape {
+export function renderFisTemplate(
+  template: FisTemplateDefinition,
+  inputs: FisRenderInputs,
+): FisExperimentTemplateShape {
   const problems = validateFisTemplate(template);
   if (inputs.functionArns.length === 0) problems.push(`FIS template "${template.id}": no target function`);
   const missing = template.stopConditions.filter((key) => inputs.alarmArns[key] === undefined);
-  if (missing.length > 0) problems.push(`FIS template "${template.id}": no alarm for stop condition(s) ${missing.join(', ')}`);
+  if (missing.length > 0)
+    problems.push(`FIS template "${template.id}": no alarm for stop condition(s) ${missing.join(', ')}`);
   if (problems.length > 0) throw new Error(problems.join('\n'));
 
   return {
@@ -218,7 +240,10 @@ export function renderFisTemplate(template: FisTemplateDefinition, inputs: FisRe
         },
       ]),
     ),
-    stopConditions: template.stopConditions.map((key) => ({ source: 'aws:cloudwatch:alarm', value: inputs.alarmArns[key] as string })),
+    stopConditions: template.stopConditions.map((key) => ({
+      source: 'aws:cloudwatch:alarm',
+      value: inputs.alarmArns[key] as string,
+    })),
     // Fail instead of "succeeding" on nothing when the target function is gone.
     experimentOptions: { accountTargeting: 'single-account', emptyTargetResolutionMode: 'fail' },
     // FIS shows the Name tag as the template's name; tag values allow at most 256 chars.
@@ -271,7 +296,11 @@ export const FIS_TEMPLATES: readonly FisTemplateDefinition[] = [
         startupDelayMilliseconds: 800,
       },
     ],
-    stopConditions: [FisStopConditions.ApiErrorRate, FisStopConditions.LambdaErrorRate, FisStopConditions.OrderWriteAvailability],
+    stopConditions: [
+      FisStopConditions.ApiErrorRate,
+      FisStopConditions.LambdaErrorRate,
+      FisStopConditions.OrderWriteAvailability,
+    ],
   },
   {
     id: 'lambda-errors',

@@ -4,7 +4,12 @@
  */
 import { Metrics } from '../../service/catalog/index.ts';
 import { OrderStatuses } from '../../service/catalog/index.ts';
-import { AnomalyComparisonOperators, Severities, TreatMissingData, type AnomalyAlarmDefinition } from '../alarm-model.ts';
+import {
+  AnomalyComparisonOperators,
+  Severities,
+  TreatMissingData,
+  type AnomalyAlarmDefinition,
+} from '../alarm-model.ts';
 import { DisplayUnits, type GraphWidget, type Signal } from '../model.ts';
 import { signal, type PartContext, type PartOutput } from './context.ts';
 
@@ -71,7 +76,14 @@ export function businessMonitoring({ options, factory }: PartContext, thresholds
     signals: [
       signal(
         'Registrations',
-        [factory.metric(Metrics.Registrations, { id: 'registrations', stat: 'Sum', period: HOUR, label: 'Registrations' })],
+        [
+          factory.metric(Metrics.Registrations, {
+            id: 'registrations',
+            stat: 'Sum',
+            period: HOUR,
+            label: 'Registrations',
+          }),
+        ],
         prom.counterIncrease(Metrics.Registrations, { window: '1h' }),
       ),
     ],
@@ -129,7 +141,9 @@ export function businessMonitoring({ options, factory }: PartContext, thresholds
     factory.metric(Metrics.OrdersPlaced, { id: 'orders_raw', stat: 'Sum', period: 300, visible: false }),
     factory.expression('orders5m', 'FILL(orders_raw, 0)', { label: 'Orders per 5 min' }),
   ];
-  const band = factory.expression('band', `ANOMALY_DETECTION_BAND(orders5m, ${orderRateBandWidth})`, { label: 'Expected' });
+  const band = factory.expression('band', `ANOMALY_DETECTION_BAND(orders5m, ${orderRateBandWidth})`, {
+    label: 'Expected',
+  });
   const anomalyWidget: GraphWidget = {
     type: 'graph',
     title: 'Orders per 5 min and the expected band',

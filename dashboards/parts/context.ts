@@ -21,5 +21,8 @@ export function signal(label: string, queries: readonly Query[], promql?: string
 
 /** Query ids from free text (route groups have dashes; ids may not). */
 export function idPart(text: string): string {
-  return text.replace(/[^a-zA-Z0-9]+/g, '_').replace(/^_|_$/g, '').toLowerCase();
+  return text
+    .replace(/[^a-zA-Z0-9]+/g, '_')
+    .replace(/^_|_$/g, '')
+    .toLowerCase();
 }

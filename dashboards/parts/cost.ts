@@ -28,7 +28,11 @@ export function costMonitoring({ options, factory }: PartContext): PartOutput {
 
   const hidden = { period: DAY, visible: false } as const;
   // Writes and reads to the indexes are billed too: the table's metric plus every index's.
-  const capacity = (key: 'rcu' | 'wcu', def: typeof AwsMetrics.DynamoConsumedReadCapacity | typeof AwsMetrics.DynamoConsumedWriteCapacity, label: string): Query[] => [
+  const capacity = (
+    key: 'rcu' | 'wcu',
+    def: typeof AwsMetrics.DynamoConsumedReadCapacity | typeof AwsMetrics.DynamoConsumedWriteCapacity,
+    label: string,
+  ): Query[] => [
     factory.aws(def, { ...hidden, id: `${key}_table`, stat: 'Sum', dimensions: table }),
     factory.awsSearch(def, {
       ...hidden,
@@ -41,7 +45,15 @@ export function costMonitoring({ options, factory }: PartContext): PartOutput {
     factory.expression(key, `FILL(${key}_table, 0) + FILL(${key}_indexes, 0)`, { label }),
   ];
   const apiRequests: Query[] = options.apiId
-    ? [factory.aws(AwsMetrics.ApiCount, { id: 'api', stat: 'Sum', period: DAY, dimensions: { ApiId: options.apiId, Stage: options.apiStage }, label: 'HTTP API requests' })]
+    ? [
+        factory.aws(AwsMetrics.ApiCount, {
+          id: 'api',
+          stat: 'Sum',
+          period: DAY,
+          dimensions: { ApiId: options.apiId, Stage: options.apiStage },
+          label: 'HTTP API requests',
+        }),
+      ]
     : [
         factory.awsSearch(AwsMetrics.ApiCount, {
           id: 'api',
@@ -57,7 +69,15 @@ export function costMonitoring({ options, factory }: PartContext): PartOutput {
     {
       key: 'lambda_requests',
       label: 'Lambda requests',
-      usage: [factory.aws(AwsMetrics.LambdaInvocations, { id: 'invocations', stat: 'Sum', period: DAY, dimensions: fn, label: 'Lambda requests' })],
+      usage: [
+        factory.aws(AwsMetrics.LambdaInvocations, {
+          id: 'invocations',
+          stat: 'Sum',
+          period: DAY,
+          dimensions: fn,
+          label: 'Lambda requests',
+        }),
+      ],
       cost: (id) => `${id} * ${p.lambda.requestsPerMillion} / 1000000`,
     },
     {
@@ -106,7 +126,8 @@ export function costMonitoring({ options, factory }: PartContext): PartOutput {
   ];
 
   const usageId = (line: UsageLine): string => line.usage.at(-1)!.id;
-  const costQuery = (line: UsageLine): Query => factory.expression(`usd_${line.key}`, line.cost(usageId(line)), { label: `${line.label} (USD/day)` });
+  const costQuery = (line: UsageLine): Query =>
+    factory.expression(`usd_${line.key}`, line.cost(usageId(line)), { label: `${line.label} (USD/day)` });
 
   const usageWidgets: GraphWidget[] = lines.map((line) => ({
     type: 'graph',
@@ -119,7 +140,9 @@ export function costMonitoring({ options, factory }: PartContext): PartOutput {
   const hide = (q: Query): Query => ({ ...q, visible: false });
   const allUsage = lines.flatMap((line) => line.usage.map(hide));
   const allCosts = lines.map(costQuery);
-  const total = factory.expression('usd_total', allCosts.map((q) => `FILL(${q.id}, 0)`).join(' + '), { label: 'Estimated total (USD/day)' });
+  const total = factory.expression('usd_total', allCosts.map((q) => `FILL(${q.id}, 0)`).join(' + '), {
+    label: 'Estimated total (USD/day)',
+  });
   const totalWidget: GraphWidget = {
     type: 'graph',
     title: 'Estimated cost per day (USD)',

@@ -58,7 +58,14 @@ export function dynamoMonitoring({ options, factory }: PartContext, thresholds: 
     signals: [
       signal(
         'p99 by operation',
-        [factory.search(Metrics.DynamoDbDuration, { id: 'ddb_by_op', stat: 'p99', period: PERIOD, dimensionNames: ['Operation'] })],
+        [
+          factory.search(Metrics.DynamoDbDuration, {
+            id: 'ddb_by_op',
+            stat: 'p99',
+            period: PERIOD,
+            dimensionNames: ['Operation'],
+          }),
+        ],
         prom.quantile(Metrics.DynamoDbDuration, 0.99, { by: ['Operation'] }),
         '{{db_operation_name}}',
       ),
@@ -76,7 +83,14 @@ export function dynamoMonitoring({ options, factory }: PartContext, thresholds: 
       ),
       signal(
         'Throttled after retries',
-        [factory.metric(Metrics.DynamoDbThrottles, { id: 'throttled', stat: 'Sum', period: PERIOD, label: 'Throttled after retries' })],
+        [
+          factory.metric(Metrics.DynamoDbThrottles, {
+            id: 'throttled',
+            stat: 'Sum',
+            period: PERIOD,
+            label: 'Throttled after retries',
+          }),
+        ],
         prom.counterIncrease(Metrics.DynamoDbThrottles, { window: '5m' }),
       ),
     ],
@@ -103,10 +117,22 @@ export function dynamoMonitoring({ options, factory }: PartContext, thresholds: 
     unit: DisplayUnits.Count,
     signals: [
       signal('Read throttle events', [
-        factory.aws(AwsMetrics.DynamoReadThrottleEvents, { id: 'read_thr', stat: 'Sum', period: PERIOD, dimensions: table, label: 'Read throttle events' }),
+        factory.aws(AwsMetrics.DynamoReadThrottleEvents, {
+          id: 'read_thr',
+          stat: 'Sum',
+          period: PERIOD,
+          dimensions: table,
+          label: 'Read throttle events',
+        }),
       ]),
       signal('Write throttle events', [
-        factory.aws(AwsMetrics.DynamoWriteThrottleEvents, { id: 'write_thr', stat: 'Sum', period: PERIOD, dimensions: table, label: 'Write throttle events' }),
+        factory.aws(AwsMetrics.DynamoWriteThrottleEvents, {
+          id: 'write_thr',
+          stat: 'Sum',
+          period: PERIOD,
+          dimensions: table,
+          label: 'Write throttle events',
+        }),
       ]),
       ...DYNAMODB_OPERATIONS.map((operation) =>
         signal(`System errors ${operation}`, [
@@ -131,7 +157,8 @@ export function dynamoMonitoring({ options, factory }: PartContext, thresholds: 
         metric: factory.metric(Metrics.DynamoDbThrottles, { id: 'throttled', stat: 'Sum', period: 60 }),
         comparison: ComparisonOperators.GreaterThanOrEqualToThreshold,
         treatMissingData: TreatMissingData.NotBreaching,
-        treatMissingDataReason: 'The counter is exported only for minutes with a throttle, so a missing minute had none.',
+        treatMissingDataReason:
+          'The counter is exported only for minutes with a throttle, so a missing minute had none.',
       },
       t.serviceThrottles,
     ),
@@ -141,8 +168,20 @@ export function dynamoMonitoring({ options, factory }: PartContext, thresholds: 
         id: 'dynamodb-table-throttle-events',
         description: `Read and write throttle events of table ${options.tableName}, per minute (the SDK may still absorb them: see the service's throttled calls).`,
         queries: [
-          factory.aws(AwsMetrics.DynamoReadThrottleEvents, { id: 'reads', stat: 'Sum', period: 60, dimensions: table, visible: false }),
-          factory.aws(AwsMetrics.DynamoWriteThrottleEvents, { id: 'writes', stat: 'Sum', period: 60, dimensions: table, visible: false }),
+          factory.aws(AwsMetrics.DynamoReadThrottleEvents, {
+            id: 'reads',
+            stat: 'Sum',
+            period: 60,
+            dimensions: table,
+            visible: false,
+          }),
+          factory.aws(AwsMetrics.DynamoWriteThrottleEvents, {
+            id: 'writes',
+            stat: 'Sum',
+            period: 60,
+            dimensions: table,
+            visible: false,
+          }),
           factory.expression('events', 'FILL(reads, 0) + FILL(writes, 0)', { label: 'Throttle events' }),
         ],
         returnId: 'events',

@@ -117,14 +117,30 @@ export function httpMonitoring({ options, factory }: PartContext, thresholds: Ht
       signals: (['p50', 'p90', 'p99'] as const).map((stat) =>
         signal(
           stat,
-          [factory.metric(def, { id: `${id}_${stat}`, stat, period: PERIOD, dimensions: { RouteGroup: group }, label: stat })],
+          [
+            factory.metric(def, {
+              id: `${id}_${stat}`,
+              stat,
+              period: PERIOD,
+              dimensions: { RouteGroup: group },
+              label: stat,
+            }),
+          ],
           prom.quantile(def, Number(stat.slice(1)) / 100, { labels: { RouteGroup: group } }),
           stat,
         ),
       ),
       ...(slo?.thresholdMs === undefined
         ? {}
-        : { annotations: [{ value: slo.thresholdMs, label: `SLO: ${slo.objective * 100}% ≤ ${slo.thresholdMs} ms`, color: '#d62728' }] }),
+        : {
+            annotations: [
+              {
+                value: slo.thresholdMs,
+                label: `SLO: ${slo.objective * 100}% ≤ ${slo.thresholdMs} ms`,
+                color: '#d62728',
+              },
+            ],
+          }),
     };
     return widget;
   });
@@ -195,7 +211,10 @@ export function httpMonitoring({ options, factory }: PartContext, thresholds: Ht
     const thresholdMs = slo.thresholdMs;
     if (slo.kind !== 'latency' || thresholdMs === undefined) continue;
     const thresholdsMs = Object.fromEntries(
-      Object.entries(t.latencyP99Factor).map(([severity, spec]) => [severity, { ...spec, threshold: spec.threshold * thresholdMs }]),
+      Object.entries(t.latencyP99Factor).map(([severity, spec]) => [
+        severity,
+        { ...spec, threshold: spec.threshold * thresholdMs },
+      ]),
     ) as SeverityThresholds;
     alarms.push(
       ...metricAlarms(
@@ -203,11 +222,17 @@ export function httpMonitoring({ options, factory }: PartContext, thresholds: Ht
           prefix: options.prefix,
           id: `latency-p99-${slo.routeGroup}`,
           description: `p99 latency of ${slo.routeGroup} per minute, against the SLO threshold of ${slo.thresholdMs} ms (${slo.id}).`,
-          metric: factory.metric(def, { id: 'p99', stat: 'p99', period: 60, dimensions: { RouteGroup: slo.routeGroup } }),
+          metric: factory.metric(def, {
+            id: 'p99',
+            stat: 'p99',
+            period: 60,
+            dimensions: { RouteGroup: slo.routeGroup },
+          }),
           comparison: ComparisonOperators.GreaterThanThreshold,
           evaluateLowSampleCountPercentile: 'ignore',
           treatMissingData: TreatMissingData.NotBreaching,
-          treatMissingDataReason: 'A minute without requests has no slow request; low-traffic minutes keep the state (EvaluateLowSampleCountPercentile=ignore).',
+          treatMissingDataReason:
+            'A minute without requests has no slow request; low-traffic minutes keep the state (EvaluateLowSampleCountPercentile=ignore).',
         },
         thresholdsMs,
       ),

@@ -37,8 +37,13 @@ export function lambdaMonitoring({ options, factory }: PartContext, thresholds: 
   const { prom } = factory;
   const t = { ...DEFAULT_THRESHOLDS, ...thresholds };
   const fn = { FunctionName: options.functionName };
-  const aws = (def: (typeof AwsMetrics)[keyof typeof AwsMetrics], id: string, stat: 'Sum' | 'Maximum' | 'p50' | 'p99', label: string, period = PERIOD) =>
-    factory.aws(def, { id, stat, period, dimensions: fn, label });
+  const aws = (
+    def: (typeof AwsMetrics)[keyof typeof AwsMetrics],
+    id: string,
+    stat: 'Sum' | 'Maximum' | 'p50' | 'p99',
+    label: string,
+    period = PERIOD,
+  ) => factory.aws(def, { id, stat, period, dimensions: fn, label });
 
   const invocations: GraphWidget = {
     type: 'graph',
@@ -65,7 +70,9 @@ export function lambdaMonitoring({ options, factory }: PartContext, thresholds: 
     title: 'Concurrency and cold starts',
     unit: DisplayUnits.Count,
     signals: [
-      signal('Concurrent executions (max)', [aws(AwsMetrics.LambdaConcurrentExecutions, 'concurrency', 'Maximum', 'Concurrent executions (max)')]),
+      signal('Concurrent executions (max)', [
+        aws(AwsMetrics.LambdaConcurrentExecutions, 'concurrency', 'Maximum', 'Concurrent executions (max)'),
+      ]),
       signal(
         'Cold starts',
         [factory.metric(Metrics.ColdStarts, { id: 'cold_starts', stat: 'Sum', period: PERIOD, label: 'Cold starts' })],
@@ -75,8 +82,22 @@ export function lambdaMonitoring({ options, factory }: PartContext, thresholds: 
   };
 
   // Every cache the service names: the searches sum over the `Cache` dimension's values.
-  const hits = factory.search(Metrics.CacheHits, { id: 'hits', stat: 'Sum', period: PERIOD, dimensionNames: ['Cache'], aggregate: 'SUM', visible: false });
-  const misses = factory.search(Metrics.CacheMisses, { id: 'misses', stat: 'Sum', period: PERIOD, dimensionNames: ['Cache'], aggregate: 'SUM', visible: false });
+  const hits = factory.search(Metrics.CacheHits, {
+    id: 'hits',
+    stat: 'Sum',
+    period: PERIOD,
+    dimensionNames: ['Cache'],
+    aggregate: 'SUM',
+    visible: false,
+  });
+  const misses = factory.search(Metrics.CacheMisses, {
+    id: 'misses',
+    stat: 'Sum',
+    period: PERIOD,
+    dimensionNames: ['Cache'],
+    aggregate: 'SUM',
+    visible: false,
+  });
   const cache: GraphWidget = {
     type: 'graph',
     title: 'Cache hit ratio (%)',
@@ -99,12 +120,26 @@ export function lambdaMonitoring({ options, factory }: PartContext, thresholds: 
     signals: [
       signal(
         'Event-loop delay p99',
-        [factory.metric(Metrics.EventLoopDelay, { id: 'elu', stat: 'Maximum', period: PERIOD, label: 'Event-loop delay p99 (ms)' })],
+        [
+          factory.metric(Metrics.EventLoopDelay, {
+            id: 'elu',
+            stat: 'Maximum',
+            period: PERIOD,
+            label: 'Event-loop delay p99 (ms)',
+          }),
+        ],
         prom.gauge(Metrics.EventLoopDelay, 'max'),
       ),
       signal(
         'In-flight requests',
-        [factory.metric(Metrics.InFlightRequests, { id: 'inflight', stat: 'Maximum', period: PERIOD, label: 'In-flight requests (max)' })],
+        [
+          factory.metric(Metrics.InFlightRequests, {
+            id: 'inflight',
+            stat: 'Maximum',
+            period: PERIOD,
+            label: 'In-flight requests (max)',
+          }),
+        ],
         prom.gauge(Metrics.InFlightRequests, 'sum'),
       ),
     ],
@@ -117,11 +152,27 @@ export function lambdaMonitoring({ options, factory }: PartContext, thresholds: 
         id: 'lambda-error-rate',
         description: `Function errors of ${options.functionName} (uncaught exceptions, timeouts, crashes) in percent of invocations, per minute.`,
         queries: [
-          factory.aws(AwsMetrics.LambdaInvocations, { id: 'invocations', stat: 'Sum', period: 60, dimensions: fn, visible: false }),
-          factory.aws(AwsMetrics.LambdaErrors, { id: 'errors', stat: 'Sum', period: 60, dimensions: fn, visible: false }),
-          factory.expression('rate', `IF(invocations >= ${t.minInvocationsPerMinute}, 100 * FILL(errors, 0) / invocations, 0)`, {
-            label: 'Error %',
+          factory.aws(AwsMetrics.LambdaInvocations, {
+            id: 'invocations',
+            stat: 'Sum',
+            period: 60,
+            dimensions: fn,
+            visible: false,
           }),
+          factory.aws(AwsMetrics.LambdaErrors, {
+            id: 'errors',
+            stat: 'Sum',
+            period: 60,
+            dimensions: fn,
+            visible: false,
+          }),
+          factory.expression(
+            'rate',
+            `IF(invocations >= ${t.minInvocationsPerMinute}, 100 * FILL(errors, 0) / invocations, 0)`,
+            {
+              label: 'Error %',
+            },
+          ),
         ],
         returnId: 'rate',
         period: 60,
@@ -139,7 +190,8 @@ export function lambdaMonitoring({ options, factory }: PartContext, thresholds: 
         metric: factory.aws(AwsMetrics.LambdaThrottles, { id: 'throttles', stat: 'Sum', period: 60, dimensions: fn }),
         comparison: ComparisonOperators.GreaterThanOrEqualToThreshold,
         treatMissingData: TreatMissingData.NotBreaching,
-        treatMissingDataReason: 'Lambda publishes no Throttles datapoint for a minute without invocation attempts: nothing was throttled.',
+        treatMissingDataReason:
+          'Lambda publishes no Throttles datapoint for a minute without invocation attempts: nothing was throttled.',
       },
       t.throttles,
     ),

@@ -55,8 +55,18 @@ function sloRow({ factory }: PartContext, slo: SloDefinition, index: number): Ro
     })),
     signals: BURN_WINDOWS.map((seconds) => {
       const window = promDuration(seconds);
-      const q = sloRatioQueries(factory, slo, { id: `${prefix}_burn_${window}`, periodSeconds: seconds, burn: true, label: `over ${window}` });
-      return signal(`over ${window}`, q.queries, `(${sloRatioPromql(prom, slo, window)}) / ${budget}`, `over ${window}`);
+      const q = sloRatioQueries(factory, slo, {
+        id: `${prefix}_burn_${window}`,
+        periodSeconds: seconds,
+        burn: true,
+        label: `over ${window}`,
+      });
+      return signal(
+        `over ${window}`,
+        q.queries,
+        `(${sloRatioPromql(prom, slo, window)}) / ${budget}`,
+        `over ${window}`,
+      );
     }),
   };
 

@@ -6,7 +6,13 @@
 import { createHistogram, decodeHistogram, percentileMs, summarize, type Histogram } from './histograms.ts';
 import type { BucketReport, EncodedBucketReport, StatsDelta } from './recorder.ts';
 import { rateAt, type Profile } from '../shared/profiles.ts';
-import { finishStats, type CheckResult, type JourneyStats, type RequestStats, type TimeBucket } from '../shared/result.ts';
+import {
+  finishStats,
+  type CheckResult,
+  type JourneyStats,
+  type RequestStats,
+  type TimeBucket,
+} from '../shared/result.ts';
 import { evaluateThresholds, type Observations, type ThresholdDefinition } from '../shared/thresholds.ts';
 import type { ThresholdResult } from '../shared/result.ts';
 
@@ -73,7 +79,14 @@ export class Aggregator {
     const report = typeof input.lag === 'string' ? decodeReport(input as EncodedBucketReport) : (input as BucketReport);
     let bucket = this.buckets.get(report.index);
     if (!bucket) {
-      bucket = { requests: 0, failures: 0, statusCodes: {}, iterationsStarted: 0, iterationsDropped: 0, routeGroups: {} };
+      bucket = {
+        requests: 0,
+        failures: 0,
+        statusCodes: {},
+        iterationsStarted: 0,
+        iterationsDropped: 0,
+        routeGroups: {},
+      };
       this.buckets.set(report.index, bucket);
     }
     bucket.iterationsStarted += report.iterationsStarted;
@@ -156,7 +169,15 @@ export class Aggregator {
   }
 
   private stats(totals: Totals, durationMs: number): RequestStats {
-    return finishStats({ requests: totals.requests, failures: totals.failures, statusCodes: { ...totals.statusCodes }, latencyMs: summarize(totals.histogram) }, durationMs);
+    return finishStats(
+      {
+        requests: totals.requests,
+        failures: totals.failures,
+        statusCodes: { ...totals.statusCodes },
+        latencyMs: summarize(totals.histogram),
+      },
+      durationMs,
+    );
   }
 
   /** Everything the result needs from the measurements, over a run of `durationMs`. */
@@ -166,7 +187,11 @@ export class Aggregator {
     const fails = checks.reduce((n, c) => n + c.fails, 0);
     const journeys = Object.fromEntries(this.journeys);
     const ended = [...this.journeys.values()].reduce(
-      (sum, j) => ({ completed: sum.completed + j.completed, failed: sum.failed + j.failed, interrupted: sum.interrupted + j.interrupted }),
+      (sum, j) => ({
+        completed: sum.completed + j.completed,
+        failed: sum.failed + j.failed,
+        interrupted: sum.interrupted + j.interrupted,
+      }),
       { completed: 0, failed: 0, interrupted: 0 },
     );
     const lastIndex = Math.max(Math.ceil(durationMs / this.bucketMs) - 1, ...this.buckets.keys(), 0);
@@ -185,7 +210,14 @@ export class Aggregator {
         routeGroups: Object.fromEntries(
           Object.entries(b?.routeGroups ?? {}).map(([group, t]) => [
             group,
-            { requests: t.requests, failures: t.failures, p50: percentileMs(t.histogram, 50), p90: percentileMs(t.histogram, 90), p99: percentileMs(t.histogram, 99), max: t.histogram.totalCount ? t.histogram.maxValue / 1000 : null },
+            {
+              requests: t.requests,
+              failures: t.failures,
+              p50: percentileMs(t.histogram, 50),
+              p90: percentileMs(t.histogram, 90),
+              p99: percentileMs(t.histogram, 99),
+              max: t.histogram.totalCount ? t.histogram.maxValue / 1000 : null,
+            },
           ]),
         ),
       });
@@ -208,8 +240,14 @@ export class Aggregator {
 }
 
 function decodeReport(report: EncodedBucketReport): BucketReport {
-  const decode = (map: Record<string, StatsDelta<string>>) => Object.fromEntries(Object.entries(map).map(([key, d]) => [key, { ...d, histogram: decodeHistogram(d.histogram) }]));
-  return { ...report, routeGroups: decode(report.routeGroups), routes: decode(report.routes), lag: decodeHistogram(report.lag) };
+  const decode = (map: Record<string, StatsDelta<string>>) =>
+    Object.fromEntries(Object.entries(map).map(([key, d]) => [key, { ...d, histogram: decodeHistogram(d.histogram) }]));
+  return {
+    ...report,
+    routeGroups: decode(report.routeGroups),
+    routes: decode(report.routes),
+    lag: decodeHistogram(report.lag),
+  };
 }
 
 /**

@@ -36,7 +36,15 @@ const placeOrder: Journey = {
   steps: [
     {
       name: 'order placed',
-      request: (ctx) => ({ route: 'POST /orders', path: '/orders', token: 't', body: { n: ctx.iteration }, idempotencyKey: `${ctx.runId}-${ctx.iteration}`, expect: [201, 200], retry: true }),
+      request: (ctx) => ({
+        route: 'POST /orders',
+        path: '/orders',
+        token: 't',
+        body: { n: ctx.iteration },
+        idempotencyKey: `${ctx.runId}-${ctx.iteration}`,
+        expect: [201, 200],
+        retry: true,
+      }),
     },
   ],
 };
@@ -46,7 +54,12 @@ const readMenu: Journey = {
   description: 'one menu read',
   weight: 1,
   thinkTimeMs: { min: 0, max: 0 },
-  steps: [{ name: 'menu read', request: (ctx) => ({ route: 'GET /menu', path: `/menu?iteration=${ctx.iteration}`, expect: [200] }) }],
+  steps: [
+    {
+      name: 'menu read',
+      request: (ctx) => ({ route: 'GET /menu', path: `/menu?iteration=${ctx.iteration}`, expect: [200] }),
+    },
+  ],
 };
 
 describe('the load engine', () => {
@@ -64,17 +77,33 @@ describe('the load engine', () => {
       res.end(JSON.stringify({ order: { id: `o-${key}` } }));
     });
     const events: ResponseEvent[] = [];
-    const result = await runLoad({ target, profile: 'smoke', durationS: 1, rate: 3, runId: 'retry', journeys: [placeOrder], onResponse: (e) => events.push(e) });
+    const result = await runLoad({
+      target,
+      profile: 'smoke',
+      durationS: 1,
+      rate: 3,
+      runId: 'retry',
+      journeys: [placeOrder],
+      onResponse: (e) => events.push(e),
+    });
 
     expect(attempts.size).toBe(3);
     expect([...attempts.values()]).toEqual([3, 3, 3]);
     for (const key of attempts.keys()) {
       const mine = events.filter((e) => e.idempotencyKey === key);
-      expect(mine.map((e) => [e.attempt, e.status])).toEqual([[1, 503], [2, 503], [3, 201]]);
+      expect(mine.map((e) => [e.attempt, e.status])).toEqual([
+        [1, 503],
+        [2, 503],
+        [3, 201],
+      ]);
       expect(mine.every((e) => e.route === 'POST /orders' && e.routeGroup === 'order-write')).toBe(true);
     }
     expect(result.totals.retries).toBe(6);
-    expect(result.routeGroups['order-write']).toMatchObject({ requests: 9, failures: 6, statusCodes: { 503: 6, 201: 3 } });
+    expect(result.routeGroups['order-write']).toMatchObject({
+      requests: 9,
+      failures: 6,
+      statusCodes: { 503: 6, 201: 3 },
+    });
     expect(result.totals.checks).toMatchObject({ passes: 3, fails: 0 });
     // Six 503s out of nine requests break the availability objective.
     expect(result.thresholds.find((t) => t.id === 'order-write-availability')!.pass).toBe(false);
@@ -97,7 +126,17 @@ describe('the load engine', () => {
     });
     const events: ResponseEvent[] = [];
     const profile = scaleProfile(PROFILES.smoke!, { durationS: 0.5, rate: 2 });
-    await runEngine({ target, profile, runId: 'dates', seed: 1, t0: Date.now(), bucketMs: 1_000, journeys: [placeOrder], maxBackoffMs: 250, sink: { bucket() {}, response: (e) => events.push(e) } });
+    await runEngine({
+      target,
+      profile,
+      runId: 'dates',
+      seed: 1,
+      t0: Date.now(),
+      bucketMs: 1_000,
+      journeys: [placeOrder],
+      maxBackoffMs: 250,
+      sink: { bucket() {}, response: (e) => events.push(e) },
+    });
 
     expect(attempts.size).toBeGreaterThan(0);
     for (const key of attempts.keys()) {
@@ -116,7 +155,16 @@ describe('the load engine', () => {
     const target = await serve((_req, res) => setTimeout(() => res.end('{"items":[]}'), 100));
     const events: ResponseEvent[] = [];
     // Five arrivals 10 ms apart, one socket, 100 ms per answer: the fifth waits for four others.
-    await runLoad({ target, profile: 'smoke', durationS: 0.05, rate: 100, connections: 1, runId: 'co', journeys: [readMenu], onResponse: (e) => events.push(e) });
+    await runLoad({
+      target,
+      profile: 'smoke',
+      durationS: 0.05,
+      rate: 100,
+      connections: 1,
+      runId: 'co',
+      journeys: [readMenu],
+      onResponse: (e) => events.push(e),
+    });
     expect(events).toHaveLength(5);
     const latencies = events.map((e) => e.latencyMs).sort((a, b) => a - b);
     expect(latencies[4]).toBeGreaterThanOrEqual(400);
@@ -129,7 +177,16 @@ describe('the load engine', () => {
       res.end('{"items":[]}');
     });
     const events: ResponseEvent[] = [];
-    const result = await runLoad({ target, profile: 'smoke', durationS: 1, rate: 20, thinkTimeScale: 0, workers: 2, runId: 'workers', onResponse: (e) => events.push(e) });
+    const result = await runLoad({
+      target,
+      profile: 'smoke',
+      durationS: 1,
+      rate: 20,
+      thinkTimeScale: 0,
+      workers: 2,
+      runId: 'workers',
+      onResponse: (e) => events.push(e),
+    });
     // The shared journeys ran in two threads; every arrival index went to exactly one of them.
     expect(result.totals.iterations.started).toBe(20);
     const iterations = [...new Set(events.map((e) => e.iteration))].sort((a, b) => a - b);
@@ -140,14 +197,28 @@ describe('the load engine', () => {
   });
 
   it('never measures a latency below a real round trip, across threads and think-time timers', async () => {
-    const menu = JSON.stringify({ items: [{ id: 'latte', available: true, prices: { small: 300 } }, { id: 'mocha', available: true, prices: { large: 400 } }] });
+    const menu = JSON.stringify({
+      items: [
+        { id: 'latte', available: true, prices: { small: 300 } },
+        { id: 'mocha', available: true, prices: { large: 400 } },
+      ],
+    });
     const target = await serve((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(menu);
     });
     const events: ResponseEvent[] = [];
     // Think times of a few ms: timers on a millisecond clock sometimes fire a little early.
-    await runLoad({ target, profile: 'smoke', durationS: 1, rate: 20, thinkTimeScale: 0.005, workers: 1, runId: 'floor', onResponse: (e) => events.push(e) });
+    await runLoad({
+      target,
+      profile: 'smoke',
+      durationS: 1,
+      rate: 20,
+      thinkTimeScale: 0.005,
+      workers: 1,
+      runId: 'floor',
+      onResponse: (e) => events.push(e),
+    });
     expect(events.filter((e) => e.route === 'GET /menu/:productId').length).toBeGreaterThan(0);
     // A request over loopback TCP takes tens of microseconds at least; 0.001 ms would be a clamped negative.
     expect(Math.min(...events.map((e) => e.latencyMs))).toBeGreaterThan(0.02);
@@ -157,7 +228,14 @@ describe('the load engine', () => {
     const target = await serve((_req, res) => res.end('{"items":[]}'));
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 300);
-    const result = await runLoad({ target, profile: 'smoke', durationS: 30, runId: 'abort', journeys: [readMenu], signal: controller.signal });
+    const result = await runLoad({
+      target,
+      profile: 'smoke',
+      durationS: 30,
+      runId: 'abort',
+      journeys: [readMenu],
+      signal: controller.signal,
+    });
     expect(result.aborted).toBe('aborted by the caller');
     expect(result.durationMs).toBeLessThan(10_000);
   });

@@ -11,7 +11,18 @@
  * (`maxVUs` reached) the arrival is dropped and counted, as k6's arrival-rate executors do.
  */
 import { routeGroupOf } from '../../service/catalog/index.ts';
-import { JOURNEYS, pickJourney, runHeaders, splitRoute, thinkTime, type IterationContext, type Journey, type RequestSpec, type Step, type VirtualUser } from '../shared/journeys.ts';
+import {
+  JOURNEYS,
+  pickJourney,
+  runHeaders,
+  splitRoute,
+  thinkTime,
+  type IterationContext,
+  type Journey,
+  type RequestSpec,
+  type Step,
+  type VirtualUser,
+} from '../shared/journeys.ts';
 import { arrivalClock, type Profile } from '../shared/profiles.ts';
 import { createRetryPolicy, MAX_BACKOFF_MS, MAX_RETRIES, type RetryPolicy } from '../shared/retry.ts';
 import { createRng, deriveSeed, type Rng } from '../shared/rng.ts';
@@ -306,7 +317,12 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
   let active = 0;
   let settle: (() => void) | undefined;
   const state: EngineState = {
-    client: new HttpClient({ origin: target, connections, timeoutMs: requestTimeoutMs, headers: { ...runHeaders(runId), accept: 'application/json' } }),
+    client: new HttpClient({
+      origin: target,
+      connections,
+      timeoutMs: requestTimeoutMs,
+      headers: { ...runHeaders(runId), accept: 'application/json' },
+    }),
     recorder: new Recorder(t0, bucketMs, (report) => sink.bucket(report)),
     sink,
     wantResponses: sink.response !== undefined,

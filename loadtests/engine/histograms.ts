@@ -12,7 +12,13 @@ export type Histogram = hdr.Histogram;
 const HIGHEST_US = 3_600_000_000;
 
 export function createHistogram(): Histogram {
-  return hdr.build({ bitBucketSize: 32, autoResize: true, lowestDiscernibleValue: 1, highestTrackableValue: HIGHEST_US, numberOfSignificantValueDigits: 3 });
+  return hdr.build({
+    bitBucketSize: 32,
+    autoResize: true,
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: HIGHEST_US,
+    numberOfSignificantValueDigits: 3,
+  });
 }
 
 /** Records a latency given in ms. */

@@ -35,13 +35,25 @@ describe('HttpClient', () => {
     });
     client = new HttpClient({ origin, connections: 2 });
     const answers = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => client!.request({ method: 'POST', path: `/orders?i=${i}`, headers: { 'idempotency-key': `k${i}` }, body: `{"n":${i}}` })),
+      Array.from({ length: 10 }, (_, i) =>
+        client!.request({
+          method: 'POST',
+          path: `/orders?i=${i}`,
+          headers: { 'idempotency-key': `k${i}` },
+          body: `{"n":${i}}`,
+        }),
+      ),
     );
     answers.forEach((answer, i) => {
       expect(answer.status).toBe(201);
       expect(answer.headers['retry-after']).toBe('3');
       expect(answer.headers['set-cookie']).toBe('a=1, b=2');
-      expect(JSON.parse(answer.body)).toEqual({ method: 'POST', url: `/orders?i=${i}`, key: `k${i}`, body: `{"n":${i}}` });
+      expect(JSON.parse(answer.body)).toEqual({
+        method: 'POST',
+        url: `/orders?i=${i}`,
+        key: `k${i}`,
+        body: `{"n":${i}}`,
+      });
     });
     expect(sockets.size).toBeLessThanOrEqual(2);
   });
@@ -88,7 +100,10 @@ describe('HttpClient', () => {
   it('answers waiting and running requests with status 0 when closed', async () => {
     const origin = await serve(() => {});
     client = new HttpClient({ origin, connections: 1 });
-    const pending = [client.request({ method: 'GET', path: '/a', headers: {} }), client.request({ method: 'GET', path: '/b', headers: {} })];
+    const pending = [
+      client.request({ method: 'GET', path: '/a', headers: {} }),
+      client.request({ method: 'GET', path: '/b', headers: {} }),
+    ];
     await new Promise((resolve) => setTimeout(resolve, 20));
     client.close();
     expect((await Promise.all(pending)).map((a) => a.status)).toEqual([0, 0]);

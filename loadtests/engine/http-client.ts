@@ -102,7 +102,12 @@ class Answer implements HttpResponse {
   get body(): string {
     if (this.decodedBody === undefined) {
       const { chunks } = this;
-      this.decodedBody = chunks.length === 0 ? '' : chunks.length === 1 ? (chunks[0] as Buffer).toString() : Buffer.concat(chunks).toString();
+      this.decodedBody =
+        chunks.length === 0
+          ? ''
+          : chunks.length === 1
+            ? (chunks[0] as Buffer).toString()
+            : Buffer.concat(chunks).toString();
     }
     return this.decodedBody;
   }
@@ -225,7 +230,8 @@ export class HttpClient {
 
   constructor({ origin, connections = 50, timeoutMs = 10_000, maxIdleMs = 4_000, headers = {} }: HttpClientOptions) {
     const url = new URL(origin);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`unsupported protocol ${url.protocol} in ${origin}`);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new Error(`unsupported protocol ${url.protocol} in ${origin}`);
     const secure = url.protocol === 'https:';
     const port = Number(url.port || (secure ? 443 : 80));
     const hostname = url.hostname.replace(/^\[|\]$/g, '');
@@ -234,7 +240,13 @@ export class HttpClient {
     this.fixedHead = fixedHead;
     this.timeoutMs = timeoutMs;
     const connect = secure
-      ? () => tls.connect({ host: hostname, port, servername: net.isIP(hostname) ? undefined : hostname, ALPNProtocols: ['http/1.1'] })
+      ? () =>
+          tls.connect({
+            host: hostname,
+            port,
+            servername: net.isIP(hostname) ? undefined : hostname,
+            ALPNProtocols: ['http/1.1'],
+          })
       : () => net.connect({ host: hostname, port });
     for (let i = 0; i < connections; i++) {
       const connection = new Connection(this, connect, maxIdleMs);
@@ -242,10 +254,13 @@ export class HttpClient {
       this.idle.push(connection);
     }
     // One sweeper for all deadlines is much cheaper than a timer per request.
-    this.sweeper = setInterval(() => {
-      const now = performance.now();
-      for (const connection of this.all) connection.expire(now);
-    }, Math.min(250, Math.max(10, timeoutMs / 4)));
+    this.sweeper = setInterval(
+      () => {
+        const now = performance.now();
+        for (const connection of this.all) connection.expire(now);
+      },
+      Math.min(250, Math.max(10, timeoutMs / 4)),
+    );
     this.sweeper.unref();
   }
 
@@ -255,7 +270,9 @@ export class HttpClient {
   }
 
   request(request: HttpRequest): Promise<HttpResponse> {
-    return new Promise((resolve) => this.send(request, (done: (r: HttpResponse) => void, response) => done(response), resolve));
+    return new Promise((resolve) =>
+      this.send(request, (done: (r: HttpResponse) => void, response) => done(response), resolve),
+    );
   }
 
   /**
@@ -273,7 +290,13 @@ export class HttpClient {
     if (body !== undefined) head += `content-length: ${Buffer.byteLength(body)}${CRLF}`;
     head += CRLF;
     const now = performance.now();
-    const pending: Pending = { head, body, callback: callback as ResponseCallback<unknown>, context, deadline: now + this.timeoutMs };
+    const pending: Pending = {
+      head,
+      body,
+      callback: callback as ResponseCallback<unknown>,
+      context,
+      deadline: now + this.timeoutMs,
+    };
     const connection = this.idle.pop();
     if (connection) connection.send(pending, now);
     else this.queue.push(pending);
@@ -312,6 +335,7 @@ export class HttpClient {
     const waiting = this.queue.slice(this.queueHead);
     this.queue = [];
     this.queueHead = 0;
-    for (const pending of waiting) answer(pending, { status: 0, headers: {}, body: '', receivedAt: now, error: 'client closed' });
+    for (const pending of waiting)
+      answer(pending, { status: 0, headers: {}, body: '', receivedAt: now, error: 'client closed' });
   }
 }

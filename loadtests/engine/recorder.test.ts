@@ -4,12 +4,23 @@ import { Recorder, type BucketReport } from './recorder.ts';
 
 describe('the recorder', () => {
   it("builds each route group's latencies from its routes' (recorded once per answer), per bucket", () => {
-    const reports: { groups: Record<string, { requests: number; failures: number; count: number; max: number | null }>; routes: Record<string, number> }[] = [];
+    const reports: {
+      groups: Record<string, { requests: number; failures: number; count: number; max: number | null }>;
+      routes: Record<string, number>;
+    }[] = [];
     // The sink sees the report synchronously (the recorder reuses the histograms afterwards).
     const recorder = new Recorder(0, 1_000, (report: BucketReport) =>
       reports.push({
         groups: Object.fromEntries(
-          Object.entries(report.routeGroups).map(([g, d]) => [g, { requests: d.requests, failures: d.failures, count: d.histogram.totalCount, max: percentileMs(d.histogram, 100) }]),
+          Object.entries(report.routeGroups).map(([g, d]) => [
+            g,
+            {
+              requests: d.requests,
+              failures: d.failures,
+              count: d.histogram.totalCount,
+              max: percentileMs(d.histogram, 100),
+            },
+          ]),
         ),
         routes: Object.fromEntries(Object.entries(report.routes).map(([r, d]) => [r, d.histogram.totalCount])),
       }),

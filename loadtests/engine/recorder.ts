@@ -61,7 +61,17 @@ export class Recorder {
   }
 
   private fresh(index: number): BucketReport {
-    return { index, routeGroups: {}, routes: {}, iterationsStarted: 0, iterationsDropped: 0, retries: 0, checks: {}, journeys: {}, lag: this.histogram() };
+    return {
+      index,
+      routeGroups: {},
+      routes: {},
+      iterationsStarted: 0,
+      iterationsDropped: 0,
+      retries: 0,
+      checks: {},
+      journeys: {},
+      lag: this.histogram(),
+    };
   }
 
   /** The open bucket for a moment (epoch ms), closing the open one if that moment is past it. */
@@ -151,5 +161,10 @@ export class Recorder {
 export function encodeReport(report: BucketReport): EncodedBucketReport {
   const encode = (map: Record<string, StatsDelta<Histogram>>) =>
     Object.fromEntries(Object.entries(map).map(([key, d]) => [key, { ...d, histogram: encodeHistogram(d.histogram) }]));
-  return { ...report, routeGroups: encode(report.routeGroups), routes: encode(report.routes), lag: encodeHistogram(report.lag) };
+  return {
+    ...report,
+    routeGroups: encode(report.routeGroups),
+    routes: encode(report.routes),
+    lag: encodeHistogram(report.lag),
+  };
 }

@@ -39,7 +39,8 @@ export async function runEngines(options: EngineRunOptions): Promise<EngineRunOu
     });
     return { aborted: outcome.aborted };
   }
-  if (journeys) throw new Error('custom journeys run only in-thread (workers: 0): functions cannot cross into a worker');
+  if (journeys)
+    throw new Error('custom journeys run only in-thread (workers: 0): functions cannot cross into a worker');
   let ready = 0;
   let announceReady!: () => void;
   const allReady = new Promise<void>((resolve) => (announceReady = resolve));
@@ -54,7 +55,12 @@ export async function runEngines(options: EngineRunOptions): Promise<EngineRunOu
   });
   const running = Promise.all(
     Array.from({ length: workers }, (_, workerIndex) => {
-      const input: WorkerInput = { ...engine, workerIndex, workerCount: workers, wantResponses: onResponse !== undefined };
+      const input: WorkerInput = {
+        ...engine,
+        workerIndex,
+        workerCount: workers,
+        wantResponses: onResponse !== undefined,
+      };
       const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url), { workerData: input });
       started.push(worker);
       const stop = () => worker.postMessage({ type: 'stop' });
@@ -80,7 +86,8 @@ export async function runEngines(options: EngineRunOptions): Promise<EngineRunOu
         });
         worker.on('exit', (code) => {
           signal?.removeEventListener('abort', stop);
-          if (!settled) reject(new Error(`load engine worker ${workerIndex} exited with code ${code} before finishing`));
+          if (!settled)
+            reject(new Error(`load engine worker ${workerIndex} exited with code ${code} before finishing`));
         });
       }).finally(() => void worker.terminate());
     }),

@@ -54,8 +54,16 @@ try {
   clearInterval(flusher);
   flushResponses();
   const used = performance.eventLoopUtilization(elu);
-  port.postMessage({ type: 'done', aborted: outcome.aborted, eventLoopUtilization: used.utilization, activeMs: used.active } satisfies WorkerMessage);
+  port.postMessage({
+    type: 'done',
+    aborted: outcome.aborted,
+    eventLoopUtilization: used.utilization,
+    activeMs: used.active,
+  } satisfies WorkerMessage);
 } catch (error) {
   clearInterval(flusher);
-  port.postMessage({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies WorkerMessage);
+  port.postMessage({
+    type: 'error',
+    message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+  } satisfies WorkerMessage);
 }

@@ -26,7 +26,9 @@ export interface K6Settings {
 }
 
 /** Statuses counted one by one in result.json; any other lands in "other". */
-export const KNOWN_STATUSES: readonly number[] = [0, 200, 201, 204, 400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 502, 503, 504];
+export const KNOWN_STATUSES: readonly number[] = [
+  0, 200, 201, 204, 400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 502, 503, 504,
+];
 
 export const ROUTE_GROUPS: readonly string[] = Object.values(RouteGroups);
 
@@ -49,7 +51,8 @@ const OBSERVE_RATE = 'rate>=0';
 /** Reads the `--env` settings (`COFFEE_*`), with local defaults, failing on a bad value. */
 export function settingsFromEnv(env: Readonly<Record<string, string | undefined>>): K6Settings {
   const profile = env.COFFEE_PROFILE ?? 'smoke';
-  if (!isProfileName(profile)) throw new Error(`COFFEE_PROFILE must be one of ${Object.keys(PROFILES).join(', ')}, got "${profile}"`);
+  if (!isProfileName(profile))
+    throw new Error(`COFFEE_PROFILE must be one of ${Object.keys(PROFILES).join(', ')}, got "${profile}"`);
   const number = (name: string): number | undefined => {
     const raw = env[name];
     if (raw === undefined || raw === '') return undefined;
@@ -113,7 +116,12 @@ export function k6Scenario(profile: Profile): Record<string, unknown> {
     tags: { profile: profile.name },
   };
   if (flat) {
-    return { executor: 'constant-arrival-rate', rate: perUnit(profile.startRate), duration: duration(profile.stages[0]!.durationS), ...common };
+    return {
+      executor: 'constant-arrival-rate',
+      rate: perUnit(profile.startRate),
+      duration: duration(profile.stages[0]!.durationS),
+      ...common,
+    };
   }
   return {
     executor: 'ramping-arrival-rate',
@@ -126,7 +134,10 @@ export function k6Scenario(profile: Profile): Record<string, unknown> {
 type ThresholdEntry = string | { threshold: string; abortOnFail: boolean; delayAbortEval: string };
 
 /** The thresholds: the SLO ones (abort on fail for the breakpoint profile) plus the observation ones. */
-export function k6Thresholds(definitions: readonly ThresholdDefinition[], profile: Profile): Record<string, ThresholdEntry[]> {
+export function k6Thresholds(
+  definitions: readonly ThresholdDefinition[],
+  profile: Profile,
+): Record<string, ThresholdEntry[]> {
   const thresholds: Record<string, ThresholdEntry[]> = {};
   const add = (metric: string, entry: ThresholdEntry) => (thresholds[metric] ??= []).push(entry);
   for (const definition of definitions) {
@@ -144,7 +155,8 @@ export function k6Thresholds(definitions: readonly ThresholdDefinition[], profil
     for (const status of KNOWN_STATUSES) add(`http_reqs{route_group:${group},status:${status}}`, OBSERVE_COUNT);
   }
   for (const journey of JOURNEYS) {
-    for (const outcome of JOURNEY_OUTCOMES) add(`${K6Metrics.Journeys}{journey:${journey.name},outcome:${outcome}}`, OBSERVE_COUNT);
+    for (const outcome of JOURNEY_OUTCOMES)
+      add(`${K6Metrics.Journeys}{journey:${journey.name},outcome:${outcome}}`, OBSERVE_COUNT);
   }
   return thresholds;
 }
@@ -152,7 +164,8 @@ export function k6Thresholds(definitions: readonly ThresholdDefinition[], profil
 /** The trend statistics the summary must carry: result.json's percentiles plus any threshold's. */
 export function summaryTrendStats(definitions: readonly ThresholdDefinition[]): string[] {
   const stats = ['avg', 'min', 'med', 'max', 'count', 'p(50)', 'p(90)', 'p(95)', 'p(99)', 'p(99.9)'];
-  for (const d of definitions) if (d.percentile !== undefined && !stats.includes(`p(${d.percentile})`)) stats.push(`p(${d.percentile})`);
+  for (const d of definitions)
+    if (d.percentile !== undefined && !stats.includes(`p(${d.percentile})`)) stats.push(`p(${d.percentile})`);
   return stats;
 }
 

@@ -17,7 +17,17 @@ import exec from 'k6/execution';
 import http from 'k6/http';
 import { Counter, Trend } from 'k6/metrics';
 import { routeGroupOf } from '../../service/catalog/index.ts';
-import { JOURNEYS, pickJourney, runHeaders, splitRoute, thinkTime, type IterationContext, type RequestSpec, type StepResponse, type VirtualUser } from '../shared/journeys.ts';
+import {
+  JOURNEYS,
+  pickJourney,
+  runHeaders,
+  splitRoute,
+  thinkTime,
+  type IterationContext,
+  type RequestSpec,
+  type StepResponse,
+  type VirtualUser,
+} from '../shared/journeys.ts';
 import { junitFileName, resultFileName } from '../shared/outputs.ts';
 import { createRetryPolicy } from '../shared/retry.ts';
 import { createRng, deriveSeed } from '../shared/rng.ts';
@@ -31,7 +41,9 @@ import { resultFromK6Summary, type K6SummaryData } from './summary.ts';
 const settings = settingsFromEnv(__ENV);
 const profile = profileOf(settings);
 // `open()` works only here, in the init context; every VU parses its own copy (a few KB).
-const tokens = settings.tokensFile ? parseTokenPool(open(settings.tokensFile), `COFFEE_TOKENS_FILE ${settings.tokensFile}`) : undefined;
+const tokens = settings.tokensFile
+  ? parseTokenPool(open(settings.tokensFile), `COFFEE_TOKENS_FILE ${settings.tokensFile}`)
+  : undefined;
 
 export const options = buildK6Options(settings);
 
@@ -49,9 +61,15 @@ const retry = createRetryPolicy();
 
 /** Fail fast: a run against a target that is down measures nothing. */
 export function setup(): { target: string } {
-  const response = http.get(`${settings.target}/health`, { headers: baseHeaders, tags: { name: 'setup GET /health', route_group: 'setup' }, timeout: '5s' });
+  const response = http.get(`${settings.target}/health`, {
+    headers: baseHeaders,
+    tags: { name: 'setup GET /health', route_group: 'setup' },
+    timeout: '5s',
+  });
   if (response.status !== 200) {
-    exec.test.abort(`target ${settings.target} is unreachable or unhealthy: GET /health answered ${response.status} ${response.error}`);
+    exec.test.abort(
+      `target ${settings.target} is unreachable or unhealthy: GET /health answered ${response.status} ${response.error}`,
+    );
   }
   const expiry = tokens ? expiryProblem(tokens, Date.now(), profileDurationS(profile)) : undefined;
   if (expiry) exec.test.abort(`COFFEE_TOKENS_FILE ${settings.tokensFile}: ${expiry}`);

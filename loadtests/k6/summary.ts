@@ -8,9 +8,25 @@
  */
 import { JOURNEYS } from '../shared/journeys.ts';
 import { phasesOf, profileConfig } from '../shared/profiles.ts';
-import { finishStats, RESULT_SCHEMA_VERSION, verdictOf, type CheckResult, type JourneyStats, type LatencySummary, type LoadResult, type RequestStats } from '../shared/result.ts';
+import {
+  finishStats,
+  RESULT_SCHEMA_VERSION,
+  verdictOf,
+  type CheckResult,
+  type JourneyStats,
+  type LatencySummary,
+  type LoadResult,
+  type RequestStats,
+} from '../shared/result.ts';
 import { k6Threshold, observe, toResult, type Observations } from '../shared/thresholds.ts';
-import { K6Metrics, KNOWN_STATUSES, profileOf, ROUTE_GROUPS, thresholdDefinitions, type K6Settings } from './options.ts';
+import {
+  K6Metrics,
+  KNOWN_STATUSES,
+  profileOf,
+  ROUTE_GROUPS,
+  thresholdDefinitions,
+  type K6Settings,
+} from './options.ts';
 
 /** One metric of the summary: `values` holds count/rate (counter), rate/passes/fails (rate) or the trend stats. */
 export interface K6SummaryMetric {
@@ -87,7 +103,10 @@ export function resultFromK6Summary(data: K6SummaryData, settings: K6Settings, e
     for (const [code, n] of Object.entries(statusCodes)) totalCodes[code] = (totalCodes[code] ?? 0) + n;
     // For http_req_failed, k6 counts a failed request as a "pass" of the rate (a true value).
     const failures = m[`http_req_failed{route_group:${group}}`]?.values.passes ?? 0;
-    routeGroups[group] = finishStats({ requests, failures, statusCodes, latencyMs: latency(m[`http_req_duration{route_group:${group}}`]) }, durationMs);
+    routeGroups[group] = finishStats(
+      { requests, failures, statusCodes, latencyMs: latency(m[`http_req_duration{route_group:${group}}`]) },
+      durationMs,
+    );
   }
 
   const scenario = `{scenario:${profile.name}}`;
@@ -126,7 +145,8 @@ export function resultFromK6Summary(data: K6SummaryData, settings: K6Settings, e
   const checkFails = m.checks?.values.fails ?? 0;
 
   const observations: Observations = {
-    latencyPercentile: (group, percentile) => (routeGroups[group] ? (m[`http_req_duration{route_group:${group}}`]?.values[`p(${percentile})`] ?? null) : null),
+    latencyPercentile: (group, percentile) =>
+      routeGroups[group] ? (m[`http_req_duration{route_group:${group}}`]?.values[`p(${percentile})`] ?? null) : null,
     errorRate: (group) => routeGroups[group]?.errorRate ?? null,
     checkRate: () => (checkPasses + checkFails > 0 ? checkPasses / (checkPasses + checkFails) : null),
   };
@@ -135,7 +155,10 @@ export function resultFromK6Summary(data: K6SummaryData, settings: K6Settings, e
     const { metric, expression } = k6Threshold(definition);
     const k6Verdict = m[metric]?.thresholds?.[expression]?.ok;
     // k6 evaluated the threshold itself: its verdict stands; without one, judge the observation.
-    const pass = k6Verdict ?? (observed === null || (definition.comparator === '<=' ? observed <= definition.limit : observed >= definition.limit));
+    const pass =
+      k6Verdict ??
+      (observed === null ||
+        (definition.comparator === '<=' ? observed <= definition.limit : observed >= definition.limit));
     return toResult(definition, observed, pass);
   });
 
@@ -153,8 +176,18 @@ export function resultFromK6Summary(data: K6SummaryData, settings: K6Settings, e
     phases: phasesOf(profile),
     totals: {
       ...totals,
-      iterations: { started, completed, failed, interrupted: Math.max(0, started - completed - failed), dropped: count('dropped_iterations') },
-      checks: { passes: checkPasses, fails: checkFails, rate: checkPasses + checkFails > 0 ? checkPasses / (checkPasses + checkFails) : 1 },
+      iterations: {
+        started,
+        completed,
+        failed,
+        interrupted: Math.max(0, started - completed - failed),
+        dropped: count('dropped_iterations'),
+      },
+      checks: {
+        passes: checkPasses,
+        fails: checkFails,
+        rate: checkPasses + checkFails > 0 ? checkPasses / (checkPasses + checkFails) : 1,
+      },
       retries: count(K6Metrics.Retries),
     },
     routeGroups,

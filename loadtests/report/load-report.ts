@@ -6,7 +6,17 @@
  * same sections on their own page, under their verdict.
  */
 import type { FaultWindow, LoadResult, RequestStats } from '../shared/result.ts';
-import { badge, BadgeTones, escapeHtml, renderReportPage, writeReportPage, type ChartBand, type ReportChart, type ReportPage, type ReportSection } from './page.ts';
+import {
+  badge,
+  BadgeTones,
+  escapeHtml,
+  renderReportPage,
+  writeReportPage,
+  type ChartBand,
+  type ReportChart,
+  type ReportPage,
+  type ReportSection,
+} from './page.ts';
 
 export interface LoadReportOptions {
   /** Fault windows to shade (ms from the run's start, or epoch ms above 10^12); default: the result's own. */
@@ -31,17 +41,29 @@ function statsRow(name: string, s: RequestStats): string {
   return `<tr><th scope="row">${escapeHtml(name)}</th><td>${s.requests}</td><td>${num(s.throughputRps)}</td><td>${(s.errorRate * 100).toFixed(2)}%</td><td>${num(l?.p50, 2)}</td><td>${num(l?.p90, 2)}</td><td>${num(l?.p95, 2)}</td><td>${num(l?.p99, 2)}</td><td>${num(l?.p999, 2)}</td><td>${num(l?.max, 2)}</td><td class="codes">${codes}</td></tr>`;
 }
 
-const STATS_HEAD = '<tr><th></th><th>requests</th><th>req/s</th><th>errors</th><th>p50 ms</th><th>p90 ms</th><th>p95 ms</th><th>p99 ms</th><th>p99.9 ms</th><th>max ms</th><th>status codes</th></tr>';
+const STATS_HEAD =
+  '<tr><th></th><th>requests</th><th>req/s</th><th>errors</th><th>p50 ms</th><th>p90 ms</th><th>p95 ms</th><th>p99 ms</th><th>p99.9 ms</th><th>max ms</th><th>status codes</th></tr>';
 
-const verdictBadge = (result: LoadResult) => badge(result.verdict.toUpperCase(), result.verdict === 'pass' ? BadgeTones.Ok : BadgeTones.Bad);
+const verdictBadge = (result: LoadResult) =>
+  badge(result.verdict.toUpperCase(), result.verdict === 'pass' ? BadgeTones.Ok : BadgeTones.Bad);
 
 /** The phases and the fault windows, in seconds from the run's start. */
 function bandsOf(result: LoadResult, faultWindows: readonly FaultWindow[]): ChartBand[] {
   const start = Date.parse(result.startedAt);
   const seconds = (ms: number) => (ms > 1e12 ? ms - start : ms) / 1000;
   return [
-    ...result.phases.map((p) => ({ kind: 'phase' as const, label: p.name, start: p.startMs / 1000, end: p.endMs / 1000 })),
-    ...faultWindows.map((f) => ({ kind: 'fault' as const, label: f.label, start: seconds(f.startMs), end: seconds(f.endMs) })),
+    ...result.phases.map((p) => ({
+      kind: 'phase' as const,
+      label: p.name,
+      start: p.startMs / 1000,
+      end: p.endMs / 1000,
+    })),
+    ...faultWindows.map((f) => ({
+      kind: 'fault' as const,
+      label: f.label,
+      start: seconds(f.startMs),
+      end: seconds(f.endMs),
+    })),
   ];
 }
 
@@ -53,7 +75,14 @@ function loadCharts(result: LoadResult, bands: ChartBand[]): ReportChart[] {
   const xs = buckets.map((b) => (b.startMs + bucketMs / 2) / 1000);
   const groups = [...new Set(buckets.flatMap((b) => Object.keys(b.routeGroups)))].sort();
   const codes = [...new Set(buckets.flatMap((b) => Object.keys(b.statusCodes)))].sort((a, b) => Number(a) - Number(b));
-  const chart = (id: string, title: string, unit: string, series: ReportChart['series']): ReportChart => ({ id, title, unit, xs, series, bands });
+  const chart = (id: string, title: string, unit: string, series: ReportChart['series']): ReportChart => ({
+    id,
+    title,
+    unit,
+    xs,
+    series,
+    bands,
+  });
   return [
     chart('throughput', 'Throughput', 'per second', [
       { label: 'requests/s', values: buckets.map((b) => perSecond(b.requests)) },
@@ -64,13 +93,21 @@ function loadCharts(result: LoadResult, bands: ChartBand[]): ReportChart[] {
     ]),
     ...groups.map((group) => {
       const of = (key: 'p50' | 'p90' | 'p99' | 'max') => buckets.map((b) => b.routeGroups[group]?.[key] ?? null);
-      return chart(`latency-${group}`, `Latency: ${group}`, 'ms', (['p50', 'p90', 'p99', 'max'] as const).map((key) => ({ label: key, values: of(key) })));
+      return chart(
+        `latency-${group}`,
+        `Latency: ${group}`,
+        'ms',
+        (['p50', 'p90', 'p99', 'max'] as const).map((key) => ({ label: key, values: of(key) })),
+      );
     }),
     chart(
       'status-codes',
       'Status codes',
       'responses per second',
-      codes.map((code) => ({ label: code === '0' ? 'network error' : code, values: buckets.map((b) => perSecond(b.statusCodes[code] ?? 0)) })),
+      codes.map((code) => ({
+        label: code === '0' ? 'network error' : code,
+        values: buckets.map((b) => perSecond(b.statusCodes[code] ?? 0)),
+      })),
     ),
   ];
 }
@@ -87,7 +124,10 @@ export function loadRunFacts(result: LoadResult): string {
 
 /** The load test's verdict and facts as one section, for a page that leads with another verdict. */
 export function loadSummarySection(result: LoadResult, note = ''): ReportSection {
-  return { title: `Load test: ${result.profile}`, html: `<p>Thresholds: ${verdictBadge(result)}</p>${loadRunFacts(result)}${note}` };
+  return {
+    title: `Load test: ${result.profile}`,
+    html: `<p>Thresholds: ${verdictBadge(result)}</p>${loadRunFacts(result)}${note}`,
+  };
 }
 
 function thresholdsSection(result: LoadResult): ReportSection {
@@ -129,11 +169,27 @@ function chartsSection(result: LoadResult, faultWindows: readonly FaultWindow[])
 function statsSections(result: LoadResult): ReportSection[] {
   const groups = Object.entries(result.routeGroups).sort(([a], [b]) => a.localeCompare(b));
   const routes = Object.entries(result.routes ?? {}).sort(([a], [b]) => a.localeCompare(b));
-  const journeys = Object.entries(result.journeys).map(([name, j]) => `<tr><td class="text">${escapeHtml(name)}</td><td>${j.started}</td><td>${j.completed}</td><td>${j.failed}</td><td>${j.interrupted}</td></tr>`);
-  const checks = result.checks.map((c) => `<tr class="${c.fails > 0 ? 'failed' : ''}"><td class="text">${escapeHtml(c.name)}</td><td>${c.passes}</td><td>${c.fails}</td></tr>`);
+  const journeys = Object.entries(result.journeys).map(
+    ([name, j]) =>
+      `<tr><td class="text">${escapeHtml(name)}</td><td>${j.started}</td><td>${j.completed}</td><td>${j.failed}</td><td>${j.interrupted}</td></tr>`,
+  );
+  const checks = result.checks.map(
+    (c) =>
+      `<tr class="${c.fails > 0 ? 'failed' : ''}"><td class="text">${escapeHtml(c.name)}</td><td>${c.passes}</td><td>${c.fails}</td></tr>`,
+  );
   return [
-    { title: 'Route groups', html: `<table class="numbers">${STATS_HEAD}${groups.map(([g, s]) => statsRow(g, s)).join('')}${statsRow('all', result.totals)}</table>` },
-    ...(routes.length > 0 ? [{ title: 'Routes', html: `<table class="numbers">${STATS_HEAD}${routes.map(([r, s]) => statsRow(r, s)).join('')}</table>` }] : []),
+    {
+      title: 'Route groups',
+      html: `<table class="numbers">${STATS_HEAD}${groups.map(([g, s]) => statsRow(g, s)).join('')}${statsRow('all', result.totals)}</table>`,
+    },
+    ...(routes.length > 0
+      ? [
+          {
+            title: 'Routes',
+            html: `<table class="numbers">${STATS_HEAD}${routes.map(([r, s]) => statsRow(r, s)).join('')}</table>`,
+          },
+        ]
+      : []),
     {
       title: 'Journeys and checks',
       html:
@@ -146,19 +202,27 @@ function statsSections(result: LoadResult): ReportSection[] {
 function profileSection(result: LoadResult): ReportSection {
   const c = result.config;
   const g = result.generator;
-  const phases = result.phases.map((p) => `<tr><td class="text">${escapeHtml(p.name)}</td><td>${num(p.startMs / 1000, 0)}</td><td>${num(p.endMs / 1000, 0)}</td><td>${num(p.fromRate, 1)} &rarr; ${num(p.toRate, 1)}</td></tr>`);
+  const phases = result.phases.map(
+    (p) =>
+      `<tr><td class="text">${escapeHtml(p.name)}</td><td>${num(p.startMs / 1000, 0)}</td><td>${num(p.endMs / 1000, 0)}</td><td>${num(p.fromRate, 1)} &rarr; ${num(p.toRate, 1)}</td></tr>`,
+  );
   return {
     title: 'Profile',
     html:
       `<table class="numbers"><tr><th>phase</th><th>from s</th><th>to s</th><th>journeys/s</th></tr>${phases.join('')}</table>` +
       `<p class="note">VUs ${c.preAllocatedVUs} pre-allocated, ${c.maxVUs} at most; think time x${c.thinkTimeScale}; graceful stop ${c.gracefulStopS} s${c.workers !== undefined ? `; ${c.workers} worker thread(s)` : ''}${c.connections !== undefined ? `; ${c.connections} connections` : ''}.</p>` +
-      (g ? `<p class="note">Generator: schedule lag p99 ${num(g.scheduleLagMs.p99, 2)} ms, max ${num(g.scheduleLagMs.max, 2)} ms; CPU ${num(g.cpuSeconds, 2)} s (${(g.cpuShareOfOneCore * 100).toFixed(1)}% of one core).</p>` : '') +
+      (g
+        ? `<p class="note">Generator: schedule lag p99 ${num(g.scheduleLagMs.p99, 2)} ms, max ${num(g.scheduleLagMs.max, 2)} ms; CPU ${num(g.cpuSeconds, 2)} s (${(g.cpuShareOfOneCore * 100).toFixed(1)}% of one core).</p>`
+        : '') +
       result.notes.map((note) => `<p class="note">${escapeHtml(note)}</p>`).join(''),
   };
 }
 
 /** The load run's sections, from its thresholds to its profile. */
-export function loadReportSections(result: LoadResult, { faultWindows = result.faultWindows ?? [] }: LoadReportOptions = {}): ReportSection[] {
+export function loadReportSections(
+  result: LoadResult,
+  { faultWindows = result.faultWindows ?? [] }: LoadReportOptions = {},
+): ReportSection[] {
   return [
     thresholdsSection(result),
     ...(result.baseline ? [baselineSection(result.baseline)] : []),

@@ -63,7 +63,10 @@ export interface ReportPage {
 }
 
 export function escapeHtml(value: unknown): string {
-  return String(value).replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&#39;' })[c] as string);
+  return String(value).replace(
+    /[<>&"']/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&#39;' })[c] as string,
+  );
 }
 
 export const BadgeTones = { Ok: 'ok', Bad: 'bad', Skip: 'skip' } as const;
@@ -78,13 +81,19 @@ const require = createRequire(import.meta.url);
 
 async function uplotAssets(): Promise<{ js: string; css: string }> {
   const dir = path.dirname(require.resolve('uplot/dist/uPlot.iife.min.js'));
-  const [js, css] = await Promise.all([readFile(path.join(dir, 'uPlot.iife.min.js'), 'utf8'), readFile(path.join(dir, 'uPlot.min.css'), 'utf8')]);
+  const [js, css] = await Promise.all([
+    readFile(path.join(dir, 'uPlot.iife.min.js'), 'utf8'),
+    readFile(path.join(dir, 'uPlot.min.css'), 'utf8'),
+  ]);
   return { js, css };
 }
 
 /** JSON that is safe inside a <script> element. */
 function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 /** The page's own script: draws every chart with uPlot, bands under the series, lines over them. */
@@ -208,7 +217,10 @@ function chartsOf(sections: readonly ReportSection[]): Required<ReportChart>[] {
 }
 
 function sectionHtml(section: ReportSection): string {
-  const charts = (section.charts ?? []).map((c) => `<div class="chart"><h3>${escapeHtml(c.title)}</h3><div id="chart-${escapeHtml(c.id)}" class="plot"></div></div>`);
+  const charts = (section.charts ?? []).map(
+    (c) =>
+      `<div class="chart"><h3>${escapeHtml(c.title)}</h3><div id="chart-${escapeHtml(c.id)}" class="plot"></div></div>`,
+  );
   return `<section><h2>${escapeHtml(section.title)}</h2>\n${section.html}${charts.join('\n')}</section>`;
 }
 

@@ -49,7 +49,9 @@ let dir: string;
 let browser: Browser;
 
 /** Opens a report and reads every chart's canvas; fails on a console error or a request off the file. */
-async function openReport(file: string): Promise<{ charts: DrawnChart[]; text: (selector: string) => Promise<string | null>; close: () => Promise<void> }> {
+async function openReport(
+  file: string,
+): Promise<{ charts: DrawnChart[]; text: (selector: string) => Promise<string | null>; close: () => Promise<void> }> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const errors: string[] = [];
   const requests: string[] = [];
@@ -70,11 +72,28 @@ async function openReport(file: string): Promise<{ charts: DrawnChart[]; text: (
           let n = 0;
           for (let i = 0; i < pixels.length; i += 4) {
             const a = pixels[i + 3]!;
-            if (colours.some(({ rgb: [r, g, b], alpha: [lo, hi] }) => a >= lo && a <= hi && Math.abs(pixels[i]! - r) < 40 && Math.abs(pixels[i + 1]! - g) < 40 && Math.abs(pixels[i + 2]! - b) < 40)) n++;
+            if (
+              colours.some(
+                ({ rgb: [r, g, b], alpha: [lo, hi] }) =>
+                  a >= lo &&
+                  a <= hi &&
+                  Math.abs(pixels[i]! - r) < 40 &&
+                  Math.abs(pixels[i + 1]! - g) < 40 &&
+                  Math.abs(pixels[i + 2]! - b) < 40,
+              )
+            )
+              n++;
           }
           return n;
         };
-        return { id: plot.id, points: Number(plot.getAttribute('data-points')), series: count(inks.series), faultTint: count(inks.fault), lineInk: count(inks.line), pixels: canvas.width * canvas.height };
+        return {
+          id: plot.id,
+          points: Number(plot.getAttribute('data-points')),
+          series: count(inks.series),
+          faultTint: count(inks.fault),
+          lineInk: count(inks.line),
+          pixels: canvas.width * canvas.height,
+        };
       }),
     { series: SERIES_INK, fault: FAULT_TINT, line: LINE_INK },
   );
@@ -98,14 +117,29 @@ afterAll(async () => {
 describe('the report writer', () => {
   const xs = Array.from({ length: 10 }, (_, i) => i + 0.5);
   const values = xs.map((x) => 10 + Math.round(x));
-  const chart = (id: string, over: Partial<ReportChart>): ReportChart => ({ id, title: id, unit: 'ms', xs, series: [{ label: 'p99', values }], ...over });
+  const chart = (id: string, over: Partial<ReportChart>): ReportChart => ({
+    id,
+    title: id,
+    unit: 'ms',
+    xs,
+    series: [{ label: 'p99', values }],
+    ...over,
+  });
   const page: ReportPage = {
     title: 'A <report>',
     headline: '<h1 id="headline">Verdict first</h1>',
     sections: [
-      { title: 'Faults <b>', html: '<p id="trusted">trusted <em>HTML</em></p>', charts: [chart('faulted', { bands: [{ kind: 'fault', label: 'throttling', start: 3, end: 6 }] })] },
+      {
+        title: 'Faults <b>',
+        html: '<p id="trusted">trusted <em>HTML</em></p>',
+        charts: [chart('faulted', { bands: [{ kind: 'fault', label: 'throttling', start: 3, end: 6 }] })],
+      },
       // The objective lies above every value: the y axis must reach it for the line to show.
-      { title: 'Objective', html: '', charts: [chart('objective', { lines: [{ label: 'objective 50 ms', value: 50 }] }), chart('plain', {})] },
+      {
+        title: 'Objective',
+        html: '',
+        charts: [chart('objective', { lines: [{ label: 'objective 50 ms', value: 50 }] }), chart('plain', {})],
+      },
     ],
   };
 
@@ -135,7 +169,9 @@ describe('the report writer', () => {
     expect(html).toContain('<h2>Faults &lt;b&gt;</h2>');
     expect(html.indexOf('id="headline"')).toBeLessThan(html.indexOf('<h2>Faults'));
     expect(html.indexOf('<h2>Faults')).toBeLessThan(html.indexOf('<h2>Objective'));
-    const data = JSON.parse(/<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(html)![1]!) as { charts: ReportChart[] };
+    const data = JSON.parse(/<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(html)![1]!) as {
+      charts: ReportChart[];
+    };
     expect(data.charts.map((c) => [c.id, c.bands, c.lines])).toEqual([
       ['faulted', [{ kind: 'fault', label: 'throttling', start: 3, end: 6 }], []],
       ['objective', [], [{ label: 'objective 50 ms', value: 50 }]],
@@ -144,7 +180,12 @@ describe('the report writer', () => {
   });
 
   it('refuses two charts with one id, which would draw into one element', async () => {
-    await expect(renderReportPage({ ...page, sections: [...page.sections, { title: 'again', html: '', charts: [chart('plain', {})] }] })).rejects.toThrow(/"plain"/);
+    await expect(
+      renderReportPage({
+        ...page,
+        sections: [...page.sections, { title: 'again', html: '', charts: [chart('plain', {})] }],
+      }),
+    ).rejects.toThrow(/"plain"/);
   });
 });
 
@@ -156,9 +197,19 @@ describe('the load report', () => {
   beforeAll(async () => {
     stack = await startLocalStack({ rateLimit: false });
     const start = Date.now();
-    result = await runLoad({ target: stack.url, profile: 'smoke', durationS: 2.5, rate: 6, seed: 3, runId: 'report-test' });
+    result = await runLoad({
+      target: stack.url,
+      profile: 'smoke',
+      durationS: 2.5,
+      rate: 6,
+      seed: 3,
+      runId: 'report-test',
+    });
     // A fault window in epoch ms, as the fault experiments pass it.
-    await writeReport(result, { out: out(), faultWindows: [{ label: 'dynamodb throttling', startMs: start + 500, endMs: start + 1500 }] });
+    await writeReport(result, {
+      out: out(),
+      faultWindows: [{ label: 'dynamodb throttling', startMs: start + 500, endMs: start + 1500 }],
+    });
   });
 
   afterAll(async () => {
@@ -168,7 +219,11 @@ describe('the load report', () => {
   it('opens offline with no console error and every chart drawn with data', async () => {
     const report = await openReport(path.join(out(), 'report.html'));
     const groups = Object.keys(result.routeGroups).sort();
-    expect(report.charts.map((c) => c.id)).toEqual(['chart-throughput', ...groups.map((g) => `chart-latency-${g}`), 'chart-status-codes']);
+    expect(report.charts.map((c) => c.id)).toEqual([
+      'chart-throughput',
+      ...groups.map((g) => `chart-latency-${g}`),
+      'chart-status-codes',
+    ]);
     for (const chart of report.charts) {
       expect(chart.points, chart.id).toBeGreaterThan(0);
       expect(chart.series, chart.id).toBeGreaterThan(0);
@@ -179,11 +234,19 @@ describe('the load report', () => {
 
   it('shades the phases and the fault window (converted to run time) on every chart', async () => {
     const html = await readFile(path.join(out(), 'report.html'), 'utf8');
-    const data = JSON.parse(/<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(html)![1]!) as { charts: Required<ReportChart>[] };
+    const data = JSON.parse(/<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(html)![1]!) as {
+      charts: Required<ReportChart>[];
+    };
     for (const chart of data.charts) {
-      expect(chart.bands.filter((b) => b.kind === 'phase').map((b) => b.label), chart.id).toEqual(['steady']);
+      expect(
+        chart.bands.filter((b) => b.kind === 'phase').map((b) => b.label),
+        chart.id,
+      ).toEqual(['steady']);
       const faults = chart.bands.filter((b) => b.kind === 'fault');
-      expect(faults.map((f) => f.label), chart.id).toEqual(['dynamodb throttling']);
+      expect(
+        faults.map((f) => f.label),
+        chart.id,
+      ).toEqual(['dynamodb throttling']);
       expect(faults[0]!.end - faults[0]!.start).toBeCloseTo(1, 5);
       expect(faults[0]!.start).toBeGreaterThan(-5);
       expect(faults[0]!.start).toBeLessThan(5);

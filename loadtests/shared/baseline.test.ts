@@ -7,7 +7,22 @@ import { evaluateThresholds, thresholdsFromSlos } from './thresholds.ts';
 
 function stats(requests: number, p95: number, durationMs = 10_000): RequestStats {
   return finishStats(
-    { requests, failures: 0, statusCodes: { 200: requests }, latencyMs: { count: requests, min: 1, mean: p95 / 2, p50: p95 / 2, p90: p95 * 0.9, p95, p99: p95 * 1.2, p999: p95 * 1.5, max: p95 * 2 } },
+    {
+      requests,
+      failures: 0,
+      statusCodes: { 200: requests },
+      latencyMs: {
+        count: requests,
+        min: 1,
+        mean: p95 / 2,
+        p50: p95 / 2,
+        p90: p95 * 0.9,
+        p95,
+        p99: p95 * 1.2,
+        p999: p95 * 1.5,
+        max: p95 * 2,
+      },
+    },
     durationMs,
   );
 }
@@ -26,12 +41,21 @@ function result(runId: string, menuP95: number, menuRequests: number, latencyObs
     durationMs: 10_000,
     config: { startRate: 1, stages: [], preAllocatedVUs: 1, maxVUs: 1, thinkTimeScale: 1, gracefulStopS: 1 },
     phases: [],
-    totals: { ...menu, iterations: { started: 1, completed: 1, failed: 0, interrupted: 0, dropped: 0 }, checks: { passes: 1, fails: 0, rate: 1 }, retries: 0 },
+    totals: {
+      ...menu,
+      iterations: { started: 1, completed: 1, failed: 0, interrupted: 0, dropped: 0 },
+      checks: { passes: 1, fails: 0, rate: 1 },
+      retries: 0,
+    },
     routeGroups: { 'menu-read': menu },
     journeys: {},
     checks: [],
     timeline: { bucketMs: 1000, buckets: [] },
-    thresholds: evaluateThresholds(thresholdsFromSlos(), { latencyPercentile: () => latencyObserved, errorRate: () => 0, checkRate: () => 1 }),
+    thresholds: evaluateThresholds(thresholdsFromSlos(), {
+      latencyPercentile: () => latencyObserved,
+      errorRate: () => 0,
+      checkRate: () => 1,
+    }),
     verdict: 'pass',
     notes: [],
   };
@@ -39,14 +63,20 @@ function result(runId: string, menuP95: number, menuRequests: number, latencyObs
 
 describe('baseline comparison', () => {
   it('flags a p95 regression beyond the tolerance and a throughput drop', () => {
-    const comparison = compareWithBaseline(result('now', 30, 500), result('before', 20, 1000), { p95: 0.2, throughput: 0.1 });
+    const comparison = compareWithBaseline(result('now', 30, 500), result('before', 20, 1000), {
+      p95: 0.2,
+      throughput: 0.1,
+    });
     expect(comparison.pass).toBe(false);
     const regressions = comparison.findings.filter((f) => f.regression).map((f) => `${f.scope} ${f.metric}`);
     expect(regressions).toEqual(['total p95', 'total throughput', 'menu-read p95', 'menu-read throughput']);
   });
 
   it('accepts changes within the tolerance', () => {
-    const comparison = compareWithBaseline(result('now', 21, 950), result('before', 20, 1000), { p95: 0.1, throughput: 0.1 });
+    const comparison = compareWithBaseline(result('now', 21, 950), result('before', 20, 1000), {
+      p95: 0.1,
+      throughput: 0.1,
+    });
     expect(comparison.pass).toBe(true);
   });
 

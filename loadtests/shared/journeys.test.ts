@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { JOURNEYS, JourneyNames, orderBody, pickJourney, readMenu, runHeaders, type IterationContext, type MenuChoice, type RequestSpec, type StepResponse, type VirtualUser } from './journeys.ts';
+import {
+  JOURNEYS,
+  JourneyNames,
+  orderBody,
+  pickJourney,
+  readMenu,
+  runHeaders,
+  type IterationContext,
+  type MenuChoice,
+  type RequestSpec,
+  type StepResponse,
+  type VirtualUser,
+} from './journeys.ts';
 import { createRng, deriveSeed } from './rng.ts';
 
 const menu: MenuChoice[] = [
@@ -59,7 +71,11 @@ describe('journeys', () => {
     for (const journey of JOURNEYS) {
       expect(journey.steps.length).toBeGreaterThan(1);
       for (const step of journey.steps) {
-        const spec = step.request({ ...ctxMenu, vu: { id: 1, menu, customer: { token: 't', userId: 'u' }, barista: { token: 'b' } }, vars: { ...ctxMenu.vars } });
+        const spec = step.request({
+          ...ctxMenu,
+          vu: { id: 1, menu, customer: { token: 't', userId: 'u' }, barista: { token: 'b' } },
+          vars: { ...ctxMenu.vars },
+        });
         if (spec?.retry) {
           expect(spec.route).toBe('POST /orders');
           expect(spec.idempotencyKey).toBe('r-3-order');
@@ -78,7 +94,10 @@ describe('journeys', () => {
       if (spec.route === 'POST /users') return json(409, { code: 'USER_EXISTS' });
       if (spec.route === 'GET /menu') return { status: 200, body: menuBody, headers: {} };
       if (spec.route === 'GET /orders') return json(200, { items: [{ id: 'o1', version: 1 }] });
-      if (spec.route === 'POST /orders' || spec.route === 'PATCH /orders/:orderId') return json(spec.route === 'POST /orders' ? 201 : 200, { order: { id: 'o1', version: 2, status: 'PREPARING' } });
+      if (spec.route === 'POST /orders' || spec.route === 'PATCH /orders/:orderId')
+        return json(spec.route === 'POST /orders' ? 201 : 200, {
+          order: { id: 'o1', version: 2, status: 'PREPARING' },
+        });
       return json(200, { items: [] });
     };
     const walk = (name: string, vu: VirtualUser, iteration: number): RequestSpec[] => {
@@ -101,17 +120,28 @@ describe('journeys', () => {
     expect(first.map((s) => s.token)).toEqual(['c1', undefined, 'c1', 'c1']);
 
     const regular: VirtualUser = { id: 3 };
-    expect(walk(JourneyNames.ReturningCustomer, regular, 10)[0]).toMatchObject({ route: 'POST /users', token: 'c2', expect: [201, 409] });
+    expect(walk(JourneyNames.ReturningCustomer, regular, 10)[0]).toMatchObject({
+      route: 'POST /users',
+      token: 'c2',
+      expect: [201, 409],
+    });
     expect(regular.customer).toEqual({ token: 'c2' });
     // Registered once per virtual user, as with the dev issuer.
     expect(walk(JourneyNames.ReturningCustomer, regular, 11).map((s) => s.route)).not.toContain('POST /users');
 
     const barista = walk(JourneyNames.BaristaQueue, { id: 2 }, 5);
-    expect(barista.map((s) => s.route)).toEqual(['GET /orders', 'PATCH /orders/:orderId', 'PATCH /orders/:orderId', 'PATCH /orders/:orderId']);
+    expect(barista.map((s) => s.route)).toEqual([
+      'GET /orders',
+      'PATCH /orders/:orderId',
+      'PATCH /orders/:orderId',
+      'PATCH /orders/:orderId',
+    ]);
     expect(new Set(barista.map((s) => s.token))).toEqual(new Set(['b1']));
 
     // Without the pool the same journeys mint and register as before.
     const dev: IterationContext = { runId: 'r', iteration: 5, vu: { id: 2 }, rng: createRng(5), vars: {} };
-    expect(JOURNEYS.find((j) => j.name === JourneyNames.BaristaQueue)!.steps[0]!.request(dev)).toMatchObject({ route: 'POST /auth/dev-token' });
+    expect(JOURNEYS.find((j) => j.name === JourneyNames.BaristaQueue)!.steps[0]!.request(dev)).toMatchObject({
+      route: 'POST /auth/dev-token',
+    });
   });
 });

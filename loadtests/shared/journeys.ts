@@ -135,7 +135,9 @@ export function readMenu(body: string): MenuChoice[] | undefined {
   const choices: MenuChoice[] = [];
   for (const item of parsed.items) {
     if (!isRecord(item) || typeof item.id !== 'string' || item.available === false || !isRecord(item.prices)) continue;
-    const sizes = Object.keys(item.prices).filter((s) => typeof (item.prices as Record<string, unknown>)[s] === 'number') as Size[];
+    const sizes = Object.keys(item.prices).filter(
+      (s) => typeof (item.prices as Record<string, unknown>)[s] === 'number',
+    ) as Size[];
     if (sizes.length > 0) choices.push({ id: item.id, sizes });
   }
   return choices.length > 0 ? choices : undefined;
@@ -149,10 +151,24 @@ function readOrder(body: string): { id: string; version: number; status: OrderSt
 }
 
 const NOTES = ['extra hot', 'oat milk please', 'no sugar', 'for here', 'to go'] as const;
-const FIRST_NAMES = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Donald', 'Margaret', 'Ken', 'Radia', 'Linus'] as const;
+const FIRST_NAMES = [
+  'Ada',
+  'Grace',
+  'Alan',
+  'Edsger',
+  'Barbara',
+  'Donald',
+  'Margaret',
+  'Ken',
+  'Radia',
+  'Linus',
+] as const;
 
 /** A seeded order body: one to three distinct products, quantities 1-2, sometimes a note. */
-export function orderBody(rng: Rng, menu: readonly MenuChoice[]): { items: { productId: string; quantity: number; size: Size }[]; note?: string } {
+export function orderBody(
+  rng: Rng,
+  menu: readonly MenuChoice[],
+): { items: { productId: string; quantity: number; size: Size }[]; note?: string } {
   const count = Math.min(menu.length, rng.int(1, 3));
   const pool = [...menu];
   const items: { productId: string; quantity: number; size: Size }[] = [];
@@ -172,7 +188,13 @@ export function emailFor(runId: string, key: string): string {
 /** Reads `{user, token}` from a registration answer. */
 function readRegistration(body: string): { token: string; userId: string } | undefined {
   const parsed = parseJson(body);
-  if (!isRecord(parsed) || typeof parsed.token !== 'string' || !isRecord(parsed.user) || typeof parsed.user.id !== 'string') return undefined;
+  if (
+    !isRecord(parsed) ||
+    typeof parsed.token !== 'string' ||
+    !isRecord(parsed.user) ||
+    typeof parsed.user.id !== 'string'
+  )
+    return undefined;
   return { token: parsed.token, userId: parsed.user.id };
 }
 
@@ -197,11 +219,21 @@ function baristaToken(ctx: IterationContext): string | undefined {
 function registration(ctx: IterationContext, key: string, name: string, poolIndex: number): RequestSpec {
   const body = { email: emailFor(ctx.runId, key), name };
   if (!ctx.tokens) return { route: 'POST /users', path: '/users', body, expect: [201] };
-  return { route: 'POST /users', path: '/users', body, token: tokenAt(ctx.tokens.customers, poolIndex), expect: [201, 409] };
+  return {
+    route: 'POST /users',
+    path: '/users',
+    body,
+    token: tokenAt(ctx.tokens.customers, poolIndex),
+    expect: [201, 409],
+  };
 }
 
 /** The token and user a registration step ends with, or `undefined` when the answer is not one. */
-function registeredCustomer(ctx: IterationContext, poolIndex: number, response: StepResponse): { token: string; userId?: string } | undefined {
+function registeredCustomer(
+  ctx: IterationContext,
+  poolIndex: number,
+  response: StepResponse,
+): { token: string; userId?: string } | undefined {
   return ctx.tokens ? { token: tokenAt(ctx.tokens.customers, poolIndex) } : readRegistration(response.body);
 }
 
@@ -266,7 +298,12 @@ function trackOrder(name: string): Step {
     request(ctx) {
       const token = customerToken(ctx);
       return ctx.vars.orderId && token
-        ? { route: 'GET /orders/:orderId', path: `/orders/${encodeURIComponent(ctx.vars.orderId)}`, token, expect: [200] }
+        ? {
+            route: 'GET /orders/:orderId',
+            path: `/orders/${encodeURIComponent(ctx.vars.orderId)}`,
+            token,
+            expect: [200],
+          }
         : undefined;
     },
   };
@@ -305,7 +342,8 @@ const firstOrder: Journey = {
 
 const returningCustomer: Journey = {
   name: JourneyNames.ReturningCustomer,
-  description: "A returning customer (the virtual user's own account) checks past orders, orders again and tracks the order",
+  description:
+    "A returning customer (the virtual user's own account) checks past orders, orders again and tracks the order",
   weight: 30,
   thinkTimeMs: { min: 1_000, max: 3_000 },
   steps: [
@@ -313,7 +351,10 @@ const returningCustomer: Journey = {
       // Each virtual user registers its own account once, on its first returning-customer
       // iteration, and keeps the token for the rest of the run.
       name: 'account ready',
-      request: (ctx) => (ctx.vu.customer ? undefined : registration(ctx, `vu${ctx.vu.id}`, `${ctx.rng.pick(FIRST_NAMES)} Regular`, ctx.vu.id - 1)),
+      request: (ctx) =>
+        ctx.vu.customer
+          ? undefined
+          : registration(ctx, `vu${ctx.vu.id}`, `${ctx.rng.pick(FIRST_NAMES)} Regular`, ctx.vu.id - 1),
       after(ctx, response) {
         const customer = registeredCustomer(ctx, ctx.vu.id - 1, response);
         if (!customer) return false;
@@ -324,7 +365,9 @@ const returningCustomer: Journey = {
       name: 'past orders listed',
       request(ctx) {
         const token = customerToken(ctx);
-        return token ? { route: 'GET /users/me/orders', path: '/users/me/orders?limit=5', token, expect: [200] } : undefined;
+        return token
+          ? { route: 'GET /users/me/orders', path: '/users/me/orders?limit=5', token, expect: [200] }
+          : undefined;
       },
     },
     listMenuOnce,
@@ -375,7 +418,12 @@ const baristaQueue: Journey = {
       request: (ctx) =>
         baristaToken(ctx)
           ? undefined
-          : { route: 'POST /auth/dev-token', path: '/auth/dev-token', body: { sub: `load-barista-${ctx.runId}-${ctx.vu.id}`, role: 'barista' }, expect: [201] },
+          : {
+              route: 'POST /auth/dev-token',
+              path: '/auth/dev-token',
+              body: { sub: `load-barista-${ctx.runId}-${ctx.vu.id}`, role: 'barista' },
+              expect: [201],
+            },
       after(ctx, response) {
         const parsed = parseJson(response.body);
         if (!isRecord(parsed) || typeof parsed.token !== 'string') return false;
@@ -386,12 +434,17 @@ const baristaQueue: Journey = {
       name: 'queue listed',
       request(ctx) {
         const token = baristaToken(ctx);
-        return token ? { route: 'GET /orders', path: '/orders?status=PLACED&limit=10', token, expect: [200] } : undefined;
+        return token
+          ? { route: 'GET /orders', path: '/orders?status=PLACED&limit=10', token, expect: [200] }
+          : undefined;
       },
       after(ctx, response) {
         const parsed = parseJson(response.body);
         if (!isRecord(parsed) || !Array.isArray(parsed.items)) return false;
-        const queue = parsed.items.filter((o): o is { id: string; version: number } => isRecord(o) && typeof o.id === 'string' && typeof o.version === 'number');
+        const queue = parsed.items.filter(
+          (o): o is { id: string; version: number } =>
+            isRecord(o) && typeof o.id === 'string' && typeof o.version === 'number',
+        );
         // An empty queue is a normal answer: nothing to prepare this time.
         if (queue.length === 0) return false;
         // A random one of the oldest few, so concurrent baristas rarely collide.

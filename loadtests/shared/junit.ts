@@ -6,7 +6,10 @@
 import type { LoadResult } from './result.ts';
 
 function escapeXml(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c] as string);
+  return text.replace(
+    /[<>&"']/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c] as string,
+  );
 }
 
 function formatObserved(value: number | null): string {
@@ -26,7 +29,9 @@ export function toJunitXml(result: LoadResult): string {
     } else {
       failures++;
       const message = `observed ${formatObserved(t.observed)}, limit ${t.limit}`;
-      cases.push(`${open}\n      <failure message="${escapeXml(message)}" type="threshold">${escapeXml(`${t.description}: ${message}`)}</failure>\n${props}\n    </testcase>`);
+      cases.push(
+        `${open}\n      <failure message="${escapeXml(message)}" type="threshold">${escapeXml(`${t.description}: ${message}`)}</failure>\n${props}\n    </testcase>`,
+      );
     }
   }
   for (const f of result.baseline?.findings ?? []) {
@@ -35,7 +40,9 @@ export function toJunitXml(result: LoadResult): string {
     const open = `    <testcase classname="${escapeXml(`${className}.baseline`)}" name="${escapeXml(name)}" time="0">`;
     if (f.regression) {
       failures++;
-      cases.push(`${open}\n      <failure message="${escapeXml(`regression: ${detail}`)}" type="baseline">${escapeXml(detail)}</failure>\n    </testcase>`);
+      cases.push(
+        `${open}\n      <failure message="${escapeXml(`regression: ${detail}`)}" type="baseline">${escapeXml(detail)}</failure>\n    </testcase>`,
+      );
     } else {
       cases.push(`${open}\n      <system-out>${escapeXml(detail)}</system-out>\n    </testcase>`);
     }

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { arrivalClock, phasesOf, PROFILE_NAMES, PROFILES, peakRate, profileDurationS, rateAt, scaleProfile, type Profile } from './profiles.ts';
+import {
+  arrivalClock,
+  phasesOf,
+  PROFILE_NAMES,
+  PROFILES,
+  peakRate,
+  profileDurationS,
+  rateAt,
+  scaleProfile,
+  type Profile,
+} from './profiles.ts';
 
 function allArrivals(profile: Pick<Profile, 'startRate' | 'stages'>): number[] {
   const next = arrivalClock(profile);
@@ -10,7 +20,14 @@ function allArrivals(profile: Pick<Profile, 'startRate' | 'stages'>): number[] {
 
 describe('profiles', () => {
   it('schedules exactly the integral of the rate, in order, within the stages', () => {
-    const profile = { startRate: 0, stages: [{ durationS: 10, target: 10, phase: 'up' }, { durationS: 5, target: 10, phase: 'hold' }, { durationS: 10, target: 0, phase: 'down' }] };
+    const profile = {
+      startRate: 0,
+      stages: [
+        { durationS: 10, target: 10, phase: 'up' },
+        { durationS: 5, target: 10, phase: 'hold' },
+        { durationS: 10, target: 0, phase: 'down' },
+      ],
+    };
     const times = allArrivals(profile);
     // 0->10 over 10 s: 50; 10 for 5 s: 50; 10->0 over 10 s: 50.
     expect(times).toHaveLength(150);

@@ -168,7 +168,11 @@ export function scaleProfile(profile: Profile, scale: { durationS?: number; rate
   return {
     ...profile,
     startRate: profile.startRate * rateFactor,
-    stages: profile.stages.map((stage) => ({ ...stage, durationS: stage.durationS * timeFactor, target: stage.target * rateFactor })),
+    stages: profile.stages.map((stage) => ({
+      ...stage,
+      durationS: stage.durationS * timeFactor,
+      target: stage.target * rateFactor,
+    })),
     preAllocatedVUs: Math.max(1, Math.ceil(profile.preAllocatedVUs * Math.min(rateFactor, 10))),
     maxVUs: Math.max(1, Math.ceil(profile.maxVUs * Math.max(rateFactor, 1))),
   };
@@ -201,7 +205,9 @@ export function rateAt(profile: Pick<Profile, 'startRate' | 'stages'>, tMs: numb
   for (const phase of phasesOf(profile)) {
     if (tMs < phase.endMs) {
       const span = phase.endMs - phase.startMs;
-      return span > 0 ? phase.fromRate + ((phase.toRate - phase.fromRate) * (tMs - phase.startMs)) / span : phase.toRate;
+      return span > 0
+        ? phase.fromRate + ((phase.toRate - phase.fromRate) * (tMs - phase.startMs)) / span
+        : phase.toRate;
     }
   }
   return 0;

@@ -71,7 +71,17 @@ export interface TimeBucket {
   targetRate: number;
   iterationsStarted: number;
   iterationsDropped: number;
-  routeGroups: Record<string, { requests: number; failures: number; p50: number | null; p90: number | null; p99: number | null; max: number | null }>;
+  routeGroups: Record<
+    string,
+    {
+      requests: number;
+      failures: number;
+      p50: number | null;
+      p90: number | null;
+      p99: number | null;
+      max: number | null;
+    }
+  >;
 }
 
 export const ThresholdMetrics = {
@@ -183,7 +193,10 @@ export interface LoadResult {
 }
 
 /** Error rate and throughput for a stats record being built. */
-export function finishStats(stats: Omit<RequestStats, 'errorRate' | 'throughputRps'>, durationMs: number): RequestStats {
+export function finishStats(
+  stats: Omit<RequestStats, 'errorRate' | 'throughputRps'>,
+  durationMs: number,
+): RequestStats {
   return {
     ...stats,
     errorRate: stats.requests > 0 ? stats.failures / stats.requests : 0,

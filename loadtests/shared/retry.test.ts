@@ -29,7 +29,21 @@ describe('parseRetryAfter', () => {
   });
 
   it('refuses what is neither form: garbage, negative or fractional seconds, impossible dates', () => {
-    for (const value of [undefined, '', '   ', 'soon', '-5', '1.5', '1e3', '0x10', '+3', 'Sun, 31 Feb 2026 08:00:00 GMT', 'Sun, 06 Dec 2026 25:00:00 GMT', 'Sun, 06 Dec 2026 08:00:00 UTC', '2026-12-06T08:00:05Z']) {
+    for (const value of [
+      undefined,
+      '',
+      '   ',
+      'soon',
+      '-5',
+      '1.5',
+      '1e3',
+      '0x10',
+      '+3',
+      'Sun, 31 Feb 2026 08:00:00 GMT',
+      'Sun, 06 Dec 2026 25:00:00 GMT',
+      'Sun, 06 Dec 2026 08:00:00 UTC',
+      '2026-12-06T08:00:05Z',
+    ]) {
       expect(parseRetryAfter(value, NOW), String(value)).toBeUndefined();
     }
   });
@@ -40,7 +54,14 @@ describe('the retry policy', () => {
 
   it('retries what says "try again later" (and no answer), up to maxRetries retries', () => {
     expect([0, 429, 503].map((s) => policy.shouldRetry(1, s))).toEqual([true, true, true]);
-    expect([200, 201, 400, 404, 409, 500].map((s) => policy.shouldRetry(1, s))).toEqual([false, false, false, false, false, false]);
+    expect([200, 201, 400, 404, 409, 500].map((s) => policy.shouldRetry(1, s))).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
     expect(policy.shouldRetry(policy.maxRetries, 503)).toBe(true);
     expect(policy.shouldRetry(policy.maxRetries + 1, 503)).toBe(false);
     const careful = createRetryPolicy({ maxRetries: 7, retryableStatuses: [0, 500, 503] });

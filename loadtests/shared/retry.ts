@@ -116,7 +116,14 @@ function fullYear(twoDigits: number, nowMs: number): number {
   return year;
 }
 
-function utc(year: number, month: string, day: number, hour: string, minute: string, second: string): number | undefined {
+function utc(
+  year: number,
+  month: string,
+  day: number,
+  hour: string,
+  minute: string,
+  second: string,
+): number | undefined {
   const monthIndex = MONTHS.indexOf(month);
   const [h, min, s] = [Number(hour), Number(minute), Number(second)];
   // Second 60 is a leap second; anything else out of range is not a date.

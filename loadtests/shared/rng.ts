@@ -77,4 +77,3 @@ class Mulberry32 implements Rng {
 export function createRng(seed: number): Rng {
   return new Mulberry32(seed);
 }
-

@@ -20,7 +20,17 @@ function percent(share: number): string {
 
 function row(name: string, s: RequestStats): string[] {
   const l = s.latencyMs;
-  return [name, String(s.requests), s.throughputRps.toFixed(1), percent(s.errorRate), ms(l?.p50), ms(l?.p95), ms(l?.p99), ms(l?.p999), ms(l?.max)];
+  return [
+    name,
+    String(s.requests),
+    s.throughputRps.toFixed(1),
+    percent(s.errorRate),
+    ms(l?.p50),
+    ms(l?.p95),
+    ms(l?.p99),
+    ms(l?.p999),
+    ms(l?.max),
+  ];
 }
 
 function table(header: readonly string[], rows: readonly string[][]): string[] {
@@ -32,7 +42,9 @@ function table(header: readonly string[], rows: readonly string[][]): string[] {
 export function formatSummary(result: LoadResult): string {
   const lines: string[] = [];
   const t = result.totals;
-  lines.push(`coffee load ${result.profile} on ${result.engine}: run ${result.runId}, seed ${result.seed}, target ${result.target}`);
+  lines.push(
+    `coffee load ${result.profile} on ${result.engine}: run ${result.runId}, seed ${result.seed}, target ${result.target}`,
+  );
   lines.push(
     `${(result.durationMs / 1000).toFixed(1)} s, ${t.requests} requests (${t.throughputRps.toFixed(1)}/s), ${t.iterations.started} journeys started, ` +
       `${t.iterations.completed} completed, ${t.iterations.failed} failed, ${t.iterations.dropped} dropped, ${t.iterations.interrupted} interrupted, ${t.retries} retries`,
@@ -40,24 +52,39 @@ export function formatSummary(result: LoadResult): string {
   if (result.aborted) lines.push(`stopped early: ${result.aborted}`);
   lines.push('');
   const groups = Object.entries(result.routeGroups).filter(([, s]) => s.requests > 0);
-  lines.push(...table(['route group', 'requests', 'req/s', 'errors', 'p50 ms', 'p95 ms', 'p99 ms', 'p99.9 ms', 'max ms'], [...groups.map(([g, s]) => row(g, s)), row('all', t)]));
+  lines.push(
+    ...table(
+      ['route group', 'requests', 'req/s', 'errors', 'p50 ms', 'p95 ms', 'p99 ms', 'p99.9 ms', 'max ms'],
+      [...groups.map(([g, s]) => row(g, s)), row('all', t)],
+    ),
+  );
   const statuses = Object.entries(t.statusCodes).sort(([a], [b]) => Number(a) - Number(b));
-  lines.push('', `status codes: ${statuses.map(([code, n]) => `${code === '0' ? 'network error' : code} x${n}`).join(', ') || 'none'}`);
+  lines.push(
+    '',
+    `status codes: ${statuses.map(([code, n]) => `${code === '0' ? 'network error' : code} x${n}`).join(', ') || 'none'}`,
+  );
   lines.push(`checks: ${t.checks.passes} passed, ${t.checks.fails} failed (${percent(t.checks.rate)})`);
   const failedChecks = result.checks.filter((c) => c.fails > 0);
   for (const c of failedChecks) lines.push(`  x ${c.name}: ${c.fails} of ${c.passes + c.fails} failed`);
   lines.push('', 'thresholds:');
   for (const th of result.thresholds) {
     const observed = th.observed === null ? 'nothing measured' : `observed ${Math.round(th.observed * 1000) / 1000}`;
-    lines.push(`  ${th.pass ? 'ok  ' : 'FAIL'} ${th.id}${th.routeGroup ? ` (${th.routeGroup})` : ''}: ${th.expression}, ${observed}`);
+    lines.push(
+      `  ${th.pass ? 'ok  ' : 'FAIL'} ${th.id}${th.routeGroup ? ` (${th.routeGroup})` : ''}: ${th.expression}, ${observed}`,
+    );
   }
   if (result.baseline) {
     const b = result.baseline;
-    lines.push('', `baseline ${b.baselineRunId} (tolerance p95 +${percent(b.tolerance.p95)}, throughput -${percent(b.tolerance.throughput)}):`);
+    lines.push(
+      '',
+      `baseline ${b.baselineRunId} (tolerance p95 +${percent(b.tolerance.p95)}, throughput -${percent(b.tolerance.throughput)}):`,
+    );
     for (const note of b.notes) lines.push(`  note: ${note}`);
     for (const f of b.findings) {
       const unit = f.metric === 'p95' ? ' ms' : '/s';
-      lines.push(`  ${f.regression ? 'REGRESSION' : 'ok        '} ${f.scope} ${f.metric}: ${f.baseline.toFixed(2)}${unit} -> ${f.current.toFixed(2)}${unit} (${f.change >= 0 ? '+' : ''}${(f.change * 100).toFixed(1)}%)`);
+      lines.push(
+        `  ${f.regression ? 'REGRESSION' : 'ok        '} ${f.scope} ${f.metric}: ${f.baseline.toFixed(2)}${unit} -> ${f.current.toFixed(2)}${unit} (${f.change >= 0 ? '+' : ''}${(f.change * 100).toFixed(1)}%)`,
+      );
     }
   }
   for (const note of result.notes) lines.push(`note: ${note}`);

@@ -86,7 +86,10 @@ export function k6Threshold(definition: ThresholdDefinition): { metric: string; 
   const tag = definition.routeGroup ? `{route_group:${definition.routeGroup}}` : '';
   switch (definition.metric) {
     case ThresholdMetrics.Latency:
-      return { metric: `http_req_duration${tag}`, expression: `p(${definition.percentile ?? 99})${definition.comparator}${definition.limit}` };
+      return {
+        metric: `http_req_duration${tag}`,
+        expression: `p(${definition.percentile ?? 99})${definition.comparator}${definition.limit}`,
+      };
     case ThresholdMetrics.ErrorRate:
       return { metric: `http_req_failed${tag}`, expression: `rate${definition.comparator}${definition.limit}` };
     case ThresholdMetrics.CheckRate:
@@ -129,10 +132,15 @@ export function observe(definition: ThresholdDefinition, observations: Observati
  * Evaluates thresholds. A threshold with nothing to look at (no request in its group)
  * passes, as in k6: the run did not exercise that objective.
  */
-export function evaluateThresholds(definitions: readonly ThresholdDefinition[], observations: Observations): ThresholdResult[] {
+export function evaluateThresholds(
+  definitions: readonly ThresholdDefinition[],
+  observations: Observations,
+): ThresholdResult[] {
   return definitions.map((definition) => {
     const observed = observe(definition, observations);
-    const pass = observed === null || (definition.comparator === '<=' ? observed <= definition.limit : observed >= definition.limit);
+    const pass =
+      observed === null ||
+      (definition.comparator === '<=' ? observed <= definition.limit : observed >= definition.limit);
     return toResult(definition, observed, pass);
   });
 }

@@ -60,9 +60,14 @@ function readList(value: unknown, field: 'customers' | 'baristas', source: strin
     throw new Error(`${source}: "${field}" must be a non-empty array of bearer tokens`);
   }
   return value.map((entry: unknown, index) => {
-    const token = typeof entry === 'object' && entry !== null && !Array.isArray(entry) ? (entry as { token?: unknown }).token : entry;
+    const token =
+      typeof entry === 'object' && entry !== null && !Array.isArray(entry)
+        ? (entry as { token?: unknown }).token
+        : entry;
     if (typeof token !== 'string' || !JWT.test(token)) {
-      throw new Error(`${source}: ${field}[${index}] is not a bearer token: a signed JWT such as "eyJhbGciOi...", or {"token": "..."} (a Cognito access or ID token, not a refresh token)`);
+      throw new Error(
+        `${source}: ${field}[${index}] is not a bearer token: a signed JWT such as "eyJhbGciOi...", or {"token": "..."} (a Cognito access or ID token, not a refresh token)`,
+      );
     }
     return token;
   });
@@ -80,7 +85,9 @@ export function parseTokenPool(text: string, source: string): TokenPool {
   } catch (error) {
     // Not the parser's message: V8 quotes the text around the mistake, which is a token.
     const position = /position (\d+)/.exec((error as Error).message)?.[1];
-    throw new Error(`${source} is not JSON${position ? ` (at character ${position})` : ''}: check the quotes and commas around the tokens`);
+    throw new Error(
+      `${source} is not JSON${position ? ` (at character ${position})` : ''}: check the quotes and commas around the tokens`,
+    );
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new Error(`${source} must be a JSON object {"customers": [...], "baristas": [...]}`);

@@ -24,7 +24,10 @@ let key: Uint8Array;
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'coffee-claims-'));
   stack = await startLocalStack({ dataDir });
-  key = Buffer.from((JSON.parse(await readFile(join(dataDir, 'keys.json'), 'utf8')) as { devSigningKey: string }).devSigningKey, 'base64url');
+  key = Buffer.from(
+    (JSON.parse(await readFile(join(dataDir, 'keys.json'), 'utf8')) as { devSigningKey: string }).devSigningKey,
+    'base64url',
+  );
 });
 
 afterAll(async () => {
@@ -51,9 +54,19 @@ const notAString = fc.oneof(
   fc.array(fc.string({ maxLength: 5 }), { maxLength: 3 }),
   fc.dictionary(fc.string({ maxLength: 5 }), fc.string({ maxLength: 5 }), { maxKeys: 2 }),
 );
-const badSubject = fc.oneof(notAString, fc.constant(''), fc.integer({ min: KeyInputBounds.subjectBytes + 1, max: 4_000 }).map((n) => 'é'.repeat(Math.ceil(n / 2))));
+const badSubject = fc.oneof(
+  notAString,
+  fc.constant(''),
+  fc.integer({ min: KeyInputBounds.subjectBytes + 1, max: 4_000 }).map((n) => 'é'.repeat(Math.ceil(n / 2))),
+);
 const badGroups = fc.oneof(
-  fc.oneof(fc.string({ maxLength: 10 }), fc.integer(), fc.boolean(), fc.constant(null), fc.dictionary(fc.string({ maxLength: 5 }), fc.string({ maxLength: 5 }), { maxKeys: 2 })),
+  fc.oneof(
+    fc.string({ maxLength: 10 }),
+    fc.integer(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.dictionary(fc.string({ maxLength: 5 }), fc.string({ maxLength: 5 }), { maxKeys: 2 }),
+  ),
   fc.array(notAString, { minLength: 1, maxLength: 3 }).map((groups) => ['barista', ...groups]),
 );
 
@@ -61,7 +74,10 @@ const badGroups = fc.oneof(
 const badClaims: fc.Arbitrary<[string, JWTPayload]> = fc.oneof(
   badSubject.map((sub): [string, JWTPayload] => ['sub', { sub, role: 'customer' } as JWTPayload]),
   notAString.map((role): [string, JWTPayload] => ['role', { sub: 'u_claims', role } as JWTPayload]),
-  badGroups.map((groups): [string, JWTPayload] => ['cognito:groups', { sub: 'u_claims', 'cognito:groups': groups } as JWTPayload]),
+  badGroups.map((groups): [string, JWTPayload] => [
+    'cognito:groups',
+    { sub: 'u_claims', 'cognito:groups': groups } as JWTPayload,
+  ]),
 );
 
 describe('tokens whose claims have the wrong type', () => {
@@ -82,15 +98,21 @@ describe('tokens whose claims have the wrong type', () => {
 
   it('answer 401 on the routes that key by the caller, and store no order', async () => {
     await fc.assert(
-      fc.asyncProperty(badClaims, fc.constantFrom('GET /users/me', 'GET /users/me/orders', 'POST /orders'), async ([claim, claims], route) => {
-        const [method, path] = route.split(' ') as [string, string];
-        const res = await api(stack.url, method, path, {
-          token: await sign(claims),
-          ...(method === 'POST' ? { json: { items: [{ productId: 'latte', quantity: 1 }] }, headers: { 'idempotency-key': randomUUID() } } : {}),
-        });
-        expect(expectProblem(res, 401, 'unauthenticated').detail, `${route} ${claim}`).toContain(claim);
-        expect(res.headers.get('www-authenticate')).toBe('Bearer');
-      }),
+      fc.asyncProperty(
+        badClaims,
+        fc.constantFrom('GET /users/me', 'GET /users/me/orders', 'POST /orders'),
+        async ([claim, claims], route) => {
+          const [method, path] = route.split(' ') as [string, string];
+          const res = await api(stack.url, method, path, {
+            token: await sign(claims),
+            ...(method === 'POST'
+              ? { json: { items: [{ productId: 'latte', quantity: 1 }] }, headers: { 'idempotency-key': randomUUID() } }
+              : {}),
+          });
+          expect(expectProblem(res, 401, 'unauthenticated').detail, `${route} ${claim}`).toContain(claim);
+          expect(res.headers.get('www-authenticate')).toBe('Bearer');
+        },
+      ),
       { numRuns: 60 },
     );
     const queue = await stack.store.listOrdersByStatus('PLACED', 100);

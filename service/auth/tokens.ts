@@ -31,10 +31,13 @@ const GROUPS_CLAIM = 'cognito:groups';
  */
 function principalOf(payload: JWTPayload): Principal {
   if (!isSubject(payload.sub)) {
-    throw new UnauthenticatedError(`The bearer token's sub claim must be a string of 1 to ${KeyInputBounds.subjectBytes} bytes`);
+    throw new UnauthenticatedError(
+      `The bearer token's sub claim must be a string of 1 to ${KeyInputBounds.subjectBytes} bytes`,
+    );
   }
   const role = payload.role;
-  if (role !== undefined && typeof role !== 'string') throw new UnauthenticatedError("The bearer token's role claim must be a string");
+  if (role !== undefined && typeof role !== 'string')
+    throw new UnauthenticatedError("The bearer token's role claim must be a string");
   const groups = payload[GROUPS_CLAIM];
   if (groups !== undefined && !(Array.isArray(groups) && groups.every((g) => typeof g === 'string'))) {
     throw new UnauthenticatedError(`The bearer token's ${GROUPS_CLAIM} claim must be an array of strings`);
@@ -86,7 +89,15 @@ async function verifyWith(
 }
 
 /** The local issuer: signs and verifies HS256 tokens with `key` (32 bytes or more). */
-export function createDevIssuer({ key, issuer = DEV_ISSUER, audience = DEV_AUDIENCE }: { key: Uint8Array; issuer?: string; audience?: string }): DevIssuer {
+export function createDevIssuer({
+  key,
+  issuer = DEV_ISSUER,
+  audience = DEV_AUDIENCE,
+}: {
+  key: Uint8Array;
+  issuer?: string;
+  audience?: string;
+}): DevIssuer {
   const verifier = cached((token) => verifyWith(token, key, issuer, audience));
   return {
     verify: verifier.verify,
@@ -104,7 +115,15 @@ export function createDevIssuer({ key, issuer = DEV_ISSUER, audience = DEV_AUDIE
 }
 
 /** Verifies tokens of an external issuer against its JWKS (fetched and cached by jose). */
-export function createJwksVerifier({ jwksUrl, issuer, audience }: { jwksUrl: string; issuer: string; audience?: string }): TokenVerifier {
+export function createJwksVerifier({
+  jwksUrl,
+  issuer,
+  audience,
+}: {
+  jwksUrl: string;
+  issuer: string;
+  audience?: string;
+}): TokenVerifier {
   const jwks = createRemoteJWKSet(new URL(jwksUrl), { cooldownDuration: 30_000, timeoutDuration: 2_000 });
   return cached((token) => verifyWith(token, jwks, issuer, audience));
 }

@@ -38,7 +38,9 @@ export function createMenuCache({ load, ttlMs = 30_000, now = Date.now, onHit, o
 
   async function refresh(scope: CallScope | undefined): Promise<MenuSnapshot> {
     const started = generation;
-    const products = (await load(scope)).sort((a, b) => a.category.localeCompare(b.category) || a.name.localeCompare(b.name));
+    const products = (await load(scope)).sort(
+      (a, b) => a.category.localeCompare(b.category) || a.name.localeCompare(b.name),
+    );
     const snapshot: MenuSnapshot = {
       products: new Map(products.map((p) => [p.id, p])),
       json: JSON.stringify({ items: products }),

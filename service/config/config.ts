@@ -37,9 +37,7 @@ export interface ServiceConfig {
   region: string;
   tableName: string;
   sdk: { maxAttempts: number; requestTimeoutMs: number; connectionTimeoutMs: number };
-  auth:
-    | { mode: 'dev'; signingKey?: string }
-    | { mode: 'jwks'; jwksUrl: string; issuer: string; audience?: string };
+  auth: { mode: 'dev'; signingKey?: string } | { mode: 'jwks'; jwksUrl: string; issuer: string; audience?: string };
   /** Key for deriving user ids from e-mail addresses; generated per data directory when absent. */
   userIdKey?: string;
   rateLimit: { rps: number; burst: number } | false;
@@ -60,14 +58,16 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || n < min || n > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  if (!/^\d+$/.test(raw.trim()) || n < min || n > max)
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
   return n;
 }
 
 function oneOf<T extends string>(env: Env, name: string, values: readonly T[], fallback: T): T {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
-  if (!(values as readonly string[]).includes(raw)) throw new ConfigError(`${name} must be one of ${values.join(', ')}, got "${raw}"`);
+  if (!(values as readonly string[]).includes(raw))
+    throw new ConfigError(`${name} must be one of ${values.join(', ')}, got "${raw}"`);
   return raw as T;
 }
 
@@ -89,7 +89,10 @@ function url(env: Env, name: string): string | undefined {
 }
 
 export interface ConfigDefaults {
-  /** The store when neither COFFEE_STORE nor COFFEE_DYNAMODB_ENDPOINT says: `embedded` for `coffee serve`, `aws` in Lambda. */
+  /**
+   * The store when neither COFFEE_STORE nor COFFEE_DYNAMODB_ENDPOINT says: `embedded` for `coffee
+   * serve`, `aws` in Lambda.
+   */
   store: ServiceConfig['store'];
   metrics: MetricsExporter;
   dataDir?: string;
@@ -98,15 +101,23 @@ export interface ConfigDefaults {
 /** Reads the configuration from `env`; throws `ConfigError` naming the variable on a bad value. */
 export function loadConfig(env: Env, defaults: ConfigDefaults): ServiceConfig {
   const dynamoEndpoint = url(env, 'COFFEE_DYNAMODB_ENDPOINT');
-  const store = oneOf(env, 'COFFEE_STORE', ['embedded', 'endpoint', 'aws'] as const, dynamoEndpoint ? 'endpoint' : defaults.store);
-  if (store === 'endpoint' && !dynamoEndpoint) throw new ConfigError('COFFEE_STORE=endpoint needs COFFEE_DYNAMODB_ENDPOINT');
+  const store = oneOf(
+    env,
+    'COFFEE_STORE',
+    ['embedded', 'endpoint', 'aws'] as const,
+    dynamoEndpoint ? 'endpoint' : defaults.store,
+  );
+  if (store === 'endpoint' && !dynamoEndpoint)
+    throw new ConfigError('COFFEE_STORE=endpoint needs COFFEE_DYNAMODB_ENDPOINT');
   const mode = oneOf(env, 'COFFEE_AUTH_MODE', ['dev', 'jwks'] as const, store === 'aws' ? 'jwks' : 'dev');
   let auth: ServiceConfig['auth'];
   if (mode === 'jwks') {
     const jwksUrl = url(env, 'COFFEE_JWKS_URL');
     const issuer = env.COFFEE_JWT_ISSUER;
     if (!jwksUrl || !issuer) {
-      throw new ConfigError('COFFEE_AUTH_MODE=jwks needs COFFEE_JWKS_URL and COFFEE_JWT_ISSUER (or set COFFEE_AUTH_MODE=dev for local tokens)');
+      throw new ConfigError(
+        'COFFEE_AUTH_MODE=jwks needs COFFEE_JWKS_URL and COFFEE_JWT_ISSUER (or set COFFEE_AUTH_MODE=dev for local tokens)',
+      );
     }
     auth = { mode, jwksUrl, issuer, ...(env.COFFEE_JWT_AUDIENCE ? { audience: env.COFFEE_JWT_AUDIENCE } : {}) };
   } else {
@@ -118,7 +129,9 @@ export function loadConfig(env: Env, defaults: ConfigDefaults): ServiceConfig {
   const rps = int(env, 'COFFEE_RATE_LIMIT_RPS', 50, 0, 1_000_000);
   const faultsOn = flag(env, 'COFFEE_FAULTS');
   if (faultsOn && !env.COFFEE_FAULT_TOKEN && !env.COFFEE_SECRET_ARN) {
-    throw new ConfigError('COFFEE_FAULTS=true needs COFFEE_FAULT_TOKEN (the bearer token of the fault-control endpoint)');
+    throw new ConfigError(
+      'COFFEE_FAULTS=true needs COFFEE_FAULT_TOKEN (the bearer token of the fault-control endpoint)',
+    );
   }
   const metricsPort = env.COFFEE_METRICS_PORT ? int(env, 'COFFEE_METRICS_PORT', 0, 0, 65535) : undefined;
   const otlpConfigured = Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
@@ -139,7 +152,10 @@ export function loadConfig(env: Env, defaults: ConfigDefaults): ServiceConfig {
     faults: faultsOn ? { token: env.COFFEE_FAULT_TOKEN ?? '' } : false,
     telemetry: {
       serviceName: env.OTEL_SERVICE_NAME || DEFAULT_SERVICE_NAME,
-      tracing: !flag(env, 'OTEL_SDK_DISABLED') && tracesExporter !== 'none' && (otlpConfigured || tracesExporter === 'otlp' || flag(env, 'COFFEE_TRACING')),
+      tracing:
+        !flag(env, 'OTEL_SDK_DISABLED') &&
+        tracesExporter !== 'none' &&
+        (otlpConfigured || tracesExporter === 'otlp' || flag(env, 'COFFEE_TRACING')),
       metrics: oneOf(env, 'COFFEE_METRICS_EXPORTER', MetricsExporters, defaults.metrics),
       exportIntervalMs: int(env, 'COFFEE_METRICS_INTERVAL_MS', 60_000, 100, 3_600_000),
       logLevel: oneOf(env, 'COFFEE_LOG_LEVEL', LogLevels, 'info'),

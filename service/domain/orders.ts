@@ -51,7 +51,10 @@ function defaultSize(product: Product): Size | undefined {
 }
 
 /** Prices every item from the menu; unknown, unavailable or unsized products are named per item. */
-export function priceItems(request: OrderRequest, menu: ReadonlyMap<string, Product>): { items: OrderItem[]; total: number } {
+export function priceItems(
+  request: OrderRequest,
+  menu: ReadonlyMap<string, Product>,
+): { items: OrderItem[]; total: number } {
   const errors: FieldError[] = [];
   const items: OrderItem[] = [];
   request.items.forEach((requested, index) => {
@@ -78,7 +81,13 @@ export function priceItems(request: OrderRequest, menu: ReadonlyMap<string, Prod
   return { items, total: items.reduce((sum, i) => sum + i.unitPrice * i.quantity, 0) };
 }
 
-export function newOrder(id: string, userId: string, request: OrderRequest, menu: ReadonlyMap<string, Product>, now: string): Order {
+export function newOrder(
+  id: string,
+  userId: string,
+  request: OrderRequest,
+  menu: ReadonlyMap<string, Product>,
+  now: string,
+): Order {
   const { items, total } = priceItems(request, menu);
   const order: Order = {
     id,

@@ -28,7 +28,14 @@ describe('the router', () => {
       rateLimit: false,
       cacheTtlMs: 1_000,
       faults: { token: 'fault-token-for-the-route-test' },
-      telemetry: { serviceName: DEFAULT_SERVICE_NAME, tracing: false, metrics: 'none', exportIntervalMs: 60_000, logLevel: 'silent', accessLogLevel: 'silent' },
+      telemetry: {
+        serviceName: DEFAULT_SERVICE_NAME,
+        tracing: false,
+        metrics: 'none',
+        exportIntervalMs: 60_000,
+        logLevel: 'silent',
+        accessLogLevel: 'silent',
+      },
     };
     const service = await createService(config, { telemetry: stack.telemetry });
     try {
@@ -36,7 +43,11 @@ describe('the router', () => {
       const apiRoutes = keys.filter((k) => !k.includes(' /_chaos/'));
       expect(new Set(apiRoutes).size).toBe(apiRoutes.length);
       expect(apiRoutes.sort()).toEqual(Object.keys(ROUTES).sort());
-      expect(keys.filter((k) => k.includes(' /_chaos/')).sort()).toEqual(['DELETE /_chaos/faults', 'GET /_chaos/faults', 'PUT /_chaos/faults']);
+      expect(keys.filter((k) => k.includes(' /_chaos/')).sort()).toEqual([
+        'DELETE /_chaos/faults',
+        'GET /_chaos/faults',
+        'PUT /_chaos/faults',
+      ]);
     } finally {
       await service.close();
     }

@@ -7,7 +7,16 @@ import { Hono, type Context } from 'hono';
 import { AppError, ErrorCodes, RateLimitedError, toProblem, UnauthenticatedError } from '../errors.ts';
 import type { Store } from '../store/store.ts';
 import type { RequestScope } from '../telemetry/types.ts';
-import { requestIdOf, scopeOf, type AppContext, type AppDeps, type AppEnv, type Handler, type RouteDeps, type Routes } from './context.ts';
+import {
+  requestIdOf,
+  scopeOf,
+  type AppContext,
+  type AppDeps,
+  type AppEnv,
+  type Handler,
+  type RouteDeps,
+  type Routes,
+} from './context.ts';
 import { nativeResponse, reply, setResponseHeader, wasSentNatively } from './reply.ts';
 import { registerMenuRoutes } from './menu.routes.ts';
 import { registerOpsRoutes } from './ops.routes.ts';
@@ -18,7 +27,12 @@ import { registerUserRoutes } from './users.routes.ts';
 const UNLIMITED = new Set(['/health', '/ready', '/metrics']);
 
 function clientAddress(c: Context): string {
-  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } }; event?: { requestContext?: { http?: { sourceIp?: string } } } } | undefined;
+  const env = c.env as
+    | {
+        incoming?: { socket?: { remoteAddress?: string } };
+        event?: { requestContext?: { http?: { sourceIp?: string } } };
+      }
+    | undefined;
   return env?.event?.requestContext?.http?.sourceIp ?? env?.incoming?.socket?.remoteAddress ?? 'unknown';
 }
 
@@ -83,7 +97,13 @@ export function createApp(input: AppDeps): Hono<AppEnv> {
     // function names) every named closure costs an Object.defineProperty per request.
     return (c) => {
       const requestId = requestIdFor(c);
-      const scope = telemetry.startRequest({ method: c.req.method, path: c.req.path, route, requestId, headers: new RequestHeaders(c) });
+      const scope = telemetry.startRequest({
+        method: c.req.method,
+        path: c.req.path,
+        route,
+        requestId,
+        headers: new RequestHeaders(c),
+      });
       c.set('scope', scope);
       let result: Response | Promise<Response>;
       try {
@@ -105,7 +125,14 @@ export function createApp(input: AppDeps): Hono<AppEnv> {
   }
 
   /** Ends the request's telemetry with the status that went out. */
-  function finished(c: AppContext, scope: RequestScope, route: string, res: Response, errorCode?: string, error?: unknown): Response {
+  function finished(
+    c: AppContext,
+    scope: RequestScope,
+    route: string,
+    res: Response,
+    errorCode?: string,
+    error?: unknown,
+  ): Response {
     const status = wasSentNatively(res) ? (nativeResponse(c)?.statusCode ?? 200) : res.status;
     scope.end(errorCode ? { route, status, error, errorCode } : { route, status });
     return res;
@@ -139,14 +166,24 @@ export function createApp(input: AppDeps): Hono<AppEnv> {
     try {
       c.set('principal', await auth.verify(match[1]));
     } catch (error) {
-      c.set('authError', error instanceof AppError ? error : new UnauthenticatedError('The bearer token is invalid', error));
+      c.set(
+        'authError',
+        error instanceof AppError ? error : new UnauthenticatedError('The bearer token is invalid', error),
+      );
     }
   }
 
-  function problemResponse(error: unknown, c: Context, requestId: string | undefined): { response: Response; code: string } {
+  function problemResponse(
+    error: unknown,
+    c: Context,
+    requestId: string | undefined,
+  ): { response: Response; code: string } {
     const { problem, headers } = toProblem(error, c.req.path);
     if (problem.status >= 500) {
-      telemetry.logger.error({ err: error, code: problem.code, method: c.req.method, path: c.req.path, request_id: requestId }, 'request failed');
+      telemetry.logger.error(
+        { err: error, code: problem.code, method: c.req.method, path: c.req.path, request_id: requestId },
+        'request failed',
+      );
     }
     return { response: reply(c, problem.status, JSON.stringify(problem), headers), code: problem.code };
   }
@@ -165,9 +202,11 @@ export function createApp(input: AppDeps): Hono<AppEnv> {
   registerUserRoutes(routes, routeDeps);
   registerOrderRoutes(routes, routeDeps);
 
-  app.notFound(pipeline('*', 'unmatched', (c) => {
-    throw new AppError(404, ErrorCodes.NotFound, `No route ${c.req.method} ${c.req.path}`);
-  }));
+  app.notFound(
+    pipeline('*', 'unmatched', (c) => {
+      throw new AppError(404, ErrorCodes.NotFound, `No route ${c.req.method} ${c.req.path}`);
+    }),
+  );
   // Errors never escape the pipeline; this is the last line of defence all the same.
   app.onError((error, c) => problemResponse(error, c, undefined).response);
   return app;

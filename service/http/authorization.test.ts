@@ -37,7 +37,11 @@ afterAll(async () => {
 
 const order = (token: string) => placeOrder(stack.url, token, [{ productId: product.id, quantity: 1 }]);
 const patch = (token: string, o: Pick<Order, 'id' | 'version'>, status: string) =>
-  api<{ order: Order }>(stack.url, 'PATCH', `/orders/${o.id}`, { token, json: { status }, headers: { 'if-match': String(o.version) } });
+  api<{ order: Order }>(stack.url, 'PATCH', `/orders/${o.id}`, {
+    token,
+    json: { status },
+    headers: { 'if-match': String(o.version) },
+  });
 
 describe('anonymous callers', () => {
   const protectedRoutes: [string, string, unknown?][] = [
@@ -51,7 +55,10 @@ describe('anonymous callers', () => {
   ];
 
   it.each(protectedRoutes)('%s %s answers 401 problem+json with WWW-Authenticate', async (method, path, json) => {
-    const res = await api(stack.url, method, path, { ...(json === undefined ? {} : { json }), headers: { 'idempotency-key': 'k1', 'if-match': '1' } });
+    const res = await api(stack.url, method, path, {
+      ...(json === undefined ? {} : { json }),
+      headers: { 'idempotency-key': 'k1', 'if-match': '1' },
+    });
     expectProblem(res, 401, 'unauthenticated');
     expect(res.headers.get('www-authenticate')).toBe('Bearer');
   });
@@ -71,7 +78,9 @@ describe('invalid credentials', () => {
     const otherIssuer = createDevIssuer({ key: signingKey, issuer: 'https://evil.example' });
     const [, payload] = alice.token.split('.');
     const tampered = (await stack.mintToken(alice.userId, 'customer')).split('.');
-    tampered[1] = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), role: 'barista' })).toString('base64url');
+    tampered[1] = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), role: 'barista' }),
+    ).toString('base64url');
     const headers = [
       'Basic YWxpY2U6c2VjcmV0',
       'Bearer',
@@ -87,7 +96,13 @@ describe('invalid credentials', () => {
       expectProblem(res, 401, 'unauthenticated');
     }
     // The key itself is fine: a fresh token of the same issuer works.
-    expect((await api(stack.url, 'GET', '/users/me', { headers: { authorization: `Bearer ${await mine.issue(alice.userId, 'customer')}` } })).status).toBe(200);
+    expect(
+      (
+        await api(stack.url, 'GET', '/users/me', {
+          headers: { authorization: `Bearer ${await mine.issue(alice.userId, 'customer')}` },
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it('ignores a bad token on public routes instead of refusing them', async () => {
@@ -138,9 +153,14 @@ describe('customers', () => {
   });
 
   it('cannot change the menu (403)', async () => {
-    const res = await api(stack.url, 'PUT', `/menu/${product.id}`, { token: alice.token, json: { name: 'Free', category: 'coffee', prices: { medium: 1 }, available: true } });
+    const res = await api(stack.url, 'PUT', `/menu/${product.id}`, {
+      token: alice.token,
+      json: { name: 'Free', category: 'coffee', prices: { medium: 1 }, available: true },
+    });
     expectProblem(res, 403, 'forbidden');
-    expect((await api<{ product: Product }>(stack.url, 'GET', `/menu/${product.id}`)).body.product.prices).toEqual(product.prices);
+    expect((await api<{ product: Product }>(stack.url, 'GET', `/menu/${product.id}`)).body.product.prices).toEqual(
+      product.prices,
+    );
   });
 });
 
@@ -154,15 +174,22 @@ describe('baristas', () => {
 
   it('move an order PLACED -> PREPARING -> READY -> PICKED_UP, each step a new version', async () => {
     let current = await order(bob.token);
-    for (const [status, version] of [['PREPARING', 2], ['READY', 3], ['PICKED_UP', 4]] as const) {
+    for (const [status, version] of [
+      ['PREPARING', 2],
+      ['READY', 3],
+      ['PICKED_UP', 4],
+    ] as const) {
       current = await moveOrder(stack.url, barista, current, status);
       expect(current).toMatchObject({ status, version });
     }
     expect(await stack.store.getOrder(current.id)).toMatchObject({ status: 'PICKED_UP', version: 4 });
     // The owner sees the final state.
-    expect((await api(stack.url, 'GET', `/orders/${current.id}`, { token: bob.token })).body.order.status).toBe('PICKED_UP');
+    expect((await api(stack.url, 'GET', `/orders/${current.id}`, { token: bob.token })).body.order.status).toBe(
+      'PICKED_UP',
+    );
     // Nothing leaves PICKED_UP.
-    for (const status of ['PLACED', 'PREPARING', 'READY', 'CANCELLED']) expectProblem(await patch(barista, current, status), 409, 'illegal_transition');
+    for (const status of ['PLACED', 'PREPARING', 'READY', 'CANCELLED'])
+      expectProblem(await patch(barista, current, status), 409, 'illegal_transition');
   });
 
   it('cannot skip a step or go back (409), and cannot cancel for the customer (403)', async () => {
@@ -178,12 +205,17 @@ describe('baristas', () => {
 
   it('can list the queue and change the menu', async () => {
     expect((await api(stack.url, 'GET', '/orders?status=PLACED', { token: barista })).status).toBe(200);
-    const res = await api(stack.url, 'PUT', `/menu/${product.id}`, { token: barista, json: { name: product.name, category: product.category, prices: product.prices, available: true } });
+    const res = await api(stack.url, 'PUT', `/menu/${product.id}`, {
+      token: barista,
+      json: { name: product.name, category: product.category, prices: product.prices, available: true },
+    });
     expect(res.status, res.text).toBe(200);
   });
 
   it('get a working barista token from POST /auth/dev-token', async () => {
-    const minted = await api<{ token: string }>(stack.url, 'POST', '/auth/dev-token', { json: { sub: 'barista-minted', role: 'barista' } });
+    const minted = await api<{ token: string }>(stack.url, 'POST', '/auth/dev-token', {
+      json: { sub: 'barista-minted', role: 'barista' },
+    });
     expect(minted.status).toBe(201);
     expect((await api(stack.url, 'GET', '/orders', { token: minted.body.token })).status).toBe(200);
   });

@@ -31,7 +31,8 @@ async function readText(c: Context, maxBytes: number): Promise<string> {
   const incoming = (c.env as { incoming?: AsyncIterable<Buffer> & { resume(): void } } | undefined)?.incoming;
   const chunks: Uint8Array[] = [];
   let size = 0;
-  const source: AsyncIterable<Uint8Array> | undefined = incoming ?? (c.req.raw.body as AsyncIterable<Uint8Array> | null) ?? undefined;
+  const source: AsyncIterable<Uint8Array> | undefined =
+    incoming ?? (c.req.raw.body as AsyncIterable<Uint8Array> | null) ?? undefined;
   if (!source) return '';
   try {
     for await (const chunk of source) {

@@ -94,4 +94,3 @@ export function principalOf(c: AppContext): Principal {
   if (principal) return principal;
   throw c.get('authError') ?? new UnauthenticatedError();
 }
-

@@ -10,7 +10,9 @@ import { AppError, ErrorCodes } from '../errors.ts';
 
 export const FaultRule = z.strictObject({
   /** `METHOD /template` as in the catalog's ROUTES, or `*` for every API route. */
-  route: z.string().regex(/^(\*|(GET|POST|PUT|PATCH|DELETE) \/[\w/:.-]*)$/, { error: "must be '*' or 'METHOD /template'" }),
+  route: z
+    .string()
+    .regex(/^(\*|(GET|POST|PUT|PATCH|DELETE) \/[\w/:.-]*)$/, { error: "must be '*' or 'METHOD /template'" }),
   probability: z.number().min(0).max(1).default(1),
   latencyMs: z.int().min(0).max(60_000).optional(),
   status: z.int().min(400).max(599).optional(),
@@ -35,7 +37,15 @@ export class InjectedFault extends Error {
   override readonly name = 'InjectedFault';
 }
 
-export function createFaultInjector({ token, rules = [], random = Math.random }: { token: string; rules?: FaultRule[]; random?: () => number }): FaultInjector {
+export function createFaultInjector({
+  token,
+  rules = [],
+  random = Math.random,
+}: {
+  token: string;
+  rules?: FaultRule[];
+  random?: () => number;
+}): FaultInjector {
   let active: FaultRule[] = rules;
   const expected = Buffer.from(token);
   return {

@@ -25,7 +25,13 @@ afterAll(async () => {
   await dynamo?.stop();
 });
 
-const body = (p: Product) => ({ name: p.name, category: p.category, description: p.description, prices: p.prices, available: p.available });
+const body = (p: Product) => ({
+  name: p.name,
+  category: p.category,
+  description: p.description,
+  prices: p.prices,
+  available: p.available,
+});
 
 describe('GET /menu', () => {
   it('serves the seeded menu: at least 12 products over several categories, prices in integer cents', async () => {
@@ -68,7 +74,12 @@ describe('GET /menu', () => {
     expect(put.status).toBe(200);
     await getMenu(stack.url);
     await getMenu(stack.url);
-    expect(proxy.records().slice(before).map((r) => r.operation)).toEqual(['PutItem', 'Query']);
+    expect(
+      proxy
+        .records()
+        .slice(before)
+        .map((r) => r.operation),
+    ).toEqual(['PutItem', 'Query']);
   });
 });
 
@@ -111,17 +122,28 @@ describe('PUT /menu/:productId', () => {
       json: { name: 'Oat Flat White', category: 'coffee', prices: { small: 360, large: 440 }, available: true },
     });
     expect(created.status, created.text).toBe(200);
-    expect((await getMenu(stack.url)).find((p) => p.id === id)).toMatchObject({ name: 'Oat Flat White', prices: { small: 360, large: 440 }, available: true });
+    expect((await getMenu(stack.url)).find((p) => p.id === id)).toMatchObject({
+      name: 'Oat Flat White',
+      prices: { small: 360, large: 440 },
+      available: true,
+    });
     const { token } = await registerCustomer(stack.url);
     // Without a size, the first size offered is used when there is no medium.
-    expect((await placeOrder(stack.url, token, [{ productId: id, quantity: 1 }])).items[0]).toMatchObject({ size: 'small', unitPrice: 360 });
+    expect((await placeOrder(stack.url, token, [{ productId: id, quantity: 1 }])).items[0]).toMatchObject({
+      size: 'small',
+      unitPrice: 360,
+    });
 
     const off = await api(stack.url, 'PUT', `/menu/${id}`, {
       token: barista,
       json: { name: 'Oat Flat White', category: 'coffee', prices: { small: 360, large: 440 }, available: false },
     });
     expect(off.status).toBe(200);
-    const refused = await api(stack.url, 'POST', '/orders', { token, json: { items: [{ productId: id, quantity: 1 }] }, headers: { 'idempotency-key': 'off-menu-1' } });
+    const refused = await api(stack.url, 'POST', '/orders', {
+      token,
+      json: { items: [{ productId: id, quantity: 1 }] },
+      headers: { 'idempotency-key': 'off-menu-1' },
+    });
     const problem = expectProblem(refused, 400, 'validation_failed');
     expect(problem.errors?.[0]?.field).toBe('items.0.productId');
   });
@@ -140,7 +162,11 @@ describe('PUT /menu/:productId', () => {
       [{ ...body(product), id: 'other' }, ['id']],
     ];
     for (const [json, fields] of cases) {
-      const problem = expectProblem(await api(stack.url, 'PUT', `/menu/${product.id}`, { token: barista, json }), 400, 'validation_failed');
+      const problem = expectProblem(
+        await api(stack.url, 'PUT', `/menu/${product.id}`, { token: barista, json }),
+        400,
+        'validation_failed',
+      );
       expect(problem.errors?.map((e) => e.field).sort(), JSON.stringify(json)).toEqual(fields.sort());
     }
     const badId = await api(stack.url, 'PUT', '/menu/Not_An_Id', { token: barista, json: body(product) });

@@ -27,7 +27,10 @@ export function registerMenuRoutes(routes: Routes, { storeOf, menu, clock }: Rou
     const principal = principalOf(c);
     if (principal.role !== Roles.Barista) throw new ForbiddenError('Only a barista may change the menu');
     const id = pathParam(c, 'productId');
-    if (!PRODUCT_ID.test(id)) throw new ValidationError([{ field: 'productId', message: 'must be 1 to 64 lowercase letters, digits or dashes' }]);
+    if (!PRODUCT_ID.test(id))
+      throw new ValidationError([
+        { field: 'productId', message: 'must be 1 to 64 lowercase letters, digits or dashes' },
+      ]);
     const body = parse(PutProductBody, await readJson(c));
     const product = {
       id,

@@ -15,7 +15,12 @@ export function registerOpsRoutes(routes: Routes, { storeOf, telemetry, faults }
   });
 
   routes.get('/metrics', async (c) => {
-    if (!telemetry.prometheus) throw new AppError(404, ErrorCodes.NotFound, 'The Prometheus exporter is off (COFFEE_METRICS_EXPORTER=prometheus turns it on)');
+    if (!telemetry.prometheus)
+      throw new AppError(
+        404,
+        ErrorCodes.NotFound,
+        'The Prometheus exporter is off (COFFEE_METRICS_EXPORTER=prometheus turns it on)',
+      );
     return reply(c, 200, await telemetry.prometheus(), { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
   });
 

@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Order, Product } from '../domain/types.ts';
 import { startLocalStack, type LocalStack } from '../local-stack.ts';
-import { api, expectCompleteOrder, expectProblem, getMenu, placeOrder, registerCustomer } from '../testing/http-client.ts';
+import {
+  api,
+  expectCompleteOrder,
+  expectProblem,
+  getMenu,
+  placeOrder,
+  registerCustomer,
+} from '../testing/http-client.ts';
 
 let stack: LocalStack;
 let barista: string;
@@ -31,7 +38,12 @@ async function allPages(path: string, token: string): Promise<Order[][]> {
   let cursor: string | undefined;
   for (let i = 0; i < 100; i++) {
     const sep = path.includes('?') ? '&' : '?';
-    const res = await api<{ items: Order[]; cursor?: string }>(stack.url, 'GET', cursor ? `${path}${sep}cursor=${encodeURIComponent(cursor)}` : path, { token });
+    const res = await api<{ items: Order[]; cursor?: string }>(
+      stack.url,
+      'GET',
+      cursor ? `${path}${sep}cursor=${encodeURIComponent(cursor)}` : path,
+      { token },
+    );
     expect(res.status, res.text).toBe(200);
     pages.push(res.body.items);
     cursor = res.body.cursor;
@@ -49,15 +61,33 @@ describe('POST /orders', () => {
     const croissant = [...menu.values()].find((p) => p.available && Object.keys(p.prices).length === 1)!;
     const res = await api<{ order: Order }>(stack.url, 'POST', '/orders', {
       token,
-      json: { items: [{ productId: product.id, quantity: 2, size: 'large' }, { productId: croissant.id, quantity: 1 }], note: 'oat milk, please ☕' },
+      json: {
+        items: [
+          { productId: product.id, quantity: 2, size: 'large' },
+          { productId: croissant.id, quantity: 1 },
+        ],
+        note: 'oat milk, please ☕',
+      },
       headers: { 'idempotency-key': randomUUID() },
     });
     expect(res.status, res.text).toBe(201);
     const { order } = res.body;
-    expect(order).toMatchObject({ userId: user.id, status: 'PLACED', version: 1, currency: 'EUR', note: 'oat milk, please ☕' });
+    expect(order).toMatchObject({
+      userId: user.id,
+      status: 'PLACED',
+      version: 1,
+      currency: 'EUR',
+      note: 'oat milk, please ☕',
+    });
     expect(order.items).toEqual([
       { productId: product.id, name: product.name, size: 'large', quantity: 2, unitPrice: product.prices.large },
-      { productId: croissant.id, name: croissant.name, size: Object.keys(croissant.prices)[0], quantity: 1, unitPrice: Object.values(croissant.prices)[0] },
+      {
+        productId: croissant.id,
+        name: croissant.name,
+        size: Object.keys(croissant.prices)[0],
+        quantity: 1,
+        unitPrice: Object.values(croissant.prices)[0],
+      },
     ]);
     expect(order.total).toBe(2 * product.prices.large! + Object.values(croissant.prices)[0]!);
     expectCompleteOrder(order, menu);
@@ -95,12 +125,21 @@ describe('POST /orders', () => {
     const single = [...menu.values()].find((p) => p.available && p.prices.small === undefined)!;
     const res = await api(stack.url, 'POST', '/orders', {
       token,
-      json: { items: [{ productId: threeSizes().id, quantity: 1 }, { productId: 'no-such-drink', quantity: 1 }, { productId: single.id, quantity: 1, size: 'small' }] },
+      json: {
+        items: [
+          { productId: threeSizes().id, quantity: 1 },
+          { productId: 'no-such-drink', quantity: 1 },
+          { productId: single.id, quantity: 1, size: 'small' },
+        ],
+      },
       headers: { 'idempotency-key': randomUUID() },
     });
     const problem = expectProblem(res, 400, 'validation_failed');
     expect(problem.errors?.map((e) => e.field)).toEqual(['items.1.productId', 'items.2.size']);
-    expect((await stack.store.listOrdersByUser((await api(stack.url, 'GET', '/users/me', { token })).body.user.id, 10)).items).toEqual([]);
+    expect(
+      (await stack.store.listOrdersByUser((await api(stack.url, 'GET', '/users/me', { token })).body.user.id, 10))
+        .items,
+    ).toEqual([]);
   });
 
   it('answers 404 for an order that does not exist', async () => {
@@ -116,7 +155,11 @@ describe('idempotent retries', () => {
     const key = `retry-${randomUUID()}`;
     const items = [{ productId: threeSizes().id, quantity: 1, size: 'small' }];
     const first = await placeOrder(stack.url, token, items, key);
-    const retry = await api<{ order: Order }>(stack.url, 'POST', '/orders', { token, json: { items }, headers: { 'idempotency-key': key } });
+    const retry = await api<{ order: Order }>(stack.url, 'POST', '/orders', {
+      token,
+      json: { items },
+      headers: { 'idempotency-key': key },
+    });
     expect(retry.status).toBe(200);
     expect(retry.body.order).toEqual(first);
     // The same request in other JSON spacing and key order is the same request.
@@ -136,9 +179,17 @@ describe('idempotent retries', () => {
     const key = `reuse-${randomUUID()}`;
     const product = threeSizes();
     const first = await placeOrder(stack.url, token, [{ productId: product.id, quantity: 1 }], key);
-    const other = await api(stack.url, 'POST', '/orders', { token, json: { items: [{ productId: product.id, quantity: 2 }] }, headers: { 'idempotency-key': key } });
+    const other = await api(stack.url, 'POST', '/orders', {
+      token,
+      json: { items: [{ productId: product.id, quantity: 2 }] },
+      headers: { 'idempotency-key': key },
+    });
     expectProblem(other, 422, 'idempotency_key_reused');
-    const withNote = await api(stack.url, 'POST', '/orders', { token, json: { items: [{ productId: product.id, quantity: 1 }], note: 'x' }, headers: { 'idempotency-key': key } });
+    const withNote = await api(stack.url, 'POST', '/orders', {
+      token,
+      json: { items: [{ productId: product.id, quantity: 1 }], note: 'x' },
+      headers: { 'idempotency-key': key },
+    });
     expectProblem(withNote, 422, 'idempotency_key_reused');
     expect((await stack.store.listOrdersByUser(user.id, 100)).items.map((o) => o.id)).toEqual([first.id]);
   });
@@ -156,12 +207,19 @@ describe('idempotent retries', () => {
 
   it('requires an Idempotency-Key and names the header', async () => {
     const { token } = await registerCustomer(stack.url);
-    const res = await api(stack.url, 'POST', '/orders', { token, json: { items: [{ productId: threeSizes().id, quantity: 1 }] } });
+    const res = await api(stack.url, 'POST', '/orders', {
+      token,
+      json: { items: [{ productId: threeSizes().id, quantity: 1 }] },
+    });
     const problem = expectProblem(res, 400, 'validation_failed');
     expect(problem.errors?.[0]?.field).toBe('Idempotency-Key');
     expect(problem.detail).toContain('Idempotency-Key');
     for (const bad of ['', 'x'.repeat(129), 'spaces are not allowed']) {
-      const r = await api(stack.url, 'POST', '/orders', { token, json: { items: [{ productId: threeSizes().id, quantity: 1 }] }, headers: { 'idempotency-key': bad } });
+      const r = await api(stack.url, 'POST', '/orders', {
+        token,
+        json: { items: [{ productId: threeSizes().id, quantity: 1 }] },
+        headers: { 'idempotency-key': bad },
+      });
       expect(expectProblem(r, 400, 'validation_failed').errors?.[0]?.field).toBe('Idempotency-Key');
     }
   });
@@ -174,12 +232,22 @@ describe('idempotent retries', () => {
     const key = randomUUID();
     const first = await placeOrder(stack.url, token, [{ productId: id, quantity: 1 }], key);
     expect(first.total).toBe(450);
-    expect((await api(stack.url, 'PUT', `/menu/${id}`, { token: barista, json: { ...product, available: false } })).status).toBe(200);
-    const retry = await api<{ order: Order }>(stack.url, 'POST', '/orders', { token, json: { items: [{ productId: id, quantity: 1 }] }, headers: { 'idempotency-key': key } });
+    expect(
+      (await api(stack.url, 'PUT', `/menu/${id}`, { token: barista, json: { ...product, available: false } })).status,
+    ).toBe(200);
+    const retry = await api<{ order: Order }>(stack.url, 'POST', '/orders', {
+      token,
+      json: { items: [{ productId: id, quantity: 1 }] },
+      headers: { 'idempotency-key': key },
+    });
     expect(retry.status, retry.text).toBe(200);
     expect(retry.body.order).toEqual(first);
     // A new order for it is refused, naming the item.
-    const fresh = await api(stack.url, 'POST', '/orders', { token, json: { items: [{ productId: id, quantity: 1 }] }, headers: { 'idempotency-key': randomUUID() } });
+    const fresh = await api(stack.url, 'POST', '/orders', {
+      token,
+      json: { items: [{ productId: id, quantity: 1 }] },
+      headers: { 'idempotency-key': randomUUID() },
+    });
     expect(expectProblem(fresh, 400, 'validation_failed').errors?.[0]?.field).toBe('items.0.productId');
   });
 });
@@ -193,7 +261,8 @@ describe('listings and pagination', () => {
     customer = { token, userId: user.id };
     const ids = [...menu.values()].filter((p) => p.available).map((p) => p.id);
     placed = [];
-    for (let i = 0; i < 25; i++) placed.push(await placeOrder(stack.url, token, [{ productId: ids[i % ids.length]!, quantity: 1 + (i % 3) }]));
+    for (let i = 0; i < 25; i++)
+      placed.push(await placeOrder(stack.url, token, [{ productId: ids[i % ids.length]!, quantity: 1 + (i % 3) }]));
   });
 
   it('GET /users/me/orders pages newest first, every order exactly once', async () => {
@@ -207,7 +276,9 @@ describe('listings and pagination', () => {
   });
 
   it('GET /users/me/orders lists only the caller’s orders, 20 by default', async () => {
-    const res = await api<{ items: Order[]; cursor?: string }>(stack.url, 'GET', '/users/me/orders', { token: customer.token });
+    const res = await api<{ items: Order[]; cursor?: string }>(stack.url, 'GET', '/users/me/orders', {
+      token: customer.token,
+    });
     expect(res.status).toBe(200);
     expect(res.body.items).toHaveLength(20);
     expect(res.body.cursor).toEqual(expect.any(String));
@@ -236,7 +307,11 @@ describe('listings and pagination', () => {
 
   it('GET /orders?status= lists an order under its new status once it moves', async () => {
     const order = placed[0]!;
-    const moved = await api<{ order: Order }>(stack.url, 'PATCH', `/orders/${order.id}`, { token: barista, json: { status: 'PREPARING' }, headers: { 'if-match': '1' } });
+    const moved = await api<{ order: Order }>(stack.url, 'PATCH', `/orders/${order.id}`, {
+      token: barista,
+      json: { status: 'PREPARING' },
+      headers: { 'if-match': '1' },
+    });
     expect(moved.status).toBe(200);
     const preparing = (await allPages('/orders?status=PREPARING&limit=3', barista)).flat().map((o) => o.id);
     expect(preparing).toContain(order.id);
@@ -245,7 +320,8 @@ describe('listings and pagination', () => {
   });
 
   it('answers 400 naming the field for a bad cursor, limit or status', async () => {
-    const userCursor = (await api(stack.url, 'GET', '/users/me/orders?limit=2', { token: customer.token })).body.cursor as string;
+    const userCursor = (await api(stack.url, 'GET', '/users/me/orders?limit=2', { token: customer.token })).body
+      .cursor as string;
     const queueCursor = (await api(stack.url, 'GET', '/orders?limit=2', { token: barista })).body.cursor as string;
     const forged = Buffer.from(JSON.stringify({ k: 42 })).toString('base64url');
     const cases: [string, string, string][] = [
@@ -262,7 +338,10 @@ describe('listings and pagination', () => {
     ];
     for (const [path, token, field] of cases) {
       const problem = expectProblem(await api(stack.url, 'GET', path, { token }), 400, 'validation_failed');
-      expect(problem.errors?.map((e) => e.field), path).toContain(field);
+      expect(
+        problem.errors?.map((e) => e.field),
+        path,
+      ).toContain(field);
     }
   });
 });
@@ -270,10 +349,17 @@ describe('listings and pagination', () => {
 describe('PATCH /orders/:orderId and optimistic concurrency', () => {
   it('lets exactly one of two concurrent updates with the same If-Match win; the other gets 409', async () => {
     const { token } = await registerCustomer(stack.url);
-    const orders = await Promise.all(Array.from({ length: 4 }, () => placeOrder(stack.url, token, [{ productId: threeSizes().id, quantity: 1 }])));
+    const orders = await Promise.all(
+      Array.from({ length: 4 }, () => placeOrder(stack.url, token, [{ productId: threeSizes().id, quantity: 1 }])),
+    );
     await Promise.all(
       orders.map(async (order) => {
-        const patch = () => api(stack.url, 'PATCH', `/orders/${order.id}`, { token: barista, json: { status: 'PREPARING' }, headers: { 'if-match': `"${order.version}"` } });
+        const patch = () =>
+          api(stack.url, 'PATCH', `/orders/${order.id}`, {
+            token: barista,
+            json: { status: 'PREPARING' },
+            headers: { 'if-match': `"${order.version}"` },
+          });
         const answers = await Promise.all([patch(), patch()]);
         expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
         const loser = answers.find((a) => a.status === 409)!;
@@ -287,21 +373,42 @@ describe('PATCH /orders/:orderId and optimistic concurrency', () => {
   it('answers a stale If-Match with version_mismatch before judging the transition against a status the caller has not seen', async () => {
     const { token } = await registerCustomer(stack.url);
     const order = await placeOrder(stack.url, token, [{ productId: threeSizes().id, quantity: 1 }]);
-    const prepare = () => api(stack.url, 'PATCH', `/orders/${order.id}`, { token: barista, json: { status: 'PREPARING' }, headers: { 'if-match': '"1"' } });
+    const prepare = () =>
+      api(stack.url, 'PATCH', `/orders/${order.id}`, {
+        token: barista,
+        json: { status: 'PREPARING' },
+        headers: { 'if-match': '"1"' },
+      });
     expect((await prepare()).status).toBe(200);
     // The same move again with the version read before it: PREPARING -> PREPARING would be
     // illegal, but the caller's view is stale, and that is what it must be told.
     expectProblem(await prepare(), 409, 'version_mismatch');
     // The owner cancelling from a stale view: the same answer, not "PREPARING cannot be cancelled".
-    expectProblem(await api(stack.url, 'PATCH', `/orders/${order.id}`, { token, json: { status: 'CANCELLED' }, headers: { 'if-match': '"1"' } }), 409, 'version_mismatch');
+    expectProblem(
+      await api(stack.url, 'PATCH', `/orders/${order.id}`, {
+        token,
+        json: { status: 'CANCELLED' },
+        headers: { 'if-match': '"1"' },
+      }),
+      409,
+      'version_mismatch',
+    );
   });
 
   it('lets exactly one of a concurrent cancel and a barista move win', async () => {
     const { token } = await registerCustomer(stack.url);
     const order = await placeOrder(stack.url, token, [{ productId: threeSizes().id, quantity: 1 }]);
     const [cancel, prepare] = await Promise.all([
-      api(stack.url, 'PATCH', `/orders/${order.id}`, { token, json: { status: 'CANCELLED' }, headers: { 'if-match': '1' } }),
-      api(stack.url, 'PATCH', `/orders/${order.id}`, { token: barista, json: { status: 'PREPARING' }, headers: { 'if-match': '1' } }),
+      api(stack.url, 'PATCH', `/orders/${order.id}`, {
+        token,
+        json: { status: 'CANCELLED' },
+        headers: { 'if-match': '1' },
+      }),
+      api(stack.url, 'PATCH', `/orders/${order.id}`, {
+        token: barista,
+        json: { status: 'PREPARING' },
+        headers: { 'if-match': '1' },
+      }),
     ]);
     expect([cancel.status, prepare.status].sort()).toEqual([200, 409]);
     const stored = await stack.store.getOrder(order.id);
@@ -313,27 +420,59 @@ describe('PATCH /orders/:orderId and optimistic concurrency', () => {
     const { token } = await registerCustomer(stack.url);
     const order = await placeOrder(stack.url, token, [{ productId: threeSizes().id, quantity: 1 }]);
     const path = `/orders/${order.id}`;
-    const moved = await api<{ order: Order }>(stack.url, 'PATCH', path, { token: barista, json: { status: 'PREPARING' }, headers: { 'if-match': '"1"' } });
+    const moved = await api<{ order: Order }>(stack.url, 'PATCH', path, {
+      token: barista,
+      json: { status: 'PREPARING' },
+      headers: { 'if-match': '"1"' },
+    });
     expect(moved.status).toBe(200);
     expect(moved.body.order).toMatchObject({ status: 'PREPARING', version: 2 });
     expect(moved.headers.get('etag')).toBe('"2"');
     expect(moved.body.order.updatedAt >= order.updatedAt).toBe(true);
 
-    const stale = await api(stack.url, 'PATCH', path, { token: barista, json: { status: 'READY' }, headers: { 'if-match': '1' } });
+    const stale = await api(stack.url, 'PATCH', path, {
+      token: barista,
+      json: { status: 'READY' },
+      headers: { 'if-match': '1' },
+    });
     expect(expectProblem(stale, 409, 'version_mismatch').detail).toContain('version 2');
-    expectProblem(await api(stack.url, 'PATCH', path, { token: barista, json: { status: 'READY' } }), 428, 'precondition_required');
-    const garbled = await api(stack.url, 'PATCH', path, { token: barista, json: { status: 'READY' }, headers: { 'if-match': 'latest' } });
+    expectProblem(
+      await api(stack.url, 'PATCH', path, { token: barista, json: { status: 'READY' } }),
+      428,
+      'precondition_required',
+    );
+    const garbled = await api(stack.url, 'PATCH', path, {
+      token: barista,
+      json: { status: 'READY' },
+      headers: { 'if-match': 'latest' },
+    });
     expect(expectProblem(garbled, 400, 'validation_failed').errors?.[0]?.field).toBe('If-Match');
-    const weak = await api(stack.url, 'PATCH', path, { token: barista, json: { status: 'READY' }, headers: { 'if-match': 'W/"2"' } });
+    const weak = await api(stack.url, 'PATCH', path, {
+      token: barista,
+      json: { status: 'READY' },
+      headers: { 'if-match': 'W/"2"' },
+    });
     expect(weak.status).toBe(200);
     expect(await stack.store.getOrder(order.id)).toMatchObject({ status: 'READY', version: 3 });
   });
 
   it('answers 404 when changing an order that does not exist, 400 for an unknown status', async () => {
     const { token } = await registerCustomer(stack.url);
-    expectProblem(await api(stack.url, 'PATCH', '/orders/o_nothing', { token: barista, json: { status: 'PREPARING' }, headers: { 'if-match': '1' } }), 404, 'not_found');
+    expectProblem(
+      await api(stack.url, 'PATCH', '/orders/o_nothing', {
+        token: barista,
+        json: { status: 'PREPARING' },
+        headers: { 'if-match': '1' },
+      }),
+      404,
+      'not_found',
+    );
     const order = await placeOrder(stack.url, token, [{ productId: threeSizes().id, quantity: 1 }]);
-    const bad = await api(stack.url, 'PATCH', `/orders/${order.id}`, { token: barista, json: { status: 'BREWING' }, headers: { 'if-match': '1' } });
+    const bad = await api(stack.url, 'PATCH', `/orders/${order.id}`, {
+      token: barista,
+      json: { status: 'BREWING' },
+      headers: { 'if-match': '1' },
+    });
     expect(expectProblem(bad, 400, 'validation_failed').errors?.[0]?.field).toBe('status');
   });
 });

@@ -16,11 +16,15 @@ import { ChangeStatusBody, CreateOrderBody, PageQuery, parse, QueueQuery } from 
 function idempotencyKey(c: AppContext): string {
   const key = c.req.header('idempotency-key');
   if (key === undefined || key === '') {
-    throw new ValidationError([{ field: 'Idempotency-Key', message: 'header is required: a unique key per order, reused only to retry it' }]);
+    throw new ValidationError([
+      { field: 'Idempotency-Key', message: 'header is required: a unique key per order, reused only to retry it' },
+    ]);
   }
   if (!IDEMPOTENCY_KEY.test(key)) {
     // Node joins a repeated header with ", ", so a duplicated header lands here too.
-    throw new ValidationError([{ field: 'Idempotency-Key', message: 'must be 1 to 128 characters of A-Z a-z 0-9 _ . : - (sent once)' }]);
+    throw new ValidationError([
+      { field: 'Idempotency-Key', message: 'must be 1 to 128 characters of A-Z a-z 0-9 _ . : - (sent once)' },
+    ]);
   }
   return key;
 }
@@ -64,7 +68,8 @@ export function registerOrderRoutes(routes: Routes, deps: RouteDeps): void {
     } catch (error) {
       // A retry of an order placed before the menu changed still answers that order.
       const existing = error instanceof ValidationError ? await storeOf(c).getOrder(id) : undefined;
-      if (existing && existing.userId === principal.sub) return replyJson(c, { order: existing }, 200, withEtag(existing));
+      if (existing && existing.userId === principal.sub)
+        return replyJson(c, { order: existing }, 200, withEtag(existing));
       throw error;
     }
     const result = await storeOf(c).createOrder(order, hash);
@@ -75,7 +80,10 @@ export function registerOrderRoutes(routes: Routes, deps: RouteDeps): void {
     if (result.existing.requestHash !== hash) {
       throw new ConflictError(ErrorCodes.IdempotencyKeyReused, 'This Idempotency-Key was used for a different order');
     }
-    return replyJson(c, { order: result.existing.order }, 200, { location: `/orders/${id}`, ...withEtag(result.existing.order) });
+    return replyJson(c, { order: result.existing.order }, 200, {
+      location: `/orders/${id}`,
+      ...withEtag(result.existing.order),
+    });
   });
 
   routes.get('/orders/:orderId', async (c) => {
@@ -105,12 +113,22 @@ export function registerOrderRoutes(routes: Routes, deps: RouteDeps): void {
     // transition rules would judge (two baristas moving the same order: the loser gets
     // version_mismatch, not "PREPARING cannot go to PREPARING").
     if (order.version !== version) {
-      throw new ConflictError(ErrorCodes.VersionMismatch, `The order is at version ${order.version}, not ${version}; read it again and retry`);
+      throw new ConflictError(
+        ErrorCodes.VersionMismatch,
+        `The order is at version ${order.version}, not ${version}; read it again and retry`,
+      );
     }
     authorizeTransition(principal, order, status);
     const at = deps.clock();
-    const updated = await storeOf(c).changeStatus({ orderId: order.id, from: order.status, to: status, expectedVersion: version, at: at.toISOString() });
-    const preparationMs = status === OrderStatuses.Ready ? Math.max(0, at.getTime() - Date.parse(order.createdAt)) : undefined;
+    const updated = await storeOf(c).changeStatus({
+      orderId: order.id,
+      from: order.status,
+      to: status,
+      expectedVersion: version,
+      at: at.toISOString(),
+    });
+    const preparationMs =
+      status === OrderStatuses.Ready ? Math.max(0, at.getTime() - Date.parse(order.createdAt)) : undefined;
     telemetry.metrics.statusChanged(status, preparationMs);
     return replyJson(c, { order: updated }, 200, withEtag(updated));
   });

@@ -18,7 +18,12 @@ export interface RateLimiter {
   take(key: string): number;
 }
 
-export function createRateLimiter({ rps, burst, maxKeys = 50_000, now = () => performance.now() }: RateLimitOptions): RateLimiter {
+export function createRateLimiter({
+  rps,
+  burst,
+  maxKeys = 50_000,
+  now = () => performance.now(),
+}: RateLimitOptions): RateLimiter {
   const buckets = new Map<string, { tokens: number; at: number }>();
   return {
     take(key) {

@@ -56,7 +56,9 @@ export function reply(c: Context, status: number, body: string, headers: Respons
 export class LateResponseHeaderError extends Error {
   override readonly name = 'LateResponseHeaderError';
   constructor(header: string) {
-    super(`The response header ${header} was set after the answer was made; set it before \`reply\` (in a middleware, before \`await next()\`)`);
+    super(
+      `The response header ${header} was set after the answer was made; set it before \`reply\` (in a middleware, before \`await next()\`)`,
+    );
   }
 }
 

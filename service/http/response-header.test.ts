@@ -74,7 +74,10 @@ describe('a response header set with setResponseHeader', () => {
 
   beforeAll(async () => {
     db = await startEmbeddedDynamo();
-    const config = loadConfig(localLambdaEnv(db.endpoint, { COFFEE_TABLE_NAME: 'coffee-response-header', COFFEE_RATE_LIMIT_RPS: '0' }), { store: 'endpoint', metrics: 'none' });
+    const config = loadConfig(
+      localLambdaEnv(db.endpoint, { COFFEE_TABLE_NAME: 'coffee-response-header', COFFEE_RATE_LIMIT_RPS: '0' }),
+      { store: 'endpoint', metrics: 'none' },
+    );
     telemetry = await createTelemetry({ config: config.telemetry });
     const service = await createService(config, { telemetry });
     addProbeRoutes(service.app);

@@ -7,7 +7,12 @@
  */
 import { SpanKind } from '@opentelemetry/api';
 import { MetricReader, type HistogramMetricData } from '@opentelemetry/sdk-metrics';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  type ReadableSpan,
+} from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Metrics } from '../catalog/metrics.ts';
 import { createService, type Service } from '../compose.ts';
@@ -49,13 +54,32 @@ const CASES: Record<string, RequestCase> = {
   'GET /metrics': { path: () => '/metrics', status: 200, dynamo: false },
   'GET /menu': { path: () => '/menu', status: 200, dynamo: true },
   'GET /menu/:productId': { path: () => '/menu/latte', status: 200, dynamo: true },
-  'PUT /menu/:productId': { path: () => '/menu/walk-latte', request: (f) => ({ token: f.barista, json: product }), status: 200, dynamo: true },
-  'POST /users': { path: () => '/users', request: () => ({ json: { email: 'walk.second@example.com', name: 'Walk Two' } }), status: 201, dynamo: true },
+  'PUT /menu/:productId': {
+    path: () => '/menu/walk-latte',
+    request: (f) => ({ token: f.barista, json: product }),
+    status: 200,
+    dynamo: true,
+  },
+  'POST /users': {
+    path: () => '/users',
+    request: () => ({ json: { email: 'walk.second@example.com', name: 'Walk Two' } }),
+    status: 201,
+    dynamo: true,
+  },
   'GET /users/me': { path: () => '/users/me', request: (f) => ({ token: f.customer }), status: 200, dynamo: true },
-  'POST /auth/dev-token': { path: () => '/auth/dev-token', request: () => ({ json: { sub: 'walk-sub', role: 'customer' } }), status: 201, dynamo: false },
+  'POST /auth/dev-token': {
+    path: () => '/auth/dev-token',
+    request: () => ({ json: { sub: 'walk-sub', role: 'customer' } }),
+    status: 201,
+    dynamo: false,
+  },
   'POST /orders': {
     path: () => '/orders',
-    request: (f) => ({ token: f.customer, headers: { 'idempotency-key': 'walk-2' }, json: { items: [{ productId: 'latte', quantity: 1 }] } }),
+    request: (f) => ({
+      token: f.customer,
+      headers: { 'idempotency-key': 'walk-2' },
+      json: { items: [{ productId: 'latte', quantity: 1 }] },
+    }),
     status: 201,
     dynamo: true,
   },
@@ -65,11 +89,31 @@ const CASES: Record<string, RequestCase> = {
     status: 200,
     dynamo: true,
   },
-  'GET /orders/:orderId': { path: (f) => `/orders/${f.orderId}`, request: (f) => ({ token: f.customer }), status: 200, dynamo: true },
-  'GET /orders': { path: () => '/orders?status=PLACED', request: (f) => ({ token: f.barista }), status: 200, dynamo: true },
-  'GET /users/me/orders': { path: () => '/users/me/orders', request: (f) => ({ token: f.customer }), status: 200, dynamo: true },
+  'GET /orders/:orderId': {
+    path: (f) => `/orders/${f.orderId}`,
+    request: (f) => ({ token: f.customer }),
+    status: 200,
+    dynamo: true,
+  },
+  'GET /orders': {
+    path: () => '/orders?status=PLACED',
+    request: (f) => ({ token: f.barista }),
+    status: 200,
+    dynamo: true,
+  },
+  'GET /users/me/orders': {
+    path: () => '/users/me/orders',
+    request: (f) => ({ token: f.customer }),
+    status: 200,
+    dynamo: true,
+  },
   'GET /_chaos/faults': { path: () => '/_chaos/faults', request: () => chaos, status: 200, dynamo: false },
-  'PUT /_chaos/faults': { path: () => '/_chaos/faults', request: () => ({ ...chaos, json: { rules: [] } }), status: 200, dynamo: false },
+  'PUT /_chaos/faults': {
+    path: () => '/_chaos/faults',
+    request: () => ({ ...chaos, json: { rules: [] } }),
+    status: 200,
+    dynamo: false,
+  },
   'DELETE /_chaos/faults': { path: () => '/_chaos/faults', request: () => chaos, status: 200, dynamo: false },
 };
 
@@ -85,14 +129,18 @@ describe('every route of the app, traced', () => {
   /** DynamoDB calls made so far, as the duration histogram counts them. */
   async function dynamoCalls(): Promise<number> {
     const { resourceMetrics } = await reader.collect();
-    const metric = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).find((m) => m.descriptor.name === Metrics.DynamoDbDuration.otelName);
+    const metric = resourceMetrics.scopeMetrics
+      .flatMap((s) => s.metrics)
+      .find((m) => m.descriptor.name === Metrics.DynamoDbDuration.otelName);
     return ((metric as HistogramMetricData | undefined)?.dataPoints ?? []).reduce((sum, p) => sum + p.value.count, 0);
   }
 
   async function serverSpanOf(requestId: string): Promise<ReadableSpan> {
     // The server span ends right after the answer is written; give it a few turns.
     for (let turn = 0; turn < 50; turn++) {
-      const span = spans.getFinishedSpans().find((s) => s.kind === SpanKind.SERVER && s.attributes['coffee.request_id'] === requestId);
+      const span = spans
+        .getFinishedSpans()
+        .find((s) => s.kind === SpanKind.SERVER && s.attributes['coffee.request_id'] === requestId);
       if (span) return span;
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -102,7 +150,11 @@ describe('every route of the app, traced', () => {
   /** True when `span`'s parent chain, within the finished spans, reaches `ancestor`. */
   function descendsFrom(span: ReadableSpan, ancestor: ReadableSpan): boolean {
     const byId = new Map(spans.getFinishedSpans().map((s) => [s.spanContext().spanId, s]));
-    for (let parent = span.parentSpanContext?.spanId; parent !== undefined; parent = byId.get(parent)?.parentSpanContext?.spanId) {
+    for (
+      let parent = span.parentSpanContext?.spanId;
+      parent !== undefined;
+      parent = byId.get(parent)?.parentSpanContext?.spanId
+    ) {
       if (parent === ancestor.spanContext().spanId) return true;
     }
     return false;
@@ -126,10 +178,20 @@ describe('every route of the app, traced', () => {
     });
     service = await createService(config, { telemetry });
     server = await listen(service.app);
-    const customer = (await api(server.url, 'POST', '/users', { json: { email: 'walk.first@example.com', name: 'Walk One' } })).body.token as string;
-    const order = await api(server.url, 'POST', '/orders', { token: customer, headers: { 'idempotency-key': 'walk-1' }, json: { items: [{ productId: 'latte', quantity: 1 }] } });
+    const customer = (
+      await api(server.url, 'POST', '/users', { json: { email: 'walk.first@example.com', name: 'Walk One' } })
+    ).body.token as string;
+    const order = await api(server.url, 'POST', '/orders', {
+      token: customer,
+      headers: { 'idempotency-key': 'walk-1' },
+      json: { items: [{ productId: 'latte', quantity: 1 }] },
+    });
     expect(order.status, order.text).toBe(201);
-    fixture = { customer, barista: await service.deps.devIssuer!.issue('walk-barista', 'barista'), orderId: order.body.order.id as string };
+    fixture = {
+      customer,
+      barista: await service.deps.devIssuer!.issue('walk-barista', 'barista'),
+      orderId: order.body.order.id as string,
+    };
   });
 
   afterAll(async () => {
@@ -141,8 +203,14 @@ describe('every route of the app, traced', () => {
 
   it('has a request case for every registered route, and no case for a route that is gone', () => {
     const routes = service.app.routes.filter((r) => r.method !== 'ALL').map((r) => `${r.method} ${r.path}`);
-    expect(routes.filter((key) => !(key in CASES)), 'routes without a request case').toEqual([]);
-    expect(Object.keys(CASES).filter((key) => !routes.includes(key)), 'cases without a route').toEqual([]);
+    expect(
+      routes.filter((key) => !(key in CASES)),
+      'routes without a request case',
+    ).toEqual([]);
+    expect(
+      Object.keys(CASES).filter((key) => !routes.includes(key)),
+      'cases without a route',
+    ).toEqual([]);
   });
 
   it("makes every DynamoDB call of a route's request a descendant of that request's server span", async () => {
@@ -155,16 +223,23 @@ describe('every route of the app, traced', () => {
       spans.reset();
       const before = await dynamoCalls();
       const request = test.request?.(fixture) ?? {};
-      const res = await api(server.url, method, test.path(fixture), { ...request, headers: { ...request.headers, 'x-request-id': requestId } });
+      const res = await api(server.url, method, test.path(fixture), {
+        ...request,
+        headers: { ...request.headers, 'x-request-id': requestId },
+      });
       expect(res.status, `${key}: ${res.text}`).toBe(test.status);
       const serverSpan = await serverSpanOf(requestId);
       expect(serverSpan.attributes['http.route'], key).toBe(template);
       const calls = (await dynamoCalls()) - before;
-      const dynamoSpans = spans.getFinishedSpans().filter((s) => s.kind === SpanKind.CLIENT && s.attributes['db.system.name'] === 'aws.dynamodb');
+      const dynamoSpans = spans
+        .getFinishedSpans()
+        .filter((s) => s.kind === SpanKind.CLIENT && s.attributes['db.system.name'] === 'aws.dynamodb');
       expect(calls > 0, `${key} reaches DynamoDB`).toBe(test.dynamo);
       expect(dynamoSpans.length, `${key}: one span per DynamoDB call`).toBe(calls);
       for (const span of dynamoSpans) {
-        expect(span.spanContext().traceId, `${key}: ${span.name} in the request's trace`).toBe(serverSpan.spanContext().traceId);
+        expect(span.spanContext().traceId, `${key}: ${span.name} in the request's trace`).toBe(
+          serverSpan.spanContext().traceId,
+        );
         expect(descendsFrom(span, serverSpan), `${key}: ${span.name} below the server span`).toBe(true);
       }
       if (calls > 0) routesWithCalls++;

@@ -19,10 +19,18 @@ const email = () => `Ada.${randomUUID()}@Example.com`;
 describe('POST /users', () => {
   it('registers a customer and answers the profile with a working token', async () => {
     const address = email();
-    const res = await api<{ user: User; token: string }>(stack.url, 'POST', '/users', { json: { email: address, name: '  Ada Lovelace ' } });
+    const res = await api<{ user: User; token: string }>(stack.url, 'POST', '/users', {
+      json: { email: address, name: '  Ada Lovelace ' },
+    });
     expect(res.status, res.text).toBe(201);
     const { user, token } = res.body;
-    expect(user).toEqual({ id: expect.stringMatching(/^u_[\w-]+$/), email: address.toLowerCase(), name: 'Ada Lovelace', role: 'customer', createdAt: expect.any(String) });
+    expect(user).toEqual({
+      id: expect.stringMatching(/^u_[\w-]+$/),
+      email: address.toLowerCase(),
+      name: 'Ada Lovelace',
+      role: 'customer',
+      createdAt: expect.any(String),
+    });
     // The id does not reveal the address.
     expect(user.id).not.toContain(address.split('@')[0]!.toLowerCase());
     expect(token.split('.')).toHaveLength(3);
@@ -37,15 +45,25 @@ describe('POST /users', () => {
     const address = email();
     const first = await api(stack.url, 'POST', '/users', { json: { email: address, name: 'First' } });
     expect(first.status).toBe(201);
-    expectProblem(await api(stack.url, 'POST', '/users', { json: { email: address, name: 'Second' } }), 409, 'email_taken');
-    expectProblem(await api(stack.url, 'POST', '/users', { json: { email: address.toUpperCase(), name: 'Third' } }), 409, 'email_taken');
+    expectProblem(
+      await api(stack.url, 'POST', '/users', { json: { email: address, name: 'Second' } }),
+      409,
+      'email_taken',
+    );
+    expectProblem(
+      await api(stack.url, 'POST', '/users', { json: { email: address.toUpperCase(), name: 'Third' } }),
+      409,
+      'email_taken',
+    );
     // The first registration is untouched.
     expect((await stack.store.getUser(first.body.user.id))?.name).toBe('First');
   });
 
   it('lets exactly one of two concurrent registrations of one address win', async () => {
     const address = email();
-    const answers = await Promise.all([0, 1].map((i) => api(stack.url, 'POST', '/users', { json: { email: address, name: `Racer ${i}` } })));
+    const answers = await Promise.all(
+      [0, 1].map((i) => api(stack.url, 'POST', '/users', { json: { email: address, name: `Racer ${i}` } })),
+    );
     expect(answers.map((a) => a.status).sort()).toEqual([201, 409]);
   });
 
@@ -60,7 +78,10 @@ describe('POST /users', () => {
     ];
     for (const [json, field] of cases) {
       const problem = expectProblem(await api(stack.url, 'POST', '/users', { json }), 400, 'validation_failed');
-      expect(problem.errors?.map((e) => e.field), JSON.stringify(json)).toContain(field);
+      expect(
+        problem.errors?.map((e) => e.field),
+        JSON.stringify(json),
+      ).toContain(field);
     }
   });
 });
@@ -78,7 +99,9 @@ describe('GET /users/me', () => {
 
 describe('POST /auth/dev-token', () => {
   it('mints a token for any role that the service accepts', async () => {
-    const res = await api<{ token: string; sub: string; role: string }>(stack.url, 'POST', '/auth/dev-token', { json: { sub: 'dev-user-1', role: 'customer' } });
+    const res = await api<{ token: string; sub: string; role: string }>(stack.url, 'POST', '/auth/dev-token', {
+      json: { sub: 'dev-user-1', role: 'customer' },
+    });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ sub: 'dev-user-1', role: 'customer' });
     expect((await api(stack.url, 'GET', '/users/me/orders', { token: res.body.token })).status).toBe(200);
@@ -91,7 +114,11 @@ describe('POST /auth/dev-token', () => {
       [{ sub: 'has space', role: 'customer' }, 'sub'],
       [{ role: 'customer' }, 'sub'],
     ] as const) {
-      const problem = expectProblem(await api(stack.url, 'POST', '/auth/dev-token', { json }), 400, 'validation_failed');
+      const problem = expectProblem(
+        await api(stack.url, 'POST', '/auth/dev-token', { json }),
+        400,
+        'validation_failed',
+      );
       expect(problem.errors?.map((e) => e.field)).toContain(field);
     }
   });

@@ -16,7 +16,10 @@ export function userIdFor(email: string, key: Uint8Array): string {
   return `u_${createHmac('sha256', key).update(email.trim().toLowerCase()).digest('base64url').slice(0, 22)}`;
 }
 
-export function registerUserRoutes(routes: Routes, { storeOf, devIssuer, telemetry, userIdKey, clock }: RouteDeps): void {
+export function registerUserRoutes(
+  routes: Routes,
+  { storeOf, devIssuer, telemetry, userIdKey, clock }: RouteDeps,
+): void {
   routes.post('/users', async (c) => {
     const body = parse(CreateUserBody, await readJson(c));
     // With an external issuer (Cognito) the identity exists already: the profile takes

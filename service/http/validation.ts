@@ -16,15 +16,22 @@ const text = (max: number) =>
     .string()
     .max(max, { error: `must be at most ${max} characters` })
     .refine((s) => !LONE_SURROGATE.test(s), { error: 'must be well-formed Unicode' })
-    .refine((s) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s), { error: 'must not contain control characters' });
+    .refine((s) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s), {
+      error: 'must not contain control characters',
+    });
 
 const name = text(Limits.maxNameLength).refine((s) => s.trim().length > 0, { error: 'must not be empty' });
 export { PRODUCT_ID };
 const productId = z.string().regex(PRODUCT_ID, { error: 'must be 1 to 64 lowercase letters, digits or dashes' });
-const cents = z.int({ error: 'must be an integer number of cents' }).min(1, { error: 'must be at least 1' }).max(1_000_000, { error: 'must be at most 1000000' });
+const cents = z
+  .int({ error: 'must be an integer number of cents' })
+  .min(1, { error: 'must be at least 1' })
+  .max(1_000_000, { error: 'must be at most 1000000' });
 
 export const CreateUserBody = z.strictObject({
-  email: z.email({ error: 'must be an e-mail address' }).max(KeyInputBounds.emailChars, { error: `must be at most ${KeyInputBounds.emailChars} characters` }),
+  email: z
+    .email({ error: 'must be an e-mail address' })
+    .max(KeyInputBounds.emailChars, { error: `must be at most ${KeyInputBounds.emailChars} characters` }),
   name,
 });
 
@@ -72,7 +79,10 @@ export const PageQuery = z.object({
     .min(1, { error: 'must be at least 1' })
     .max(Limits.maxPageSize, { error: `must be at most ${Limits.maxPageSize}` })
     .default(Limits.defaultPageSize),
-  cursor: z.string().max(KeyInputBounds.cursorChars, { error: `must be at most ${KeyInputBounds.cursorChars} characters` }).optional(),
+  cursor: z
+    .string()
+    .max(KeyInputBounds.cursorChars, { error: `must be at most ${KeyInputBounds.cursorChars} characters` })
+    .optional(),
 });
 
 export const QueueQuery = PageQuery.extend({
@@ -92,7 +102,10 @@ function fieldErrors(error: z.ZodError, input: unknown, prefix: string): FieldEr
   return error.issues.flatMap((issue) => {
     const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({ field: [path, key].filter(Boolean).join('.'), message: 'is not a known field' }));
+      return issue.keys.map((key) => ({
+        field: [path, key].filter(Boolean).join('.'),
+        message: 'is not a known field',
+      }));
     }
     if (issue.code === 'invalid_type' && valueAt(input, issue.path) === undefined) {
       return [{ field: path || '(body)', message: path ? 'is required' : 'must be a JSON object' }];

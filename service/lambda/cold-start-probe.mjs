@@ -4,6 +4,12 @@ const [bundle, eventJson] = process.argv.slice(2);
 const t0 = performance.now();
 const { handler } = await import(bundle);
 const imported = performance.now();
-const response = await handler(JSON.parse(eventJson), { awsRequestId: 'probe', functionName: 'coffee', getRemainingTimeInMillis: () => 30000 });
+const response = await handler(JSON.parse(eventJson), {
+  awsRequestId: 'probe',
+  functionName: 'coffee',
+  getRemainingTimeInMillis: () => 30000,
+});
 const handled = performance.now();
-process.stdout.write(`${JSON.stringify({ importMs: imported - t0, firstEventMs: handled - imported, totalMs: handled - t0, statusCode: response.statusCode, body: response.body })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ importMs: imported - t0, firstEventMs: handled - imported, totalMs: handled - t0, statusCode: response.statusCode, body: response.body })}\n`,
+);

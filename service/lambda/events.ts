@@ -7,14 +7,25 @@ export function httpApiEvent({
   headers = {},
   body,
   query,
-}: { method?: string; path?: string; headers?: Record<string, string>; body?: string; query?: string } = {}): LambdaEvent {
+}: {
+  method?: string;
+  path?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  query?: string;
+} = {}): LambdaEvent {
   const now = Date.now();
   return {
     version: '2.0',
     routeKey: '$default',
     rawPath: path,
     rawQueryString: query ?? '',
-    headers: { host: 'abc123.execute-api.eu-west-1.amazonaws.com', 'user-agent': 'curl/8.5.0', 'x-forwarded-proto': 'https', ...headers },
+    headers: {
+      host: 'abc123.execute-api.eu-west-1.amazonaws.com',
+      'user-agent': 'curl/8.5.0',
+      'x-forwarded-proto': 'https',
+      ...headers,
+    },
     requestContext: {
       accountId: '123456789012',
       apiId: 'abc123',

@@ -26,13 +26,19 @@ describe('Lambda handler (API Gateway HTTP API, payload v2)', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const env = (emfFile: string) => localLambdaEnv(db.endpoint, { COFFEE_METRICS_EXPORTER: 'emf', COFFEE_EMF_FILE: emfFile });
+  const env = (emfFile: string) =>
+    localLambdaEnv(db.endpoint, { COFFEE_METRICS_EXPORTER: 'emf', COFFEE_EMF_FILE: emfFile });
 
   it('serves real v2 events and flushes EMF metrics before each invocation returns', async () => {
     const emfFile = join(dir, 'emf.log');
     const handler = createHandler(env(emfFile));
     const registered = (await handler(
-      httpApiEvent({ method: 'POST', path: '/users', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'lambda@example.com', name: 'Lam Bda' }) }),
+      httpApiEvent({
+        method: 'POST',
+        path: '/users',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'lambda@example.com', name: 'Lam Bda' }),
+      }),
     )) as { statusCode: number; body: string };
     expect(registered.statusCode).toBe(201);
     const { token } = JSON.parse(registered.body) as { token: string };
@@ -40,19 +46,34 @@ describe('Lambda handler (API Gateway HTTP API, payload v2)', () => {
       httpApiEvent({
         method: 'POST',
         path: '/orders',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'idempotency-key': 'lambda-1' },
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${token}`,
+          'idempotency-key': 'lambda-1',
+        },
         body: JSON.stringify({ items: [{ productId: 'flat-white', quantity: 1 }] }),
       }),
     )) as { statusCode: number; body: string; headers: Record<string, string> };
     expect(order.statusCode).toBe(201);
     expect(JSON.parse(order.body).order.total).toBe(380);
-    const missing = (await handler(httpApiEvent({ path: '/orders/o_nope', headers: { authorization: `Bearer ${token}` } }))) as { statusCode: number; headers: Record<string, string> };
+    const missing = (await handler(
+      httpApiEvent({ path: '/orders/o_nope', headers: { authorization: `Bearer ${token}` } }),
+    )) as { statusCode: number; headers: Record<string, string> };
     expect(missing.statusCode).toBe(404);
     expect(missing.headers['content-type']).toBe('application/problem+json');
 
     // No wait: the invocation itself flushed.
-    const docs = (await readFile(emfFile, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    const names = new Set(docs.flatMap((d) => (d._aws as { CloudWatchMetrics: { Metrics: { Name: string }[] }[] }).CloudWatchMetrics.flatMap((c) => c.Metrics.map((m) => m.Name))));
+    const docs = (await readFile(emfFile, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const names = new Set(
+      docs.flatMap((d) =>
+        (d._aws as { CloudWatchMetrics: { Metrics: { Name: string }[] }[] }).CloudWatchMetrics.flatMap((c) =>
+          c.Metrics.map((m) => m.Name),
+        ),
+      ),
+    );
     expect(names).toContain('ColdStarts');
     expect(names).toContain('OrdersPlaced');
     expect(docs.find((d) => 'ColdStarts' in d)?.ColdStarts).toBe(1);

@@ -25,7 +25,12 @@ export function createHandler(env: Env, { build = createService }: HandlerOption
 
   async function init() {
     const config = loadConfig(env, { store: 'aws', metrics: 'emf' });
-    const telemetry = await createTelemetry({ config: config.telemetry, region: config.region, startTracing: startLightTracing, bufferLogs: false });
+    const telemetry = await createTelemetry({
+      config: config.telemetry,
+      region: config.region,
+      startTracing: startLightTracing,
+      bufferLogs: false,
+    });
     telemetry.coldStart();
     const service = await build(config, { telemetry });
     return { service, telemetry, fetch: handle(service.app) };

@@ -161,7 +161,9 @@ class ChildService implements ServiceProcess {
 
   #env(): NodeJS.ProcessEnv {
     const { faultToken, env = {}, inheritConfig = true } = this.#options;
-    const inherited = inheritConfig ? process.env : Object.fromEntries(Object.entries(process.env).filter(([name]) => !CONFIG_VARIABLE.test(name)));
+    const inherited = inheritConfig
+      ? process.env
+      : Object.fromEntries(Object.entries(process.env).filter(([name]) => !CONFIG_VARIABLE.test(name)));
     return {
       ...inherited,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
@@ -203,7 +205,8 @@ class ChildService implements ServiceProcess {
       });
       void this.#exited.then(({ code, signal }) => {
         clearTimeout(timer);
-        if (!this.#running) reject(new Error(`the service exited (code ${code}, signal ${signal}) before listening: ${stderrTail()}`));
+        if (!this.#running)
+          reject(new Error(`the service exited (code ${code}, signal ${signal}) before listening: ${stderrTail()}`));
       });
     });
   }

@@ -37,7 +37,9 @@ export class ClientErrorAnswers {
 
   /** Answers `clientError`s of `server` instead of Node. */
   attach(server: Server): void {
-    server.on('clientError', (error: NodeJS.ErrnoException, duplex) => this.#onClientError(duplex as HttpSocket, error));
+    server.on('clientError', (error: NodeJS.ErrnoException, duplex) =>
+      this.#onClientError(duplex as HttpSocket, error),
+    );
   }
 
   #onClientError(socket: HttpSocket, error: NodeJS.ErrnoException): void {
@@ -47,7 +49,8 @@ export class ClientErrorAnswers {
     if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
     const refusal = parserRefusal(error.code);
     const reading = socket.parser?.incoming;
-    if (reading && !reading.complete) this.#onTurnOf(socket, reading, (res) => this.#answerInFlight(socket, res as InFlight, refusal));
+    if (reading && !reading.complete)
+      this.#onTurnOf(socket, reading, (res) => this.#answerInFlight(socket, res as InFlight, refusal));
     else this.#onTurnOf(socket, undefined, () => this.#answerOnSocket(socket, refusal));
   }
 

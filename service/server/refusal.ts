@@ -37,7 +37,12 @@ export function parserRefusal(code: string | undefined): AppError {
       return new AppError(408, ErrorCodes.RequestTimeout, 'The request did not arrive in time');
     default:
       return new AppError(400, ErrorCodes.Validation, 'The request is not valid HTTP/1.1', {
-        errors: [{ field: '(request)', message: 'is not valid HTTP/1.1 (e.g. a repeated Content-Length, or Content-Length with Transfer-Encoding)' }],
+        errors: [
+          {
+            field: '(request)',
+            message: 'is not valid HTTP/1.1 (e.g. a repeated Content-Length, or Content-Length with Transfer-Encoding)',
+          },
+        ],
       });
   }
 }
@@ -51,7 +56,8 @@ export function adapterRefusal(error: unknown, headers: { host?: string | undefi
   if (/backslash/i.test(message)) return invalidRequest('(path)', 'must not contain a backslash');
   const host = headers.host;
   if (!host) return invalidRequest('Host', 'header is required');
-  if (/host/i.test(message) || !URL.canParse(`http://${host}/`)) return invalidRequest('Host', 'header must be a host name or address with an optional port');
+  if (/host/i.test(message) || !URL.canParse(`http://${host}/`))
+    return invalidRequest('Host', 'header must be a host name or address with an optional port');
   return invalidRequest('(request-target)', 'is not a valid request target');
 }
 
@@ -73,7 +79,10 @@ export function rawProblemResponse(error: AppError, requestId: string): string {
 /** The same answer as a Fetch response (the adapter writes it, adding the security headers). */
 export function problemFetchResponse(error: AppError): Response {
   const { problem, headers } = toProblem(error);
-  return new Response(JSON.stringify(problem), { status: problem.status, headers: { ...headers, connection: 'close' } });
+  return new Response(JSON.stringify(problem), {
+    status: problem.status,
+    headers: { ...headers, connection: 'close' },
+  });
 }
 
 export interface RefusedRequest {
@@ -100,7 +109,13 @@ export class Refusals {
   record({ method, path, requestId, error }: RefusedRequest): void {
     if (!this.#telemetry) return;
     try {
-      const scope = this.#telemetry.startRequest({ method, path: path.slice(0, MAX_LOGGED_PATH), route: REFUSED_ROUTE, requestId, headers: NO_HEADERS });
+      const scope = this.#telemetry.startRequest({
+        method,
+        path: path.slice(0, MAX_LOGGED_PATH),
+        route: REFUSED_ROUTE,
+        requestId,
+        headers: NO_HEADERS,
+      });
       scope.end({ route: REFUSED_ROUTE, status: error.status, error, errorCode: error.code });
     } catch {
       // Telemetry degrades on its own; a refusal is answered all the same.

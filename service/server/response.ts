@@ -13,7 +13,10 @@ import { SECURITY_HEADER_ENTRIES } from '../http/security-headers.ts';
 
 const SECURITY_HEAD: readonly string[] = SECURITY_HEADER_ENTRIES.flat();
 
-export class CoffeeResponse<Request extends IncomingMessage = IncomingMessage> extends ServerResponse<Request> implements NativeResponse {
+export class CoffeeResponse<Request extends IncomingMessage = IncomingMessage>
+  extends ServerResponse<Request>
+  implements NativeResponse
+{
   #requestId: string | undefined;
   #secured = false;
 
@@ -35,7 +38,11 @@ export class CoffeeResponse<Request extends IncomingMessage = IncomingMessage> e
     this.end(body);
   }
 
-  override writeHead(statusCode: number, statusMessage?: string, headers?: OutgoingHttpHeaders | OutgoingHttpHeader[]): this;
+  override writeHead(
+    statusCode: number,
+    statusMessage?: string,
+    headers?: OutgoingHttpHeaders | OutgoingHttpHeader[],
+  ): this;
   override writeHead(statusCode: number, headers?: OutgoingHttpHeaders | OutgoingHttpHeader[]): this;
   override writeHead(statusCode: number, ...rest: unknown[]): this {
     if (!this.#secured) {

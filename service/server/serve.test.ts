@@ -18,8 +18,16 @@ afterEach(() => {
   for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
 });
 
-function coffee(args: string[]): { child: ChildProcess; stdout: () => string; stderr: () => string; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, [COFFEE, ...args], { env: { ...process.env, ...QUIET }, stdio: ['ignore', 'pipe', 'pipe'] });
+function coffee(args: string[]): {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exit: Promise<number | null>;
+} {
+  const child = spawn(process.execPath, [COFFEE, ...args], {
+    env: { ...process.env, ...QUIET },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   let out = '';
   let err = '';
@@ -56,7 +64,12 @@ describe('coffee serve', () => {
     const dir = await mkdtemp(join(tmpdir(), 'coffee-compiled-'));
     try {
       const uuid = '0b6f3a1e-7c1d-4f2a-9e55-2f8d6c3b1a90';
-      const names = [`service-server-serve-main-${uuid}.mjs`, `embedded-worker.mjs.tmp-${uuid}`, 'embedded-worker.mjs', `service-server-serve-main-${uuid.replace('0b', '1c')}.mjs`];
+      const names = [
+        `service-server-serve-main-${uuid}.mjs`,
+        `embedded-worker.mjs.tmp-${uuid}`,
+        'embedded-worker.mjs',
+        `service-server-serve-main-${uuid.replace('0b', '1c')}.mjs`,
+      ];
       for (const name of names) await writeFile(join(dir, name), '');
       const old = new Date(Date.now() - 5 * 60_000);
       for (const name of names.slice(0, 3)) await utimes(join(dir, name), old, old);

@@ -22,7 +22,11 @@ export interface ServeOptions {
 export async function serve({ env, port, host, dataDir }: ServeOptions): Promise<void> {
   tuneHeapForService();
   const config = loadConfig(env, { store: 'embedded', metrics: 'prometheus', ...(dataDir ? { dataDir } : {}) });
-  const telemetry = await createTelemetry({ config: config.telemetry, region: config.region, startTracing: startNodeSdkTracing });
+  const telemetry = await createTelemetry({
+    config: config.telemetry,
+    region: config.region,
+    startTracing: startNodeSdkTracing,
+  });
   let service: Awaited<ReturnType<typeof createService>> | undefined;
   let server: Awaited<ReturnType<typeof listen>>;
   try {
@@ -50,7 +54,17 @@ export async function serve({ env, port, host, dataDir }: ServeOptions): Promise
       );
     }).listen(config.telemetry.metricsPort, host);
   }
-  telemetry.logger.info({ url: server.url, store: config.store, table: config.tableName, auth: config.auth.mode, metrics: config.telemetry.metrics, tracing: config.telemetry.tracing }, 'service started');
+  telemetry.logger.info(
+    {
+      url: server.url,
+      store: config.store,
+      table: config.tableName,
+      auth: config.auth.mode,
+      metrics: config.telemetry.metrics,
+      tracing: config.telemetry.tracing,
+    },
+    'service started',
+  );
   process.stdout.write(`listening on ${server.url}\n`);
 
   await new Promise<void>((resolve) => {

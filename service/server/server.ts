@@ -43,7 +43,10 @@ class RequestHandler {
     // The handlers answer natively (`http/reply.ts`), so the adapter's replacement of the
     // global Request/Response buys nothing; leaving the globals alone also keeps its
     // RESPONSE_ALREADY_SENT a plain Fetch response, which is what the adapter checks for.
-    this.#listener = getRequestListener(app.fetch, { overrideGlobalObjects: false, errorHandler: (error) => this.#refuse(error) });
+    this.#listener = getRequestListener(app.fetch, {
+      overrideGlobalObjects: false,
+      errorHandler: (error) => this.#refuse(error),
+    });
   }
 
   handle(req: IncomingMessage, res: CoffeeResponse): void {
@@ -61,16 +64,27 @@ class RequestHandler {
       return problemFetchResponse(new AppError(500, ErrorCodes.Internal, 'internal', { cause: error }));
     }
     const refusal = adapterRefusal(error, res.req.headers);
-    this.#refusals.record({ method: res.req.method ?? '', path: res.req.url ?? '', requestId: res.requestId, error: refusal });
+    this.#refusals.record({
+      method: res.req.method ?? '',
+      path: res.req.url ?? '',
+      requestId: res.requestId,
+      error: refusal,
+    });
     return problemFetchResponse(refusal);
   }
 }
 
-export async function listen(app: Hono<any>, { port = 0, host = '127.0.0.1', telemetry }: ListenOptions = {}): Promise<RunningServer> {
+export async function listen(
+  app: Hono<any>,
+  { port = 0, host = '127.0.0.1', telemetry }: ListenOptions = {},
+): Promise<RunningServer> {
   const refusals = new Refusals(telemetry);
   const handler = new RequestHandler(app, refusals);
   // A request without Host goes to the adapter too, so that it is refused in the contract.
-  const server = createServer({ keepAliveTimeout: 65_000, ServerResponse: CoffeeResponse, requireHostHeader: false }, (req, res) => handler.handle(req, res));
+  const server = createServer(
+    { keepAliveTimeout: 65_000, ServerResponse: CoffeeResponse, requireHostHeader: false },
+    (req, res) => handler.handle(req, res),
+  );
   // Headers and whole requests are bounded, so a slow client cannot hold a socket forever.
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;

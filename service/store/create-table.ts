@@ -56,7 +56,8 @@ async function untilActive(client: DynamoDBClient, tableName: string, timeoutMs 
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
     const indexes = Table?.GlobalSecondaryIndexes ?? [];
     if (Table?.TableStatus === 'ACTIVE' && indexes.every((i) => i.IndexStatus === 'ACTIVE')) return;
-    if (Date.now() > deadline) throw new Error(`the table ${tableName} is still ${Table?.TableStatus ?? 'missing'} after ${timeoutMs / 1000} s`);
+    if (Date.now() > deadline)
+      throw new Error(`the table ${tableName} is still ${Table?.TableStatus ?? 'missing'} after ${timeoutMs / 1000} s`);
     await sleep(10);
   }
 }

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDynamoDbFaultProxy, type DynamoDbFault, type DynamoDbFaultProxy, type ProxyRequestRecord } from '../../chaos/index.ts';
+import {
+  startDynamoDbFaultProxy,
+  type DynamoDbFault,
+  type DynamoDbFaultProxy,
+  type ProxyRequestRecord,
+} from '../../chaos/index.ts';
 import type { Order, Product } from '../domain/types.ts';
 import { startEmbeddedDynamo, startLocalStack, type LocalStack } from '../local-stack.ts';
 import { api, expectProblem, getMenu, placeOrder, registerCustomer, type ApiResponse } from '../testing/http-client.ts';
@@ -26,7 +31,20 @@ function expectUnavailable(res: ApiResponse, endpoint: string): void {
   expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
   expect(Object.keys(problem).sort()).toEqual(['code', 'detail', 'instance', 'status', 'title', 'type']);
   const text = res.text.toLowerCase();
-  for (const secret of [TABLE, new URL(endpoint).host, 'provisioned', 'throughput', 'exception', 'econn', 'socket', 'hang up', 'aws', 'sdk', '.ts:', '    at ']) {
+  for (const secret of [
+    TABLE,
+    new URL(endpoint).host,
+    'provisioned',
+    'throughput',
+    'exception',
+    'econn',
+    'socket',
+    'hang up',
+    'aws',
+    'sdk',
+    '.ts:',
+    '    at ',
+  ]) {
     expect(text, `the body mentions ${secret}`).not.toContain(secret.toLowerCase());
   }
 }
@@ -43,7 +61,12 @@ describe('DynamoDB throttling and connection resets (through the fault proxy)', 
     dynamo = await startEmbeddedDynamo();
     proxy = await startDynamoDbFaultProxy({ upstream: dynamo.endpoint });
     // cacheTtlMs 0: every menu read goes to the store, so an outage is visible on it.
-    stack = await startLocalStack({ dynamoEndpoint: proxy.url, tableName: TABLE, cacheTtlMs: 0, sdk: { maxAttempts: MAX_ATTEMPTS } });
+    stack = await startLocalStack({
+      dynamoEndpoint: proxy.url,
+      tableName: TABLE,
+      cacheTtlMs: 0,
+      sdk: { maxAttempts: MAX_ATTEMPTS },
+    });
     const { token, user } = await registerCustomer(stack.url);
     customer = { token, userId: user.id };
     barista = await stack.mintToken('barista-failures', 'barista');
@@ -88,7 +111,11 @@ describe('DynamoDB throttling and connection resets (through the fault proxy)', 
     const key = randomUUID();
     const items = [{ productId: product.id, quantity: 1 }];
     const { result, seen } = await during(THROTTLE, ['PutItem'], () =>
-      api(stack.url, 'POST', '/orders', { token: customer.token, json: { items }, headers: { 'idempotency-key': key } }),
+      api(stack.url, 'POST', '/orders', {
+        token: customer.token,
+        json: { items },
+        headers: { 'idempotency-key': key },
+      }),
     );
     expectUnavailable(result, proxy.url);
     expect(seen.filter((r) => r.operation === 'PutItem')).toHaveLength(MAX_ATTEMPTS);
@@ -100,12 +127,20 @@ describe('DynamoDB throttling and connection resets (through the fault proxy)', 
   it('answers 503 for a throttled status change and leaves the order as it was', async () => {
     const order = await placeOrder(stack.url, customer.token, [{ productId: product.id, quantity: 2 }]);
     const { result, seen } = await during(THROTTLE, ['UpdateItem'], () =>
-      api(stack.url, 'PATCH', `/orders/${order.id}`, { token: barista, json: { status: 'PREPARING' }, headers: { 'if-match': '1' } }),
+      api(stack.url, 'PATCH', `/orders/${order.id}`, {
+        token: barista,
+        json: { status: 'PREPARING' },
+        headers: { 'if-match': '1' },
+      }),
     );
     expectUnavailable(result, proxy.url);
     expect(seen.filter((r) => r.operation === 'UpdateItem')).toHaveLength(MAX_ATTEMPTS);
     expect(await stack.store.getOrder(order.id)).toMatchObject({ status: 'PLACED', version: 1 });
-    const retried = await api<{ order: Order }>(stack.url, 'PATCH', `/orders/${order.id}`, { token: barista, json: { status: 'PREPARING' }, headers: { 'if-match': '1' } });
+    const retried = await api<{ order: Order }>(stack.url, 'PATCH', `/orders/${order.id}`, {
+      token: barista,
+      json: { status: 'PREPARING' },
+      headers: { 'if-match': '1' },
+    });
     expect(retried.status).toBe(200);
   });
 
@@ -121,7 +156,9 @@ describe('DynamoDB throttling and connection resets (through the fault proxy)', 
     proxy.setRules([{ match: { operations: ['PutItem'] }, times: 1, fault: LOSE_ANSWER }]);
     try {
       const email = `lost-${randomUUID()}@example.com`;
-      const response = await api<{ user: { id: string; email: string } }>(stack.url, 'POST', '/users', { json: { email, name: 'Lost Answer' } });
+      const response = await api<{ user: { id: string; email: string } }>(stack.url, 'POST', '/users', {
+        json: { email, name: 'Lost Answer' },
+      });
       expect(response.status).toBe(201);
       expect(response.body.user.email).toBe(email);
       expect(proxy.records().slice(from).filter(answerLost)).toHaveLength(1);
@@ -137,7 +174,11 @@ describe('DynamoDB throttling and connection resets (through the fault proxy)', 
     const from = proxy.records().length;
     proxy.setRules([{ match: { operations: ['UpdateItem'] }, times: 1, fault: LOSE_ANSWER }]);
     try {
-      const moved = await api<{ order: Order }>(stack.url, 'PATCH', `/orders/${order.id}`, { token: barista, json: { status: 'PREPARING' }, headers: { 'if-match': '1' } });
+      const moved = await api<{ order: Order }>(stack.url, 'PATCH', `/orders/${order.id}`, {
+        token: barista,
+        json: { status: 'PREPARING' },
+        headers: { 'if-match': '1' },
+      });
       expect(moved.status).toBe(200);
       expect(moved.body.order).toMatchObject({ status: 'PREPARING', version: 2 });
       expect(proxy.records().slice(from).filter(answerLost)).toHaveLength(1);
@@ -153,7 +194,12 @@ describe('DynamoDB unreachable (the embedded store stopped)', () => {
 
   beforeAll(async () => {
     dynamo = await startEmbeddedDynamo();
-    stack = await startLocalStack({ dynamoEndpoint: dynamo.endpoint, tableName: TABLE, cacheTtlMs: 0, sdk: { maxAttempts: MAX_ATTEMPTS } });
+    stack = await startLocalStack({
+      dynamoEndpoint: dynamo.endpoint,
+      tableName: TABLE,
+      cacheTtlMs: 0,
+      sdk: { maxAttempts: MAX_ATTEMPTS },
+    });
   });
 
   afterAll(async () => {
@@ -174,18 +220,33 @@ describe('DynamoDB unreachable (the embedded store stopped)', () => {
       api(stack.url, 'GET', '/ready'),
       api(stack.url, 'GET', '/menu'),
       api(stack.url, 'GET', `/menu/${product.id}`),
-      api(stack.url, 'POST', '/orders', { token, json: { items: [{ productId: product.id, quantity: 1 }] }, headers: { 'idempotency-key': randomUUID() } }),
+      api(stack.url, 'POST', '/orders', {
+        token,
+        json: { items: [{ productId: product.id, quantity: 1 }] },
+        headers: { 'idempotency-key': randomUUID() },
+      }),
       api(stack.url, 'GET', `/orders/${order.id}`, { token }),
       api(stack.url, 'GET', '/users/me/orders', { token }),
       api(stack.url, 'GET', '/orders?status=PLACED', { token: barista }),
-      api(stack.url, 'PATCH', `/orders/${order.id}`, { token: barista, json: { status: 'PREPARING' }, headers: { 'if-match': '1' } }),
+      api(stack.url, 'PATCH', `/orders/${order.id}`, {
+        token: barista,
+        json: { status: 'PREPARING' },
+        headers: { 'if-match': '1' },
+      }),
       api(stack.url, 'POST', '/users', { json: { email: `late-${randomUUID()}@example.com`, name: 'Late' } }),
       api(stack.url, 'GET', '/users/me', { token }),
-      api(stack.url, 'PUT', `/menu/${product.id}`, { token: barista, json: { name: 'X', category: 'coffee', prices: { medium: 100 }, available: true } }),
+      api(stack.url, 'PUT', `/menu/${product.id}`, {
+        token: barista,
+        json: { name: 'X', category: 'coffee', prices: { medium: 100 }, available: true },
+      }),
     ]);
     for (const res of answers) expectUnavailable(res, dynamo.endpoint);
     // What needs no store still answers.
     expect((await api(stack.url, 'GET', '/health')).status).toBe(200);
-    expectProblem(await api(stack.url, 'POST', '/orders', { token, json: { items: [] }, headers: { 'idempotency-key': 'x' } }), 400, 'validation_failed');
+    expectProblem(
+      await api(stack.url, 'POST', '/orders', { token, json: { items: [] }, headers: { 'idempotency-key': 'x' } }),
+      400,
+      'validation_failed',
+    );
   });
 });

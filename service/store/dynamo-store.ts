@@ -20,7 +20,21 @@ import type { Order, OrderStatus, Page, Product, User } from '../domain/types.ts
 import { ConflictError, ErrorCodes } from '../errors.ts';
 import { decodeCursor, encodeCursor, isStatusCursor, isUserCursor } from './cursors.ts';
 import { isConditionalCheckFailed, toStoreError } from './errors.ts';
-import { HEALTH_KEY, MENU_PK, orderItem, orderKey, PRODUCT_SK, productKey, sortKey, statusKey, statusShard, toOrder, toProduct, toUser, userKey } from './items.ts';
+import {
+  HEALTH_KEY,
+  MENU_PK,
+  orderItem,
+  orderKey,
+  PRODUCT_SK,
+  productKey,
+  sortKey,
+  statusKey,
+  statusShard,
+  toOrder,
+  toProduct,
+  toUser,
+  userKey,
+} from './items.ts';
 import type { CreateOrderResult, StatusChange, Store } from './store.ts';
 import { Indexes, KeyAttributes, STATUS_SHARDS } from './table-schema.ts';
 
@@ -42,7 +56,10 @@ interface ShardPage {
   more: boolean;
 }
 
-/** Each shard position of a status listing: undefined = from the start, string = after that sort key, null = exhausted. */
+/**
+ * Each shard position of a status listing: undefined = from the start, string = after that sort key,
+ * null = exhausted.
+ */
 type ShardPosition = string | null | undefined;
 
 /** True when the SDK made more than one attempt before this error. */
@@ -68,7 +85,8 @@ export class DynamoStore implements Store {
 
   within(scope: CallScope): Store {
     const doc = this.#doc;
-    return new DynamoStore(doc, this.#table, ((command: StoreCommand) => scope.run(() => doc.send(command as GetCommand))) as Send);
+    return new DynamoStore(doc, this.#table, ((command: StoreCommand) =>
+      scope.run(() => doc.send(command as GetCommand))) as Send);
   }
 
   async ping(): Promise<void> {
@@ -102,7 +120,11 @@ export class DynamoStore implements Store {
   }
 
   async putProduct(product: Product): Promise<void> {
-    await this.#call(() => this.#send(new PutCommand({ TableName: this.#table, Item: { ...productKey(product.id), entity: 'product', ...product } })));
+    await this.#call(() =>
+      this.#send(
+        new PutCommand({ TableName: this.#table, Item: { ...productKey(product.id), entity: 'product', ...product } }),
+      ),
+    );
   }
 
   async createUser(user: User): Promise<void> {
@@ -163,7 +185,10 @@ export class DynamoStore implements Store {
       // As in createUser: a retry that finds its own earlier write applied succeeded.
       const applied = retried(error) ? await this.#appliedChange(change) : undefined;
       if (applied) return applied;
-      throw new ConflictError(ErrorCodes.VersionMismatch, 'The order changed since you read it; read it again and retry');
+      throw new ConflictError(
+        ErrorCodes.VersionMismatch,
+        'The order changed since you read it; read it again and retry',
+      );
     }
   }
 
@@ -193,20 +218,31 @@ export class DynamoStore implements Store {
   }
 
   async #getOrderItem(id: string, consistent: boolean): Promise<Item | undefined> {
-    const out = await this.#call(() => this.#send(new GetCommand({ TableName: this.#table, Key: orderKey(id), ConsistentRead: consistent })));
+    const out = await this.#call(() =>
+      this.#send(new GetCommand({ TableName: this.#table, Key: orderKey(id), ConsistentRead: consistent })),
+    );
     return out.Item;
   }
 
   /** True when the stored profile is exactly `user`: an earlier attempt of this write. */
   async #isOwnUserWrite(user: User): Promise<boolean> {
-    const out = await this.#call(() => this.#send(new GetCommand({ TableName: this.#table, Key: userKey(user.id), ConsistentRead: true })));
-    return out.Item !== undefined && out.Item.createdAt === user.createdAt && out.Item.email === user.email && out.Item.name === user.name;
+    const out = await this.#call(() =>
+      this.#send(new GetCommand({ TableName: this.#table, Key: userKey(user.id), ConsistentRead: true })),
+    );
+    return (
+      out.Item !== undefined &&
+      out.Item.createdAt === user.createdAt &&
+      out.Item.email === user.email &&
+      out.Item.name === user.name
+    );
   }
 
   /** The order when `change` is what is stored (an earlier attempt applied it), else undefined. */
   async #appliedChange({ orderId, to, expectedVersion, at }: StatusChange): Promise<Order | undefined> {
     const item = await this.#getOrderItem(orderId, true);
-    return item && item.status === to && item.version === expectedVersion + 1 && item.updatedAt === at ? toOrder(item) : undefined;
+    return item && item.status === to && item.version === expectedVersion + 1 && item.updatedAt === at
+      ? toOrder(item)
+      : undefined;
   }
 
   #statusUpdate({ orderId, from, to, expectedVersion, at }: StatusChange): UpdateCommand {
@@ -241,15 +277,27 @@ export class DynamoStore implements Store {
   }
 
   /** One page of an index partition, oldest first (`forward`) or newest first, after the sort key `after`. */
-  #queryIndex(index: IndexSchema, partition: string, after: string | undefined, forward: boolean, limit: number): Promise<QueryCommandOutput> {
+  #queryIndex(
+    index: IndexSchema,
+    partition: string,
+    after: string | undefined,
+    forward: boolean,
+    limit: number,
+  ): Promise<QueryCommandOutput> {
     return this.#call(() =>
       this.#send(
         new QueryCommand({
           TableName: this.#table,
           IndexName: index.name,
-          KeyConditionExpression: after ? (forward ? '#pk = :pk AND #sk > :after' : '#pk = :pk AND #sk < :after') : '#pk = :pk',
+          KeyConditionExpression: after
+            ? forward
+              ? '#pk = :pk AND #sk > :after'
+              : '#pk = :pk AND #sk < :after'
+            : '#pk = :pk',
           // DynamoDB rejects a name the expression does not use: name the sort key only with a cursor.
-          ExpressionAttributeNames: after ? { '#pk': index.partitionKey, '#sk': index.sortKey } : { '#pk': index.partitionKey },
+          ExpressionAttributeNames: after
+            ? { '#pk': index.partitionKey, '#sk': index.sortKey }
+            : { '#pk': index.partitionKey },
           ExpressionAttributeValues: after ? { ':pk': partition, ':after': after } : { ':pk': partition },
           ScanIndexForward: forward,
           Limit: limit,
@@ -262,7 +310,9 @@ export class DynamoStore implements Store {
 /** The oldest `limit` orders across the shards' pages, and the cursor that continues after them. */
 function mergeShardPages(pages: ShardPage[], positions: ShardPosition[], limit: number): Page<Order> {
   const merged = pages
-    .flatMap(({ shard, items }) => items.map((item) => ({ shard, item, key: item[Indexes.ByStatus.sortKey] as string })))
+    .flatMap(({ shard, items }) =>
+      items.map((item) => ({ shard, item, key: item[Indexes.ByStatus.sortKey] as string })),
+    )
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
     .slice(0, limit);
   const next = positions.slice();

@@ -24,7 +24,8 @@ const dirs: string[] = [];
 const children: ChildProcess[] = [];
 
 afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const child of children.splice(0))
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
 afterAll(async () => {
   await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
@@ -75,7 +76,11 @@ async function killMidWrite(dataDir: string, write: (store: Store) => Promise<un
 }
 
 /** What the DynamoDB API shows of a user's orders and of a status queue, on a plain (unrepaired) dynalite. */
-async function viewWithoutRepair(dataDir: string, userId: string, status: OrderStatus): Promise<{ mine: string[]; queue: string[] }> {
+async function viewWithoutRepair(
+  dataDir: string,
+  userId: string,
+  status: OrderStatus,
+): Promise<{ mine: string[]; queue: string[] }> {
   const { child, endpoint } = await startChild(dataDir, 'serve');
   const { client, store } = storeAt(endpoint);
   try {
@@ -127,7 +132,10 @@ describe('the embedded store after a kill between index and item writes', () => 
         { table: TABLE, index: 'byStatus', removed: 1, written: 0 },
       ]);
       expect(await store.getOrder(lost.id)).toBeUndefined();
-      expect(await viewOf(store, userId, 'PLACED')).toEqual({ mine: [`${first.id}@${first.createdAt}`], queue: [`${first.id}@${first.createdAt}`] });
+      expect(await viewOf(store, userId, 'PLACED')).toEqual({
+        mine: [`${first.id}@${first.createdAt}`],
+        queue: [`${first.id}@${first.createdAt}`],
+      });
       // The client's retry of the same key creates the order anew, and it is listed once.
       const retried = { ...lost, createdAt: '2030-01-01T08:00:09.000Z', updatedAt: '2030-01-01T08:00:09.000Z' };
       expect((await store.createOrder(retried, 'h2')).created).toBe(true);
@@ -143,7 +151,15 @@ describe('the embedded store after a kill between index and item writes', () => 
   it('repairs a status change whose index moved but whose item did not', async () => {
     const userId = 'u_killed_update';
     const { dataDir, first } = await storeWithOneOrder(userId);
-    await killMidWrite(dataDir, (store) => store.changeStatus({ orderId: first.id, from: 'PLACED', to: 'PREPARING', expectedVersion: 1, at: '2030-01-01T08:01:00.000Z' }));
+    await killMidWrite(dataDir, (store) =>
+      store.changeStatus({
+        orderId: first.id,
+        from: 'PLACED',
+        to: 'PREPARING',
+        expectedVersion: 1,
+        at: '2030-01-01T08:01:00.000Z',
+      }),
+    );
 
     const listed = `${first.id}@${first.createdAt}`;
     expect((await viewWithoutRepair(dataDir, userId, 'PREPARING')).queue).toEqual([listed]);

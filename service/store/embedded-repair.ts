@@ -37,7 +37,12 @@ interface TableDescription {
   LocalSecondaryIndexes?: IndexDescription[];
 }
 interface DynaliteDb {
-  getIndexActions(indexes: IndexDescription[], existing: Item | undefined, item: Item, table: TableDescription): { puts: { key: string; item: Item }[] };
+  getIndexActions(
+    indexes: IndexDescription[],
+    existing: Item | undefined,
+    item: Item,
+    table: TableDescription,
+  ): { puts: { key: string; item: Item }[] };
 }
 type BatchOp = { type: 'put'; key: string; value: Item } | { type: 'del'; key: string };
 interface LevelDb {
@@ -50,14 +55,18 @@ interface LevelDb {
 
 const requireHere = createRequire(import.meta.url);
 /** dynalite's own modules (its key layout) and its LevelDB binding. */
-function dynaliteModules(): { db: DynaliteDb; Level: new (path: string, options: { valueEncoding: 'json' }) => LevelDb } {
+function dynaliteModules(): {
+  db: DynaliteDb;
+  Level: new (path: string, options: { valueEncoding: 'json' }) => LevelDb;
+} {
   const fromDynalite = createRequire(requireHere.resolve('dynalite'));
   return { db: fromDynalite('./db/index.js') as DynaliteDb, Level: (fromDynalite('level') as { Level: never }).Level };
 }
 
 /** Every key/value under `prefix`, its prefix removed. */
 async function* under(level: LevelDb, prefix: string): AsyncGenerator<[string, Item]> {
-  for await (const [key, value] of level.iterator({ gte: prefix, lt: `${prefix}\xff` })) yield [key.slice(prefix.length), value];
+  for await (const [key, value] of level.iterator({ gte: prefix, lt: `${prefix}\xff` }))
+    yield [key.slice(prefix.length), value];
 }
 
 /** An index entry as the items make it: a digest of its content, and the item's key to rebuild it from. */
@@ -72,19 +81,33 @@ const digest = (entry: Item) => createHash('sha1').update(JSON.stringify(entry))
  * One table's indexes as its items make them, in one pass over the items: per index, index
  * key -> the entry's digest (digests, not entries, so a large store is not held in memory).
  */
-async function expectedEntries(level: LevelDb, db: DynaliteDb, table: TableDescription, indexes: readonly IndexDescription[]): Promise<Map<string, Map<string, Expected>>> {
+async function expectedEntries(
+  level: LevelDb,
+  db: DynaliteDb,
+  table: TableDescription,
+  indexes: readonly IndexDescription[],
+): Promise<Map<string, Map<string, Expected>>> {
   const expected = new Map(indexes.map((index) => [index.IndexName, new Map<string, Expected>()]));
   for await (const [itemKey, item] of under(level, `item-${table.TableName}~`)) {
     for (const index of indexes) {
       const entries = expected.get(index.IndexName)!;
-      for (const put of db.getIndexActions([index], undefined, item, table).puts) entries.set(put.key, { digest: digest(put.item), itemKey });
+      for (const put of db.getIndexActions([index], undefined, item, table).puts)
+        entries.set(put.key, { digest: digest(put.item), itemKey });
     }
   }
   return expected;
 }
 
 /** Adds to `ops` what makes one index equal to `expected`, and answers how much that is. */
-async function repairIndex(level: LevelDb, db: DynaliteDb, table: TableDescription, index: IndexDescription, prefix: string, expected: Map<string, Expected>, ops: BatchOp[]): Promise<IndexRepair> {
+async function repairIndex(
+  level: LevelDb,
+  db: DynaliteDb,
+  table: TableDescription,
+  index: IndexDescription,
+  prefix: string,
+  expected: Map<string, Expected>,
+  ops: BatchOp[],
+): Promise<IndexRepair> {
   const repair: IndexRepair = { table: table.TableName, index: index.IndexName, removed: 0, written: 0 };
   for await (const [key, entry] of under(level, prefix)) {
     const wanted = expected.get(key);
@@ -112,7 +135,9 @@ function indexesOf(table: TableDescription): { index: IndexDescription; prefix: 
     ['global', table.GlobalSecondaryIndexes ?? []],
     ['local', table.LocalSecondaryIndexes ?? []],
   ] as const;
-  return kinds.flatMap(([kind, indexes]) => indexes.map((index) => ({ index, prefix: `index-${kind}~${table.TableName}~${index.IndexName}~` })));
+  return kinds.flatMap(([kind, indexes]) =>
+    indexes.map((index) => ({ index, prefix: `index-${kind}~${table.TableName}~${index.IndexName}~` })),
+  );
 }
 
 /**
@@ -130,8 +155,14 @@ export async function repairIndexes(dataDir: string): Promise<IndexRepair[]> {
       const table = value as unknown as TableDescription;
       const indexes = indexesOf(table);
       if (indexes.length === 0) continue;
-      const expected = await expectedEntries(level, db, table, indexes.map((i) => i.index));
-      for (const { index, prefix } of indexes) repairs.push(await repairIndex(level, db, table, index, prefix, expected.get(index.IndexName)!, ops));
+      const expected = await expectedEntries(
+        level,
+        db,
+        table,
+        indexes.map((i) => i.index),
+      );
+      for (const { index, prefix } of indexes)
+        repairs.push(await repairIndex(level, db, table, index, prefix, expected.get(index.IndexName)!, ops));
     }
     if (ops.length > 0) await level.batch(ops);
     return repairs.filter((r) => r.removed > 0 || r.written > 0);

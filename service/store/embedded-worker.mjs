@@ -25,7 +25,12 @@ memoryLevel.MemoryLevel = class StringMemoryLevel extends MemoryLevel {
 };
 const dynalite = require('dynalite');
 
-const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(dataDir ? { path: dataDir } : {}) });
+const server = dynalite({
+  createTableMs: 0,
+  deleteTableMs: 0,
+  updateTableMs: 0,
+  ...(dataDir ? { path: dataDir } : {}),
+});
 server.once('error', (error) => parentPort.postMessage({ type: 'error', message: error.message, code: error.code }));
 server.listen(port, host, () => parentPort.postMessage({ type: 'ready', port: server.address().port }));
 parentPort.on('message', (message) => {

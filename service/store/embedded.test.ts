@@ -20,7 +20,12 @@ describe('the embedded DynamoDB', () => {
     const first = await startEmbeddedDynamo({ dataDir });
     const client = createDynamoClient({ endpoint: first.endpoint });
     await ensureTable(client, 'coffee-cloud');
-    await client.send(new PutItemCommand({ TableName: 'coffee-cloud', Item: { pk: { S: 'ORDER#1' }, sk: { S: 'ORDER' }, total: { N: '420' } } }));
+    await client.send(
+      new PutItemCommand({
+        TableName: 'coffee-cloud',
+        Item: { pk: { S: 'ORDER#1' }, sk: { S: 'ORDER' }, total: { N: '420' } },
+      }),
+    );
     client.destroy();
     await first.stop();
     await first.stop(); // a second stop is the same stop
@@ -29,8 +34,12 @@ describe('the embedded DynamoDB', () => {
     const second = await startEmbeddedDynamo({ dataDir });
     const again = createDynamoClient({ endpoint: second.endpoint });
     try {
-      expect((await again.send(new DescribeTableCommand({ TableName: 'coffee-cloud' }))).Table?.TableStatus).toBe('ACTIVE');
-      const { Item } = await again.send(new GetItemCommand({ TableName: 'coffee-cloud', Key: { pk: { S: 'ORDER#1' }, sk: { S: 'ORDER' } } }));
+      expect((await again.send(new DescribeTableCommand({ TableName: 'coffee-cloud' }))).Table?.TableStatus).toBe(
+        'ACTIVE',
+      );
+      const { Item } = await again.send(
+        new GetItemCommand({ TableName: 'coffee-cloud', Key: { pk: { S: 'ORDER#1' }, sk: { S: 'ORDER' } } }),
+      );
       expect(Item?.total).toEqual({ N: '420' });
     } finally {
       again.destroy();
@@ -42,7 +51,9 @@ describe('the embedded DynamoDB', () => {
     const running = await startEmbeddedDynamo();
     try {
       const port = Number(new URL(running.endpoint).port);
-      await expect(startEmbeddedDynamo({ port })).rejects.toThrow(`the embedded DynamoDB could not listen on 127.0.0.1:${port}: `);
+      await expect(startEmbeddedDynamo({ port })).rejects.toThrow(
+        `the embedded DynamoDB could not listen on 127.0.0.1:${port}: `,
+      );
     } finally {
       await running.stop();
     }

@@ -31,7 +31,8 @@ export interface EmbeddedDynamoOptions {
   host?: string;
 }
 
-type WorkerMessage = { type: 'ready'; port: number } | { type: 'error'; message: string; code?: string } | { type: 'stopped' };
+type WorkerMessage =
+  { type: 'ready'; port: number } | { type: 'error'; message: string; code?: string } | { type: 'stopped' };
 
 const WORKER = new URL('./embedded-worker.mjs', import.meta.url);
 /**
@@ -66,7 +67,9 @@ async function openDataDir(dataDir: string, repair: boolean): Promise<IndexRepai
   const repairs = await repairIndexes(dataDir);
   if (repairs.length > 0) {
     const what = repairs.map((r) => `${r.table}/${r.index}: ${r.removed} removed, ${r.written} written`).join('; ');
-    process.emitWarning(`the embedded DynamoDB in ${dataDir} was not stopped cleanly; its indexes were repaired (${what})`);
+    process.emitWarning(
+      `the embedded DynamoDB in ${dataDir} was not stopped cleanly; its indexes were repaired (${what})`,
+    );
   }
   return repairs;
 }
@@ -80,19 +83,36 @@ function listening(worker: Worker, address: string): Promise<number> {
     };
     const onMessage = (message: WorkerMessage) => {
       if (message.type === 'ready') settle(() => resolve(message.port));
-      else if (message.type === 'error') settle(() => reject(Object.assign(new Error(`the embedded DynamoDB could not listen on ${address}: ${message.message}`), { code: message.code })));
+      else if (message.type === 'error')
+        settle(() =>
+          reject(
+            Object.assign(new Error(`the embedded DynamoDB could not listen on ${address}: ${message.message}`), {
+              code: message.code,
+            }),
+          ),
+        );
     };
     const onError = (error: Error) => settle(() => reject(error));
-    const onExit = (code: number) => settle(() => reject(new Error(`the embedded DynamoDB thread exited (code ${code}) before it was ready`)));
+    const onExit = (code: number) =>
+      settle(() => reject(new Error(`the embedded DynamoDB thread exited (code ${code}) before it was ready`)));
     worker.on('message', onMessage).on('error', onError).on('exit', onExit);
   });
 }
 
-export async function startEmbeddedDynamo({ dataDir, repair = true, port = 0, host = '127.0.0.1' }: EmbeddedDynamoOptions = {}): Promise<EmbeddedDynamo> {
+export async function startEmbeddedDynamo({
+  dataDir,
+  repair = true,
+  port = 0,
+  host = '127.0.0.1',
+}: EmbeddedDynamoOptions = {}): Promise<EmbeddedDynamo> {
   const repairs = dataDir ? await openDataDir(dataDir, repair) : [];
   // No TypeScript loader in the thread (embedded-worker.mjs is JavaScript), and none of
   // the parent's flags such as --cpu-prof. A young generation of YOUNG_GENERATION_MB.
-  const worker = new Worker(WORKER, { workerData: { dataDir, port, host }, execArgv: [], resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
+  const worker = new Worker(WORKER, {
+    workerData: { dataDir, port, host },
+    execArgv: [],
+    resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+  });
   const bound = await listening(worker, `${host}:${port}`).catch(async (error: unknown) => {
     await worker.terminate();
     throw error;

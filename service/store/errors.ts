@@ -41,7 +41,8 @@ const NETWORK_CODES: ReadonlySet<string> = new Set([
  * bounds its inputs below them (domain/limits.ts), so these mean an unchecked input got
  * through: still the request's fault, never a 500. Other ValidationExceptions are ours.
  */
-const SIZE_LIMIT_MESSAGE = /size of hashkey has exceeded|size of all range keys has exceeded|item size has exceeded|key .*exceeds? .*(?:size|length)/i;
+const SIZE_LIMIT_MESSAGE =
+  /size of hashkey has exceeded|size of all range keys has exceeded|item size has exceeded|key .*exceeds? .*(?:size|length)/i;
 
 interface SdkLikeError {
   name?: string;
@@ -62,9 +63,16 @@ export function toStoreError(error: unknown): AppError {
   const status = e.$metadata?.httpStatusCode ?? 0;
   if (THROTTLING_ERRORS.has(name)) return new DependencyUnavailableError(error, 1);
   if (name === 'ValidationException' && SIZE_LIMIT_MESSAGE.test(String((error as Error).message))) {
-    return new ValidationError([{ field: '(request)', message: "names a key or holds a value over the store's size limits" }]);
+    return new ValidationError([
+      { field: '(request)', message: "names a key or holds a value over the store's size limits" },
+    ]);
   }
-  if (UNAVAILABLE_ERRORS.has(name) || status >= 500 || NETWORK_CODES.has(e.code ?? '') || /socket hang up/i.test(String((error as Error)?.message))) {
+  if (
+    UNAVAILABLE_ERRORS.has(name) ||
+    status >= 500 ||
+    NETWORK_CODES.has(e.code ?? '') ||
+    /socket hang up/i.test(String((error as Error)?.message))
+  ) {
     return new DependencyUnavailableError(error, 2);
   }
   return new AppError(500, ErrorCodes.Internal, 'store error', { cause: error });

@@ -20,7 +20,10 @@ export function statusShard(orderId: string): number {
 
 export const orderKey = (id: string) => ({ [KeyAttributes.Partition]: `ORDER#${id}`, [KeyAttributes.Sort]: ORDER_SK });
 export const userKey = (id: string) => ({ [KeyAttributes.Partition]: `USER#${id}`, [KeyAttributes.Sort]: PROFILE_SK });
-export const productKey = (id: string) => ({ [KeyAttributes.Partition]: MENU_PK, [KeyAttributes.Sort]: `${PRODUCT_SK}${id}` });
+export const productKey = (id: string) => ({
+  [KeyAttributes.Partition]: MENU_PK,
+  [KeyAttributes.Sort]: `${PRODUCT_SK}${id}`,
+});
 export const statusKey = (status: OrderStatus, shard: number) => `STATUS#${status}#${shard}`;
 export const sortKey = (order: Order) => `${order.createdAt}#${order.id}`;
 

@@ -71,8 +71,24 @@ describe('table and health', () => {
 
 describe('products', () => {
   it('puts, gets and lists products; a put replaces', async () => {
-    const espresso: Product = { id: 'espresso', name: 'Espresso', category: 'coffee', description: 'Short', prices: { small: 220 }, available: true, updatedAt: tick() };
-    const bun: Product = { id: 'bun', name: 'Bun', category: 'pastry', description: '', prices: { medium: 350 }, available: false, updatedAt: tick() };
+    const espresso: Product = {
+      id: 'espresso',
+      name: 'Espresso',
+      category: 'coffee',
+      description: 'Short',
+      prices: { small: 220 },
+      available: true,
+      updatedAt: tick(),
+    };
+    const bun: Product = {
+      id: 'bun',
+      name: 'Bun',
+      category: 'pastry',
+      description: '',
+      prices: { medium: 350 },
+      available: false,
+      updatedAt: tick(),
+    };
     await store.putProduct(espresso);
     await store.putProduct(bun);
     await store.putProduct({ ...espresso, prices: { small: 250, medium: 300 } });
@@ -111,15 +127,26 @@ describe('orders', () => {
     const order = anOrder('u_status', 'k1');
     await store.createOrder(order, 'h');
     const at = tick();
-    const preparing = await store.changeStatus({ orderId: order.id, from: 'PLACED', to: 'PREPARING', expectedVersion: 1, at });
+    const preparing = await store.changeStatus({
+      orderId: order.id,
+      from: 'PLACED',
+      to: 'PREPARING',
+      expectedVersion: 1,
+      at,
+    });
     expect(preparing).toEqual({ ...order, status: 'PREPARING', version: 2, updatedAt: at });
     for (const stale of [
       { from: 'PLACED' as OrderStatus, expectedVersion: 2 },
       { from: 'PREPARING' as OrderStatus, expectedVersion: 1 },
     ]) {
-      await expect(store.changeStatus({ orderId: order.id, to: 'READY', at: tick(), ...stale })).rejects.toMatchObject({ status: 409, code: 'version_mismatch' });
+      await expect(store.changeStatus({ orderId: order.id, to: 'READY', at: tick(), ...stale })).rejects.toMatchObject({
+        status: 409,
+        code: 'version_mismatch',
+      });
     }
-    await expect(store.changeStatus({ orderId: 'o_nope', from: 'PLACED', to: 'PREPARING', expectedVersion: 1, at })).rejects.toMatchObject({ status: 409 });
+    await expect(
+      store.changeStatus({ orderId: 'o_nope', from: 'PLACED', to: 'PREPARING', expectedVersion: 1, at }),
+    ).rejects.toMatchObject({ status: 409 });
     expect(await store.getOrder(order.id)).toEqual(preparing);
     const placedIds = (await drain((c) => store.listOrdersByStatus('PLACED', 50, c))).flat().map((o) => o.id);
     const preparingIds = (await drain((c) => store.listOrdersByStatus('PREPARING', 50, c))).flat().map((o) => o.id);
@@ -166,7 +193,10 @@ describe('listings', () => {
       const pages = await drain((c) => store.listOrdersByStatus('PLACED', limit, c));
       expect(pages.every((p) => p.length <= limit)).toBe(true);
       const mine = pages.flat().filter((o) => o.userId === user);
-      expect(mine.map((o) => o.id), `limit ${limit}`).toEqual(created.map((o) => o.id));
+      expect(
+        mine.map((o) => o.id),
+        `limit ${limit}`,
+      ).toEqual(created.map((o) => o.id));
       const keys = pages.flat().map((o) => `${o.createdAt}#${o.id}`);
       expect([...keys].sort()).toEqual(keys);
       expect(new Set(keys).size).toBe(keys.length);
@@ -178,16 +208,25 @@ describe('listings', () => {
   });
 
   it('refuses a cursor it did not issue with a 400 naming the cursor', async () => {
-    const bad = ['%%%', Buffer.from('{"k":1}').toString('base64url'), Buffer.from('{"s":[0,0]}').toString('base64url'), Buffer.from('[]').toString('base64url')];
+    const bad = [
+      '%%%',
+      Buffer.from('{"k":1}').toString('base64url'),
+      Buffer.from('{"s":[0,0]}').toString('base64url'),
+      Buffer.from('[]').toString('base64url'),
+    ];
     for (const cursor of bad) {
       await expect(store.listOrdersByUser(user, 5, cursor)).rejects.toBeInstanceOf(ValidationError);
-      await expect(store.listOrdersByStatus('PLACED', 5, cursor)).rejects.toMatchObject({ status: 400, errors: [{ field: 'cursor' }] });
+      await expect(store.listOrdersByStatus('PLACED', 5, cursor)).rejects.toMatchObject({
+        status: 400,
+        errors: [{ field: 'cursor' }],
+      });
     }
   });
 });
 
 describe('toStoreError', () => {
-  const sdkError = (name: string, status: number, extra: object = {}) => Object.assign(new Error(`${name}: details`), { name, $metadata: { httpStatusCode: status }, ...extra });
+  const sdkError = (name: string, status: number, extra: object = {}) =>
+    Object.assign(new Error(`${name}: details`), { name, $metadata: { httpStatusCode: status }, ...extra });
 
   it('maps throttling to 503 retry after 1 s', () => {
     for (const name of ['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded']) {
@@ -205,7 +244,8 @@ describe('toStoreError', () => {
       Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }),
       new Error('socket hang up'),
     ];
-    for (const error of cases) expect(toStoreError(error), String(error)).toMatchObject({ status: 503, code: 'dependency_unavailable' });
+    for (const error of cases)
+      expect(toStoreError(error), String(error)).toMatchObject({ status: 503, code: 'dependency_unavailable' });
   });
 
   it('maps anything else to a 500 whose message hides the SDK’s, and keeps an AppError as it is', () => {

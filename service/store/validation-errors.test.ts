@@ -40,7 +40,8 @@ describe('ValidationException from DynamoDB', () => {
   });
 
   it('is a 400 for each of DynamoDB size messages, and stays a 500 otherwise', () => {
-    const sdkError = (message: string) => Object.assign(new Error(message), { name: 'ValidationException', $metadata: { httpStatusCode: 400 } });
+    const sdkError = (message: string) =>
+      Object.assign(new Error(message), { name: 'ValidationException', $metadata: { httpStatusCode: 400 } });
     for (const message of [
       'One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of 2048 bytes',
       'One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes',

@@ -82,7 +82,15 @@ export class ActiveRequest implements RequestScope {
     try {
       this.#recorder.metrics.requestEnded(start.method, route, status, ms, errorCode);
       if (this.#span) this.#endSpan(this.#span, route, status, error, errorCode);
-      this.#recorder.access?.({ ...this.#state.fields, method: start.method, route, path: start.path, status, duration_ms: Math.round(ms * 100) / 100, ...(errorCode ? { error_code: errorCode } : {}) });
+      this.#recorder.access?.({
+        ...this.#state.fields,
+        method: start.method,
+        route,
+        path: start.path,
+        status,
+        duration_ms: Math.round(ms * 100) / 100,
+        ...(errorCode ? { error_code: errorCode } : {}),
+      });
     } catch (failure) {
       this.#recorder.failures.report('request telemetry failed', failure);
     }

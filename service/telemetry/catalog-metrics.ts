@@ -22,12 +22,19 @@ export const TRACER_NAME = 'coffee-cloud';
  * measurement is cheap on the request path only because it is queued (measurement-queue.ts);
  * these need not be recorded at all.
  */
-const OBSERVED = ['InFlightRequests', 'EventLoopDelay', 'CacheHits', 'CacheMisses'] as const satisfies readonly MetricKey[];
+const OBSERVED = [
+  'InFlightRequests',
+  'EventLoopDelay',
+  'CacheHits',
+  'CacheMisses',
+] as const satisfies readonly MetricKey[];
 type Observed = (typeof OBSERVED)[number];
 const isObserved = (key: MetricKey): key is Observed => (OBSERVED as readonly MetricKey[]).includes(key);
 /** The recorded instruments, queued (see measurement-queue.ts). */
 type Instruments = {
-  [K in Exclude<MetricKey, Observed>]: (typeof Metrics)[K]['kind'] extends 'histogram' ? Pick<Histogram, 'record'> : Pick<Counter, 'add'>;
+  [K in Exclude<MetricKey, Observed>]: (typeof Metrics)[K]['kind'] extends 'histogram'
+    ? Pick<Histogram, 'record'>
+    : Pick<Counter, 'add'>;
 };
 
 const attr = (key: keyof typeof Dimensions) => Dimensions[key].attribute;
@@ -48,7 +55,12 @@ function createInstruments(provider: MeterProvider, levels: Levels, queue: Measu
     if (isObserved(key)) continue;
     recorded[key] =
       m.kind === 'histogram'
-        ? queue.histogram(meter.createHistogram(m.otelName, { ...options(m), advice: { explicitBucketBoundaries: [...(m.buckets ?? [])] } }))
+        ? queue.histogram(
+            meter.createHistogram(m.otelName, {
+              ...options(m),
+              advice: { explicitBucketBoundaries: [...(m.buckets ?? [])] },
+            }),
+          )
         : queue.counter(meter.createCounter(m.otelName, options(m)));
   }
   const inFlight = meter.createObservableGauge(Metrics.InFlightRequests.otelName, options(Metrics.InFlightRequests));
@@ -56,12 +68,17 @@ function createInstruments(provider: MeterProvider, levels: Levels, queue: Measu
   // The SDK runs observable callbacks before it reads its storages, so every collection
   // first hands over what the request path queued.
   meter.addBatchObservableCallback(() => queue.drain(), [inFlight]);
-  meter.createObservableGauge(Metrics.EventLoopDelay.otelName, options(Metrics.EventLoopDelay)).addCallback((result) => {
-    if (levels.loopDelay.count === 0) return;
-    result.observe(levels.loopDelay.percentile(99) / 1e6);
-    levels.loopDelay.reset();
-  });
-  for (const [m, totals] of [[Metrics.CacheHits, levels.cacheHits], [Metrics.CacheMisses, levels.cacheMisses]] as const) {
+  meter
+    .createObservableGauge(Metrics.EventLoopDelay.otelName, options(Metrics.EventLoopDelay))
+    .addCallback((result) => {
+      if (levels.loopDelay.count === 0) return;
+      result.observe(levels.loopDelay.percentile(99) / 1e6);
+      levels.loopDelay.reset();
+    });
+  for (const [m, totals] of [
+    [Metrics.CacheHits, levels.cacheHits],
+    [Metrics.CacheMisses, levels.cacheMisses],
+  ] as const) {
     meter.createObservableCounter(m.otelName, options(m)).addCallback((result) => {
       for (const [cache, total] of totals) result.observe(total, { [attr('Cache')]: cache });
     });
@@ -82,7 +99,12 @@ export class CatalogMetrics implements ServiceMetrics {
 
   constructor(provider: MeterProvider | undefined, queue: MeasurementQueue) {
     if (!provider) return;
-    this.#levels = { inFlight: 0, cacheHits: new Map(), cacheMisses: new Map(), loopDelay: monitorEventLoopDelay({ resolution: 10 }) };
+    this.#levels = {
+      inFlight: 0,
+      cacheHits: new Map(),
+      cacheMisses: new Map(),
+      loopDelay: monitorEventLoopDelay({ resolution: 10 }),
+    };
     this.#levels.loopDelay.enable();
     this.#instruments = createInstruments(provider, this.#levels, queue);
   }

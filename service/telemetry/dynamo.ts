@@ -54,7 +54,8 @@ export function instrumentDynamoClient(
       const operation = String(context.commandName ?? 'Unknown').replace(/Command$/, '');
       const input = (args as CallArgs).input;
       // Consumed capacity costs nothing extra and makes the span tell the cost of the call.
-      if (input && input.ReturnConsumedCapacity === undefined && operation !== 'CreateTable') input.ReturnConsumedCapacity = 'TOTAL';
+      if (input && input.ReturnConsumedCapacity === undefined && operation !== 'CreateTable')
+        input.ReturnConsumedCapacity = 'TOTAL';
       // Read before the first await: the SDK runs this middleware synchronously inside
       // `send`, which the store calls within the request's scope (see call-scope.ts).
       const ctx = parent();

@@ -30,7 +30,8 @@ export const EmfLimits = {
   dimensionsPerSet: 30,
 } as const;
 
-export type EmfValue = number | { Values: number[]; Counts: number[]; Max: number; Min: number; Count: number; Sum: number };
+export type EmfValue =
+  number | { Values: number[]; Counts: number[]; Max: number; Min: number; Count: number; Sum: number };
 
 export interface EmfDocument {
   _aws: {
@@ -46,7 +47,11 @@ export interface EmfDocument {
 
 const BY_OTEL_NAME = new Map(ALL_METRICS.map((m) => [m.otelName, m]));
 
-function dimensionValue(name: DimensionName, point: DataPoint<unknown>, resource: Record<string, unknown>): string | undefined {
+function dimensionValue(
+  name: DimensionName,
+  point: DataPoint<unknown>,
+  resource: Record<string, unknown>,
+): string | undefined {
   const { attribute, source } = Dimensions[name];
   const value = source === 'resource' ? resource[attribute] : point.attributes[attribute];
   return value === undefined || value === null ? undefined : String(value);

@@ -82,8 +82,18 @@ const FLUSH_INTERVAL_MS = 1_000;
  * fixed and carry no secrets (the path of an unmatched route is masked for e-mail
  * addresses), and key-based redaction cost about as much as the rest of the line.
  */
-export function createLoggers({ level, accessLevel, serviceName, context, destination, file, buffer = true }: LoggerOptions): Loggers {
-  const own = destination ? undefined : pino.destination({ dest: file ?? 1, sync: false, mkdir: true, minLength: buffer ? 4096 : 0 });
+export function createLoggers({
+  level,
+  accessLevel,
+  serviceName,
+  context,
+  destination,
+  file,
+  buffer = true,
+}: LoggerOptions): Loggers {
+  const own = destination
+    ? undefined
+    : pino.destination({ dest: file ?? 1, sync: false, mkdir: true, minLength: buffer ? 4096 : 0 });
   const buffered = buffer ? own : undefined;
   const dest = destination ?? own!;
   const common = {
@@ -118,7 +128,14 @@ export function createLoggers({ level, accessLevel, serviceName, context, destin
     const write = lean[accessLevel].bind(lean);
     // Only the known fields, whatever else the caller's object carries.
     access = (f) => {
-      const line: AccessFields = { request_id: f.request_id, method: f.method, route: f.route, path: f.route === 'unmatched' ? f.path.replace(EMAIL, '[email]') : f.path, status: f.status, duration_ms: f.duration_ms };
+      const line: AccessFields = {
+        request_id: f.request_id,
+        method: f.method,
+        route: f.route,
+        path: f.route === 'unmatched' ? f.path.replace(EMAIL, '[email]') : f.path,
+        status: f.status,
+        duration_ms: f.duration_ms,
+      };
       if (f.load_run_id) line.load_run_id = f.load_run_id;
       if (f.trace_id) line.trace_id = f.trace_id;
       if (f.span_id) line.span_id = f.span_id;

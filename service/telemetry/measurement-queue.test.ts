@@ -1,4 +1,11 @@
-import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader, type HistogramMetricData, type SumMetricData } from '@opentelemetry/sdk-metrics';
+import {
+  AggregationTemporality,
+  InMemoryMetricExporter,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+  type HistogramMetricData,
+  type SumMetricData,
+} from '@opentelemetry/sdk-metrics';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MeasurementQueue } from './measurement-queue.ts';
 
@@ -11,7 +18,9 @@ function pipeline(limit: number) {
   const queue = new MeasurementQueue(limit, (error) => {
     throw error;
   });
-  const latency = queue.histogram(meter.createHistogram('latency', { advice: { explicitBucketBoundaries: [10, 100] } }));
+  const latency = queue.histogram(
+    meter.createHistogram('latency', { advice: { explicitBucketBoundaries: [10, 100] } }),
+  );
   const orders = queue.counter(meter.createCounter('orders'));
   const gauge = meter.createObservableGauge('level');
   gauge.addCallback((result) => result.observe(1));
@@ -20,7 +29,10 @@ function pipeline(limit: number) {
     await reader.forceFlush();
     const metrics = exporter.getMetrics().at(-1)?.scopeMetrics[0]?.metrics ?? [];
     const find = (name: string) => metrics.find((m) => m.descriptor.name === name);
-    return { latency: find('latency') as HistogramMetricData | undefined, orders: find('orders') as SumMetricData | undefined };
+    return {
+      latency: find('latency') as HistogramMetricData | undefined,
+      orders: find('orders') as SumMetricData | undefined,
+    };
   };
   return { provider, queue, latency, orders, collect };
 }
@@ -44,7 +56,11 @@ describe('MeasurementQueue', () => {
     const { latency, orders } = await p.collect();
     expect(p.queue.size).toBe(0);
     const byRoute = new Map(latency!.dataPoints.map((d) => [d.attributes.route, d.value]));
-    expect(byRoute.get('/menu')).toMatchObject({ count: 7, sum: 35, buckets: { boundaries: [10, 100], counts: [7, 0, 0] } });
+    expect(byRoute.get('/menu')).toMatchObject({
+      count: 7,
+      sum: 35,
+      buckets: { boundaries: [10, 100], counts: [7, 0, 0] },
+    });
     expect(byRoute.get('/orders')).toMatchObject({ count: 2, sum: 550, buckets: { counts: [0, 1, 1] } });
     expect(orders!.dataPoints).toEqual([expect.objectContaining({ attributes: post, value: 5 })]);
   });

@@ -26,11 +26,25 @@ export async function startMetricReaders(
 ): Promise<MetricReaders> {
   if (config.metrics === 'emf') {
     const write = emfWrite ?? emfWriter(config.emfFile);
-    return { readers: [new DrainingPeriodicReader(queue, { exporter: new EmfExporter({ write }), exportIntervalMillis: config.exportIntervalMs })] };
+    return {
+      readers: [
+        new DrainingPeriodicReader(queue, {
+          exporter: new EmfExporter({ write }),
+          exportIntervalMillis: config.exportIntervalMs,
+        }),
+      ],
+    };
   }
   if (config.metrics === 'otlp') {
     const { OTLPMetricExporter } = await import('@opentelemetry/exporter-metrics-otlp-http');
-    return { readers: [new DrainingPeriodicReader(queue, { exporter: new OTLPMetricExporter(), exportIntervalMillis: config.exportIntervalMs })] };
+    return {
+      readers: [
+        new DrainingPeriodicReader(queue, {
+          exporter: new OTLPMetricExporter(),
+          exportIntervalMillis: config.exportIntervalMs,
+        }),
+      ],
+    };
   }
   if (config.metrics === 'prometheus') {
     const { PrometheusExporter, PrometheusSerializer } = await import('@opentelemetry/exporter-prometheus');
@@ -60,7 +74,9 @@ class DrainingPeriodicReader extends PeriodicExportingMetricReader {
     super(options);
     this.#queue = queue;
   }
-  override collect(options?: Parameters<PeriodicExportingMetricReader['collect']>[0]): ReturnType<PeriodicExportingMetricReader['collect']> {
+  override collect(
+    options?: Parameters<PeriodicExportingMetricReader['collect']>[0],
+  ): ReturnType<PeriodicExportingMetricReader['collect']> {
     this.#queue.drain();
     return super.collect(options);
   }

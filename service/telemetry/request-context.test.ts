@@ -40,7 +40,14 @@ describe('the request context, with tracing, EMF metrics and logs on', () => {
     await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
     process.env.OTEL_EXPORTER_OTLP_ENDPOINT = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
     stack = await startLocalStack({
-      telemetry: { tracing: true, metrics: 'emf', emfFile: join(dir, 'emf.log'), exportIntervalMs: 100, logLevel: 'info', logFile: join(dir, 'service.log') },
+      telemetry: {
+        tracing: true,
+        metrics: 'emf',
+        emfFile: join(dir, 'emf.log'),
+        exportIntervalMs: 100,
+        logLevel: 'info',
+        logFile: join(dir, 'service.log'),
+      },
     });
   });
 
@@ -79,7 +86,9 @@ describe('the request context, with tracing, EMF metrics and logs on', () => {
     await stack.telemetry.flush();
 
     const spans: OtlpSpan[] = bodies.flatMap((body) =>
-      (JSON.parse(body) as { resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[] }).resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)),
+      (JSON.parse(body) as { resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[] }).resourceSpans.flatMap((r) =>
+        r.scopeSpans.flatMap((s) => s.spans),
+      ),
     );
     for (const traceId of traces) {
       const server = spans.filter((s) => s.traceId === traceId && s.name === 'POST /orders');

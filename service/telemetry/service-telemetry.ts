@@ -4,7 +4,17 @@
  * Built by `createTelemetry` (telemetry.ts), which starts its pipelines.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ROOT_CONTEXT, SpanKind, trace, type Context, type Span, type TextMapGetter, type TextMapPropagator, type Tracer, type TracerProvider } from '@opentelemetry/api';
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  trace,
+  type Context,
+  type Span,
+  type TextMapGetter,
+  type TextMapPropagator,
+  type Tracer,
+  type TracerProvider,
+} from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { ActiveRequest, type FailureReporter, type RequestRecorder, type RunningRequest } from './active-request.ts';
@@ -74,7 +84,12 @@ export class ServiceTelemetry implements FullTelemetry {
     this.resource = parts.resource;
     if (parts.tracerProvider) this.tracerProvider = parts.tracerProvider;
     if (parts.prometheus) this.prometheus = parts.prometheus;
-    this.#recorder = { running: parts.running, metrics: parts.metrics, access: parts.loggers.access, failures: parts.failures };
+    this.#recorder = {
+      running: parts.running,
+      metrics: parts.metrics,
+      access: parts.loggers.access,
+      failures: parts.failures,
+    };
   }
 
   startRequest(start: RequestStart): RequestScope {
@@ -88,7 +103,10 @@ export class ServiceTelemetry implements FullTelemetry {
     const tracer = this.#parts.tracer;
     if (!tracer) return new ActiveRequest(start, t0, undefined, { ctx: undefined, fields }, this.#recorder);
     // Most requests carry no context to continue; skip the propagators for them.
-    const parent = start.headers.get('traceparent') == null && baggage == null ? ROOT_CONTEXT : this.#parts.propagator.extract(ROOT_CONTEXT, start.headers, HEADER_GETTER);
+    const parent =
+      start.headers.get('traceparent') == null && baggage == null
+        ? ROOT_CONTEXT
+        : this.#parts.propagator.extract(ROOT_CONTEXT, start.headers, HEADER_GETTER);
     const span = this.#startServerSpan(tracer, start, runId, parent);
     const sc = span.spanContext();
     fields.trace_id = sc.traceId;

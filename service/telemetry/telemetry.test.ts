@@ -5,18 +5,50 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { AggregationTemporality, InMemoryMetricExporter, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import {
+  AggregationTemporality,
+  InMemoryMetricExporter,
+  PeriodicExportingMetricReader,
+} from '@opentelemetry/sdk-metrics';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  type ReadableSpan,
+} from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDynamoDbFaultProxy, type DynamoDbFaultProxy } from '../../chaos/index.ts';
 import { ALL_METRICS, Dimensions, NAMESPACE, OTEL_UNITS, type DimensionName } from '../catalog/metrics.ts';
 import { startLocalStack, startEmbeddedDynamo, type LocalStack } from '../local-stack.ts';
 
 const CLOUDWATCH_UNITS = new Set([
-  'Seconds', 'Microseconds', 'Milliseconds', 'Bytes', 'Kilobytes', 'Megabytes', 'Gigabytes', 'Terabytes', 'Bits', 'Kilobits',
-  'Megabits', 'Gigabits', 'Terabits', 'Percent', 'Count', 'Bytes/Second', 'Kilobytes/Second', 'Megabytes/Second',
-  'Gigabytes/Second', 'Terabytes/Second', 'Bits/Second', 'Kilobits/Second', 'Megabits/Second', 'Gigabits/Second',
-  'Terabits/Second', 'Count/Second', 'None',
+  'Seconds',
+  'Microseconds',
+  'Milliseconds',
+  'Bytes',
+  'Kilobytes',
+  'Megabytes',
+  'Gigabytes',
+  'Terabytes',
+  'Bits',
+  'Kilobits',
+  'Megabits',
+  'Gigabits',
+  'Terabits',
+  'Percent',
+  'Count',
+  'Bytes/Second',
+  'Kilobytes/Second',
+  'Megabytes/Second',
+  'Gigabytes/Second',
+  'Terabytes/Second',
+  'Bits/Second',
+  'Kilobits/Second',
+  'Megabits/Second',
+  'Gigabits/Second',
+  'Terabits/Second',
+  'Count/Second',
+  'None',
 ]);
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const PARENT_SPAN = '00f067aa0ba902b7';
@@ -26,7 +58,8 @@ function lineCollector() {
   const lines: Record<string, unknown>[] = [];
   const stream = new Writable({
     write(chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n')) if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of String(chunk).split('\n'))
+        if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
       done();
     },
   });
@@ -46,8 +79,15 @@ describe('telemetry of a request, from load-run id to trace, logs and metrics', 
   let customer: string;
   let barista: string;
 
-  async function call(method: string, path: string, { token, headers = {}, body }: { token?: string; headers?: Record<string, string>; body?: unknown } = {}) {
-    const init: RequestInit = { method, headers: { ...headers, ...(token ? { authorization: `Bearer ${token}` } : {}) } };
+  async function call(
+    method: string,
+    path: string,
+    { token, headers = {}, body }: { token?: string; headers?: Record<string, string>; body?: unknown } = {},
+  ) {
+    const init: RequestInit = {
+      method,
+      headers: { ...headers, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    };
     if (body !== undefined) {
       const { body: text, ...type } = json(body);
       init.body = text;
@@ -83,12 +123,22 @@ describe('telemetry of a request, from load-run id to trace, logs and metrics', 
     await call('GET', '/menu/latte');
     const traced = await call('POST', '/orders', {
       token: customer,
-      headers: { 'idempotency-key': 'order-1', traceparent: `00-${TRACE_ID}-${PARENT_SPAN}-01`, 'x-load-run-id': 'run-42' },
+      headers: {
+        'idempotency-key': 'order-1',
+        traceparent: `00-${TRACE_ID}-${PARENT_SPAN}-01`,
+        'x-load-run-id': 'run-42',
+      },
       body: { items: [{ productId: 'latte', quantity: 2 }] },
     });
     expect(traced.status).toBe(201);
     // One throttled PutItem, which the SDK retries away: a retry and a throttle, no error.
-    proxy.setRules([{ match: { operations: ['PutItem'] }, times: 1, fault: { kind: 'error', error: 'ProvisionedThroughputExceededException' } }]);
+    proxy.setRules([
+      {
+        match: { operations: ['PutItem'] },
+        times: 1,
+        fault: { kind: 'error', error: 'ProvisionedThroughputExceededException' },
+      },
+    ]);
     const retried = await call('POST', '/orders', {
       token: customer,
       headers: { 'idempotency-key': 'order-2', baggage: 'coffee.run_id=run-b,synthetic=true' },
@@ -97,8 +147,13 @@ describe('telemetry of a request, from load-run id to trace, logs and metrics', 
     expect(retried.status).toBe(201);
     const id = traced.body.order.id as string;
     const headers = (version: number) => ({ 'if-match': String(version) });
-    expect((await call('PATCH', `/orders/${id}`, { token: barista, headers: headers(1), body: { status: 'PREPARING' } })).status).toBe(200);
-    expect((await call('PATCH', `/orders/${id}`, { token: barista, headers: headers(2), body: { status: 'READY' } })).status).toBe(200);
+    expect(
+      (await call('PATCH', `/orders/${id}`, { token: barista, headers: headers(1), body: { status: 'PREPARING' } }))
+        .status,
+    ).toBe(200);
+    expect(
+      (await call('PATCH', `/orders/${id}`, { token: barista, headers: headers(2), body: { status: 'READY' } })).status,
+    ).toBe(200);
     expect((await call('GET', '/orders/o_missing', { token: customer })).status).toBe(404);
     await fetch(`${stack.url}/_chaos/faults`, {
       method: 'PUT',
@@ -106,7 +161,10 @@ describe('telemetry of a request, from load-run id to trace, logs and metrics', 
       body: JSON.stringify({ rules: [{ route: 'GET /menu/:productId', probability: 1, exception: true }] }),
     });
     expect((await call('GET', '/menu/mocha')).status).toBe(500);
-    await fetch(`${stack.url}/_chaos/faults`, { method: 'DELETE', headers: { authorization: 'Bearer fault-token-for-tests' } });
+    await fetch(`${stack.url}/_chaos/faults`, {
+      method: 'DELETE',
+      headers: { authorization: 'Bearer fault-token-for-tests' },
+    });
     await new Promise((resolve) => setTimeout(resolve, 50)); // event-loop delay samples
     await stack.telemetry.flush();
   });
@@ -137,17 +195,25 @@ describe('telemetry of a request, from load-run id to trace, logs and metrics', 
 
   it('makes each DynamoDB call a child span with operation, table and consumed capacity', () => {
     const parent = serverSpan('POST /orders', (s) => s.spanContext().traceId === TRACE_ID)!;
-    const children = spans.getFinishedSpans().filter((s) => s.parentSpanContext?.spanId === parent.spanContext().spanId);
+    const children = spans
+      .getFinishedSpans()
+      .filter((s) => s.parentSpanContext?.spanId === parent.spanContext().spanId);
     const put = children.find((s) => s.name === 'DynamoDB.PutItem');
     expect(put).toBeDefined();
     expect(put!.spanContext().traceId).toBe(TRACE_ID);
-    expect(put!.attributes).toMatchObject({ 'db.operation.name': 'PutItem', 'db.system.name': 'aws.dynamodb', 'aws.dynamodb.table_names': [stack.tableName] });
+    expect(put!.attributes).toMatchObject({
+      'db.operation.name': 'PutItem',
+      'db.system.name': 'aws.dynamodb',
+      'aws.dynamodb.table_names': [stack.tableName],
+    });
     expect(put!.attributes['aws.dynamodb.consumed_capacity']).toBeTypeOf('number');
   });
 
   it('puts a throttle the SDK retried away on the DynamoDB call span, as an event', () => {
     const server = serverSpan('POST /orders', (s) => s.attributes['coffee.load_run_id'] === 'run-b')!;
-    const put = spans.getFinishedSpans().find((s) => s.name === 'DynamoDB.PutItem' && s.parentSpanContext?.spanId === server.spanContext().spanId);
+    const put = spans
+      .getFinishedSpans()
+      .find((s) => s.name === 'DynamoDB.PutItem' && s.parentSpanContext?.spanId === server.spanContext().spanId);
     expect(put?.events.map((e) => e.name)).toEqual(['dynamodb.throttled']);
     expect(put?.attributes['coffee.dynamodb.attempts']).toBe(2);
   });
@@ -165,16 +231,27 @@ describe('telemetry of a request, from load-run id to trace, logs and metrics', 
   it('puts the trace id of a request on its log lines, and redacts e-mail addresses and tokens', () => {
     const span = serverSpan('POST /orders', (s) => s.spanContext().traceId === TRACE_ID)!;
     const access = logs.lines.find((l) => l.trace_id === TRACE_ID && l.message === 'request');
-    expect(access).toMatchObject({ span_id: span.spanContext().spanId, load_run_id: 'run-42', route: '/orders', status: 201, level: 'info' });
+    expect(access).toMatchObject({
+      span_id: span.spanContext().spanId,
+      load_run_id: 'run-42',
+      route: '/orders',
+      status: 201,
+      level: 'info',
+    });
     expect(access!.duration_ms).toBeTypeOf('number');
-    expect(logs.lines.some((l) => l.level === 'error' && l.code === 'internal' && typeof l.trace_id === 'string')).toBe(true);
+    expect(logs.lines.some((l) => l.level === 'error' && l.code === 'internal' && typeof l.trace_id === 'string')).toBe(
+      true,
+    );
     const text = JSON.stringify(logs.lines);
     expect(text).not.toContain(EMAIL);
     expect(text).not.toContain(customer);
   });
 
   it('emits every server-side catalog metric with the catalog unit and dimensions, and nothing else', () => {
-    const exported = metricsOut.getMetrics().at(-1)!.scopeMetrics.flatMap((s) => s.metrics);
+    const exported = metricsOut
+      .getMetrics()
+      .at(-1)!
+      .scopeMetrics.flatMap((s) => s.metrics);
     const byName = new Map(exported.map((m) => [m.descriptor.name, m]));
     const expected = ALL_METRICS.filter((m) => m.runtime !== 'lambda');
     expect([...byName.keys()].sort()).toEqual(expected.map((m) => m.otelName).sort());
@@ -183,12 +260,16 @@ describe('telemetry of a request, from load-run id to trace, logs and metrics', 
       expect(metric.descriptor.unit, def.name).toBe(OTEL_UNITS[def.unit]);
       expect(metric.dataPoints.length, def.name).toBeGreaterThan(0);
       const allowed = new Set(def.dimensions.map((d: DimensionName) => Dimensions[d].attribute));
-      for (const point of metric.dataPoints) for (const key of Object.keys(point.attributes)) expect(allowed, `${def.name}.${key}`).toContain(key);
+      for (const point of metric.dataPoints)
+        for (const key of Object.keys(point.attributes)) expect(allowed, `${def.name}.${key}`).toContain(key);
     }
   });
 
   it('writes EMF that follows the specification', async () => {
-    const docs = (await readFile(join(dir, 'emf.log'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
+    const docs = (await readFile(join(dir, 'emf.log'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, any>);
     expect(docs.length).toBeGreaterThan(0);
     const seen = new Set<string>();
     for (const doc of docs) {
@@ -271,10 +352,14 @@ describe('OTLP/HTTP export', () => {
       const traces = received.find((r) => r.path === '/v1/traces');
       const metrics = received.find((r) => r.path === '/v1/metrics');
       expect(traces).toBeDefined();
-      const spans = (JSON.parse(traces!.body) as any).resourceSpans.flatMap((r: any) => r.scopeSpans.flatMap((s: any) => s.spans));
+      const spans = (JSON.parse(traces!.body) as any).resourceSpans.flatMap((r: any) =>
+        r.scopeSpans.flatMap((s: any) => s.spans),
+      );
       expect(spans.map((s: any) => s.name)).toContain('GET /menu');
       expect(spans.map((s: any) => s.name)).toContain('DynamoDB.Query');
-      const names = (JSON.parse(metrics!.body) as any).resourceMetrics.flatMap((r: any) => r.scopeMetrics.flatMap((s: any) => s.metrics.map((m: any) => m.name)));
+      const names = (JSON.parse(metrics!.body) as any).resourceMetrics.flatMap((r: any) =>
+        r.scopeMetrics.flatMap((s: any) => s.metrics.map((m: any) => m.name)),
+      );
       expect(names).toContain('coffee.http.server.duration');
     } finally {
       await stack.stop();

@@ -64,7 +64,8 @@ export async function createTelemetry(options: TelemetryOptions): Promise<FullTe
   const queue = new MeasurementQueue(256, (error) => failures.report('a metric measurement failed', error));
   const configured = await startMetricReaders(config, queue, loggers.logger, options.emfWrite);
   const readers = [...(options.metricReaders ?? []), ...configured.readers];
-  const meterProvider = readers.length > 0 ? new MeterProvider({ resource, readers: readers as MetricReader[] }) : undefined;
+  const meterProvider =
+    readers.length > 0 ? new MeterProvider({ resource, readers: readers as MetricReader[] }) : undefined;
 
   return new ServiceTelemetry({
     resource,
@@ -97,7 +98,10 @@ function startLoggers(options: TelemetryOptions, running: RunningRequest): Logge
 }
 
 /** The given tracer provider, or the pipeline `startTracing` starts when tracing is on. */
-async function startTraces(options: TelemetryOptions, resource: Resource): Promise<{ tracing?: Tracing; tracerProvider?: TracerProvider }> {
+async function startTraces(
+  options: TelemetryOptions,
+  resource: Resource,
+): Promise<{ tracing?: Tracing; tracerProvider?: TracerProvider }> {
   if (options.tracerProvider) return { tracerProvider: options.tracerProvider };
   if (!options.config.tracing) return {};
   if (!options.startTracing) throw new Error('tracing is on but no trace pipeline was given (startTracing)');

@@ -42,4 +42,3 @@ export async function startNodeSdkTracing(resource: Resource): Promise<Tracing> 
     shutdown: () => sdk.shutdown(),
   };
 }
-

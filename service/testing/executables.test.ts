@@ -29,7 +29,9 @@ describe('executables on PATH', () => {
   });
 
   it('says what to install when a tool is missing', () => {
-    expect(() => requireOnPath('promtool', path.join(dir, 'nowhere'))).toThrow("promtool is not on PATH: install Debian's prometheus package");
+    expect(() => requireOnPath('promtool', path.join(dir, 'nowhere'))).toThrow(
+      "promtool is not on PATH: install Debian's prometheus package",
+    );
     expect(() => requireOnPath('chromium', dir)).toThrow("chromium is not on PATH: install Debian's chromium package");
     expect(requireOnPath('promtool', dir)).toBe(bin);
   });

@@ -6,8 +6,10 @@ import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 
 const INSTALL_HINTS = {
-  promtool: "install Debian's prometheus package (apt-get install prometheus), or put the promtool of a Prometheus release on PATH",
-  chromium: "install Debian's chromium package (apt-get install chromium), or put a Chromium or Chrome named chromium on PATH",
+  promtool:
+    "install Debian's prometheus package (apt-get install prometheus), or put the promtool of a Prometheus release on PATH",
+  chromium:
+    "install Debian's chromium package (apt-get install chromium), or put a Chromium or Chrome named chromium on PATH",
 } as const;
 
 export type KnownExecutable = keyof typeof INSTALL_HINTS;

@@ -26,7 +26,12 @@ export interface ApiRequest {
 }
 
 /** One request with fetch; the body is read and parsed when it is JSON. */
-export async function api<T = any>(baseUrl: string, method: string, path: string, req: ApiRequest = {}): Promise<ApiResponse<T>> {
+export async function api<T = any>(
+  baseUrl: string,
+  method: string,
+  path: string,
+  req: ApiRequest = {},
+): Promise<ApiResponse<T>> {
   const headers: Record<string, string> = {};
   if (req.token !== undefined) headers.authorization = `Bearer ${req.token}`;
   let body: string | undefined = req.body;
@@ -58,9 +63,16 @@ export interface ProblemBody {
  * `status` repeats the HTTP status and whose `code` is the expected one (or any non-empty
  * code when none is given).
  */
-export function expectProblem(res: { status: number; headers: Headers | IncomingHttpHeaders; text: string }, status: number, code?: string): ProblemBody {
+export function expectProblem(
+  res: { status: number; headers: Headers | IncomingHttpHeaders; text: string },
+  status: number,
+  code?: string,
+): ProblemBody {
   const type = res.headers instanceof Headers ? res.headers.get('content-type') : res.headers['content-type'];
-  expect({ status: res.status, type, text: res.text.slice(0, 300) }).toMatchObject({ status, type: expect.stringMatching(/^application\/problem\+json/) });
+  expect({ status: res.status, type, text: res.text.slice(0, 300) }).toMatchObject({
+    status,
+    type: expect.stringMatching(/^application\/problem\+json/),
+  });
   const problem = JSON.parse(res.text) as ProblemBody;
   expect(problem.status).toBe(status);
   expect(typeof problem.type).toBe('string');
@@ -72,8 +84,13 @@ export function expectProblem(res: { status: number; headers: Headers | Incoming
 }
 
 /** Registers a new customer with a unique e-mail address; answers the profile and its token. */
-export async function registerCustomer(baseUrl: string, name = 'Test Customer'): Promise<{ user: User; token: string }> {
-  const res = await api<{ user: User; token: string }>(baseUrl, 'POST', '/users', { json: { email: `c-${randomUUID()}@example.com`, name } });
+export async function registerCustomer(
+  baseUrl: string,
+  name = 'Test Customer',
+): Promise<{ user: User; token: string }> {
+  const res = await api<{ user: User; token: string }>(baseUrl, 'POST', '/users', {
+    json: { email: `c-${randomUUID()}@example.com`, name },
+  });
   expect(res.status, res.text).toBe(201);
   return res.body;
 }
@@ -85,7 +102,13 @@ export interface OrderLine {
 }
 
 /** Places an order and expects 201. */
-export async function placeOrder(baseUrl: string, token: string, items: OrderLine[], key: string = randomUUID(), note?: string): Promise<Order> {
+export async function placeOrder(
+  baseUrl: string,
+  token: string,
+  items: OrderLine[],
+  key: string = randomUUID(),
+  note?: string,
+): Promise<Order> {
   const res = await api<{ order: Order }>(baseUrl, 'POST', '/orders', {
     token,
     json: note === undefined ? { items } : { items, note },
@@ -148,20 +171,33 @@ export interface RawResponse {
  * `[name, value]` pair is one line, so a name given twice is sent twice), no
  * content-type at all, or arbitrary bytes.
  */
-export function rawRequest(baseUrl: string, method: string, path: string, headers: [string, string][], body?: string | Buffer): Promise<RawResponse> {
+export function rawRequest(
+  baseUrl: string,
+  method: string,
+  path: string,
+  headers: [string, string][],
+  body?: string | Buffer,
+): Promise<RawResponse> {
   const url = new URL(path, baseUrl);
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: url.hostname, port: url.port, method, path: url.pathname + url.search, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const req = httpRequest(
+      { host: url.hostname, port: url.port, method, path: url.pathname + url.search, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     const grouped = new Map<string, string[]>();
-    for (const [name, value] of headers) grouped.set(name.toLowerCase(), [...(grouped.get(name.toLowerCase()) ?? []), value]);
+    for (const [name, value] of headers)
+      grouped.set(name.toLowerCase(), [...(grouped.get(name.toLowerCase()) ?? []), value]);
     for (const [name, values] of grouped) req.setHeader(name, values.length === 1 ? values[0]! : values);
-    if (body !== undefined && !grouped.has('content-length') && !grouped.has('transfer-encoding')) req.setHeader('content-length', Buffer.byteLength(body));
+    if (body !== undefined && !grouped.has('content-length') && !grouped.has('transfer-encoding'))
+      req.setHeader('content-length', Buffer.byteLength(body));
     req.end(body);
   });
 }
