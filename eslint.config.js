@@ -16,10 +16,10 @@ const LAYERS = {
   cli: ['service'],
   dashboards: ['service', 'cli'],
   alarms: ['service', 'cli', 'dashboards'],
-  loadtests: ['service', 'cli'],
+  loadtests: ['service', 'cli', 'dashboards', 'alarms'],
   chaos: ['service', 'cli', 'dashboards', 'alarms', 'loadtests'],
   infra: ['service', 'cli', 'dashboards', 'alarms', 'chaos'],
-  bench: ['service', 'cli', 'loadtests'],
+  bench: ['service', 'cli', 'dashboards', 'alarms', 'loadtests'],
 };
 const FOLDERS = Object.keys(LAYERS);
 const FACES = { service: ['./index.ts', './catalog/index.ts', './testing/index.ts'] };
