@@ -6,7 +6,8 @@
  * the writer (loadtests/report).
  */
 import { describe, expect, it } from 'vitest';
-import { renderReportPage, RESULT_SCHEMA_VERSION, type LoadResult, type ReportSection } from '../loadtests/index.ts';
+import { RESULT_SCHEMA_VERSION, type LoadResult } from '../loadtests/index.ts';
+import { renderReportPage, type ReportSection } from '../cli/index.ts';
 import { EXPERIMENTS } from './experiments/index.ts';
 import type { Journal } from './journal.ts';
 import { reportPage } from './report.ts';

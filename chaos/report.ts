@@ -8,20 +8,22 @@
  */
 import { RouteGroups, type RouteGroup } from '../service/catalog/index.ts';
 import {
-  badge as toneBadge,
-  BadgeTones,
-  escapeHtml,
   loadReportSections,
   loadSummarySection,
   RESULT_SCHEMA_VERSION,
-  writeReportPage,
-  type ChartBand,
   type FaultWindow,
   type LoadResult,
+} from '../loadtests/index.ts';
+import {
+  badge as toneBadge,
+  BadgeTones,
+  escapeHtml,
+  writeReportPage,
+  type ChartBand,
   type ReportChart,
   type ReportPage,
   type ReportSection,
-} from '../loadtests/index.ts';
+} from '../cli/index.ts';
 import type { Journal } from './journal.ts';
 import { latencyThresholds } from './routes.ts';
 

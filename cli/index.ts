@@ -8,3 +8,13 @@ export { explainAwsError, awsCall } from './aws-errors.ts';
 export { jsonDifferences } from './json-diff.ts';
 export { addMonitoringOptions, monitoringOptions, cloudWatchClientFactory } from './monitoring-options.ts';
 export type { MonitoringFlags, MonitoringTarget } from './monitoring-options.ts';
+export { writeReportPage, renderReportPage, escapeHtml, badge, BadgeTones, REPORT_FILE_NAME } from './report-page.ts';
+export type {
+  ReportPage,
+  ReportSection,
+  ReportChart,
+  ChartSeries,
+  ChartBand,
+  ChartLine,
+  BadgeTone,
+} from './report-page.ts';

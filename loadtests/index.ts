@@ -16,16 +16,6 @@ export {
 export type { RunLoadOptions } from './run-load.ts';
 export { writeReport, renderReport, loadReportSections, loadSummarySection } from './report/load-report.ts';
 export type { ReportOptions, LoadReportOptions } from './report/load-report.ts';
-export { writeReportPage, renderReportPage, escapeHtml, badge, BadgeTones } from './report/page.ts';
-export type {
-  ReportPage,
-  ReportSection,
-  ReportChart,
-  ChartSeries,
-  ChartBand,
-  ChartLine,
-  BadgeTone,
-} from './report/page.ts';
 export type { ResponseEvent } from './engine/engine.ts';
 export type { ProgressUpdate } from './progress.ts';
 export { JOURNEYS, JourneyNames, runHeaders } from './shared/journeys.ts';

@@ -16,7 +16,7 @@ import {
   type ReportChart,
   type ReportPage,
   type ReportSection,
-} from './page.ts';
+} from '../../cli/index.ts';
 
 export interface LoadReportOptions {
   /** Fault windows to shade (ms from the run's start, or epoch ms above 10^12); default: the result's own. */

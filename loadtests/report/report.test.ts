@@ -15,7 +15,7 @@ import { requireOnPath } from '../../service/testing/index.ts';
 import { runLoad } from '../run-load.ts';
 import type { LoadResult } from '../shared/result.ts';
 import { writeReport } from './load-report.ts';
-import { renderReportPage, writeReportPage, type ReportChart, type ReportPage } from './page.ts';
+import { renderReportPage, writeReportPage, type ReportChart, type ReportPage } from '../../cli/index.ts';
 
 /** A colour as the canvas holds it (unpremultiplied), and the alpha range that counts. */
 interface Ink {

@@ -1,4 +1,3 @@
 /** The files a run writes into its output directory (both engines). */
 export const resultFileName = 'result.json';
 export const junitFileName = 'junit.xml';
-export const reportFileName = 'report.html';

@@ -9,7 +9,9 @@
 import { readFile, mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { reportFileName } from '../shared/outputs.ts';
+
+/** The report's file name in its output directory. */
+export const REPORT_FILE_NAME = 'report.html';
 
 /** A shaded x range: a load phase (grey, named at the top) or a fault window (red, named at the bottom). */
 export interface ChartBand {
@@ -249,7 +251,7 @@ export async function renderReportPage(page: ReportPage): Promise<string> {
 /** Writes the page as `out/report.html` and returns its path. */
 export async function writeReportPage(out: string, page: ReportPage): Promise<string> {
   await mkdir(out, { recursive: true });
-  const file = path.join(out, reportFileName);
+  const file = path.join(out, REPORT_FILE_NAME);
   await writeFile(file, await renderReportPage(page));
   return file;
 }
