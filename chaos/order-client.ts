@@ -90,73 +90,127 @@ interface Sent {
   text?: string;
 }
 
-export function createOrderClient({
-  baseUrl,
-  random,
-  runId,
-  customers: customerCount = 8,
-  ratePerSecond = 5,
-  maxAttempts = 8,
-  timeoutMs = 5_000,
-  replayProbability = 0.1,
-  maxBackoffMs = 2_000,
-  maxInFlight = 32,
-  onResponse,
-  sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-}: OrderClientOptions): OrderClient {
-  const retry = createRetryPolicy({ maxRetries: maxAttempts - 1, maxBackoffMs, retryableStatuses: RETRYABLE_STATUSES });
-  const customers: Customer[] = [];
-  const intents: OrderIntent[] = [];
-  const inFlight = new Set<Promise<void>>();
-  let products: Product[] = [];
-  let ticker: NodeJS.Timeout | undefined;
-  let stopping = false;
-  let drainDeadline = Number.POSITIVE_INFINITY;
-  let sequence = 0;
+/** Starts nothing: `setup()` registers the customers, `start()` begins placing orders. */
+export function createOrderClient(options: OrderClientOptions): OrderClient {
+  return new AuditedOrderClient(options);
+}
 
-  async function send(
-    method: string,
-    route: string,
-    path: string,
-    options: { token?: string; key?: string; body?: unknown } = {},
-  ): Promise<Sent> {
-    const at = Date.now();
-    const headers: Record<string, string> = { 'x-load-run-id': runId };
-    if (options.body !== undefined) headers['content-type'] = 'application/json';
-    if (options.token) headers.authorization = `Bearer ${options.token}`;
-    if (options.key) headers['idempotency-key'] = options.key;
-    let sent: Sent;
-    try {
-      const response = await fetch(new URL(path, baseUrl()), {
-        method,
-        headers,
-        ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      const text = await response.text();
-      sent = {
-        record: fromFetch({ source: 'order-client', method, route, at, latencyMs: Date.now() - at }, response, text),
-        text,
-      };
-    } catch (error) {
-      sent = {
-        record: {
-          source: 'order-client',
-          method,
-          route,
-          at,
-          latencyMs: Date.now() - at,
-          networkError: networkErrorName(error),
-        },
-      };
-    }
-    onResponse?.(sent.record);
-    return sent;
+/** What the workload needs of its options once the defaults are filled in. */
+type Settings = Required<Omit<OrderClientOptions, 'onResponse'>> & Pick<OrderClientOptions, 'onResponse'>;
+
+/** The customers, the menu, every intent so far and the orders in flight. */
+class AuditedOrderClient implements OrderClient {
+  readonly customers: Customer[] = [];
+  private readonly settings: Settings;
+  private readonly retry: ReturnType<typeof createRetryPolicy>;
+  private readonly intents: OrderIntent[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
+  private products: Product[] = [];
+  private ticker: NodeJS.Timeout | undefined;
+  private stopping = false;
+  private drainDeadline = Number.POSITIVE_INFINITY;
+  private sequence = 0;
+
+  constructor({
+    customers = 8,
+    ratePerSecond = 5,
+    maxAttempts = 8,
+    timeoutMs = 5_000,
+    replayProbability = 0.1,
+    maxBackoffMs = 2_000,
+    maxInFlight = 32,
+    sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    ...rest
+  }: OrderClientOptions) {
+    this.settings = {
+      ...rest,
+      customers,
+      ratePerSecond,
+      maxAttempts,
+      timeoutMs,
+      replayProbability,
+      maxBackoffMs,
+      maxInFlight,
+      sleep,
+    };
+    this.retry = createRetryPolicy({
+      maxRetries: maxAttempts - 1,
+      maxBackoffMs,
+      retryableStatuses: RETRYABLE_STATUSES,
+    });
   }
 
-  function randomOrder(): OrderIntent['body'] {
+  async setup(): Promise<void> {
+    this.products = await this.readMenu();
+    for (let i = 0; i < this.settings.customers; i++) this.customers.push(await this.register(i));
+  }
+
+  start(): void {
+    if (this.customers.length === 0) throw new Error('setup() first');
+    this.ticker = setInterval(() => this.tick(), Math.max(5, Math.round(1000 / this.settings.ratePerSecond)));
+  }
+
+  async stop(drainMs = 10_000): Promise<OrderIntent[]> {
+    this.stopping = true;
+    if (this.ticker) clearInterval(this.ticker);
+    this.drainDeadline = Date.now() + drainMs;
+    let timer: NodeJS.Timeout | undefined;
+    const cap = new Promise((resolve) => {
+      timer = setTimeout(resolve, drainMs + this.settings.timeoutMs);
+    });
+    await Promise.race([Promise.allSettled([...this.inFlight]), cap]);
+    clearTimeout(timer);
+    return this.intents;
+  }
+
+  /** The products a customer can order: available and with at least one price. */
+  private async readMenu(): Promise<Product[]> {
+    const menu = await this.send('GET', 'GET /menu', '/menu');
+    if (menu.record.status !== 200)
+      throw new Error(`GET /menu failed during setup (${menu.record.status ?? menu.record.networkError})`);
+    const products =
+      (JSON.parse(menu.text ?? '{}') as { items?: Product[] }).items?.filter(
+        (p) => p.available && Object.keys(p.prices).length > 0,
+      ) ?? [];
+    if (products.length === 0) throw new Error('the menu has no available product to order');
+    return products;
+  }
+
+  private async register(index: number): Promise<Customer> {
+    const { runId } = this.settings;
+    const registered = await this.send('POST', 'POST /users', '/users', {
+      body: { email: `chaos-${runId}-${index}@example.com`.toLowerCase(), name: `Chaos customer ${index}` },
+    });
+    if (registered.record.status !== 201)
+      throw new Error(
+        `POST /users failed during setup (${registered.record.status ?? registered.record.networkError})`,
+      );
+    const { user, token } = JSON.parse(registered.text ?? '{}') as { user: { id: string }; token: string };
+    return { userId: user.id, token };
+  }
+
+  /** One new order per tick, unless stopping or as many orders as allowed are in flight. */
+  private tick(): void {
+    const { random, runId, maxInFlight } = this.settings;
+    if (this.stopping || this.inFlight.size >= maxInFlight) return;
+    const customer = this.customers[integerBetween(random, 0, this.customers.length - 1)] as Customer;
+    const intent: OrderIntent = {
+      key: `${runId}.${++this.sequence}`,
+      userId: customer.userId,
+      body: this.randomOrder(),
+      attempts: [],
+      acknowledgedIds: [],
+      outcome: 'pending',
+    };
+    this.intents.push(intent);
+    const running: Promise<void> = this.place(intent, customer).finally(() => this.inFlight.delete(running));
+    this.inFlight.add(running);
+  }
+
+  private randomOrder(): OrderIntent['body'] {
+    const { random, runId } = this.settings;
     const items = Array.from({ length: integerBetween(random, 1, 3) }, () => {
-      const product = products[integerBetween(random, 0, products.length - 1)] as Product;
+      const product = this.products[integerBetween(random, 0, this.products.length - 1)] as Product;
       const sizes = Object.keys(product.prices) as Size[];
       return {
         productId: product.id,
@@ -167,13 +221,34 @@ export function createOrderClient({
     return random() < 0.3 ? { items, note: `chaos run ${runId}` } : { items };
   }
 
+  /** Attempts until acknowledged, rejected, out of attempts or past the drain deadline. */
+  private async place(intent: OrderIntent, customer: Customer): Promise<void> {
+    const { maxAttempts, random, replayProbability, sleep } = this.settings;
+    for (let n = 1; n <= maxAttempts; n++) {
+      const { next, retryAfter } = await this.attempt(intent, customer, false);
+      if (next === 'ack') {
+        intent.outcome = 'acknowledged';
+        if (random() < replayProbability) await this.attempt(intent, customer, true);
+        return;
+      }
+      if (next === 'reject') {
+        intent.outcome = 'rejected';
+        return;
+      }
+      const backoff = this.retry.backoffMs(n, retryAfter, random());
+      if (n === maxAttempts || Date.now() + backoff > this.drainDeadline) break;
+      await sleep(backoff);
+    }
+    intent.outcome = 'gave-up';
+  }
+
   /** One POST; returns what to do next and the answer's `Retry-After`. */
-  async function attempt(
+  private async attempt(
     intent: OrderIntent,
     customer: Customer,
     replay: boolean,
   ): Promise<{ next: 'ack' | 'retry' | 'reject'; retryAfter?: string }> {
-    const { record, text } = await send('POST', 'POST /orders', '/orders', {
+    const { record, text } = await this.send('POST', 'POST /orders', '/orders', {
       token: customer.token,
       key: intent.key,
       body: intent.body,
@@ -192,83 +267,45 @@ export function createOrderClient({
       intent.acknowledgedIds.push(order.id);
       return { next: 'ack' };
     }
-    if (!retry.isRetryable(record.status)) return { next: 'reject' };
+    if (!this.retry.isRetryable(record.status)) return { next: 'reject' };
     return record.retryAfter === undefined ? { next: 'retry' } : { next: 'retry', retryAfter: record.retryAfter };
   }
 
-  async function place(intent: OrderIntent, customer: Customer): Promise<void> {
-    for (let n = 1; n <= maxAttempts; n++) {
-      const { next, retryAfter } = await attempt(intent, customer, false);
-      if (next === 'ack') {
-        intent.outcome = 'acknowledged';
-        if (random() < replayProbability) await attempt(intent, customer, true);
-        return;
-      }
-      if (next === 'reject') {
-        intent.outcome = 'rejected';
-        return;
-      }
-      const backoff = retry.backoffMs(n, retryAfter, random());
-      if (n === maxAttempts || Date.now() + backoff > drainDeadline) break;
-      await sleep(backoff);
-    }
-    intent.outcome = 'gave-up';
-  }
-
-  function tick(): void {
-    if (stopping || inFlight.size >= maxInFlight) return;
-    const customer = customers[integerBetween(random, 0, customers.length - 1)] as Customer;
-    const intent: OrderIntent = {
-      key: `${runId}.${++sequence}`,
-      userId: customer.userId,
-      body: randomOrder(),
-      attempts: [],
-      acknowledgedIds: [],
-      outcome: 'pending',
-    };
-    intents.push(intent);
-    const running: Promise<void> = place(intent, customer).finally(() => inFlight.delete(running));
-    inFlight.add(running);
-  }
-
-  return {
-    customers,
-    async setup() {
-      const menu = await send('GET', 'GET /menu', '/menu');
-      if (menu.record.status !== 200)
-        throw new Error(`GET /menu failed during setup (${menu.record.status ?? menu.record.networkError})`);
-      products =
-        (JSON.parse(menu.text ?? '{}') as { items?: Product[] }).items?.filter(
-          (p) => p.available && Object.keys(p.prices).length > 0,
-        ) ?? [];
-      if (products.length === 0) throw new Error('the menu has no available product to order');
-      for (let i = 0; i < customerCount; i++) {
-        const registered = await send('POST', 'POST /users', '/users', {
-          body: { email: `chaos-${runId}-${i}@example.com`.toLowerCase(), name: `Chaos customer ${i}` },
-        });
-        if (registered.record.status !== 201)
-          throw new Error(
-            `POST /users failed during setup (${registered.record.status ?? registered.record.networkError})`,
-          );
-        const { user, token } = JSON.parse(registered.text ?? '{}') as { user: { id: string }; token: string };
-        customers.push({ userId: user.id, token });
-      }
-    },
-    start() {
-      if (customers.length === 0) throw new Error('setup() first');
-      ticker = setInterval(tick, Math.max(5, Math.round(1000 / ratePerSecond)));
-    },
-    async stop(drainMs = 10_000) {
-      stopping = true;
-      if (ticker) clearInterval(ticker);
-      drainDeadline = Date.now() + drainMs;
-      let timer: NodeJS.Timeout | undefined;
-      const cap = new Promise((resolve) => {
-        timer = setTimeout(resolve, drainMs + timeoutMs);
+  /** One request, recorded and reported whether or not an HTTP response came. */
+  private async send(
+    method: string,
+    route: string,
+    path: string,
+    options: { token?: string; key?: string; body?: unknown } = {},
+  ): Promise<Sent> {
+    const { baseUrl, timeoutMs, onResponse } = this.settings;
+    const at = Date.now();
+    let sent: Sent;
+    try {
+      const response = await fetch(new URL(path, baseUrl()), {
+        method,
+        headers: this.headers(options),
+        ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+        signal: AbortSignal.timeout(timeoutMs),
       });
-      await Promise.race([Promise.allSettled([...inFlight]), cap]);
-      clearTimeout(timer);
-      return intents;
-    },
-  };
+      const text = await response.text();
+      sent = {
+        record: fromFetch({ source: 'order-client', method, route, at, latencyMs: Date.now() - at }, response, text),
+        text,
+      };
+    } catch (error) {
+      const networkError = networkErrorName(error);
+      sent = { record: { source: 'order-client', method, route, at, latencyMs: Date.now() - at, networkError } };
+    }
+    onResponse?.(sent.record);
+    return sent;
+  }
+
+  private headers(options: { token?: string; key?: string; body?: unknown }): Record<string, string> {
+    const headers: Record<string, string> = { 'x-load-run-id': this.settings.runId };
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    if (options.key) headers['idempotency-key'] = options.key;
+    return headers;
+  }
 }

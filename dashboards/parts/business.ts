@@ -10,8 +10,8 @@ import {
   TreatMissingData,
   type AnomalyAlarmDefinition,
 } from '../alarm-model.ts';
-import { DisplayUnits, type GraphWidget, type Signal } from '../model.ts';
-import { signal, type PartContext, type PartOutput } from './context.ts';
+import { DisplayUnits, type GraphWidget, type Query } from '../model.ts';
+import { counterSignal, percentileSignals, signal, type PartContext, type PartOutput } from './context.ts';
 
 const HOUR = 3600;
 
@@ -23,23 +23,39 @@ export interface BusinessThresholds {
   readonly orderRateBandWidth?: number;
 }
 
-export function businessMonitoring({ options, factory }: PartContext, thresholds: BusinessThresholds = {}): PartOutput {
-  const { prom } = factory;
+export function businessMonitoring(context: PartContext, thresholds: BusinessThresholds = {}): PartOutput {
   const { orderRateBandWidth = 2 } = thresholds;
+  return {
+    rows: [
+      {
+        title: 'Orders and revenue',
+        widgets: [orders(context), revenue(context), averageValue(context), registrations(context)],
+      },
+      { title: 'Fulfilment', widgets: [funnel(context), preparation(context)] },
+      { title: 'Order rate anomaly', widgets: [orderRateWidget(context, orderRateBandWidth)] },
+    ],
+    alarms: [orderRateDrop(context, orderRateBandWidth)],
+  };
+}
 
-  const orders: GraphWidget = {
+function orders({ factory }: PartContext): GraphWidget {
+  return {
     type: 'graph',
     title: 'Orders per hour',
     unit: DisplayUnits.Count,
     signals: [
-      signal(
-        'Orders placed',
-        [factory.metric(Metrics.OrdersPlaced, { id: 'orders', stat: 'Sum', period: HOUR, label: 'Orders placed' })],
-        prom.counterIncrease(Metrics.OrdersPlaced, { window: '1h' }),
-      ),
+      counterSignal(factory, Metrics.OrdersPlaced, {
+        id: 'orders',
+        label: 'Orders placed',
+        period: HOUR,
+        window: '1h',
+      }),
     ],
   };
-  const revenue: GraphWidget = {
+}
+
+function revenue({ factory }: PartContext): GraphWidget {
+  return {
     type: 'graph',
     title: 'Revenue per hour (EUR)',
     unit: DisplayUnits.Euro,
@@ -50,11 +66,15 @@ export function businessMonitoring({ options, factory }: PartContext, thresholds
           factory.metric(Metrics.OrderValue, { id: 'cents', stat: 'Sum', period: HOUR, visible: false }),
           factory.expression('revenue', 'cents / 100', { label: 'Revenue (EUR)' }),
         ],
-        `${prom.histogramIncrease(Metrics.OrderValue, 'sum', { window: '1h' })} / 100`,
+        `${factory.prom.histogramIncrease(Metrics.OrderValue, 'sum', { window: '1h' })} / 100`,
       ),
     ],
   };
-  const averageValue: GraphWidget = {
+}
+
+function averageValue({ factory }: PartContext): GraphWidget {
+  const { prom } = factory;
+  return {
     type: 'graph',
     title: 'Average order value (EUR)',
     unit: DisplayUnits.Euro,
@@ -69,115 +89,112 @@ export function businessMonitoring({ options, factory }: PartContext, thresholds
       ),
     ],
   };
-  const registrations: GraphWidget = {
+}
+
+function registrations({ factory }: PartContext): GraphWidget {
+  return {
     type: 'graph',
     title: 'Registrations per hour',
     unit: DisplayUnits.Count,
     signals: [
-      signal(
-        'Registrations',
-        [
-          factory.metric(Metrics.Registrations, {
-            id: 'registrations',
-            stat: 'Sum',
-            period: HOUR,
-            label: 'Registrations',
-          }),
-        ],
-        prom.counterIncrease(Metrics.Registrations, { window: '1h' }),
-      ),
+      counterSignal(factory, Metrics.Registrations, {
+        id: 'registrations',
+        label: 'Registrations',
+        period: HOUR,
+        window: '1h',
+      }),
     ],
   };
+}
 
-  const funnelSignals: Signal[] = [
-    signal(
-      OrderStatuses.Placed,
-      [factory.metric(Metrics.OrdersPlaced, { id: 'placed', stat: 'Sum', period: HOUR, label: OrderStatuses.Placed })],
-      prom.counterIncrease(Metrics.OrdersPlaced, { window: '$__range' }),
-      OrderStatuses.Placed,
-    ),
-    ...FUNNEL.map((status) =>
-      signal(
-        status,
-        [
-          factory.metric(Metrics.OrderStatusTransitions, {
-            id: `to_${status.toLowerCase()}`,
-            stat: 'Sum',
-            period: HOUR,
-            dimensions: { ToStatus: status },
-            label: status,
-          }),
-        ],
-        prom.counterIncrease(Metrics.OrderStatusTransitions, { window: '$__range', labels: { ToStatus: status } }),
-        status,
-      ),
-    ),
-  ];
-  const funnel: GraphWidget = {
+/** Orders placed, then how many reached each later status, over the dashboard's time range. */
+function funnel({ factory }: PartContext): GraphWidget {
+  const overRange = { period: HOUR, window: '$__range' };
+  return {
     type: 'graph',
     title: 'Status funnel (time range)',
     view: 'bar',
     setPeriodToTimeRange: true,
     unit: DisplayUnits.Count,
-    signals: funnelSignals,
+    signals: [
+      counterSignal(factory, Metrics.OrdersPlaced, {
+        id: 'placed',
+        label: OrderStatuses.Placed,
+        legend: OrderStatuses.Placed,
+        ...overRange,
+      }),
+      ...FUNNEL.map((status) =>
+        counterSignal(factory, Metrics.OrderStatusTransitions, {
+          id: `to_${status.toLowerCase()}`,
+          label: status,
+          legend: status,
+          dimensions: { ToStatus: status },
+          ...overRange,
+        }),
+      ),
+    ],
   };
-  const preparation: GraphWidget = {
+}
+
+function preparation({ factory }: PartContext): GraphWidget {
+  return {
     type: 'graph',
     title: 'Preparation time, PLACED to READY (ms)',
     unit: DisplayUnits.Milliseconds,
-    signals: (['p50', 'p90'] as const).map((stat) =>
-      signal(
-        stat,
-        [factory.metric(Metrics.OrderPreparationTime, { id: `prep_${stat}`, stat, period: HOUR, label: stat })],
-        prom.quantile(Metrics.OrderPreparationTime, Number(stat.slice(1)) / 100, { window: '1h' }),
-        stat,
-      ),
-    ),
+    signals: percentileSignals(factory, Metrics.OrderPreparationTime, ['p50', 'p90'], {
+      idPrefix: 'prep',
+      period: HOUR,
+      window: '1h',
+    }),
   };
+}
 
-  // The anomaly alarm watches orders per 5 minutes; FILL turns a quiet period into 0 so
-  // the band is learnt from (and compared with) real zeros rather than gaps.
-  const rateQueries = [
+/**
+ * Orders per 5 minutes, as the anomaly alarm watches them: FILL turns a quiet period into 0
+ * so the band is learnt from (and compared with) real zeros rather than gaps.
+ */
+function orderRateQueries({ factory }: PartContext): Query[] {
+  return [
     factory.metric(Metrics.OrdersPlaced, { id: 'orders_raw', stat: 'Sum', period: 300, visible: false }),
     factory.expression('orders5m', 'FILL(orders_raw, 0)', { label: 'Orders per 5 min' }),
   ];
-  const band = factory.expression('band', `ANOMALY_DETECTION_BAND(orders5m, ${orderRateBandWidth})`, {
-    label: 'Expected',
-  });
-  const anomalyWidget: GraphWidget = {
+}
+
+function orderRateWidget(context: PartContext, bandWidth: number): GraphWidget {
+  const { factory } = context;
+  const band = factory.expression('band', `ANOMALY_DETECTION_BAND(orders5m, ${bandWidth})`, { label: 'Expected' });
+  return {
     type: 'graph',
     title: 'Orders per 5 min and the expected band',
     unit: DisplayUnits.Count,
     width: 24,
     signals: [
-      signal('Orders per 5 min', rateQueries, prom.counterIncrease(Metrics.OrdersPlaced, { window: '5m' })),
+      signal(
+        'Orders per 5 min',
+        orderRateQueries(context),
+        factory.prom.counterIncrease(Metrics.OrdersPlaced, { window: '5m' }),
+      ),
       signal('Expected band', [band]),
     ],
   };
-  const orderRateDrop: AnomalyAlarmDefinition = {
+}
+
+function orderRateDrop(context: PartContext, bandWidth: number): AnomalyAlarmDefinition {
+  return {
     kind: 'anomaly',
     id: 'order-rate-drop-ticket',
-    name: `${options.prefix}-order-rate-drop-ticket`,
-    description: `Orders per 5 minutes fell below the anomaly detection band (${orderRateBandWidth} standard deviations) for 15 minutes: checkout may be broken for customers even if the API answers.`,
+    name: `${context.options.prefix}-order-rate-drop-ticket`,
+    description: `Orders per 5 minutes fell below the anomaly detection band (${bandWidth} standard deviations) for 15 minutes: checkout may be broken for customers even if the API answers.`,
     severity: Severities.Ticket,
-    queries: rateQueries,
+    queries: orderRateQueries(context),
     returnId: 'orders5m',
     period: 300,
-    bandWidth: orderRateBandWidth,
+    bandWidth,
     comparison: AnomalyComparisonOperators.LessThanLowerThreshold,
     evaluationPeriods: 3,
     datapointsToAlarm: 3,
     treatMissingData: TreatMissingData.NotBreaching,
     treatMissingDataReason:
       'With FILL every period has a value while the service reports at all; a period with no datapoint at all means no metrics were written (for instance a Lambda with no invocation), which a business alarm should not page on: availability alarms own that case.',
-  };
-
-  return {
-    rows: [
-      { title: 'Orders and revenue', widgets: [orders, revenue, averageValue, registrations] },
-      { title: 'Fulfilment', widgets: [funnel, preparation] },
-      { title: 'Order rate anomaly', widgets: [anomalyWidget] },
-    ],
-    alarms: [orderRateDrop],
   };
 }

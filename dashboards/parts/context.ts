@@ -1,5 +1,6 @@
 import type { AlarmDefinition } from '../alarm-model.ts';
-import type { MetricFactory } from '../metric-factory.ts';
+import type { MetricDefinition } from '../../service/catalog/index.ts';
+import type { MetricFactory, PromLabels } from '../metric-factory.ts';
 import type { Query, ResolvedOptions, Row, Signal } from '../model.ts';
 
 /** What every monitoring part gets: the resolved options and the metric factory. */
@@ -25,4 +26,37 @@ export function idPart(text: string): string {
     .replace(/[^a-zA-Z0-9]+/g, '_')
     .replace(/^_|_$/g, '')
     .toLowerCase();
+}
+
+/** A counter as its sum per period (CloudWatch) and its increase over `window` (Prometheus). */
+export function counterSignal(
+  factory: MetricFactory,
+  def: MetricDefinition,
+  spec: { id: string; label: string; period: number; window: string; dimensions?: PromLabels; legend?: string },
+): Signal {
+  const { id, label, period, window, dimensions, legend } = spec;
+  return signal(
+    label,
+    [factory.metric(def, { id, stat: 'Sum', period, dimensions, label })],
+    factory.prom.counterIncrease(def, { window, labels: dimensions }),
+    legend,
+  );
+}
+
+/** One signal per percentile of a histogram, ids `${idPrefix}_${stat}`, each labelled by its statistic. */
+export function percentileSignals(
+  factory: MetricFactory,
+  def: MetricDefinition,
+  stats: readonly ('p50' | 'p90' | 'p99')[],
+  spec: { idPrefix: string; period: number; dimensions?: PromLabels; window?: string },
+): Signal[] {
+  const { idPrefix, period, dimensions, window } = spec;
+  return stats.map((stat) =>
+    signal(
+      stat,
+      [factory.metric(def, { id: `${idPrefix}_${stat}`, stat, period, dimensions, label: stat })],
+      factory.prom.quantile(def, Number(stat.slice(1)) / 100, { labels: dimensions, window }),
+      stat,
+    ),
+  );
 }

@@ -6,10 +6,10 @@
 import { Metrics } from '../../service/catalog/index.ts';
 import { DYNAMODB_ACCESS } from '../../service/catalog/index.ts';
 import { mathAlarms, metricAlarms, type SeverityThresholds } from '../alarm-builders.ts';
-import { ComparisonOperators, TreatMissingData } from '../alarm-model.ts';
-import { AwsMetrics } from '../aws-metrics.ts';
-import { DisplayUnits, type GraphWidget } from '../model.ts';
-import { idPart, signal, type PartContext, type PartOutput } from './context.ts';
+import { ComparisonOperators, TreatMissingData, type AlarmDefinition } from '../alarm-model.ts';
+import { AwsMetrics, type AwsMetricDefinition } from '../aws-metrics.ts';
+import { DisplayUnits, type GraphWidget, type MetricQuery } from '../model.ts';
+import { counterSignal, idPart, percentileSignals, signal, type PartContext, type PartOutput } from './context.ts';
 
 const PERIOD = 300;
 
@@ -33,25 +33,41 @@ const DEFAULT_THRESHOLDS = {
   },
 } as const satisfies Required<DynamoThresholds>;
 
-export function dynamoMonitoring({ options, factory }: PartContext, thresholds: DynamoThresholds = {}): PartOutput {
-  const { prom } = factory;
-  const t = { ...DEFAULT_THRESHOLDS, ...thresholds };
-  const table = { TableName: options.tableName };
+export function dynamoMonitoring(context: PartContext, thresholds: DynamoThresholds = {}): PartOutput {
+  return {
+    rows: [
+      {
+        title: 'DynamoDB (service view)',
+        widgets: [serviceLatency(context), latencyByOperation(context), retries(context)],
+      },
+      { title: 'DynamoDB (table view)', widgets: [tableLatency(context), tableThrottles(context)] },
+    ],
+    alarms: dynamoAlarms(context, { ...DEFAULT_THRESHOLDS, ...thresholds }),
+  };
+}
 
-  const serviceLatency: GraphWidget = {
+/** An AWS/DynamoDB metric of the table (of one operation when given). */
+function tableMetric(
+  { options, factory }: PartContext,
+  def: AwsMetricDefinition,
+  spec: { id: string; stat: 'Sum' | 'Average'; period: number; label?: string; visible?: boolean; operation?: string },
+): MetricQuery {
+  const { operation, ...rest } = spec;
+  const table = { TableName: options.tableName };
+  return factory.aws(def, { ...rest, dimensions: operation ? { ...table, Operation: operation } : table });
+}
+
+function serviceLatency({ factory }: PartContext): GraphWidget {
+  return {
     type: 'graph',
     title: 'DynamoDB call latency seen by the service (ms)',
     unit: DisplayUnits.Milliseconds,
-    signals: (['p50', 'p99'] as const).map((stat) =>
-      signal(
-        stat,
-        [factory.metric(Metrics.DynamoDbDuration, { id: `ddb_${stat}`, stat, period: PERIOD, label: stat })],
-        prom.quantile(Metrics.DynamoDbDuration, Number(stat.slice(1)) / 100),
-        stat,
-      ),
-    ),
+    signals: percentileSignals(factory, Metrics.DynamoDbDuration, ['p50', 'p99'], { idPrefix: 'ddb', period: PERIOD }),
   };
-  const byOperation: GraphWidget = {
+}
+
+function latencyByOperation({ factory }: PartContext): GraphWidget {
+  return {
     type: 'graph',
     title: 'DynamoDB p99 by operation, seen by the service (ms)',
     unit: DisplayUnits.Milliseconds,
@@ -66,89 +82,71 @@ export function dynamoMonitoring({ options, factory }: PartContext, thresholds: 
             dimensionNames: ['Operation'],
           }),
         ],
-        prom.quantile(Metrics.DynamoDbDuration, 0.99, { by: ['Operation'] }),
+        factory.prom.quantile(Metrics.DynamoDbDuration, 0.99, { by: ['Operation'] }),
         '{{db_operation_name}}',
       ),
     ],
   };
-  const retries: GraphWidget = {
+}
+
+function retries({ factory }: PartContext): GraphWidget {
+  const perPeriod = { period: PERIOD, window: '5m' };
+  return {
     type: 'graph',
     title: 'SDK retries and throttled calls (per 5 min)',
     unit: DisplayUnits.Count,
     signals: [
-      signal(
-        'Retries',
-        [factory.metric(Metrics.DynamoDbRetries, { id: 'retries', stat: 'Sum', period: PERIOD, label: 'Retries' })],
-        prom.counterIncrease(Metrics.DynamoDbRetries, { window: '5m' }),
-      ),
-      signal(
-        'Throttled after retries',
-        [
-          factory.metric(Metrics.DynamoDbThrottles, {
-            id: 'throttled',
-            stat: 'Sum',
-            period: PERIOD,
-            label: 'Throttled after retries',
-          }),
-        ],
-        prom.counterIncrease(Metrics.DynamoDbThrottles, { window: '5m' }),
-      ),
+      counterSignal(factory, Metrics.DynamoDbRetries, { id: 'retries', label: 'Retries', ...perPeriod }),
+      counterSignal(factory, Metrics.DynamoDbThrottles, {
+        id: 'throttled',
+        label: 'Throttled after retries',
+        ...perPeriod,
+      }),
     ],
   };
-  const tableLatency: GraphWidget = {
+}
+
+function tableLatency(context: PartContext): GraphWidget {
+  return {
     type: 'graph',
     title: 'AWS/DynamoDB successful request latency (ms, average)',
     unit: DisplayUnits.Milliseconds,
     signals: DYNAMODB_OPERATIONS.map((operation) =>
       signal(operation, [
-        factory.aws(AwsMetrics.DynamoSuccessfulRequestLatency, {
+        tableMetric(context, AwsMetrics.DynamoSuccessfulRequestLatency, {
           id: `lat_${idPart(operation)}`,
           stat: 'Average',
           period: PERIOD,
-          dimensions: { ...table, Operation: operation },
           label: operation,
+          operation,
         }),
       ]),
     ),
   };
-  const tableThrottles: GraphWidget = {
+}
+
+function tableThrottles(context: PartContext): GraphWidget {
+  const sum = (def: AwsMetricDefinition, id: string, label: string, operation?: string) =>
+    signal(label, [tableMetric(context, def, { id, stat: 'Sum', period: PERIOD, label, operation })]);
+  return {
     type: 'graph',
     title: 'AWS/DynamoDB throttles and system errors (per 5 min)',
     unit: DisplayUnits.Count,
     signals: [
-      signal('Read throttle events', [
-        factory.aws(AwsMetrics.DynamoReadThrottleEvents, {
-          id: 'read_thr',
-          stat: 'Sum',
-          period: PERIOD,
-          dimensions: table,
-          label: 'Read throttle events',
-        }),
-      ]),
-      signal('Write throttle events', [
-        factory.aws(AwsMetrics.DynamoWriteThrottleEvents, {
-          id: 'write_thr',
-          stat: 'Sum',
-          period: PERIOD,
-          dimensions: table,
-          label: 'Write throttle events',
-        }),
-      ]),
+      sum(AwsMetrics.DynamoReadThrottleEvents, 'read_thr', 'Read throttle events'),
+      sum(AwsMetrics.DynamoWriteThrottleEvents, 'write_thr', 'Write throttle events'),
       ...DYNAMODB_OPERATIONS.map((operation) =>
-        signal(`System errors ${operation}`, [
-          factory.aws(AwsMetrics.DynamoSystemErrors, {
-            id: `sys_${idPart(operation)}`,
-            stat: 'Sum',
-            period: PERIOD,
-            dimensions: { ...table, Operation: operation },
-            label: `System errors ${operation}`,
-          }),
-        ]),
+        sum(AwsMetrics.DynamoSystemErrors, `sys_${idPart(operation)}`, `System errors ${operation}`, operation),
       ),
     ],
   };
+}
 
-  const alarms = [
+/** Throttles the customers saw (after the SDK's retries) and the table's throttle events. */
+function dynamoAlarms(context: PartContext, t: Required<DynamoThresholds>): AlarmDefinition[] {
+  const { options, factory } = context;
+  const perMinute = { stat: 'Sum', period: 60, visible: false } as const;
+  return [
     ...metricAlarms(
       {
         prefix: options.prefix,
@@ -168,20 +166,8 @@ export function dynamoMonitoring({ options, factory }: PartContext, thresholds: 
         id: 'dynamodb-table-throttle-events',
         description: `Read and write throttle events of table ${options.tableName}, per minute (the SDK may still absorb them: see the service's throttled calls).`,
         queries: [
-          factory.aws(AwsMetrics.DynamoReadThrottleEvents, {
-            id: 'reads',
-            stat: 'Sum',
-            period: 60,
-            dimensions: table,
-            visible: false,
-          }),
-          factory.aws(AwsMetrics.DynamoWriteThrottleEvents, {
-            id: 'writes',
-            stat: 'Sum',
-            period: 60,
-            dimensions: table,
-            visible: false,
-          }),
+          tableMetric(context, AwsMetrics.DynamoReadThrottleEvents, { id: 'reads', ...perMinute }),
+          tableMetric(context, AwsMetrics.DynamoWriteThrottleEvents, { id: 'writes', ...perMinute }),
           factory.expression('events', 'FILL(reads, 0) + FILL(writes, 0)', { label: 'Throttle events' }),
         ],
         returnId: 'events',
@@ -194,12 +180,4 @@ export function dynamoMonitoring({ options, factory }: PartContext, thresholds: 
       t.tableThrottleEvents,
     ),
   ];
-
-  return {
-    rows: [
-      { title: 'DynamoDB (service view)', widgets: [serviceLatency, byOperation, retries] },
-      { title: 'DynamoDB (table view)', widgets: [tableLatency, tableThrottles] },
-    ],
-    alarms,
-  };
 }

@@ -4,12 +4,14 @@
  * and on p99 latency per latency SLO.
  */
 import { Metrics, RouteGroups, SLOS, type RouteGroup, type SloDefinition } from '../../service/catalog/index.ts';
-import { mathAlarms, metricAlarms, type SeverityThresholds } from '../alarm-builders.ts';
+import { metricAlarms, type SeverityThresholds } from '../alarm-builders.ts';
 import { ComparisonOperators, TreatMissingData, type AlarmDefinition } from '../alarm-model.ts';
-import { DisplayUnits, type GraphWidget, type Query, type Widget } from '../model.ts';
-import { idPart, signal, type PartContext, type PartOutput } from './context.ts';
+import { DisplayUnits, type GraphWidget, type MetricQuery } from '../model.ts';
+import { idPart, percentileSignals, signal, type PartContext, type PartOutput } from './context.ts';
+import { ERROR_RATE_PERCENT, errorRateAlarms, MIN_CALLS_PER_MINUTE } from './error-rate.ts';
 
 const PERIOD = 300;
+const DURATION = Metrics.HttpRequestDuration;
 const ROUTE_GROUPS = Object.values(RouteGroups);
 /** Groups whose errors are alarmed on (`ops` is health checks and unknown routes). */
 const ALARMED_GROUPS = ROUTE_GROUPS.filter((g) => g !== RouteGroups.Ops);
@@ -24,32 +26,48 @@ export interface HttpThresholds {
 }
 
 const DEFAULT_THRESHOLDS = {
-  errorRatePercent: {
-    page: { threshold: 5, evaluationPeriods: 3, datapointsToAlarm: 3 },
-    ticket: { threshold: 1, evaluationPeriods: 10, datapointsToAlarm: 8 },
-  },
-  minRequestsPerMinute: 10,
+  errorRatePercent: ERROR_RATE_PERCENT,
+  minRequestsPerMinute: MIN_CALLS_PER_MINUTE,
   latencyP99Factor: {
     page: { threshold: 3, evaluationPeriods: 5, datapointsToAlarm: 5 },
     ticket: { threshold: 1, evaluationPeriods: 15, datapointsToAlarm: 12 },
   },
 } as const satisfies Required<HttpThresholds>;
 
-export function httpMonitoring({ options, factory }: PartContext, thresholds: HttpThresholds = {}): PartOutput {
-  const { prom } = factory;
-  const t = { ...DEFAULT_THRESHOLDS, ...thresholds };
-  const def = Metrics.HttpRequestDuration;
+export function httpMonitoring(context: PartContext, thresholds: HttpThresholds = {}): PartOutput {
+  return {
+    rows: [
+      {
+        title: 'Requests',
+        widgets: [requestRate(context), availability(context), classRate(context, '5xx'), classRate(context, '4xx')],
+      },
+      { title: 'Latency per route group', widgets: ROUTE_GROUPS.map((group) => latency(context, group)) },
+      { title: 'Routes and errors', widgets: [slowestRoutes(context), errorsByCode(context)] },
+    ],
+    alarms: httpAlarms(context, { ...DEFAULT_THRESHOLDS, ...thresholds }),
+  };
+}
 
-  const count = (group: RouteGroup, id: string, statusClass?: string, period = PERIOD): Query =>
-    factory.metric(def, {
-      id,
-      stat: 'SampleCount',
-      period,
-      visible: false,
-      dimensions: statusClass ? { RouteGroup: group, StatusClass: statusClass } : { RouteGroup: group },
-    });
+/** Requests of a route group (of a status class) per period: a hidden query for metric math. */
+function count(
+  { factory }: PartContext,
+  group: RouteGroup,
+  id: string,
+  statusClass?: string,
+  period = PERIOD,
+): MetricQuery {
+  return factory.metric(DURATION, {
+    id,
+    stat: 'SampleCount',
+    period,
+    visible: false,
+    dimensions: statusClass ? { RouteGroup: group, StatusClass: statusClass } : { RouteGroup: group },
+  });
+}
 
-  const requestRate: GraphWidget = {
+function requestRate(context: PartContext): GraphWidget {
+  const { factory } = context;
+  return {
     type: 'graph',
     title: 'Requests per second by route group',
     unit: DisplayUnits.PerSecond,
@@ -58,14 +76,21 @@ export function httpMonitoring({ options, factory }: PartContext, thresholds: Ht
       const id = idPart(group);
       return signal(
         group,
-        [count(group, `${id}_n`), factory.expression(`${id}_rps`, `${id}_n / PERIOD(${id}_n)`, { label: group })],
-        prom.countRate(def, { labels: { RouteGroup: group } }),
+        [
+          count(context, group, `${id}_n`),
+          factory.expression(`${id}_rps`, `${id}_n / PERIOD(${id}_n)`, { label: group }),
+        ],
+        factory.prom.countRate(DURATION, { labels: { RouteGroup: group } }),
         group,
       );
     }),
   };
+}
 
-  const classRate = (statusClass: '4xx' | '5xx'): GraphWidget => ({
+function classRate(context: PartContext, statusClass: '4xx' | '5xx'): GraphWidget {
+  const { factory } = context;
+  const { prom } = factory;
+  return {
     type: 'graph',
     title: `${statusClass} rate by route group (%)`,
     unit: DisplayUnits.Percent,
@@ -75,17 +100,21 @@ export function httpMonitoring({ options, factory }: PartContext, thresholds: Ht
       return signal(
         group,
         [
-          count(group, `${id}_all`),
-          count(group, `${id}_err`, statusClass),
+          count(context, group, `${id}_all`),
+          count(context, group, `${id}_err`, statusClass),
           factory.expression(`${id}_rate`, `100 * FILL(${id}_err, 0) / ${id}_all`, { label: group }),
         ],
-        `100 * (${prom.countRate(def, { labels: { RouteGroup: group, StatusClass: statusClass } })} or vector(0)) / ${prom.countRate(def, { labels: { RouteGroup: group } })}`,
+        `100 * (${prom.countRate(DURATION, { labels: { RouteGroup: group, StatusClass: statusClass } })} or vector(0)) / ${prom.countRate(DURATION, { labels: { RouteGroup: group } })}`,
         group,
       );
     }),
-  });
+  };
+}
 
-  const availability: GraphWidget = {
+function availability(context: PartContext): GraphWidget {
+  const { factory } = context;
+  const { prom } = factory;
+  return {
     type: 'graph',
     title: 'Availability over the time range (% not 5xx)',
     view: 'singleValue',
@@ -96,56 +125,46 @@ export function httpMonitoring({ options, factory }: PartContext, thresholds: Ht
       return signal(
         group,
         [
-          count(group, `${id}_all`),
-          count(group, `${id}_5xx`, '5xx'),
+          count(context, group, `${id}_all`),
+          count(context, group, `${id}_5xx`, '5xx'),
           factory.expression(`${id}_avail`, `100 - 100 * FILL(${id}_5xx, 0) / ${id}_all`, { label: group }),
         ],
-        `100 - 100 * (${prom.histogramIncrease(def, 'count', { window: '$__range', labels: { RouteGroup: group, StatusClass: '5xx' } })} or vector(0)) / ${prom.histogramIncrease(def, 'count', { window: '$__range', labels: { RouteGroup: group } })}`,
+        `100 - 100 * (${prom.histogramIncrease(DURATION, 'count', { window: '$__range', labels: { RouteGroup: group, StatusClass: '5xx' } })} or vector(0)) / ${prom.histogramIncrease(DURATION, 'count', { window: '$__range', labels: { RouteGroup: group } })}`,
         group,
       );
     }),
   };
+}
 
-  const latencyWidgets: Widget[] = ROUTE_GROUPS.map((group) => {
-    const id = idPart(group);
-    const slo = (SLOS as readonly SloDefinition[]).find((s) => s.routeGroup === group && s.kind === 'latency');
-    const widget: GraphWidget = {
-      type: 'graph',
-      title: `Latency ${group} (ms)`,
-      unit: DisplayUnits.Milliseconds,
-      width: 8,
-      signals: (['p50', 'p90', 'p99'] as const).map((stat) =>
-        signal(
-          stat,
-          [
-            factory.metric(def, {
-              id: `${id}_${stat}`,
-              stat,
-              period: PERIOD,
-              dimensions: { RouteGroup: group },
-              label: stat,
-            }),
+/** p50/p90/p99 of one route group, with its latency SLO's threshold drawn when it has one. */
+function latency({ factory }: PartContext, group: RouteGroup): GraphWidget {
+  const slo = (SLOS as readonly SloDefinition[]).find((s) => s.routeGroup === group && s.kind === 'latency');
+  return {
+    type: 'graph',
+    title: `Latency ${group} (ms)`,
+    unit: DisplayUnits.Milliseconds,
+    width: 8,
+    signals: percentileSignals(factory, DURATION, ['p50', 'p90', 'p99'], {
+      idPrefix: idPart(group),
+      period: PERIOD,
+      dimensions: { RouteGroup: group },
+    }),
+    ...(slo?.thresholdMs === undefined
+      ? {}
+      : {
+          annotations: [
+            {
+              value: slo.thresholdMs,
+              label: `SLO: ${slo.objective * 100}% ≤ ${slo.thresholdMs} ms`,
+              color: '#d62728',
+            },
           ],
-          prom.quantile(def, Number(stat.slice(1)) / 100, { labels: { RouteGroup: group } }),
-          stat,
-        ),
-      ),
-      ...(slo?.thresholdMs === undefined
-        ? {}
-        : {
-            annotations: [
-              {
-                value: slo.thresholdMs,
-                label: `SLO: ${slo.objective * 100}% ≤ ${slo.thresholdMs} ms`,
-                color: '#d62728',
-              },
-            ],
-          }),
-    };
-    return widget;
-  });
+        }),
+  };
+}
 
-  const slowestRoutes: GraphWidget = {
+function slowestRoutes({ factory }: PartContext): GraphWidget {
+  return {
     type: 'graph',
     title: 'p99 latency by route, method and status class (ms)',
     unit: DisplayUnits.Milliseconds,
@@ -153,19 +172,22 @@ export function httpMonitoring({ options, factory }: PartContext, thresholds: Ht
       signal(
         'p99 by route',
         [
-          factory.search(def, {
+          factory.search(DURATION, {
             id: 'by_route',
             stat: 'p99',
             period: PERIOD,
             dimensionNames: ['Route', 'Method', 'StatusClass'],
           }),
         ],
-        prom.quantile(def, 0.99, { by: ['Route', 'Method', 'StatusClass'] }),
+        factory.prom.quantile(DURATION, 0.99, { by: ['Route', 'Method', 'StatusClass'] }),
         '{{http_request_method}} {{http_route}} {{coffee_status_class}}',
       ),
     ],
   };
-  const errorsByCode: GraphWidget = {
+}
+
+function errorsByCode({ factory }: PartContext): GraphWidget {
+  return {
     type: 'graph',
     title: 'Error responses by code (per 5 min)',
     unit: DisplayUnits.Count,
@@ -174,77 +196,61 @@ export function httpMonitoring({ options, factory }: PartContext, thresholds: Ht
       signal(
         'errors by code',
         [factory.search(Metrics.Errors, { id: 'by_code', stat: 'Sum', period: PERIOD, dimensionNames: ['ErrorCode'] })],
-        prom.counterIncrease(Metrics.Errors, { window: '5m', by: ['ErrorCode'] }),
+        factory.prom.counterIncrease(Metrics.Errors, { window: '5m', by: ['ErrorCode'] }),
         '{{error_type}}',
       ),
     ],
   };
+}
 
-  const alarms: AlarmDefinition[] = [];
-  for (const group of ALARMED_GROUPS) {
-    // Per minute, with a traffic floor: IF(...) makes a near-idle minute count as healthy.
-    const queries = [
-      count(group, 'total', undefined, 60),
-      count(group, 'errors', '5xx', 60),
-      factory.expression('rate', `IF(total >= ${t.minRequestsPerMinute}, 100 * FILL(errors, 0) / total, 0)`, {
-        label: `5xx % (${group})`,
+/** The 5xx rate of every alarmed route group, then p99 latency against every latency SLO. */
+function httpAlarms(context: PartContext, t: Required<HttpThresholds>): AlarmDefinition[] {
+  return [
+    ...ALARMED_GROUPS.flatMap((group) => serverErrorAlarms(context, group, t)),
+    ...(SLOS as readonly SloDefinition[]).flatMap((slo) => latencyAlarms(context, slo, t.latencyP99Factor)),
+  ];
+}
+
+function serverErrorAlarms(context: PartContext, group: RouteGroup, t: Required<HttpThresholds>): AlarmDefinition[] {
+  return errorRateAlarms(
+    context,
+    {
+      id: `http-5xx-rate-${group}`,
+      description: `Share of ${group} requests answered with a 5xx, per minute (minutes with fewer than ${t.minRequestsPerMinute} requests count as 0).`,
+      calls: count(context, group, 'total', undefined, 60),
+      errors: count(context, group, 'errors', '5xx', 60),
+      minCallsPerMinute: t.minRequestsPerMinute,
+      label: `5xx % (${group})`,
+      treatMissingDataReason: 'A minute without requests has no failed request.',
+    },
+    t.errorRatePercent,
+  );
+}
+
+/** p99 per minute of the SLO's route group, thresholds as multiples of the SLO's; none for other SLO kinds. */
+function latencyAlarms({ options, factory }: PartContext, slo: SloDefinition, factor: SeverityThresholds) {
+  const thresholdMs = slo.thresholdMs;
+  if (slo.kind !== 'latency' || thresholdMs === undefined) return [];
+  const thresholdsMs = Object.fromEntries(
+    Object.entries(factor).map(([severity, spec]) => [severity, { ...spec, threshold: spec.threshold * thresholdMs }]),
+  ) as SeverityThresholds;
+  return metricAlarms(
+    {
+      prefix: options.prefix,
+      id: `latency-p99-${slo.routeGroup}`,
+      description: `p99 latency of ${slo.routeGroup} per minute, against the SLO threshold of ${slo.thresholdMs} ms (${slo.id}).`,
+      metric: factory.metric(DURATION, {
+        id: 'p99',
+        stat: 'p99',
+        period: 60,
+        dimensions: { RouteGroup: slo.routeGroup },
       }),
-    ];
-    alarms.push(
-      ...mathAlarms(
-        {
-          prefix: options.prefix,
-          id: `http-5xx-rate-${group}`,
-          description: `Share of ${group} requests answered with a 5xx, per minute (minutes with fewer than ${t.minRequestsPerMinute} requests count as 0).`,
-          queries,
-          returnId: 'rate',
-          period: 60,
-          comparison: ComparisonOperators.GreaterThanOrEqualToThreshold,
-          treatMissingData: TreatMissingData.NotBreaching,
-          treatMissingDataReason: 'A minute without requests has no failed request.',
-        },
-        t.errorRatePercent,
-      ),
-    );
-  }
-  for (const slo of SLOS as readonly SloDefinition[]) {
-    const thresholdMs = slo.thresholdMs;
-    if (slo.kind !== 'latency' || thresholdMs === undefined) continue;
-    const thresholdsMs = Object.fromEntries(
-      Object.entries(t.latencyP99Factor).map(([severity, spec]) => [
-        severity,
-        { ...spec, threshold: spec.threshold * thresholdMs },
-      ]),
-    ) as SeverityThresholds;
-    alarms.push(
-      ...metricAlarms(
-        {
-          prefix: options.prefix,
-          id: `latency-p99-${slo.routeGroup}`,
-          description: `p99 latency of ${slo.routeGroup} per minute, against the SLO threshold of ${slo.thresholdMs} ms (${slo.id}).`,
-          metric: factory.metric(def, {
-            id: 'p99',
-            stat: 'p99',
-            period: 60,
-            dimensions: { RouteGroup: slo.routeGroup },
-          }),
-          comparison: ComparisonOperators.GreaterThanThreshold,
-          evaluateLowSampleCountPercentile: 'ignore',
-          treatMissingData: TreatMissingData.NotBreaching,
-          treatMissingDataReason:
-            'A minute without requests has no slow request; low-traffic minutes keep the state (EvaluateLowSampleCountPercentile=ignore).',
-        },
-        thresholdsMs,
-      ),
-    );
-  }
-
-  return {
-    rows: [
-      { title: 'Requests', widgets: [requestRate, availability, classRate('5xx'), classRate('4xx')] },
-      { title: 'Latency per route group', widgets: latencyWidgets },
-      { title: 'Routes and errors', widgets: [slowestRoutes, errorsByCode] },
-    ],
-    alarms,
-  };
+      comparison: ComparisonOperators.GreaterThanThreshold,
+      evaluateLowSampleCountPercentile: 'ignore',
+      treatMissingData: TreatMissingData.NotBreaching,
+      treatMissingDataReason:
+        'A minute without requests has no slow request; low-traffic minutes keep the state (EvaluateLowSampleCountPercentile=ignore).',
+    },
+    thresholdsMs,
+  );
 }

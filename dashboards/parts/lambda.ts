@@ -4,11 +4,12 @@
  * event-loop delay and in-flight requests; alarms on Lambda errors and throttles.
  */
 import { Metrics } from '../../service/catalog/index.ts';
-import { mathAlarms, metricAlarms, type SeverityThresholds } from '../alarm-builders.ts';
-import { ComparisonOperators, TreatMissingData } from '../alarm-model.ts';
-import { AwsMetrics } from '../aws-metrics.ts';
-import { DisplayUnits, type GraphWidget } from '../model.ts';
-import { signal, type PartContext, type PartOutput } from './context.ts';
+import { metricAlarms, type SeverityThresholds } from '../alarm-builders.ts';
+import { ComparisonOperators, TreatMissingData, type AlarmDefinition } from '../alarm-model.ts';
+import { AwsMetrics, type AwsMetricDefinition } from '../aws-metrics.ts';
+import { DisplayUnits, type GraphWidget, type MetricQuery } from '../model.ts';
+import { counterSignal, signal, type PartContext, type PartOutput } from './context.ts';
+import { ERROR_RATE_PERCENT, errorRateAlarms, MIN_CALLS_PER_MINUTE } from './error-rate.ts';
 
 const PERIOD = 300;
 
@@ -22,83 +23,109 @@ export interface LambdaThresholds {
 }
 
 const DEFAULT_THRESHOLDS = {
-  errorRatePercent: {
-    page: { threshold: 5, evaluationPeriods: 3, datapointsToAlarm: 3 },
-    ticket: { threshold: 1, evaluationPeriods: 10, datapointsToAlarm: 8 },
-  },
-  minInvocationsPerMinute: 10,
+  errorRatePercent: ERROR_RATE_PERCENT,
+  minInvocationsPerMinute: MIN_CALLS_PER_MINUTE,
   throttles: {
     page: { threshold: 20, evaluationPeriods: 3, datapointsToAlarm: 3 },
     ticket: { threshold: 1, evaluationPeriods: 5, datapointsToAlarm: 3 },
   },
 } as const satisfies Required<LambdaThresholds>;
 
-export function lambdaMonitoring({ options, factory }: PartContext, thresholds: LambdaThresholds = {}): PartOutput {
-  const { prom } = factory;
-  const t = { ...DEFAULT_THRESHOLDS, ...thresholds };
-  const fn = { FunctionName: options.functionName };
-  const aws = (
-    def: (typeof AwsMetrics)[keyof typeof AwsMetrics],
-    id: string,
-    stat: 'Sum' | 'Maximum' | 'p50' | 'p99',
-    label: string,
-    period = PERIOD,
-  ) => factory.aws(def, { id, stat, period, dimensions: fn, label });
+export function lambdaMonitoring(context: PartContext, thresholds: LambdaThresholds = {}): PartOutput {
+  return {
+    rows: [
+      { title: 'Lambda', widgets: [invocations(context), duration(context), concurrency(context)] },
+      { title: 'Process', widgets: [cacheHitRatio(context), eventLoop(context)] },
+    ],
+    alarms: lambdaAlarms(context, { ...DEFAULT_THRESHOLDS, ...thresholds }),
+  };
+}
 
-  const invocations: GraphWidget = {
+/** An AWS/Lambda metric of the function, per 5 minutes unless told. */
+function lambdaMetric(
+  { options, factory }: PartContext,
+  def: AwsMetricDefinition,
+  spec: { id: string; stat: 'Sum' | 'Maximum' | 'p50' | 'p99'; label?: string; period?: number; visible?: boolean },
+): MetricQuery {
+  const { period = PERIOD, ...rest } = spec;
+  return factory.aws(def, { ...rest, period, dimensions: { FunctionName: options.functionName } });
+}
+
+/** A signal of one AWS/Lambda metric, labelled as its query. */
+function lambdaSignal(
+  context: PartContext,
+  def: AwsMetricDefinition,
+  id: string,
+  stat: 'Sum' | 'Maximum' | 'p50' | 'p99',
+  label: string,
+) {
+  return signal(label, [lambdaMetric(context, def, { id, stat, label })]);
+}
+
+function invocations(context: PartContext): GraphWidget {
+  return {
     type: 'graph',
     title: 'Lambda invocations, errors and throttles (per 5 min)',
     unit: DisplayUnits.Count,
     signals: [
-      signal('Invocations', [aws(AwsMetrics.LambdaInvocations, 'invocations', 'Sum', 'Invocations')]),
-      signal('Errors', [aws(AwsMetrics.LambdaErrors, 'errors', 'Sum', 'Errors')]),
-      signal('Throttles', [aws(AwsMetrics.LambdaThrottles, 'throttles', 'Sum', 'Throttles')]),
+      lambdaSignal(context, AwsMetrics.LambdaInvocations, 'invocations', 'Sum', 'Invocations'),
+      lambdaSignal(context, AwsMetrics.LambdaErrors, 'errors', 'Sum', 'Errors'),
+      lambdaSignal(context, AwsMetrics.LambdaThrottles, 'throttles', 'Sum', 'Throttles'),
     ],
   };
-  const duration: GraphWidget = {
+}
+
+function duration(context: PartContext): GraphWidget {
+  return {
     type: 'graph',
     title: 'Lambda duration (ms)',
     unit: DisplayUnits.Milliseconds,
     signals: [
-      signal('p50', [aws(AwsMetrics.LambdaDuration, 'dur_p50', 'p50', 'p50')]),
-      signal('p99', [aws(AwsMetrics.LambdaDuration, 'dur_p99', 'p99', 'p99')]),
-      signal('Maximum', [aws(AwsMetrics.LambdaDuration, 'dur_max', 'Maximum', 'Maximum')]),
+      lambdaSignal(context, AwsMetrics.LambdaDuration, 'dur_p50', 'p50', 'p50'),
+      lambdaSignal(context, AwsMetrics.LambdaDuration, 'dur_p99', 'p99', 'p99'),
+      lambdaSignal(context, AwsMetrics.LambdaDuration, 'dur_max', 'Maximum', 'Maximum'),
     ],
   };
-  const concurrency: GraphWidget = {
+}
+
+function concurrency(context: PartContext): GraphWidget {
+  return {
     type: 'graph',
     title: 'Concurrency and cold starts',
     unit: DisplayUnits.Count,
     signals: [
-      signal('Concurrent executions (max)', [
-        aws(AwsMetrics.LambdaConcurrentExecutions, 'concurrency', 'Maximum', 'Concurrent executions (max)'),
-      ]),
-      signal(
-        'Cold starts',
-        [factory.metric(Metrics.ColdStarts, { id: 'cold_starts', stat: 'Sum', period: PERIOD, label: 'Cold starts' })],
-        prom.counterIncrease(Metrics.ColdStarts, { window: '5m' }),
+      lambdaSignal(
+        context,
+        AwsMetrics.LambdaConcurrentExecutions,
+        'concurrency',
+        'Maximum',
+        'Concurrent executions (max)',
       ),
+      counterSignal(context.factory, Metrics.ColdStarts, {
+        id: 'cold_starts',
+        label: 'Cold starts',
+        period: PERIOD,
+        window: '5m',
+      }),
     ],
   };
+}
 
-  // Every cache the service names: the searches sum over the `Cache` dimension's values.
-  const hits = factory.search(Metrics.CacheHits, {
-    id: 'hits',
-    stat: 'Sum',
-    period: PERIOD,
-    dimensionNames: ['Cache'],
-    aggregate: 'SUM',
-    visible: false,
-  });
-  const misses = factory.search(Metrics.CacheMisses, {
-    id: 'misses',
-    stat: 'Sum',
-    period: PERIOD,
-    dimensionNames: ['Cache'],
-    aggregate: 'SUM',
-    visible: false,
-  });
-  const cache: GraphWidget = {
+/** Every cache the service names: the searches sum over the `Cache` dimension's values. */
+function cacheHitRatio({ factory }: PartContext): GraphWidget {
+  const { prom } = factory;
+  const total = (def: typeof Metrics.CacheHits | typeof Metrics.CacheMisses, id: string) =>
+    factory.search(def, {
+      id,
+      stat: 'Sum',
+      period: PERIOD,
+      dimensionNames: ['Cache'],
+      aggregate: 'SUM',
+      visible: false,
+    });
+  const hits = total(Metrics.CacheHits, 'hits');
+  const misses = total(Metrics.CacheMisses, 'misses');
+  return {
     type: 'graph',
     title: 'Cache hit ratio (%)',
     unit: DisplayUnits.Percent,
@@ -113,7 +140,10 @@ export function lambdaMonitoring({ options, factory }: PartContext, thresholds: 
       ),
     ],
   };
-  const eventLoop: GraphWidget = {
+}
+
+function eventLoop({ factory }: PartContext): GraphWidget {
+  return {
     type: 'graph',
     title: 'Event-loop delay p99 (ms) and in-flight requests',
     unit: DisplayUnits.Milliseconds,
@@ -128,7 +158,7 @@ export function lambdaMonitoring({ options, factory }: PartContext, thresholds: 
             label: 'Event-loop delay p99 (ms)',
           }),
         ],
-        prom.gauge(Metrics.EventLoopDelay, 'max'),
+        factory.prom.gauge(Metrics.EventLoopDelay, 'max'),
       ),
       signal(
         'In-flight requests',
@@ -140,44 +170,26 @@ export function lambdaMonitoring({ options, factory }: PartContext, thresholds: 
             label: 'In-flight requests (max)',
           }),
         ],
-        prom.gauge(Metrics.InFlightRequests, 'sum'),
+        factory.prom.gauge(Metrics.InFlightRequests, 'sum'),
       ),
     ],
   };
+}
 
-  const alarms = [
-    ...mathAlarms(
+/** Function errors in percent of invocations, and throttled invocations, per minute. */
+function lambdaAlarms(context: PartContext, t: Required<LambdaThresholds>): AlarmDefinition[] {
+  const { options } = context;
+  const perMinute = { period: 60, visible: false } as const;
+  return [
+    ...errorRateAlarms(
+      context,
       {
-        prefix: options.prefix,
         id: 'lambda-error-rate',
         description: `Function errors of ${options.functionName} (uncaught exceptions, timeouts, crashes) in percent of invocations, per minute.`,
-        queries: [
-          factory.aws(AwsMetrics.LambdaInvocations, {
-            id: 'invocations',
-            stat: 'Sum',
-            period: 60,
-            dimensions: fn,
-            visible: false,
-          }),
-          factory.aws(AwsMetrics.LambdaErrors, {
-            id: 'errors',
-            stat: 'Sum',
-            period: 60,
-            dimensions: fn,
-            visible: false,
-          }),
-          factory.expression(
-            'rate',
-            `IF(invocations >= ${t.minInvocationsPerMinute}, 100 * FILL(errors, 0) / invocations, 0)`,
-            {
-              label: 'Error %',
-            },
-          ),
-        ],
-        returnId: 'rate',
-        period: 60,
-        comparison: ComparisonOperators.GreaterThanOrEqualToThreshold,
-        treatMissingData: TreatMissingData.NotBreaching,
+        calls: lambdaMetric(context, AwsMetrics.LambdaInvocations, { id: 'invocations', stat: 'Sum', ...perMinute }),
+        errors: lambdaMetric(context, AwsMetrics.LambdaErrors, { id: 'errors', stat: 'Sum', ...perMinute }),
+        minCallsPerMinute: t.minInvocationsPerMinute,
+        label: 'Error %',
         treatMissingDataReason: 'A minute without invocations has no failed invocation.',
       },
       t.errorRatePercent,
@@ -187,7 +199,7 @@ export function lambdaMonitoring({ options, factory }: PartContext, thresholds: 
         prefix: options.prefix,
         id: 'lambda-throttles',
         description: `Throttled invocations of ${options.functionName} per minute: requests refused for lack of concurrency (API Gateway answers 429/503).`,
-        metric: factory.aws(AwsMetrics.LambdaThrottles, { id: 'throttles', stat: 'Sum', period: 60, dimensions: fn }),
+        metric: lambdaMetric(context, AwsMetrics.LambdaThrottles, { id: 'throttles', stat: 'Sum', period: 60 }),
         comparison: ComparisonOperators.GreaterThanOrEqualToThreshold,
         treatMissingData: TreatMissingData.NotBreaching,
         treatMissingDataReason:
@@ -196,12 +208,4 @@ export function lambdaMonitoring({ options, factory }: PartContext, thresholds: 
       t.throttles,
     ),
   ];
-
-  return {
-    rows: [
-      { title: 'Lambda', widgets: [invocations, duration, concurrency] },
-      { title: 'Process', widgets: [cache, eventLoop] },
-    ],
-    alarms,
-  };
 }
