@@ -69,7 +69,9 @@ export async function benchRemoteWrite(options: RemoteWriteBenchOptions = {}): P
       });
       on.push(await run(`bench-rw-on-${round}`, writer));
       pushFailures += writer.failures;
-      log(`remote write bench round ${round + 1}: off ${off.at(-1)!.toFixed(0)} req/s, on ${on.at(-1)!.toFixed(0)} req/s`);
+      log(
+        `remote write bench round ${round + 1}: off ${off.at(-1)!.toFixed(0)} req/s, on ${on.at(-1)!.toFixed(0)} req/s`,
+      );
     }
     return [
       ratioFigure(

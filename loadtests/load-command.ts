@@ -96,9 +96,10 @@ export async function loadCommand(profileName: string, options: LoadCommandOptio
     const { instancesCommand } = await import('./prometheus/instances.ts');
     return void (await instancesCommand(profileName, options, { runId, out, thresholdOverrides }));
   }
-  const streaming = options.remoteWrite || options.instance
-    ? (await import('./prometheus/streaming.ts')).streamingFor(options, runId, profileName)
-    : undefined;
+  const streaming =
+    options.remoteWrite || options.instance
+      ? (await import('./prometheus/streaming.ts')).streamingFor(options, runId, profileName)
+      : undefined;
 
   // Find k6 before starting anything, so a missing binary costs nothing.
   const k6 = options.engine === 'k6' ? await import('./k6-runner.ts') : undefined;

@@ -28,7 +28,16 @@ export interface EngineRunOutcome {
 const now = (): number => performance.timeOrigin + performance.now();
 
 export async function runEngines(options: EngineRunOptions): Promise<EngineRunOutcome> {
-  const { workers, onBucket, onResponse, onStart, signal, journeys, share = { index: 0, count: 1 }, ...engine } = options;
+  const {
+    workers,
+    onBucket,
+    onResponse,
+    onStart,
+    signal,
+    journeys,
+    share = { index: 0, count: 1 },
+    ...engine
+  } = options;
   if (workers <= 0) {
     const t0 = now();
     onStart?.(t0);

@@ -120,7 +120,10 @@ export function expectedJourneyS(journey: Journey, thinkTimeScale: number): numb
  * journey's expected length (Little's law, with headroom). k6 allocates VUs beyond
  * `preAllocatedVUs` only slowly, mid-test, and drops the arrivals that find none free.
  */
-export function vusFor(profile: Profile, journeys: readonly Journey[] = JOURNEYS): { preAllocatedVUs: number; maxVUs: number } {
+export function vusFor(
+  profile: Profile,
+  journeys: readonly Journey[] = JOURNEYS,
+): { preAllocatedVUs: number; maxVUs: number } {
   const longestS = Math.max(...journeys.map((j) => expectedJourneyS(j, profile.thinkTimeScale)));
   const needed = Math.ceil(peakRate(profile) * longestS * VU_HEADROOM);
   const preAllocatedVUs = Math.max(profile.preAllocatedVUs, needed);

@@ -32,7 +32,10 @@ export class PrometheusClient {
     this.url = url.replace(/\/+$/, '');
   }
 
-  private async get<T>(endpoint: string, params: Record<string, string>): Promise<ApiAnswer<T> & { httpStatus: number }> {
+  private async get<T>(
+    endpoint: string,
+    params: Record<string, string>,
+  ): Promise<ApiAnswer<T> & { httpStatus: number }> {
     const query = new URLSearchParams(params).toString();
     let response: Response;
     try {

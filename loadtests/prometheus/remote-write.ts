@@ -109,7 +109,8 @@ export class RemoteWriter {
       const ended = j.completed + j.failed + j.interrupted;
       if (ended) this.get('counter', RwMetrics.Iterations, {}).value += ended;
     }
-    if (report.iterationsDropped) this.get('counter', RwMetrics.DroppedIterations, {}).value += report.iterationsDropped;
+    if (report.iterationsDropped)
+      this.get('counter', RwMetrics.DroppedIterations, {}).value += report.iterationsDropped;
     this.dirty = true;
   }
 

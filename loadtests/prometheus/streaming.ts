@@ -49,7 +49,9 @@ export function streamingFor(options: LoadCommandOptions, runId: string, profile
   if (options.instance !== undefined && !share)
     throw new UsageError(`--instance takes i/n with 0 <= i < n, e.g. 0/2, got "${options.instance}"`);
   if (options.engine === 'k6')
-    throw new UsageError('--remote-write and --instance are for the autocannon engine; k6 takes -o experimental-prometheus-rw');
+    throw new UsageError(
+      '--remote-write and --instance are for the autocannon engine; k6 takes -o experimental-prometheus-rw',
+    );
   const streaming = options.remoteWrite
     ? startStreaming({ url: options.remoteWrite, runId, profile, instance: String(share?.index ?? 0) })
     : { runOptions: {}, close: async () => {} };

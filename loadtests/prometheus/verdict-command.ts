@@ -38,8 +38,9 @@ export async function judgeFromPrometheus(options: {
 }
 
 export async function verdictCommand(options: LoadCommandOptions, thresholdOverrides: Record<string, number>) {
-  if (!options.prometheus) throw new UsageError('coffee load verdict needs --prometheus URL (e.g. http://127.0.0.1:9090)');
-  if (!options.runId) throw new UsageError('coffee load verdict needs --run-id ID (the runners\' testid tag)');
+  if (!options.prometheus)
+    throw new UsageError('coffee load verdict needs --prometheus URL (e.g. http://127.0.0.1:9090)');
+  if (!options.runId) throw new UsageError("coffee load verdict needs --run-id ID (the runners' testid tag)");
   process.stdout.write(`coffee load verdict: run id ${options.runId}, Prometheus ${options.prometheus}\n`);
   await judgeFromPrometheus({
     prometheus: options.prometheus,

@@ -213,7 +213,10 @@ export class PrometheusVerdict {
       );
       for (const s of rows)
         for (const [t, v] of s.values)
-          quantiles.set(`${s.metric.route_group}\u0000${p}\u0000${Math.round((t - this.startS) / stepS) - 1}`, num(v) * 1000);
+          quantiles.set(
+            `${s.metric.route_group}\u0000${p}\u0000${Math.round((t - this.startS) / stepS) - 1}`,
+            num(v) * 1000,
+          );
     }
     const buckets: TimeBucket[] = [];
     for (let i = 0; i < n; i++) {
@@ -232,7 +235,14 @@ export class PrometheusVerdict {
         const value = row[i] ?? 0;
         if (value === 0) continue;
         const failed = isFailure(Number(status)) ? value : 0;
-        const g = (bucket.routeGroups[group] ??= { requests: 0, failures: 0, p50: null, p90: null, p99: null, max: null });
+        const g = (bucket.routeGroups[group] ??= {
+          requests: 0,
+          failures: 0,
+          p50: null,
+          p90: null,
+          p99: null,
+          max: null,
+        });
         g.requests += value;
         g.failures += failed;
         bucket.requests += value;
@@ -330,7 +340,7 @@ export class PrometheusVerdict {
       notes: [
         `judged from Prometheus at ${this.client.url} over every runner that wrote testid=${this.options.runId}`,
         `latency percentiles are histogram_quantile over native histograms of schema 3: within ${(QUANTILE_RELATIVE_ERROR * 100).toFixed(1)}% of the exact value`,
-        'error rates come from the request counters (5xx and network errors over all requests); the check rate is the mean of the runners\' per-check rates (k6 writes checks as rates, not counts)',
+        "error rates come from the request counters (5xx and network errors over all requests); the check rate is the mean of the runners' per-check rates (k6 writes checks as rates, not counts)",
         'min and max are the bounds of the lowest and highest native histogram buckets; the seed and the target are not in Prometheus',
       ],
     };

@@ -6,18 +6,19 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { JOURNEYS } from '../shared/journeys.ts';
-import { PROFILE_NAMES, PROFILES, peakRate } from '../shared/profiles.ts';
-import { executionSegments, expectedJourneyS, k6Scenario, settingsFromEnv, vusFor } from './options.ts';
+import { JOURNEYS } from './shared/journeys.ts';
+import { PROFILE_NAMES, PROFILES, peakRate } from './shared/profiles.ts';
+import { executionSegments, expectedJourneyS, k6Scenario, settingsFromEnv, vusFor } from './k6/options.ts';
 import {
   isMachineReadableSummary,
   resultFromK6Summary,
   toLegacySummary,
   type K6MachineReadableSummary,
   type K6SummaryData,
-} from './summary.ts';
+} from './k6/summary.ts';
 
-const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8'));
+const fixture = (name: string): unknown =>
+  JSON.parse(readFileSync(new URL(`./k6/fixtures/${name}`, import.meta.url), 'utf8'));
 
 /** `a/b` or `0` or `1` as a number. */
 function fraction(text: string): number {
@@ -70,7 +71,8 @@ function validate(value: unknown, schema: Schema, at: string, problems: string[]
   if (schema.enum && !schema.enum.includes(value)) problems.push(`${at}: ${String(value)} not one of ${schema.enum}`);
   switch (schema.type) {
     case 'object': {
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) return void problems.push(`${at}: not an object`);
+      if (typeof value !== 'object' || value === null || Array.isArray(value))
+        return void problems.push(`${at}: not an object`);
       const record = value as Record<string, unknown>;
       for (const key of schema.required ?? []) if (!(key in record)) problems.push(`${at}.${key}: required`);
       for (const [key, child] of Object.entries(record)) {
@@ -98,7 +100,7 @@ function validate(value: unknown, schema: Schema, at: string, problems: string[]
 }
 
 describe('the k6-operator TestRun (loadtests/k6/testrun.yaml)', () => {
-  const manifest = parse(readFileSync(new URL('./testrun.yaml', import.meta.url), 'utf8')) as {
+  const manifest = parse(readFileSync(new URL('./k6/testrun.yaml', import.meta.url), 'utf8')) as {
     apiVersion: string;
     kind: string;
     spec: {
