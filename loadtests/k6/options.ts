@@ -106,7 +106,7 @@ function rateUnit(profile: Profile): { timeUnit: string; perUnit: (rate: number)
 
 /** Time one request is allowed in the sizing below (a healthy local target answers far faster). */
 const REQUEST_ALLOWANCE_S = 0.1;
-/** Headroom over the mean concurrency, for arrivals that bunch up. */
+/** Headroom over the mean concurrency, for long journeys that bunch up. */
 const VU_HEADROOM = 1.5;
 
 /** A journey's expected length in seconds: its mean think times (scaled) and a request allowance per step. */
@@ -116,16 +116,18 @@ export function expectedJourneyS(journey: Journey, thinkTimeScale: number): numb
 }
 
 /**
- * Virtual users to allocate before the start: the peak arrival rate times the longest
- * journey's expected length (Little's law, with headroom). k6 allocates VUs beyond
- * `preAllocatedVUs` only slowly, mid-test, and drops the arrivals that find none free.
+ * Virtual users to allocate before the start: the peak arrival rate times the journeys'
+ * mean expected length (Little's law: the journeys in flight at once), with headroom for
+ * the longer journeys bunching up. k6 adds VUs beyond `preAllocatedVUs` only slowly,
+ * mid-test, and drops the arrivals that find none free.
  */
 export function vusFor(
   profile: Profile,
   journeys: readonly Journey[] = JOURNEYS,
 ): { preAllocatedVUs: number; maxVUs: number } {
-  const longestS = Math.max(...journeys.map((j) => expectedJourneyS(j, profile.thinkTimeScale)));
-  const needed = Math.ceil(peakRate(profile) * longestS * VU_HEADROOM);
+  const weights = journeys.reduce((n, j) => n + j.weight, 0);
+  const meanS = journeys.reduce((n, j) => n + j.weight * expectedJourneyS(j, profile.thinkTimeScale), 0) / weights;
+  const needed = Math.ceil(peakRate(profile) * meanS * VU_HEADROOM);
   const preAllocatedVUs = Math.max(profile.preAllocatedVUs, needed);
   return { preAllocatedVUs, maxVUs: Math.max(profile.maxVUs, preAllocatedVUs) };
 }
