@@ -168,6 +168,7 @@ export async function runInstances(plan: Omit<InstancesPlan, 'remoteWriteUrl'> &
       profile: plan.profile,
       thresholdOverrides: plan.thresholdOverrides,
       out: plan.out,
+      known: { seed: plan.options.seed, target: plan.target },
     });
   } finally {
     clearInterval(ticker);
@@ -182,6 +183,8 @@ export async function instancesCommand(
   options: LoadCommandOptions,
   run: { runId: string; out: string; thresholdOverrides: Record<string, number> },
 ): Promise<LoadResult> {
+  // Before starting anything: a missing Prometheus costs nothing.
+  if (!options.prometheus && !(await findExecutable('prometheus'))) throw new UsageError(PROMETHEUS_MISSING_MESSAGE);
   let stack: { url: string; stop(): Promise<void> } | undefined;
   if (!options.target) {
     const { startLocalStack } = await import('../../service/index.ts');

@@ -15,6 +15,8 @@ export async function judgeFromPrometheus(options: {
   profile?: string;
   thresholdOverrides: Record<string, number>;
   out: string;
+  /** What Prometheus does not hold, when the caller knows it (a rehearsal with --instances). */
+  known?: Pick<LoadResult, 'seed' | 'target'>;
 }): Promise<LoadResult> {
   if (options.profile !== undefined && !isProfileName(options.profile))
     throw new UsageError(`unknown --profile "${options.profile}"; choose one of ${PROFILE_NAMES.join(', ')}`);
@@ -30,6 +32,7 @@ export async function judgeFromPrometheus(options: {
     if (error instanceof PrometheusProblem) throw new UsageError(error.message);
     throw error;
   }
+  if (options.known) Object.assign(result, options.known);
   const files = await writeOutputs(result, options.out);
   process.stdout.write(`\n${formatSummary(result)}`);
   process.stdout.write(`\nwrote ${files.result}, ${files.junit}, ${files.report}\n`);
