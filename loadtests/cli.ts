@@ -22,6 +22,16 @@ export interface LoadCommandOptions {
   connections?: number;
   runId?: string;
   progress: boolean;
+  /** Engine processes that split the run, judged as one through Prometheus. */
+  instances?: number;
+  /** Prometheus to judge from (and, with --instances, to write to). */
+  prometheus?: string;
+  /** `load verdict`: the profile that ran. */
+  profile?: string;
+  /** Node engine: stream to this remote-write URL while running. */
+  remoteWrite?: string;
+  /** Node engine: this process's share of the arrivals, `i/n`. */
+  instance?: string;
 }
 
 function parsePositive(name: string) {
@@ -48,6 +58,18 @@ function parseTarget(value: string): string {
   }
 }
 
+function parseUrl(name: string) {
+  return (value: string): string => {
+    try {
+      const url = new URL(value);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http');
+      return url.href.replace(/\/+$/, '');
+    } catch {
+      throw new UsageError(`${name} must be an http(s) URL such as http://127.0.0.1:9090, got "${value}"`);
+    }
+  };
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -56,7 +78,7 @@ export function registerLoadCommands(program: Command): void {
   program
     .command('load')
     .description('Run a load profile against the order service and judge it against the SLOs')
-    .argument('<profile>', `one of: ${PROFILE_NAMES.join(', ')}`)
+    .argument('<profile>', `one of: ${PROFILE_NAMES.join(', ')}; or "verdict" to judge a run from Prometheus`)
     .option(
       '--target <url>',
       'service to load (default: start the embedded service and stop it afterwards)',
@@ -90,6 +112,23 @@ export function registerLoadCommands(program: Command): void {
     )
     .option('--run-id <id>', 'run id to use (sent as x-load-run-id and in baggage)')
     .option('--no-progress', 'no progress on stderr while running')
+    .option(
+      '--instances <n>',
+      'split the run over N engine processes that remote-write to Prometheus; one verdict from Prometheus',
+      parseIntOption('--instances', 1, 64),
+    )
+    .option(
+      '--prometheus <url>',
+      'Prometheus to judge from (verdict; with --instances also to write to; default: start one from PATH)',
+      parseUrl('--prometheus'),
+    )
+    .option('--profile <name>', 'verdict: the profile that ran (default: the profile label the runners wrote)')
+    .option(
+      '--remote-write <url>',
+      'autocannon engine: stream metrics to this Prometheus remote-write URL (k6 names, native histograms)',
+      parseUrl('--remote-write'),
+    )
+    .option('--instance <i/n>', 'autocannon engine: run instance i (from 0) of n, taking every n-th arrival')
     .addHelpText(
       'after',
       [
@@ -99,6 +138,11 @@ export function registerLoadCommands(program: Command): void {
         '',
         'Exit codes: 0 every threshold passed; 1 a threshold or the baseline comparison failed;',
         '2 a usage error or an unreachable target (or no k6 on PATH with --engine k6).',
+        '',
+        'Distributed: coffee load average --instances 2 [--prometheus URL] runs 2 engine processes and judges',
+        'them as one; coffee load verdict --prometheus URL --run-id ID [--profile P] judges a run that',
+        'k6-operator runners (or anything with the same names) remote-wrote. Exit 2 also when Prometheus is',
+        'unreachable, holds no samples for the run id, or has no remote-write receiver.',
       ].join('\n'),
     )
     .action(async (profile: string, options: LoadCommandOptions) => {

@@ -52,3 +52,5 @@ export { toJunitXml } from './shared/junit.ts';
 export { formatSummary } from './shared/summary-text.ts';
 export { createRetryPolicy, parseRetryAfter, MAX_RETRIES, MAX_BACKOFF_MS, RETRYABLE_STATUSES } from './shared/retry.ts';
 export type { RetryPolicy, RetryPolicyOptions } from './shared/retry.ts';
+export { RemoteWriter, startPrometheus, verdictFromPrometheus, QUANTILE_RELATIVE_ERROR } from './prometheus/index.ts';
+export type { RemoteWriterOptions, PrometheusProcess, VerdictOptions } from './prometheus/index.ts';

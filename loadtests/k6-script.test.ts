@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { SLOS } from '../service/catalog/index.ts';
-import { buildK6Options, k6Scenario, KNOWN_STATUSES, settingsFromEnv, type K6Settings } from './k6/options.ts';
+import { buildK6Options, k6Scenario, KNOWN_STATUSES, settingsFromEnv, vusFor, type K6Settings } from './k6/options.ts';
 import { resultFromK6Summary, type K6SummaryData, type K6SummaryMetric } from './k6/summary.ts';
 import { PROFILES, scaleProfile } from './shared/profiles.ts';
 import { k6Threshold, thresholdsFromSlos } from './shared/thresholds.ts';
@@ -134,8 +134,8 @@ describe('k6 options from the shared definitions', () => {
       executor: 'ramping-arrival-rate',
       startRate: 0,
       timeUnit: '1s',
-      preAllocatedVUs: PROFILES.average.preAllocatedVUs,
-      maxVUs: PROFILES.average.maxVUs,
+      // Sized from the arrival rate and the journeys' length (vusFor), not the profile's floor.
+      ...vusFor(PROFILES.average),
       stages: PROFILES.average.stages.map((s) => ({ duration: `${s.durationS * 1000}ms`, target: s.target })),
     });
     // k6 takes whole iterations per time unit: fractional rates go per minute.

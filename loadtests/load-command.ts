@@ -59,6 +59,10 @@ async function readBaseline(file: string): Promise<LoadResult> {
 }
 
 export async function loadCommand(profileName: string, options: LoadCommandOptions): Promise<void> {
+  if (profileName === 'verdict') {
+    const { verdictCommand } = await import('./prometheus/verdict-command.ts');
+    return verdictCommand(options, parseThresholds(options.threshold));
+  }
   if (!isProfileName(profileName))
     throw new UsageError(`unknown profile "${profileName}"; choose one of ${PROFILE_NAMES.join(', ')}`);
   const thresholdOverrides = parseThresholds(options.threshold);
@@ -88,6 +92,14 @@ export async function loadCommand(profileName: string, options: LoadCommandOptio
   if (!/^[\w.-]{1,64}$/.test(runId))
     throw new UsageError(`--run-id must be 1 to 64 letters, digits, "_", "." or "-", got "${runId}"`);
   const out = options.out ?? path.join('out', 'load', runId);
+  if (options.instances !== undefined && options.instances > 1) {
+    const { instancesCommand } = await import('./prometheus/instances.ts');
+    return void (await instancesCommand(profileName, options, { runId, out, thresholdOverrides }));
+  }
+  const streaming =
+    options.remoteWrite || options.instance
+      ? (await import('./prometheus/streaming.ts')).streamingFor(options, runId, profileName)
+      : undefined;
 
   // Find k6 before starting anything, so a missing binary costs nothing.
   const k6 = options.engine === 'k6' ? await import('./k6-runner.ts') : undefined;
@@ -138,6 +150,7 @@ export async function loadCommand(profileName: string, options: LoadCommandOptio
         ...(options.connections !== undefined ? { connections: options.connections } : {}),
         thresholdOverrides,
         ...(tokens ? { tokens } : {}),
+        ...(streaming?.runOptions ?? {}),
         progress: options.progress,
         signal: controller.signal,
       });
@@ -148,6 +161,7 @@ export async function loadCommand(profileName: string, options: LoadCommandOptio
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
+    await streaming?.close();
     await stack?.stop();
   }
 

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { Aggregator, bucketMsFor } from './engine/aggregator.ts';
 import type { ResponseEvent } from './engine/engine.ts';
 import { HttpClient } from './engine/http-client.ts';
+import type { BucketReport } from './engine/recorder.ts';
 import { runEngines } from './engine/threads.ts';
 import { progressPrinter, type ProgressUpdate } from './progress.ts';
 import { writeReport } from './report/load-report.ts';
@@ -78,6 +79,10 @@ export interface RunLoadOptions {
   tokens?: TokenPool;
   /** Other journeys than the shared ones (in-thread only). */
   journeys?: readonly Journey[];
+  /** Another consumer of every bucket report, on the main thread (e.g. Prometheus remote write); must not keep it. */
+  bucketSink?: (report: BucketReport) => void;
+  /** This process's share of the arrivals when several processes split one run (instance `index` of `count`). */
+  share?: { index: number; count: number };
 }
 
 /** A run id: sortable by time, unique enough, safe in a path, a header and baggage. */
@@ -204,8 +209,10 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
     ...(options.tokens ? { tokens: options.tokens } : {}),
     signal: controller.signal,
     onStart: (start) => (t0 = start),
+    ...(options.share ? { share: options.share } : {}),
     onBucket: (bucket) => {
-      aggregator.add(bucket);
+      const decoded = aggregator.add(bucket);
+      options.bucketSink?.(decoded);
       const elapsedMs = Date.now() - t0;
       if (report) {
         const live = aggregator.live(elapsedMs);

@@ -75,7 +75,8 @@ export class Aggregator {
     private readonly profile: Profile,
   ) {}
 
-  add(input: BucketReport | EncodedBucketReport): void {
+  /** Adds a report; returns it decoded (for another sink on the same reports). */
+  add(input: BucketReport | EncodedBucketReport): BucketReport {
     const report = typeof input.lag === 'string' ? decodeReport(input as EncodedBucketReport) : (input as BucketReport);
     let bucket = this.buckets.get(report.index);
     if (!bucket) {
@@ -118,6 +119,7 @@ export class Aggregator {
       entry.interrupted += j.interrupted;
       this.journeys.set(name, entry);
     }
+    return report;
   }
 
   private totalsOf(map: Map<string, Totals>, key: string): Totals {

@@ -15,6 +15,8 @@ export interface EngineRunOptions extends Omit<EngineOptions, 'sink' | 'workerIn
   onStart?: (t0: number) => void;
   onBucket(report: BucketReport | EncodedBucketReport): void;
   onResponse?: (event: ResponseEvent) => void;
+  /** This process's share of the arrivals when several processes split one run (instance `index` of `count`). */
+  share?: { index: number; count: number };
 }
 
 export interface EngineRunOutcome {
@@ -26,13 +28,24 @@ export interface EngineRunOutcome {
 const now = (): number => performance.timeOrigin + performance.now();
 
 export async function runEngines(options: EngineRunOptions): Promise<EngineRunOutcome> {
-  const { workers, onBucket, onResponse, onStart, signal, journeys, ...engine } = options;
+  const {
+    workers,
+    onBucket,
+    onResponse,
+    onStart,
+    signal,
+    journeys,
+    share = { index: 0, count: 1 },
+    ...engine
+  } = options;
   if (workers <= 0) {
     const t0 = now();
     onStart?.(t0);
     const outcome = await runEngine({
       ...engine,
       t0,
+      workerIndex: share.index,
+      workerCount: share.count,
       ...(journeys ? { journeys } : {}),
       ...(signal ? { signal } : {}),
       sink: { bucket: onBucket, ...(onResponse ? { response: onResponse } : {}) },
@@ -57,8 +70,9 @@ export async function runEngines(options: EngineRunOptions): Promise<EngineRunOu
     Array.from({ length: workers }, (_, workerIndex) => {
       const input: WorkerInput = {
         ...engine,
-        workerIndex,
-        workerCount: workers,
+        // Instance i of n takes arrivals i, i+n, ...; its worker w takes every workers-th of those.
+        workerIndex: share.index + share.count * workerIndex,
+        workerCount: share.count * workers,
         wantResponses: onResponse !== undefined,
       };
       const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url), { workerData: input });

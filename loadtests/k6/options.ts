@@ -6,8 +6,8 @@
  * only when a threshold names it). Pure: no k6 or Node imports, so Node tests check it.
  */
 import { RouteGroups } from '../../service/catalog/index.ts';
-import { JOURNEYS } from '../shared/journeys.ts';
-import { isProfileName, PROFILES, scaleProfile, type Profile, type ProfileName } from '../shared/profiles.ts';
+import { JOURNEYS, type Journey } from '../shared/journeys.ts';
+import { isProfileName, peakRate, PROFILES, scaleProfile, type Profile, type ProfileName } from '../shared/profiles.ts';
 import { k6Threshold, thresholdsFromSlos, type ThresholdDefinition } from '../shared/thresholds.ts';
 
 export interface K6Settings {
@@ -104,14 +104,41 @@ function rateUnit(profile: Profile): { timeUnit: string; perUnit: (rate: number)
   return { timeUnit: '1m', perUnit: (r) => Math.round(r * 60) };
 }
 
+/** Time one request is allowed in the sizing below (a healthy local target answers far faster). */
+const REQUEST_ALLOWANCE_S = 0.1;
+/** Headroom over the mean concurrency, for long journeys that bunch up. */
+const VU_HEADROOM = 1.5;
+
+/** A journey's expected length in seconds: its mean think times (scaled) and a request allowance per step. */
+export function expectedJourneyS(journey: Journey, thinkTimeScale: number): number {
+  const meanThinkS = ((journey.thinkTimeMs.min + journey.thinkTimeMs.max) / 2 / 1000) * thinkTimeScale;
+  return Math.max(0, journey.steps.length - 1) * meanThinkS + journey.steps.length * REQUEST_ALLOWANCE_S;
+}
+
+/**
+ * Virtual users to allocate before the start: the peak arrival rate times the journeys'
+ * mean expected length (Little's law: the journeys in flight at once), with headroom for
+ * the longer journeys bunching up. k6 adds VUs beyond `preAllocatedVUs` only slowly,
+ * mid-test, and drops the arrivals that find none free.
+ */
+export function vusFor(
+  profile: Profile,
+  journeys: readonly Journey[] = JOURNEYS,
+): { preAllocatedVUs: number; maxVUs: number } {
+  const weights = journeys.reduce((n, j) => n + j.weight, 0);
+  const meanS = journeys.reduce((n, j) => n + j.weight * expectedJourneyS(j, profile.thinkTimeScale), 0) / weights;
+  const needed = Math.ceil(peakRate(profile) * meanS * VU_HEADROOM);
+  const preAllocatedVUs = Math.max(profile.preAllocatedVUs, needed);
+  return { preAllocatedVUs, maxVUs: Math.max(profile.maxVUs, preAllocatedVUs) };
+}
+
 /** The k6 scenario of a profile: constant-arrival-rate when it is flat, ramping-arrival-rate otherwise. */
 export function k6Scenario(profile: Profile): Record<string, unknown> {
   const { timeUnit, perUnit } = rateUnit(profile);
   const flat = profile.stages.length === 1 && profile.stages[0]!.target === profile.startRate;
   const common = {
     timeUnit,
-    preAllocatedVUs: profile.preAllocatedVUs,
-    maxVUs: profile.maxVUs,
+    ...vusFor(profile),
     gracefulStop: duration(profile.gracefulStopS),
     tags: { profile: profile.name },
   };
@@ -187,4 +214,20 @@ export function buildK6Options(settings: K6Settings) {
     userAgent: 'coffee-load/1.0 (k6; synthetic)',
     discardResponseBodies: false,
   };
+}
+
+/** One runner's slice of a run split over `count` instances: k6's execution segment and sequence. */
+export interface ExecutionSegment {
+  /** e.g. `1/3:2/3` */
+  segment: string;
+  /** e.g. `0,1/3,2/3,1`, the same for every runner so their slices interleave evenly. */
+  sequence: string;
+}
+
+/** The segments of `count` runners: consecutive slices that cover 0..1 exactly once. */
+export function executionSegments(count: number): ExecutionSegment[] {
+  if (!Number.isInteger(count) || count < 1) throw new Error(`instances must be a whole number >= 1, got ${count}`);
+  const point = (i: number) => (i === 0 ? '0' : i === count ? '1' : `${i}/${count}`);
+  const sequence = Array.from({ length: count + 1 }, (_, i) => point(i)).join(',');
+  return Array.from({ length: count }, (_, i) => ({ segment: `${point(i)}:${point(i + 1)}`, sequence }));
 }

@@ -36,7 +36,7 @@ import { expiryProblem, parseTokenPool } from '../shared/tokens.ts';
 import { profileDurationS } from '../shared/profiles.ts';
 import { formatSummary } from '../shared/summary-text.ts';
 import { buildK6Options, K6Metrics, profileOf, settingsFromEnv } from './options.ts';
-import { resultFromK6Summary, type K6SummaryData } from './summary.ts';
+import { resultFromK6Summary, toLegacySummary, type K6MachineReadableSummary, type K6SummaryData } from './summary.ts';
 
 const settings = settingsFromEnv(__ENV);
 const profile = profileOf(settings);
@@ -137,8 +137,9 @@ export default function (): void {
 }
 
 /** Writes the same result.json (and junit.xml) as the Node engine, and prints the same summary. */
-export function handleSummary(data: K6SummaryData): Record<string, string> {
-  const result = resultFromK6Summary(data, settings, new Date());
+export function handleSummary(data: K6SummaryData | K6MachineReadableSummary): Record<string, string> {
+  // k6 v1 gives the legacy summary data; with --new-machine-readable-summary (v2's way) the new shape.
+  const result = resultFromK6Summary(toLegacySummary(data, options.summaryTrendStats), settings, new Date());
   const dir = settings.out ? `${settings.out}/` : '';
   return {
     stdout: formatSummary(result),

@@ -204,3 +204,84 @@ export function resultFromK6Summary(data: K6SummaryData, settings: K6Settings, e
   result.verdict = verdictOf(result.thresholds);
   return result;
 }
+
+/**
+ * The machine-readable summary k6 1.5+ gives `handleSummary` with
+ * `--new-machine-readable-summary` (and is to make its default): metrics as a list, rates as
+ * matches/total, trends with avg, min, med, max, p(90) and p(95) only, checks apart, no
+ * threshold outcomes (field names as in k6's internal/lib/summary/machinereadable).
+ */
+export interface K6MachineReadableSummary {
+  version: string;
+  config: { duration: number; execution: 'local' | 'cloud'; script?: string };
+  metadata: { generatedAt: string; k6Version: string };
+  results: {
+    checks?: {
+      metrics?: K6MachineReadableMetric[];
+      results?: { name: string; passes: number; fails: number }[];
+    };
+    metrics: K6MachineReadableMetric[];
+  };
+}
+
+export interface K6MachineReadableMetric {
+  name: string;
+  type: K6SummaryMetric['type'];
+  contains: K6SummaryMetric['contains'];
+  values: Record<string, number>;
+}
+
+export function isMachineReadableSummary(data: unknown): data is K6MachineReadableSummary {
+  const d = data as Partial<K6MachineReadableSummary> | null;
+  return typeof d === 'object' && d !== null && typeof d.version === 'string' && Array.isArray(d.results?.metrics);
+}
+
+function legacyValues(metric: K6MachineReadableMetric, durationS: number): Record<string, number> {
+  const v = metric.values;
+  switch (metric.type) {
+    case 'rate':
+      return { rate: v.rate ?? 0, passes: v.matches ?? 0, fails: (v.total ?? 0) - (v.matches ?? 0) };
+    case 'counter':
+      return { count: v.count ?? 0, rate: durationS > 0 ? (v.count ?? 0) / durationS : 0 };
+    default:
+      return { ...v };
+  }
+}
+
+/**
+ * The legacy summary data from either shape, so one reader serves k6 v1 and v2. The new
+ * shape carries no p(99) and no threshold outcomes: those thresholds are observed as
+ * nothing measured here, and k6's own verdict (exit code 99) decides.
+ */
+export function toLegacySummary(data: K6SummaryData | K6MachineReadableSummary, trendStats: string[]): K6SummaryData {
+  if (!isMachineReadableSummary(data)) return data;
+  const metrics: Record<string, K6SummaryMetric> = {};
+  for (const metric of [...data.results.metrics, ...(data.results.checks?.metrics ?? [])]) {
+    metrics[metric.name] = {
+      type: metric.type,
+      contains: metric.contains,
+      values: legacyValues(metric, data.config.duration),
+    };
+  }
+  const checks = (data.results.checks?.results ?? []).map((c, i) => ({
+    name: c.name,
+    path: `::${c.name}`,
+    id: String(i),
+    passes: c.passes,
+    fails: c.fails,
+  }));
+  // k6 names its check metrics checks_total, checks_succeeded and checks_failed in this shape.
+  const succeeded = metrics.checks_succeeded;
+  if (!metrics.checks && succeeded) metrics.checks = { ...succeeded, values: { ...succeeded.values } };
+  if (!metrics.checks && checks.length > 0) {
+    const passes = checks.reduce((n, c) => n + c.passes, 0);
+    const fails = checks.reduce((n, c) => n + c.fails, 0);
+    metrics.checks = { type: 'rate', contains: 'default', values: { passes, fails, rate: passes / (passes + fails) } };
+  }
+  return {
+    root_group: { name: '', path: '', id: 'root', groups: [], checks },
+    options: { summaryTrendStats: trendStats, summaryTimeUnit: '', noColor: true },
+    state: { isStdOutTTY: false, isStdErrTTY: false, testRunDurationMs: data.config.duration * 1000 },
+    metrics,
+  };
+}
