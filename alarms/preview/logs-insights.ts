@@ -35,9 +35,12 @@ function commands(query: string): string[] {
   const out: string[] = [];
   let current = '';
   let quote: string | undefined;
+  let escaped = false;
   for (const c of query) {
     if (quote) {
-      if (c === quote) quote = undefined;
+      if (escaped) escaped = false;
+      else if (c === '\\') escaped = true;
+      else if (c === quote) quote = undefined;
     } else if (c === "'" || c === '"' || c === '/') quote = c;
     else if (c === '|') {
       out.push(current.trim());
@@ -149,7 +152,8 @@ function splitOn(text: string, keyword: 'and' | 'or'): string[] {
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     if (quote) {
-      if (c === quote) quote = undefined;
+      if (c === '\\') i++;
+      else if (c === quote) quote = undefined;
       continue;
     }
     if (c === "'" || c === '"' || c === '/') quote = c;

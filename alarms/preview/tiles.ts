@@ -77,15 +77,19 @@ export function alarmsHtml(
   known: number;
 } {
   let known = 0;
-  const items = arns.map((arn) => {
-    const name = arn.replace(/^.*:alarm:/, '');
-    const status = statuses.get(name);
-    if (status) known++;
-    const state = status ? badge(status.state, STATE_TONE[status.state]) : badge('not evaluated', BadgeTones.Skip);
-    const fired =
-      status?.firedAtS !== undefined ? ` <span class="cw-label">fired at ${status.firedAtS.toFixed(0)} s</span>` : '';
-    return `<li>${state} ${escapeHtml(name)}${fired}</li>`;
-  });
+  // Firing alarms first, as the console's alarm widget sorted by state shows them.
+  const rank = (arn: string) => (statuses.get(arn.replace(/^.*:alarm:/, ''))?.state === 'ALARM' ? 0 : 1);
+  const items = [...arns]
+    .sort((a, b) => rank(a) - rank(b))
+    .map((arn) => {
+      const name = arn.replace(/^.*:alarm:/, '');
+      const status = statuses.get(name);
+      if (status) known++;
+      const state = status ? badge(status.state, STATE_TONE[status.state]) : badge('not evaluated', BadgeTones.Skip);
+      const fired =
+        status?.firedAtS !== undefined ? ` <span class="cw-label">fired at ${status.firedAtS.toFixed(0)} s</span>` : '';
+      return `<li>${state} ${escapeHtml(name)}${fired}</li>`;
+    });
   return { html: `<ul class="cw-alarms">${items.join('')}</ul>`, known };
 }
 
