@@ -27,8 +27,8 @@ export interface DashboardsPreviewInput {
   logLines?: readonly string[];
   /** The run's alarm states; default: `evaluateAlarms` over `series`. */
   alarms?: readonly AlarmStatus[];
-  /** The run's span, epoch ms; default: from one EMF interval before the first observation to the last. */
-  span?: { startMs: number; endMs: number };
+  /** The run's span, epoch ms; by default from one EMF interval before the first observation to the last. */
+  span?: { startMs?: number; endMs?: number };
   /** Default 1,000 ms (what the toolkit's local stacks use). */
   emfIntervalMs?: number;
   /** Shaded on every time series, in seconds since the span's start (fault windows). */
@@ -188,7 +188,7 @@ const INTRO = (scale: TimeScale, logs: string) =>
 export function dashboardsPreview(input: DashboardsPreviewInput): DashboardsPreview {
   const data = new RunSeries(input.series);
   const intervalMs = input.emfIntervalMs ?? 1_000;
-  const span = input.span ?? spanOf(data, intervalMs);
+  const span = { ...spanOf(data, intervalMs), ...input.span };
   const scale = timeScaleFor({ ...span, emfIntervalMs: intervalMs });
   const records = input.logLines?.map(logRecord).filter((r): r is LogRecord => r !== undefined);
   const alarms = input.alarms ?? alarmStatuses(evaluateAlarms(buildAlarmDefinitions(), input.series), span.startMs);
