@@ -26,6 +26,7 @@ export async function previewCommand(
   { emf, logs, out = 'out/dashboards-preview' }: PreviewCommandOptions,
   io: CommandIo,
 ): Promise<number> {
+  const started = performance.now();
   const series = seriesFromEmf(await readLines(emf, '--emf'));
   if (series.length === 0)
     throw new UsageError(`--emf ${emf}: no EMF document in the file (is it the service's EMF output?)`);
@@ -40,6 +41,6 @@ export async function previewCommand(
     io.out(
       `${d.name}: ${d.widgets} widgets, ${d.outcomes.drawn} drawn, ${d.outcomes['no-data']} without data, ${d.outcomes['aws-only']} in AWS only, ${d.outcomes['cloudwatch-only']} in CloudWatch only`,
     );
-  io.out(`wrote ${file}`);
+  io.out(`wrote ${file} (${series.length} series, ${((performance.now() - started) / 1000).toFixed(1)} s)`);
   return 0;
 }
