@@ -301,5 +301,9 @@ export async function writeReport(
   journal: Journal,
   { out, loadResult }: { out: string; loadResult?: unknown },
 ): Promise<string> {
-  return writeReportPage(out, reportPage(journal, loadResult, await dashboardsSections(journal, out)));
+  // The dashboards are an extra: a failure to draw them must not cost the run its report.
+  const dashboards = await dashboardsSections(journal, out).catch((error: Error) => [
+    { title: 'Dashboards', html: `<p class="note">Not drawn: ${escapeHtml(error.message)}</p>` },
+  ]);
+  return writeReportPage(out, reportPage(journal, loadResult, dashboards));
 }
