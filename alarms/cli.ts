@@ -95,3 +95,19 @@ export function registerAlarmsCommands(program: Command): void {
       );
     });
 }
+
+/** Adds `preview` to `coffee dashboards`: the dashboards drawn from a captured run's EMF (and logs). */
+export function registerDashboardsPreviewCommand(dashboards: Command): void {
+  dashboards
+    .command('preview')
+    .description(
+      "Draw every CloudWatch dashboard from a run's captured EMF (and log lines) into DIR/report.html, offline; exit 2 on an unreadable or empty EMF file",
+    )
+    .requiredOption('--emf <file>', "the service's EMF output (JSON lines), e.g. out/demo/service-metrics.emf.jsonl")
+    .option('--logs <file>', "the service's JSON log lines, for the Logs Insights widgets")
+    .option('--out <dir>', 'output directory', 'out/dashboards-preview')
+    .action(async (flags: { emf: string; logs?: string; out: string }) => {
+      const { previewCommand } = await import('./preview/preview-command.ts');
+      process.exitCode = await previewCommand(flags, stdio);
+    });
+}

@@ -6,7 +6,10 @@
  * windows, the steps and rollbacks; when the load-test engine drove the load, its own
  * sections (thresholds, charts, route groups) follow, with the same fault windows shaded.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { RouteGroups, type RouteGroup } from '../service/catalog/index.ts';
+import { dashboardsPreview, seriesFromEmf, type AlarmStatus } from '../alarms/index.ts';
 import {
   loadReportSections,
   loadSummarySection,
@@ -223,8 +226,59 @@ function asLoadResult(value: unknown): LoadResult | undefined {
 const LOAD_NOTE =
   '<p class="note">Below: the load test\'s own view of the run. Its thresholds judge the whole run, fault windows included, so a fault is expected to fail some of them; the experiment\'s verdict is the one at the top.</p>';
 
-/** The run's page: the experiment's sections, then the load test's when its engine drove the load. */
-export function reportPage(journal: Journal, loadResult?: unknown): ReportPage {
+/** Where the runner has the service write its EMF, and a process target its log lines, in the run's directory. */
+export const SERVICE_EMF_FILE_NAME = 'service-metrics.emf.jsonl';
+export const SERVICE_LOG_FILE_NAME = 'service.log';
+
+async function linesOf(file: string): Promise<string[] | undefined> {
+  try {
+    return (await readFile(file, 'utf8')).split('\n');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** The alarm timeline's last state and first ALARM of each alarm, relative to the load's start. */
+function alarmStatuses(journal: Journal): AlarmStatus[] | undefined {
+  if (journal.alarms.status !== 'evaluated') return undefined;
+  return journal.alarms.alarms.map((a) => ({
+    name: a.name,
+    state: a.transitions.at(-1)?.state ?? 'INSUFFICIENT_DATA',
+    ...(a.firedAt !== undefined ? { firedAtS: (a.firedAt - journal.load.from) / 1000 } : {}),
+  }));
+}
+
+/**
+ * The CloudWatch dashboards drawn from the service's EMF (and log lines) the run captured in
+ * `out`, over the load's span with the fault windows shaded; none when nothing was captured.
+ */
+export async function dashboardsSections(journal: Journal, out: string): Promise<ReportSection[]> {
+  const emf = await linesOf(join(out, SERVICE_EMF_FILE_NAME));
+  const series = emf ? seriesFromEmf(emf) : [];
+  if (series.length === 0 || !(journal.load.to > journal.load.from)) return [];
+  const origin = journal.load.from;
+  const logLines = await linesOf(join(out, SERVICE_LOG_FILE_NAME));
+  const alarms = alarmStatuses(journal);
+  return dashboardsPreview({
+    series,
+    span: { startMs: origin, endMs: journal.load.to },
+    bands: faultWindowMarks(journal).map((w) => ({
+      kind: 'fault',
+      label: w.label,
+      start: (w.startMs - origin) / 1000,
+      end: (w.endMs - origin) / 1000,
+    })),
+    ...(logLines ? { logLines } : {}),
+    ...(alarms ? { alarms } : {}),
+  }).sections;
+}
+
+/**
+ * The run's page: the experiment's sections, then the load test's when its engine drove the
+ * load, then the dashboards drawn from the run (`dashboardsSections`).
+ */
+export function reportPage(journal: Journal, loadResult?: unknown, dashboards: ReportSection[] = []): ReportPage {
   const load = asLoadResult(loadResult);
   return {
     title: `${journal.experiment.title}: ${journal.verdict}`,
@@ -237,6 +291,7 @@ export function reportPage(journal: Journal, loadResult?: unknown): ReportPage {
             ...loadReportSections(load, { faultWindows: faultWindowMarks(journal) }),
           ]
         : []),
+      ...dashboards,
     ],
   };
 }
@@ -246,5 +301,9 @@ export async function writeReport(
   journal: Journal,
   { out, loadResult }: { out: string; loadResult?: unknown },
 ): Promise<string> {
-  return writeReportPage(out, reportPage(journal, loadResult));
+  // The dashboards are an extra: a failure to draw them must not cost the run its report.
+  const dashboards = await dashboardsSections(journal, out).catch((error: Error) => [
+    { title: 'Dashboards', html: `<p class="note">Not drawn: ${escapeHtml(error.message)}</p>` },
+  ]);
+  return writeReportPage(out, reportPage(journal, loadResult, dashboards));
 }

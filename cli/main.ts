@@ -10,7 +10,7 @@ import { coffeeProgram, ExitCodes, runProgram } from './run.ts';
 import { registerChaosCommands } from '../chaos/cli.ts';
 import { registerLoadCommands } from '../loadtests/cli.ts';
 import { registerDashboardsCommands } from '../dashboards/cli.ts';
-import { registerAlarmsCommands } from '../alarms/cli.ts';
+import { registerAlarmsCommands, registerDashboardsPreviewCommand } from '../alarms/cli.ts';
 import { registerInfraCommands } from '../infra/cli.ts';
 
 export { ExitCodes };
@@ -22,7 +22,8 @@ export function buildProgram(): Command {
   registerBenchCommands(program);
   registerChaosCommands(program);
   registerLoadCommands(program);
-  registerDashboardsCommands(program);
+  // `dashboards preview` needs the alarms' evaluator, above dashboards/ in the layers.
+  registerDashboardsPreviewCommand(registerDashboardsCommands(program));
   registerAlarmsCommands(program);
   registerInfraCommands(program);
   return program;

@@ -46,6 +46,13 @@ export interface ReportChart {
   series: ChartSeries[];
   bands?: ChartBand[];
   lines?: ChartLine[];
+  /**
+   * The section's HTML holds the chart's `<div id="chart-<id>" class="plot">` itself (a tile
+   * of a dashboard grid), so the writer adds no title and element of its own.
+   */
+  placed?: boolean;
+  /** The plot's height in pixels. Default 260. */
+  height?: number;
 }
 
 export interface ReportSection {
@@ -172,18 +179,22 @@ const PAGE_SCRIPT = `
       return { label: s.label, stroke: palette[i % palette.length], width: 1.5, spanGaps: false, points: { show: chart.xs.length < 40 } };
     }));
     var opts = {
-      width: Math.max(320, root.clientWidth),
-      height: 260,
+      width: Math.max(chart.placed ? 120 : 320, root.clientWidth),
+      height: chart.height,
       scales: chart.lines.length ? { x: { time: false }, y: { range: yRange(chart) } } : { x: { time: false } },
-      axes: [{ label: 'seconds since start' }, { label: chart.unit }],
+      axes: chart.placed
+        ? [{ size: 28 }, { label: chart.unit, labelSize: 16, size: 44 }]
+        : [{ label: 'seconds since start' }, { label: chart.unit }],
       series: series,
       hooks: { drawAxes: [bands(chart)], draw: [lines(chart), countPoints(root)] },
     };
     var plot = new uPlot(opts, [chart.xs].concat(chart.series.map(function (s) { return s.values; })), root);
-    plots.push({ plot: plot, root: root });
+    plots.push({ plot: plot, root: root, chart: chart });
   });
   window.addEventListener('resize', function () {
-    plots.forEach(function (p) { p.plot.setSize({ width: Math.max(320, p.root.clientWidth), height: 260 }); });
+    plots.forEach(function (p) {
+      p.plot.setSize({ width: Math.max(p.chart.placed ? 120 : 320, p.root.clientWidth), height: p.chart.height });
+    });
   });
   document.body.setAttribute('data-charts-ready', String(plots.length));
 })();
@@ -205,11 +216,25 @@ tr.failed td, tr.failed th { background: #fef2f2; }
 code { font-size: 12px; word-break: break-all; }
 .chart { margin: 12px 0 24px; } .chart h3 { font-size: 14px; margin: 0 0 4px; }
 .note { color: #475569; font-size: 13px; }
+.cw-grid { display: grid; grid-template-columns: repeat(24, minmax(0, 1fr)); gap: 6px; margin: 8px 0 24px; }
+.cw-tile { border: 1px solid #e2e8f0; border-radius: 4px; padding: 4px 6px; overflow: auto; min-width: 0; font-size: 12px; }
+.cw-tile.cw-text { border-color: transparent; } .cw-tile h3, .cw-tile h4, .cw-tile h5 { margin: 2px 0; } .cw-tile p { margin: 2px 0; }
+.cw-title { font-weight: 600; font-size: 13px; margin-bottom: 2px; }
+.cw-label, .cw-tile .u-legend { color: #475569; font-size: 11px; }
+.cw-only { color: #475569; font-style: italic; }
+.cw-values { display: flex; flex-wrap: wrap; gap: 4px 16px; } .cw-value { display: flex; flex-direction: column; }
+.cw-number { font-size: 22px; font-weight: 600; font-variant-numeric: tabular-nums; }
+.cw-bar-row { display: grid; grid-template-columns: 30% 1fr 4em; align-items: center; gap: 6px; }
+.cw-bar { display: block; height: 10px; background: #2563eb; border-radius: 2px; } .cw-number-small { text-align: right; }
+.cw-alarms { list-style: none; padding: 0; margin: 0; columns: 2 260px; } .cw-alarms li { margin: 1px 0; }
+.cw-table td, .cw-table th { padding: 1px 4px; font-size: 11px; }
 `;
 
 /** Every chart of the page, in order; throws on an id used twice (both would draw into one element). */
 function chartsOf(sections: readonly ReportSection[]): Required<ReportChart>[] {
-  const charts = sections.flatMap((s) => s.charts ?? []).map((c) => ({ bands: [], lines: [], ...c }));
+  const charts = sections
+    .flatMap((s) => s.charts ?? [])
+    .map((c) => ({ bands: [], lines: [], placed: false, height: 260, ...c }));
   const seen = new Set<string>();
   for (const chart of charts) {
     if (seen.has(chart.id)) throw new Error(`two charts of the report have the id "${chart.id}"`);
@@ -219,10 +244,12 @@ function chartsOf(sections: readonly ReportSection[]): Required<ReportChart>[] {
 }
 
 function sectionHtml(section: ReportSection): string {
-  const charts = (section.charts ?? []).map(
-    (c) =>
-      `<div class="chart"><h3>${escapeHtml(c.title)}</h3><div id="chart-${escapeHtml(c.id)}" class="plot"></div></div>`,
-  );
+  const charts = (section.charts ?? [])
+    .filter((c) => !c.placed)
+    .map(
+      (c) =>
+        `<div class="chart"><h3>${escapeHtml(c.title)}</h3><div id="chart-${escapeHtml(c.id)}" class="plot"></div></div>`,
+    );
   return `<section><h2>${escapeHtml(section.title)}</h2>\n${section.html}${charts.join('\n')}</section>`;
 }
 

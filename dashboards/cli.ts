@@ -8,7 +8,8 @@ import {
   type MonitoringFlags,
 } from '../cli/index.ts';
 
-export function registerDashboardsCommands(program: Command): void {
+/** Registers `coffee dashboards ...` and returns the command, so folders above may add subcommands to it. */
+export function registerDashboardsCommands(program: Command): Command {
   const dashboards = program
     .command('dashboards')
     .description('CloudWatch and Grafana dashboards built from the metrics catalog: build, lint, diff, import');
@@ -65,4 +66,5 @@ export function registerDashboardsCommands(program: Command): void {
         await cloudWatchClientFactory(options.region),
       );
     });
+  return dashboards;
 }

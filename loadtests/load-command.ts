@@ -1,7 +1,9 @@
 /** The implementation of `coffee load` (imported lazily by cli.ts). */
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { UsageError } from '../cli/index.ts';
+import { UsageError, writeReportPage } from '../cli/index.ts';
+import { dashboardsPreview, seriesFromEmf } from '../alarms/index.ts';
+import { loadReportPage } from './report/load-report.ts';
 import type { LoadCommandOptions } from './cli.ts';
 import { newRunId, runLoad, TargetUnreachableError, writeOutputs } from './run-load.ts';
 import { DEFAULT_TOLERANCE, parseTolerance, type Tolerance } from './shared/baseline.ts';
@@ -107,11 +109,19 @@ export async function loadCommand(profileName: string, options: LoadCommandOptio
   if (k6 && !k6Binary) throw new UsageError(k6.K6_MISSING_MESSAGE);
 
   let stack: { url: string; stop(): Promise<void> } | undefined;
+  let captured: { emfFile: string; logFile: string } | undefined;
   let target = options.target;
   if (!target) {
     const { startLocalStack } = await import('../service/index.ts');
     process.stderr.write('starting the embedded service (no --target given)...\n');
-    stack = await startLocalStack({ rateLimit: false });
+    // The service's EMF and log lines, for the report's Dashboards page.
+    await mkdir(out, { recursive: true });
+    const capture = { emfFile: path.join(out, SERVICE_EMF_FILE_NAME), logFile: path.join(out, SERVICE_LOG_FILE_NAME) };
+    stack = await startLocalStack({
+      rateLimit: false,
+      telemetry: { metrics: 'emf', exportIntervalMs: 1_000, logLevel: 'info', ...capture },
+    });
+    captured = capture;
     target = stack.url;
   }
   process.stdout.write(
@@ -172,7 +182,39 @@ export async function loadCommand(profileName: string, options: LoadCommandOptio
     result.verdict = verdictOf(result.thresholds, result.baseline);
   }
   const files = await writeOutputs(result, out);
+  if (captured) await addDashboardsPage(result, out, captured);
   process.stdout.write(`\n${formatSummary(result)}`);
   process.stdout.write(`\nwrote ${files.result}, ${files.junit}, ${files.report}\n`);
   if (result.verdict === 'fail') process.exitCode = 1;
+}
+
+/** Where the local stack's EMF and log lines go in the run's directory. */
+const SERVICE_EMF_FILE_NAME = 'service-metrics.emf.jsonl';
+const SERVICE_LOG_FILE_NAME = 'service.log';
+
+/** Rewrites the report with the CloudWatch dashboards drawn from the service's captured EMF and logs. */
+async function addDashboardsPage(result: LoadResult, out: string, files: { emfFile: string; logFile: string }) {
+  const read = (file: string) =>
+    readFile(file, 'utf8').then(
+      (text) => text.split('\n'),
+      () => undefined,
+    );
+  const series = seriesFromEmf((await read(files.emfFile)) ?? []);
+  if (series.length === 0) return;
+  const startMs = Date.parse(result.startedAt);
+  const logLines = await read(files.logFile);
+  const page = loadReportPage(result, result.faultWindows ? { faultWindows: result.faultWindows } : {});
+  const { sections } = dashboardsPreview({
+    series,
+    // To the service's last EMF document: the one written as it stopped holds the run's last second.
+    span: { startMs },
+    ...(logLines ? { logLines } : {}),
+    bands: (result.faultWindows ?? []).map((w) => ({
+      kind: 'fault',
+      label: w.label,
+      start: (w.startMs - startMs) / 1000,
+      end: (w.endMs - startMs) / 1000,
+    })),
+  });
+  await writeReportPage(out, { ...page, sections: [...page.sections, ...sections] });
 }
