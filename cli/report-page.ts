@@ -46,6 +46,11 @@ export interface ReportChart {
   series: ChartSeries[];
   bands?: ChartBand[];
   lines?: ChartLine[];
+  /**
+   * Per x, the id of an element to open when that point is clicked (a `<details>` is opened
+   * and scrolled to); null where there is none.
+   */
+  links?: (string | null)[];
 }
 
 export interface ReportSection {
@@ -165,11 +170,27 @@ const PAGE_SCRIPT = `
       return [Math.min(0, min == null ? 0 : min), hi > 0 ? hi * 1.08 : 1];
     };
   }
+  /** Opens the element a point links to: its <details> (and those around it), scrolled into view. */
+  function openLink(id) {
+    var el = document.getElementById(id);
+    if (!el) return;
+    for (var p = el; p; p = p.parentElement) if (p.tagName === 'DETAILS') p.open = true;
+    el.scrollIntoView({ block: 'start' });
+    document.body.setAttribute('data-opened', id);
+  }
+  function linkClicks(chart, plot, root) {
+    if (!chart.links) return;
+    root.classList.add('linked');
+    plot.over.addEventListener('click', function () {
+      var i = plot.cursor.idx;
+      if (i != null && chart.links[i]) openLink(chart.links[i]);
+    });
+  }
   var plots = [];
   data.charts.forEach(function (chart) {
     var root = document.getElementById('chart-' + chart.id);
     var series = [{ label: 'time (s)' }].concat(chart.series.map(function (s, i) {
-      return { label: s.label, stroke: palette[i % palette.length], width: 1.5, spanGaps: false, points: { show: chart.xs.length < 40 } };
+      return { label: s.label, stroke: palette[i % palette.length], width: 1.5, spanGaps: false, points: { show: chart.links ? true : chart.xs.length < 40 } };
     }));
     var opts = {
       width: Math.max(320, root.clientWidth),
@@ -180,6 +201,7 @@ const PAGE_SCRIPT = `
       hooks: { drawAxes: [bands(chart)], draw: [lines(chart), countPoints(root)] },
     };
     var plot = new uPlot(opts, [chart.xs].concat(chart.series.map(function (s) { return s.values; })), root);
+    linkClicks(chart, plot, root);
     plots.push({ plot: plot, root: root });
   });
   window.addEventListener('resize', function () {
@@ -205,10 +227,13 @@ tr.failed td, tr.failed th { background: #fef2f2; }
 code { font-size: 12px; word-break: break-all; }
 .chart { margin: 12px 0 24px; } .chart h3 { font-size: 14px; margin: 0 0 4px; }
 .note { color: #475569; font-size: 13px; }
+.linked .u-over { cursor: pointer; } .st-bad { color: #b91c1c; }
 `;
 
 /** Every chart of the page, in order; throws on an id used twice (both would draw into one element). */
-function chartsOf(sections: readonly ReportSection[]): Required<ReportChart>[] {
+function chartsOf(
+  sections: readonly ReportSection[],
+): (ReportChart & Required<Pick<ReportChart, 'bands' | 'lines'>>)[] {
   const charts = sections.flatMap((s) => s.charts ?? []).map((c) => ({ bands: [], lines: [], ...c }));
   const seen = new Set<string>();
   for (const chart of charts) {

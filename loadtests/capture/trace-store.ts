@@ -112,6 +112,11 @@ export class TraceStore {
     return this.#heldItems;
   }
 
+  /** Whether the trace is kept (log lines read after the run go only to kept traces). */
+  isKept(traceId: string): boolean {
+    return this.#kept.has(traceId);
+  }
+
   get keptTraces(): number {
     return this.#kept.size;
   }
