@@ -7,10 +7,16 @@
  * sections (thresholds, charts, route groups) follow, with the same fault windows shaded.
  */
 import { RouteGroups, type RouteGroup } from '../service/catalog/index.ts';
+import { readFile } from 'node:fs/promises';
 import {
   loadReportSections,
   loadSummarySection,
+  requestsSection,
   RESULT_SCHEMA_VERSION,
+  serverSideSection,
+  slowestTraceLinks,
+  type CaptureResult,
+  type ExemplarSet,
   type FaultWindow,
   type LoadResult,
 } from '../loadtests/index.ts';
@@ -50,7 +56,7 @@ function faultWindowMarks(journal: Journal): FaultWindow[] {
  * Requests and errors per second, and p99 per route group against the order-write objective; x in
  * seconds from the load start.
  */
-function trafficCharts(journal: Journal): ReportChart[] {
+function trafficCharts(journal: Journal, capture?: CaptureResult): ReportChart[] {
   const origin = journal.load.from;
   const bands: ChartBand[] = faultWindowMarks(journal).map((w) => ({
     kind: 'fault',
@@ -89,6 +95,8 @@ function trafficCharts(journal: Journal): ReportChart[] {
       series: groups.map((g) =>
         series(`${g}${thresholds.has(g) ? ` (objective ${thresholds.get(g)} ms)` : ''}`, (b) => b.groups[g]?.p99Ms),
       ),
+      // A point opens that second's slowest captured trace.
+      ...(capture ? { links: slowestTraceLinks(capture, origin, xs) } : {}),
       lines:
         orderWriteThreshold !== undefined
           ? [{ label: `order-write objective ${orderWriteThreshold} ms`, value: orderWriteThreshold }]
@@ -187,13 +195,36 @@ function stepsSection(journal: Journal): ReportSection {
   };
 }
 
+/** What the run's trace capture adds to its report. */
+export interface CaptureReportInput {
+  capture?: CaptureResult;
+  /** The service's EMF lines, for its own view of the run. */
+  emfLines?: readonly string[];
+  /** Links to the user's trace backend (deployed target). */
+  traceUrl?: string;
+}
+
+/** The slowest and failed requests (waterfalls or links) and the server's own view, when there is something to show. */
+function captureSections(journal: Journal, load: LoadResult | undefined, input: CaptureReportInput): ReportSection[] {
+  const exemplars = (load as (LoadResult & { exemplars?: ExemplarSet }) | undefined)?.exemplars;
+  const requests = requestsSection({
+    runId: journal.run.id,
+    origin: journal.load.from,
+    ...(input.capture ? { capture: input.capture } : {}),
+    ...(exemplars ? { exemplars } : {}),
+    ...(input.traceUrl ? { traceUrl: input.traceUrl } : {}),
+  });
+  const server = load && input.emfLines ? serverSideSection(input.emfLines, load, journal.load.from) : undefined;
+  return [...(requests ? [requests] : []), ...(server ? [server] : [])];
+}
+
 /** The run's sections: charts, probes, invariants, alarms, windows, steps and rollbacks. */
-export function reportSections(journal: Journal): ReportSection[] {
+export function reportSections(journal: Journal, capture?: CaptureResult): ReportSection[] {
   return [
     {
       title: 'Traffic and errors',
-      html: '<p class="note">Red bands: the fault windows as applied.</p>',
-      charts: trafficCharts(journal),
+      html: `<p class="note">Red bands: the fault windows as applied.${capture ? ' Click a point of the p99 chart to open that second\u2019s slowest captured trace.' : ''}</p>`,
+      charts: trafficCharts(journal, capture),
     },
     hypothesisSection(journal),
     invariantsSection(journal),
@@ -224,13 +255,16 @@ const LOAD_NOTE =
   '<p class="note">Below: the load test\'s own view of the run. Its thresholds judge the whole run, fault windows included, so a fault is expected to fail some of them; the experiment\'s verdict is the one at the top.</p>';
 
 /** The run's page: the experiment's sections, then the load test's when its engine drove the load. */
-export function reportPage(journal: Journal, loadResult?: unknown): ReportPage {
+export function reportPage(journal: Journal, loadResult?: unknown, capture: CaptureReportInput = {}): ReportPage {
   const load = asLoadResult(loadResult);
+  const [traffic, ...rest] = reportSections(journal, capture.capture);
   return {
     title: `${journal.experiment.title}: ${journal.verdict}`,
     headline: reportHeadline(journal),
     sections: [
-      ...reportSections(journal),
+      ...(traffic ? [traffic] : []),
+      ...captureSections(journal, load, capture),
+      ...rest,
       ...(load
         ? [
             loadSummarySection(load, LOAD_NOTE),
@@ -244,7 +278,26 @@ export function reportPage(journal: Journal, loadResult?: unknown): ReportPage {
 /** Writes `out/report.html` and returns its path. */
 export async function writeReport(
   journal: Journal,
-  { out, loadResult }: { out: string; loadResult?: unknown },
+  {
+    out,
+    loadResult,
+    capture,
+    emfFile,
+    traceUrl,
+  }: { out: string; loadResult?: unknown; capture?: CaptureResult; emfFile?: string; traceUrl?: string },
 ): Promise<string> {
-  return writeReportPage(out, reportPage(journal, loadResult));
+  const emfLines = emfFile
+    ? await readFile(emfFile, 'utf8').then(
+        (t) => t.split('\n'),
+        () => undefined,
+      )
+    : undefined;
+  return writeReportPage(
+    out,
+    reportPage(journal, loadResult, {
+      ...(capture ? { capture } : {}),
+      ...(emfLines ? { emfLines } : {}),
+      ...(traceUrl ? { traceUrl } : {}),
+    }),
+  );
 }

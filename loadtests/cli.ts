@@ -22,6 +22,7 @@ export interface LoadCommandOptions {
   connections?: number;
   runId?: string;
   progress: boolean;
+  traceUrl?: string;
 }
 
 function parsePositive(name: string) {
@@ -89,6 +90,10 @@ export function registerLoadCommands(program: Command): void {
       parseIntOption('--connections', 1, 10_000),
     )
     .option('--run-id <id>', 'run id to use (sent as x-load-run-id and in baggage)')
+    .option(
+      '--trace-url <template>',
+      "with --target: link each exemplar to your trace backend, e.g. 'http://localhost:16686/trace/{traceId}' ({xrayTraceId} for X-Ray)",
+    )
     .option('--no-progress', 'no progress on stderr while running')
     .addHelpText(
       'after',

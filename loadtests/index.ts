@@ -60,4 +60,11 @@ export { TraceStore } from './capture/trace-store.ts';
 export { requestsSection, slowestTraceLinks, REQUESTS_SECTION_TITLE } from './capture/requests-section.ts';
 export { serverSideSection, SERVER_SIDE_SECTION_TITLE } from './capture/server-side.ts';
 export { traceLink, xrayTraceId, runLogsQuery } from './capture/trace-links.ts';
-export type { Exemplar, ExemplarSet, CapturedTrace, CapturedSpan, CapturedLog, CaptureCounts } from './capture/types.ts';
+export type {
+  Exemplar,
+  ExemplarSet,
+  CapturedTrace,
+  CapturedSpan,
+  CapturedLog,
+  CaptureCounts,
+} from './capture/types.ts';

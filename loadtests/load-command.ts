@@ -1,5 +1,5 @@
 /** The implementation of `coffee load` (imported lazily by cli.ts). */
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../cli/index.ts';
 import type { LoadCommandOptions } from './cli.ts';
@@ -8,6 +8,10 @@ import { DEFAULT_TOLERANCE, parseTolerance, type Tolerance } from './shared/base
 import { isProfileName, PROFILE_NAMES, PROFILES, profileDurationS, scaleProfile } from './shared/profiles.ts';
 import { RESULT_SCHEMA_VERSION, type LoadResult } from './shared/result.ts';
 import { formatSummary } from './shared/summary-text.ts';
+import { capturedStackTelemetry, SERVICE_EMF_FILE_NAME, writeCapturedLoadReport } from './capture/load-run-capture.ts';
+import { RunCapture, type CaptureResult } from './capture/run-capture.ts';
+import { traceLink } from './capture/trace-links.ts';
+import type { Exemplar, ExemplarSet } from './capture/types.ts';
 import { thresholdsFromSlos } from './shared/thresholds.ts';
 import { expiryProblem, parseTokenPool, type TokenPool } from './shared/tokens.ts';
 
@@ -84,6 +88,15 @@ export async function loadCommand(profileName: string, options: LoadCommandOptio
     const problem = expiryProblem(tokens, Date.now(), profileDurationS(scaled));
     if (problem) throw new UsageError(`--tokens ${options.tokens}: ${problem}`);
   }
+  if (options.traceUrl !== undefined) {
+    if (!options.target)
+      throw new UsageError('--trace-url needs --target: without it the toolkit captures the traces itself');
+    try {
+      traceLink(options.traceUrl, '0'.repeat(32));
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  }
   const runId = options.runId ?? newRunId();
   if (!/^[\w.-]{1,64}$/.test(runId))
     throw new UsageError(`--run-id must be 1 to 64 letters, digits, "_", "." or "-", got "${runId}"`);
@@ -95,13 +108,24 @@ export async function loadCommand(profileName: string, options: LoadCommandOptio
   if (k6 && !k6Binary) throw new UsageError(k6.K6_MISSING_MESSAGE);
 
   let stack: { url: string; stop(): Promise<void> } | undefined;
+  let capture: RunCapture | undefined;
   let target = options.target;
   if (!target) {
     const { startLocalStack } = await import('../service/index.ts');
-    process.stderr.write('starting the embedded service (no --target given)...\n');
-    stack = await startLocalStack({ rateLimit: false });
+    process.stderr.write('starting the embedded service (no --target given) and the trace capture...\n');
+    // k6 hands its exemplars over only at the end: hold every trace until then (the held cap still bounds memory).
+    const scaled = scaleProfile(
+      PROFILES[profileName],
+      options.duration !== undefined ? { durationS: options.duration } : {},
+    );
+    capture = await RunCapture.start(k6 ? { holdMs: (profileDurationS(scaled) + 120) * 1000 } : {});
+    await mkdir(out, { recursive: true });
+    await rm(path.join(out, SERVICE_EMF_FILE_NAME), { force: true });
+    stack = await startLocalStack({ rateLimit: false, telemetry: capturedStackTelemetry(capture, out) });
     target = stack.url;
   }
+  // The engine hands each exemplar over as it picks it, so the receiver keeps its trace.
+  const exemplarHook: { onExemplar?: (e: Exemplar) => void } = capture ? { onExemplar: capture.keep } : {};
   process.stdout.write(
     `coffee load ${profileName}: run id ${runId}, engine ${options.engine}, target ${target}, out ${out}\n`,
   );
@@ -140,15 +164,22 @@ export async function loadCommand(profileName: string, options: LoadCommandOptio
         ...(tokens ? { tokens } : {}),
         progress: options.progress,
         signal: controller.signal,
+        ...exemplarHook,
       });
     }
   } catch (error) {
+    await capture?.finish().catch(() => undefined);
     if (error instanceof TargetUnreachableError) throw new UsageError(error.message);
     throw error;
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
     await stack?.stop();
+  }
+  let captured: CaptureResult | undefined;
+  if (capture) {
+    const { exemplars } = result as LoadResult & { exemplars?: ExemplarSet };
+    captured = await capture.finish(exemplars ? { exemplars } : {});
   }
 
   if (baseline) {
@@ -158,6 +189,12 @@ export async function loadCommand(profileName: string, options: LoadCommandOptio
     result.verdict = verdictOf(result.thresholds, result.baseline);
   }
   const files = await writeOutputs(result, out);
+  if (captured || options.traceUrl)
+    await writeCapturedLoadReport(result, {
+      out,
+      ...(captured ? { capture: captured } : {}),
+      ...(options.traceUrl ? { traceUrl: options.traceUrl } : {}),
+    });
   process.stdout.write(`\n${formatSummary(result)}`);
   process.stdout.write(`\nwrote ${files.result}, ${files.junit}, ${files.report}\n`);
   if (result.verdict === 'fail') process.exitCode = 1;

@@ -111,8 +111,8 @@ export class RunCapture {
     if (logFile)
       await readServiceLogFile(logFile, (logs) => store.addLogs(logs.filter((l) => store.isKept(l.traceId))));
     await this.receiver.close();
-    this.#finished = { holdMs: this.holdMs, counts: { ...store.counts }, traces: store.finish() };
-    this.#finished.counts.tracesKept = this.#finished.traces.length;
+    const traces = store.finish();
+    this.#finished = { holdMs: this.holdMs, counts: { ...store.counts, tracesKept: traces.length }, traces };
     return this.#finished;
   }
 }
