@@ -17,7 +17,7 @@ import type { BenchFigure } from './figure.ts';
 export interface CaptureBenchOptions {
   /** Simulated run length. Default 600 s (10 minutes). */
   durationS?: number;
-  /** Requests per second the service answers (the average profile's 10 journeys/s, about 4 requests each, rounded up). */
+  /** Requests per second the service answers (the average profile's 10 journeys/s, about 4 requests each, and more). */
   requestsPerSecond?: number;
   /** Spans per request (the server span and its DynamoDB calls). Default 3. */
   spansPerRequest?: number;
