@@ -125,11 +125,14 @@ function clientRows(axis: Axis, trace: CapturedTrace): string[] {
   ];
 }
 
+/** A log line's fields as shown (a stack can run long; `traces.json` has it whole). */
+const clip = (text: string, max = 600) => (text.length > max ? `${text.slice(0, max)}…` : text);
+
 function logRows(trace: CapturedTrace, origin: number): string {
   if (trace.logs.length === 0) return '<p class="note">No log line carries this trace id.</p>';
   const rows = trace.logs.map((l) => {
     const { time: _t, level: _l, message: _m, service: _s, trace_id: _tr, ...rest } = l.fields;
-    return `<tr><td>${escapeHtml(`+${ms(l.time - origin)}`)}</td><td>${escapeHtml(l.level ?? '')}</td><td>${escapeHtml(l.message ?? '')}</td><td><code>${escapeHtml(JSON.stringify(rest))}</code></td></tr>`;
+    return `<tr><td>${escapeHtml(`+${ms(l.time - origin)}`)}</td><td>${escapeHtml(l.level ?? '')}</td><td>${escapeHtml(l.message ?? '')}</td><td><code>${escapeHtml(clip(JSON.stringify(rest)))}</code></td></tr>`;
   });
   return `<table class="wf-logs"><tr><th>time</th><th>level</th><th>message</th><th>fields</th></tr>${rows.join('')}</table>`;
 }
