@@ -35,6 +35,7 @@ interface RunCommandOptions {
   faultToken?: string;
   dynamoEndpoint?: string;
   table?: string;
+  traceUrl?: string;
   load: boolean;
   unsafeNoIdempotency: boolean;
   json: boolean;
@@ -77,6 +78,10 @@ export function registerChaosCommands(program: Command): void {
       parseUrl('--dynamo-endpoint'),
     )
     .option('--table <name>', "the target's table name (with --dynamo-endpoint)")
+    .option(
+      '--trace-url <template>',
+      "with --target: link each exemplar to your trace backend, e.g. 'http://localhost:16686/trace/{traceId}'",
+    )
     .option('--no-load', 'skip the load-test engine: only the audited order workload and the probes send traffic')
     .option(
       '--unsafe-no-idempotency',

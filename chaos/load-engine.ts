@@ -51,6 +51,7 @@ export async function createLoadEngine({ workers = 1 }: LoadEngineOptions = {}):
       signal,
       onResponse,
       onOrderAcknowledged,
+      onExemplar,
     }) {
       const done = runLoad({
         target: baseUrl,
@@ -62,6 +63,7 @@ export async function createLoadEngine({ workers = 1 }: LoadEngineOptions = {}):
         runId,
         signal,
         workers,
+        ...(onExemplar ? { onExemplar } : {}),
         onResponse: (event) => {
           onResponse(toRecordedResponse(event));
           if (event.route === 'POST /orders' && event.status >= 200 && event.status < 300 && event.idempotencyKey) {

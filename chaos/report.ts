@@ -13,7 +13,14 @@ import { dashboardsPreview, seriesFromEmf, type AlarmStatus } from '../alarms/in
 import {
   loadReportSections,
   loadSummarySection,
+  requestsSection,
   RESULT_SCHEMA_VERSION,
+  serverSideSection,
+  serviceEmfFileName,
+  serviceLogFileName,
+  slowestTraceLinks,
+  type CaptureResult,
+  type ExemplarSet,
   type FaultWindow,
   type LoadResult,
 } from '../loadtests/index.ts';
@@ -53,7 +60,7 @@ function faultWindowMarks(journal: Journal): FaultWindow[] {
  * Requests and errors per second, and p99 per route group against the order-write objective; x in
  * seconds from the load start.
  */
-function trafficCharts(journal: Journal): ReportChart[] {
+function trafficCharts(journal: Journal, capture?: CaptureResult): ReportChart[] {
   const origin = journal.load.from;
   const bands: ChartBand[] = faultWindowMarks(journal).map((w) => ({
     kind: 'fault',
@@ -92,6 +99,8 @@ function trafficCharts(journal: Journal): ReportChart[] {
       series: groups.map((g) =>
         series(`${g}${thresholds.has(g) ? ` (objective ${thresholds.get(g)} ms)` : ''}`, (b) => b.groups[g]?.p99Ms),
       ),
+      // A point opens that second's slowest captured trace.
+      ...(capture ? { links: slowestTraceLinks(capture, origin, xs) } : {}),
       lines:
         orderWriteThreshold !== undefined
           ? [{ label: `order-write objective ${orderWriteThreshold} ms`, value: orderWriteThreshold }]
@@ -190,13 +199,36 @@ function stepsSection(journal: Journal): ReportSection {
   };
 }
 
+/** What the run's trace capture adds to its report. */
+export interface CaptureReportInput {
+  capture?: CaptureResult;
+  /** The service's EMF lines, for its own view of the run. */
+  emfLines?: readonly string[];
+  /** Links to the user's trace backend (deployed target). */
+  traceUrl?: string;
+}
+
+/** The slowest and failed requests (waterfalls or links) and the server's own view, when there is something to show. */
+function captureSections(journal: Journal, load: LoadResult | undefined, input: CaptureReportInput): ReportSection[] {
+  const exemplars = (load as (LoadResult & { exemplars?: ExemplarSet }) | undefined)?.exemplars;
+  const requests = requestsSection({
+    runId: journal.run.id,
+    origin: journal.load.from,
+    ...(input.capture ? { capture: input.capture } : {}),
+    ...(exemplars ? { exemplars } : {}),
+    ...(input.traceUrl ? { traceUrl: input.traceUrl } : {}),
+  });
+  const server = load && input.emfLines ? serverSideSection(input.emfLines, load, journal.load.from) : undefined;
+  return [...(requests ? [requests] : []), ...(server ? [server] : [])];
+}
+
 /** The run's sections: charts, probes, invariants, alarms, windows, steps and rollbacks. */
-export function reportSections(journal: Journal): ReportSection[] {
+export function reportSections(journal: Journal, capture?: CaptureResult): ReportSection[] {
   return [
     {
       title: 'Traffic and errors',
-      html: '<p class="note">Red bands: the fault windows as applied.</p>',
-      charts: trafficCharts(journal),
+      html: `<p class="note">Red bands: the fault windows as applied.${capture ? ' Click a point of the p99 chart to open that second\u2019s slowest captured trace.' : ''}</p>`,
+      charts: trafficCharts(journal, capture),
     },
     hypothesisSection(journal),
     invariantsSection(journal),
@@ -226,10 +258,6 @@ function asLoadResult(value: unknown): LoadResult | undefined {
 const LOAD_NOTE =
   '<p class="note">Below: the load test\'s own view of the run. Its thresholds judge the whole run, fault windows included, so a fault is expected to fail some of them; the experiment\'s verdict is the one at the top.</p>';
 
-/** Where the runner has the service write its EMF, and a process target its log lines, in the run's directory. */
-export const SERVICE_EMF_FILE_NAME = 'service-metrics.emf.jsonl';
-export const SERVICE_LOG_FILE_NAME = 'service.log';
-
 async function linesOf(file: string): Promise<string[] | undefined> {
   try {
     return (await readFile(file, 'utf8')).split('\n');
@@ -253,12 +281,15 @@ function alarmStatuses(journal: Journal): AlarmStatus[] | undefined {
  * The CloudWatch dashboards drawn from the service's EMF (and log lines) the run captured in
  * `out`, over the load's span with the fault windows shaded; none when nothing was captured.
  */
-export async function dashboardsSections(journal: Journal, out: string): Promise<ReportSection[]> {
-  const emf = await linesOf(join(out, SERVICE_EMF_FILE_NAME));
-  const series = emf ? seriesFromEmf(emf) : [];
+export async function dashboardsSections(
+  journal: Journal,
+  out: string,
+  emf: readonly string[] | undefined,
+): Promise<ReportSection[]> {
+  const series = emf ? seriesFromEmf([...emf]) : [];
   if (series.length === 0 || !(journal.load.to > journal.load.from)) return [];
   const origin = journal.load.from;
-  const logLines = await linesOf(join(out, SERVICE_LOG_FILE_NAME));
+  const logLines = await linesOf(join(out, serviceLogFileName));
   const alarms = alarmStatuses(journal);
   return dashboardsPreview({
     series,
@@ -275,16 +306,25 @@ export async function dashboardsSections(journal: Journal, out: string): Promise
 }
 
 /**
- * The run's page: the experiment's sections, then the load test's when its engine drove the
- * load, then the dashboards drawn from the run (`dashboardsSections`).
+ * The run's page: the experiment's sections with the captured traces and the server's view,
+ * then the load test's when its engine drove the load, then the dashboards drawn from the
+ * run (`dashboardsSections`).
  */
-export function reportPage(journal: Journal, loadResult?: unknown, dashboards: ReportSection[] = []): ReportPage {
+export function reportPage(
+  journal: Journal,
+  loadResult?: unknown,
+  capture: CaptureReportInput = {},
+  dashboards: ReportSection[] = [],
+): ReportPage {
   const load = asLoadResult(loadResult);
+  const [traffic, ...rest] = reportSections(journal, capture.capture);
   return {
     title: `${journal.experiment.title}: ${journal.verdict}`,
     headline: reportHeadline(journal),
     sections: [
-      ...reportSections(journal),
+      ...(traffic ? [traffic] : []),
+      ...captureSections(journal, load, capture),
+      ...rest,
       ...(load
         ? [
             loadSummarySection(load, LOAD_NOTE),
@@ -299,11 +339,30 @@ export function reportPage(journal: Journal, loadResult?: unknown, dashboards: R
 /** Writes `out/report.html` and returns its path. */
 export async function writeReport(
   journal: Journal,
-  { out, loadResult }: { out: string; loadResult?: unknown },
+  {
+    out,
+    loadResult,
+    capture,
+    emfFile,
+    traceUrl,
+  }: { out: string; loadResult?: unknown; capture?: CaptureResult; emfFile?: string; traceUrl?: string },
 ): Promise<string> {
+  const emfLines = await linesOf(emfFile ?? join(out, serviceEmfFileName));
   // The dashboards are an extra: a failure to draw them must not cost the run its report.
-  const dashboards = await dashboardsSections(journal, out).catch((error: Error) => [
+  const dashboards = await dashboardsSections(journal, out, emfLines).catch((error: Error) => [
     { title: 'Dashboards', html: `<p class="note">Not drawn: ${escapeHtml(error.message)}</p>` },
   ]);
-  return writeReportPage(out, reportPage(journal, loadResult, dashboards));
+  return writeReportPage(
+    out,
+    reportPage(
+      journal,
+      loadResult,
+      {
+        ...(capture ? { capture } : {}),
+        ...(emfLines ? { emfLines } : {}),
+        ...(traceUrl ? { traceUrl } : {}),
+      },
+      dashboards,
+    ),
+  );
 }

@@ -13,6 +13,7 @@ export interface RunCommandOptions {
   faultToken?: string | undefined;
   dynamoEndpoint?: string;
   table?: string;
+  traceUrl?: string;
   load: boolean;
   unsafeNoIdempotency: boolean;
   json: boolean;
@@ -63,6 +64,10 @@ export async function runExperimentCommand(name: string, options: RunCommandOpti
     throw new UsageError(`unknown experiment "${name}"; one of: ${EXPERIMENTS.map((e) => e.name).join(', ')}`);
   if ((options.dynamoEndpoint || options.table) && !options.target)
     throw new UsageError('--dynamo-endpoint and --table go with --target');
+  if (options.traceUrl !== undefined && !options.target)
+    throw new UsageError('--trace-url goes with --target: without it the run captures its traces itself');
+  if (options.traceUrl !== undefined && !/\{(traceId|xrayTraceId)\}/.test(options.traceUrl))
+    throw new UsageError(`--trace-url must contain {traceId} or {xrayTraceId}, got "${options.traceUrl}"`);
   if (options.target && !(await reachable(options.target)))
     throw new UsageError(`the target ${options.target} does not answer GET /health`);
   const out = options.out ?? join('out', 'chaos', name);
@@ -89,6 +94,7 @@ export async function runExperimentCommand(name: string, options: RunCommandOpti
           }
         : {}),
       ...(options.unsafeNoIdempotency ? { unsafe: { idempotency: false } } : {}),
+      ...(options.traceUrl ? { traceUrl: options.traceUrl } : {}),
       ...(options.load ? { loadEngine: await (await import('./load-engine.ts')).createLoadEngine() } : {}),
       onProgress: (line) => process.stderr.write(`${line}\n`),
       signal: controller.signal,

@@ -48,6 +48,15 @@ import {
   type Verdict,
 } from './journal.ts';
 import { createOrderClient, type OrderClient, type OrderIntent } from './order-client.ts';
+import {
+  RunCapture,
+  serviceEmfFileName,
+  serviceLogFileName,
+  writeCaptureFile,
+  type CaptureResult,
+  type Exemplar,
+  type ExemplarSet,
+} from '../loadtests/index.ts';
 import { runProbes } from './probes.ts';
 import { forkRandom } from './random.ts';
 import { writeReport } from './report.ts';
@@ -76,6 +85,8 @@ export interface LoadEngine {
     onResponse: (response: RecordedResponse) => void;
     /** A 2xx to `POST /orders`, with the key it was sent with. */
     onOrderAcknowledged: (ack: { key: string; order: Order }) => void;
+    /** Each exemplar the engine picks (its trace is kept by the run's capture). */
+    onExemplar?: (exemplar: Exemplar) => void;
   }): Promise<{ done: Promise<unknown> }>;
 }
 
@@ -104,6 +115,8 @@ export interface RunExperimentOptions {
   onProgress?: (line: string) => void;
   /** Stops the run early (Ctrl-C): rollbacks and the journal still happen. */
   signal?: AbortSignal;
+  /** With `target`: links each exemplar to the user's trace backend (`{traceId}`, `{xrayTraceId}`). */
+  traceUrl?: string;
 }
 
 export interface ExperimentRun {
@@ -157,6 +170,9 @@ class ExperimentRunner {
   private loadFrom = 0;
   private loadTo = 0;
   private loadResult: unknown;
+  /** The trace capture, when the run starts the stack itself. */
+  private capture: RunCapture | undefined;
+  private captured: CaptureResult | undefined;
   private intents: OrderIntent[] = [];
   private steadyBefore: Journal['steadyState']['before'];
   private steadyAfter: Journal['steadyState']['after'];
@@ -177,7 +193,7 @@ class ExperimentRunner {
     this.windows = resolveSchedule(definition.schedule, { seed, timeScale });
     this.times = scaledTimes(definition, timeScale, this.windows);
     validate(definition, options, new Set(this.windows.map((w) => w.action.layer)));
-    this.emfFile = join(options.out, 'service-metrics.emf.jsonl');
+    this.emfFile = join(options.out, serviceEmfFileName);
     this.journalWindows = this.windows.map((w) => ({
       label: w.label,
       action: w.action,
@@ -223,7 +239,13 @@ class ExperimentRunner {
     );
     const { out, loadEngine } = this.options;
     const journalFile = await writeJournal(journal, out);
-    const reportFile = await writeReport(journal, { out, loadResult: this.loadResult });
+    const reportFile = await writeReport(journal, {
+      out,
+      loadResult: this.loadResult,
+      ...(this.captured ? { capture: this.captured } : {}),
+      ...(this.target.kind !== 'remote' ? { emfFile: this.emfFile } : {}),
+      ...(this.options.traceUrl ? { traceUrl: this.options.traceUrl } : {}),
+    });
     return { verdict, journal, journalFile, reportFile };
   }
 
@@ -253,18 +275,33 @@ class ExperimentRunner {
   };
 
   private async prepareTarget(): Promise<void> {
-    const { out, unsafe } = this.options;
+    const { out } = this.options;
     await mkdir(out, { recursive: true });
     this.startedAt = Date.now();
     await rm(this.emfFile, { force: true });
-    this.target = this.options.target
-      ? remoteTarget(this.options.target)
-      : this.definition.target === 'process'
-        ? await startProcessTarget({ logFile: join(out, 'service.log'), emfFile: this.emfFile })
-        : await startEmbeddedTarget({ seed: this.seed, ...(unsafe ? { unsafe } : {}), emfFile: this.emfFile });
+    if (!this.options.target) this.capture = await RunCapture.start();
+    const capture = this.capture ? { capture: this.capture } : {};
+    this.target = await this.startTarget(capture).catch(async (error: unknown) => {
+      await this.capture?.finish().catch(() => undefined);
+      throw error;
+    });
     this.step(`target started (${this.target.kind}) at ${this.target.url()}`);
     this.loadFrom = Date.now();
     this.loadTo = this.loadFrom;
+  }
+
+  private async startTarget(capture: { capture?: RunCapture }): Promise<Target> {
+    const { out, unsafe } = this.options;
+    return this.options.target
+      ? remoteTarget(this.options.target)
+      : this.definition.target === 'process'
+        ? await startProcessTarget({ logFile: join(out, serviceLogFileName), emfFile: this.emfFile, ...capture })
+        : await startEmbeddedTarget({
+            seed: this.seed,
+            ...(unsafe ? { unsafe } : {}),
+            emfFile: this.emfFile,
+            ...capture,
+          });
   }
 
   /** Whether the steady state held before any fault. */
@@ -328,6 +365,7 @@ class ExperimentRunner {
           signal,
           onResponse: this.record,
           onOrderAcknowledged: this.acknowledgeLoadOrder,
+          ...(this.capture ? { onExemplar: this.capture.keep } : {}),
         })
       : undefined;
     this.orderClient.start();
@@ -474,6 +512,7 @@ class ExperimentRunner {
     await this.target
       .close()
       .catch((error: unknown) => this.step('stop the target', 'failed', (error as Error).message));
+    await this.finishCapture();
     try {
       return await buildAlarmTimeline({
         emfFile: this.target.kind === 'remote' ? undefined : this.emfFile,
@@ -482,6 +521,26 @@ class ExperimentRunner {
       });
     } catch (error) {
       return unavailableTimeline(`the alarm timeline could not be evaluated: ${(error as Error).message}`);
+    }
+  }
+
+  /** Keeps the traces the load engine marked, with their log lines, in `traces.json`. */
+  private async finishCapture(): Promise<void> {
+    if (!this.capture) return;
+    try {
+      const exemplars = (this.loadResult as { exemplars?: ExemplarSet } | undefined)?.exemplars;
+      this.captured = await this.capture.finish({
+        ...(exemplars ? { exemplars } : {}),
+        ...(this.target.kind === 'process' ? { logFile: join(this.options.out, serviceLogFileName) } : {}),
+      });
+      await writeCaptureFile(this.options.out, this.captured);
+      this.step(
+        'traces captured',
+        'ok',
+        `${this.captured.counts.tracesKept} kept, ${this.captured.counts.tracesDropped} dropped`,
+      );
+    } catch (error) {
+      this.step('trace capture', 'failed', (error as Error).message);
     }
   }
 

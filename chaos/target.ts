@@ -19,6 +19,7 @@ import {
   type LocalStack,
 } from '../service/index.ts';
 import { DEFAULT_TABLE_NAME } from '../service/catalog/index.ts';
+import type { RunCapture } from '../loadtests/index.ts';
 import { startDynamoDbFaultProxy, type DynamoDbFaultProxy, type ProxyRequestRecord } from './dynamodb-proxy.ts';
 import { createServiceFaultClient, type ServiceFaultClient } from './service-faults.ts';
 import { createStoreReader, type StoreReader } from './store-reader.ts';
@@ -40,6 +41,8 @@ export interface EmbeddedTargetOptions {
   unsafe?: { idempotency?: boolean };
   emfFile?: string;
   onProxyRecord?: (record: ProxyRequestRecord) => void;
+  /** The run's trace capture: the service sends it its spans and traced log lines. */
+  capture?: RunCapture;
 }
 
 export async function startEmbeddedTarget({
@@ -47,6 +50,7 @@ export async function startEmbeddedTarget({
   unsafe,
   emfFile,
   onProxyRecord,
+  capture,
 }: EmbeddedTargetOptions): Promise<Target> {
   const token = randomBytes(24).toString('base64url');
   const dynamo = await startEmbeddedDynamo();
@@ -64,6 +68,13 @@ export async function startEmbeddedTarget({
       telemetry: {
         logLevel: 'silent',
         ...(emfFile ? { metrics: 'emf' as const, emfFile, exportIntervalMs: 1_000 } : {}),
+        ...(capture
+          ? {
+              tracerProvider: capture.tracerProvider(),
+              logLevel: 'info' as const,
+              logDestination: capture.logDestination(),
+            }
+          : {}),
       },
     });
   } catch (error) {
@@ -97,9 +108,11 @@ export interface ProcessTargetOptions {
   logFile?: string;
   /** The child writes its metrics here as EMF (appended across restarts). */
   emfFile?: string;
+  /** The run's trace capture: the child exports its spans to it (OTEL_* variables). */
+  capture?: RunCapture;
 }
 
-export async function startProcessTarget({ logFile, emfFile }: ProcessTargetOptions = {}): Promise<Target> {
+export async function startProcessTarget({ logFile, emfFile, capture }: ProcessTargetOptions = {}): Promise<Target> {
   const token = randomBytes(24).toString('base64url');
   const dataDir = await mkdtemp(join(tmpdir(), 'coffee-chaos-'));
   let service: ServiceProcess;
@@ -114,6 +127,7 @@ export async function startProcessTarget({ logFile, emfFile }: ProcessTargetOpti
         ...(emfFile
           ? { COFFEE_METRICS_EXPORTER: 'emf', COFFEE_EMF_FILE: emfFile, COFFEE_METRICS_INTERVAL_MS: '1000' }
           : { COFFEE_METRICS_EXPORTER: 'none' }),
+        ...capture?.serviceEnv(),
       },
       ...(logFile ? { logFile } : {}),
     });

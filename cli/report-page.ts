@@ -53,6 +53,11 @@ export interface ReportChart {
   placed?: boolean;
   /** The plot's height in pixels. Default 260. */
   height?: number;
+  /**
+   * Per x, the id of an element to open when that point is clicked (a `<details>` is opened
+   * and scrolled to); null where there is none.
+   */
+  links?: (string | null)[];
 }
 
 export interface ReportSection {
@@ -172,11 +177,27 @@ const PAGE_SCRIPT = `
       return [Math.min(0, min == null ? 0 : min), hi > 0 ? hi * 1.08 : 1];
     };
   }
+  /** Opens the element a point links to: its <details> (and those around it), scrolled into view. */
+  function openLink(id) {
+    var el = document.getElementById(id);
+    if (!el) return;
+    for (var p = el; p; p = p.parentElement) if (p.tagName === 'DETAILS') p.open = true;
+    el.scrollIntoView({ block: 'start' });
+    document.body.setAttribute('data-opened', id);
+  }
+  function linkClicks(chart, plot, root) {
+    if (!chart.links) return;
+    root.classList.add('linked');
+    plot.over.addEventListener('click', function () {
+      var i = plot.cursor.idx;
+      if (i != null && chart.links[i]) openLink(chart.links[i]);
+    });
+  }
   var plots = [];
   data.charts.forEach(function (chart) {
     var root = document.getElementById('chart-' + chart.id);
     var series = [{ label: 'time (s)' }].concat(chart.series.map(function (s, i) {
-      return { label: s.label, stroke: palette[i % palette.length], width: 1.5, spanGaps: false, points: { show: chart.xs.length < 40 } };
+      return { label: s.label, stroke: palette[i % palette.length], width: 1.5, spanGaps: false, points: { show: chart.links ? true : chart.xs.length < 40 } };
     }));
     var opts = {
       width: Math.max(chart.placed ? 120 : 320, root.clientWidth),
@@ -189,6 +210,7 @@ const PAGE_SCRIPT = `
       hooks: { drawAxes: [bands(chart)], draw: [lines(chart), countPoints(root)] },
     };
     var plot = new uPlot(opts, [chart.xs].concat(chart.series.map(function (s) { return s.values; })), root);
+    linkClicks(chart, plot, root);
     plots.push({ plot: plot, root: root, chart: chart });
   });
   window.addEventListener('resize', function () {
@@ -228,10 +250,13 @@ code { font-size: 12px; word-break: break-all; }
 .cw-bar { display: block; height: 10px; background: #2563eb; border-radius: 2px; } .cw-number-small { text-align: right; }
 .cw-alarms { list-style: none; padding: 0; margin: 0; columns: 2 260px; } .cw-alarms li { margin: 1px 0; }
 .cw-table td, .cw-table th { padding: 1px 4px; font-size: 11px; }
+.linked .u-over { cursor: pointer; } .st-bad { color: #b91c1c; }
 `;
 
 /** Every chart of the page, in order; throws on an id used twice (both would draw into one element). */
-function chartsOf(sections: readonly ReportSection[]): Required<ReportChart>[] {
+function chartsOf(
+  sections: readonly ReportSection[],
+): (ReportChart & Required<Pick<ReportChart, 'bands' | 'lines' | 'placed' | 'height'>>)[] {
   const charts = sections
     .flatMap((s) => s.charts ?? [])
     .map((c) => ({ bands: [], lines: [], placed: false, height: 260, ...c }));

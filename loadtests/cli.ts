@@ -32,6 +32,7 @@ export interface LoadCommandOptions {
   remoteWrite?: string;
   /** Node engine: this process's share of the arrivals, `i/n`. */
   instance?: string;
+  traceUrl?: string;
 }
 
 function parsePositive(name: string) {
@@ -111,6 +112,10 @@ export function registerLoadCommands(program: Command): void {
       parseIntOption('--connections', 1, 10_000),
     )
     .option('--run-id <id>', 'run id to use (sent as x-load-run-id and in baggage)')
+    .option(
+      '--trace-url <template>',
+      "with --target: link each exemplar to your trace backend, e.g. 'http://localhost:16686/trace/{traceId}' ({xrayTraceId} for X-Ray)",
+    )
     .option('--no-progress', 'no progress on stderr while running')
     .option(
       '--instances <n>',

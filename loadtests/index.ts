@@ -16,6 +16,7 @@ export {
 export type { RunLoadOptions } from './run-load.ts';
 export { writeReport, renderReport, loadReportSections, loadSummarySection } from './report/load-report.ts';
 export type { ReportOptions, LoadReportOptions } from './report/load-report.ts';
+export { resultFileName, junitFileName, serviceEmfFileName, serviceLogFileName } from './shared/outputs.ts';
 export type { ResponseEvent } from './engine/engine.ts';
 export type { ProgressUpdate } from './progress.ts';
 export { JOURNEYS, JourneyNames, runHeaders } from './shared/journeys.ts';
@@ -54,3 +55,19 @@ export { createRetryPolicy, parseRetryAfter, MAX_RETRIES, MAX_BACKOFF_MS, RETRYA
 export type { RetryPolicy, RetryPolicyOptions } from './shared/retry.ts';
 export { RemoteWriter, startPrometheus, verdictFromPrometheus, QUANTILE_RELATIVE_ERROR } from './prometheus/index.ts';
 export type { RemoteWriterOptions, PrometheusProcess, VerdictOptions } from './prometheus/index.ts';
+export { RunCapture, writeCaptureFile, TRACES_FILE_NAME } from './capture/run-capture.ts';
+export type { CaptureResult } from './capture/run-capture.ts';
+export { startOtlpReceiver, OtlpPaths } from './capture/receiver.ts';
+export type { OtlpReceiver, OtlpReceiverOptions } from './capture/receiver.ts';
+export { TraceStore } from './capture/trace-store.ts';
+export { requestsSection, slowestTraceLinks, REQUESTS_SECTION_TITLE } from './capture/requests-section.ts';
+export { serverSideSection, SERVER_SIDE_SECTION_TITLE } from './capture/server-side.ts';
+export { traceLink, xrayTraceId, runLogsQuery } from './capture/trace-links.ts';
+export type {
+  Exemplar,
+  ExemplarSet,
+  CapturedTrace,
+  CapturedSpan,
+  CapturedLog,
+  CaptureCounts,
+} from './capture/types.ts';

@@ -1,15 +1,18 @@
 /** The implementation of `coffee load` (imported lazily by cli.ts). */
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { UsageError, writeReportPage } from '../cli/index.ts';
-import { dashboardsPreview, seriesFromEmf } from '../alarms/index.ts';
-import { loadReportPage } from './report/load-report.ts';
+import { UsageError } from '../cli/index.ts';
 import type { LoadCommandOptions } from './cli.ts';
 import { newRunId, runLoad, TargetUnreachableError, writeOutputs } from './run-load.ts';
 import { DEFAULT_TOLERANCE, parseTolerance, type Tolerance } from './shared/baseline.ts';
 import { isProfileName, PROFILE_NAMES, PROFILES, profileDurationS, scaleProfile } from './shared/profiles.ts';
 import { RESULT_SCHEMA_VERSION, type LoadResult } from './shared/result.ts';
 import { formatSummary } from './shared/summary-text.ts';
+import { capturedStackTelemetry, writeCapturedLoadReport } from './capture/load-run-capture.ts';
+import { serviceEmfFileName } from './shared/outputs.ts';
+import { RunCapture, type CaptureResult } from './capture/run-capture.ts';
+import { traceLink } from './capture/trace-links.ts';
+import type { Exemplar, ExemplarSet } from './capture/types.ts';
 import { thresholdsFromSlos } from './shared/thresholds.ts';
 import { expiryProblem, parseTokenPool, type TokenPool } from './shared/tokens.ts';
 
@@ -90,6 +93,15 @@ export async function loadCommand(profileName: string, options: LoadCommandOptio
     const problem = expiryProblem(tokens, Date.now(), profileDurationS(scaled));
     if (problem) throw new UsageError(`--tokens ${options.tokens}: ${problem}`);
   }
+  if (options.traceUrl !== undefined) {
+    if (!options.target)
+      throw new UsageError('--trace-url needs --target: without it the toolkit captures the traces itself');
+    try {
+      traceLink(options.traceUrl, '0'.repeat(32));
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  }
   const runId = options.runId ?? newRunId();
   if (!/^[\w.-]{1,64}$/.test(runId))
     throw new UsageError(`--run-id must be 1 to 64 letters, digits, "_", "." or "-", got "${runId}"`);
@@ -109,21 +121,26 @@ export async function loadCommand(profileName: string, options: LoadCommandOptio
   if (k6 && !k6Binary) throw new UsageError(k6.K6_MISSING_MESSAGE);
 
   let stack: { url: string; stop(): Promise<void> } | undefined;
-  let captured: { emfFile: string; logFile: string } | undefined;
+  let capture: RunCapture | undefined;
+  let serviceLogs: ReturnType<typeof capturedStackTelemetry> | undefined;
   let target = options.target;
   if (!target) {
     const { startLocalStack } = await import('../service/index.ts');
-    process.stderr.write('starting the embedded service (no --target given)...\n');
-    // The service's EMF and log lines, for the report's Dashboards page.
+    process.stderr.write('starting the embedded service (no --target given) and the trace capture...\n');
+    // k6 hands its exemplars over only at the end: hold every trace until then (the held cap still bounds memory).
+    const scaled = scaleProfile(
+      PROFILES[profileName],
+      options.duration !== undefined ? { durationS: options.duration } : {},
+    );
+    capture = await RunCapture.start(k6 ? { holdMs: (profileDurationS(scaled) + 120) * 1000 } : {});
     await mkdir(out, { recursive: true });
-    const capture = { emfFile: path.join(out, SERVICE_EMF_FILE_NAME), logFile: path.join(out, SERVICE_LOG_FILE_NAME) };
-    stack = await startLocalStack({
-      rateLimit: false,
-      telemetry: { metrics: 'emf', exportIntervalMs: 1_000, logLevel: 'info', ...capture },
-    });
-    captured = capture;
+    await rm(path.join(out, serviceEmfFileName), { force: true });
+    serviceLogs = capturedStackTelemetry(capture, out);
+    stack = await startLocalStack({ rateLimit: false, telemetry: serviceLogs.telemetry });
     target = stack.url;
   }
+  // The engine hands each exemplar over as it picks it, so the receiver keeps its trace.
+  const exemplarHook: { onExemplar?: (e: Exemplar) => void } = capture ? { onExemplar: capture.keep } : {};
   process.stdout.write(
     `coffee load ${profileName}: run id ${runId}, engine ${options.engine}, target ${target}, out ${out}\n`,
   );
@@ -163,9 +180,11 @@ export async function loadCommand(profileName: string, options: LoadCommandOptio
         ...(streaming?.runOptions ?? {}),
         progress: options.progress,
         signal: controller.signal,
+        ...exemplarHook,
       });
     }
   } catch (error) {
+    await capture?.finish().catch(() => undefined);
     if (error instanceof TargetUnreachableError) throw new UsageError(error.message);
     throw error;
   } finally {
@@ -173,6 +192,12 @@ export async function loadCommand(profileName: string, options: LoadCommandOptio
     process.removeListener('SIGTERM', onSignal);
     await streaming?.close();
     await stack?.stop();
+    await serviceLogs?.close();
+  }
+  let captured: CaptureResult | undefined;
+  if (capture) {
+    const { exemplars } = result as LoadResult & { exemplars?: ExemplarSet };
+    captured = await capture.finish(exemplars ? { exemplars } : {});
   }
 
   if (baseline) {
@@ -182,39 +207,13 @@ export async function loadCommand(profileName: string, options: LoadCommandOptio
     result.verdict = verdictOf(result.thresholds, result.baseline);
   }
   const files = await writeOutputs(result, out);
-  if (captured) await addDashboardsPage(result, out, captured);
+  if (captured || options.traceUrl)
+    await writeCapturedLoadReport(result, {
+      out,
+      ...(captured ? { capture: captured } : {}),
+      ...(options.traceUrl ? { traceUrl: options.traceUrl } : {}),
+    });
   process.stdout.write(`\n${formatSummary(result)}`);
   process.stdout.write(`\nwrote ${files.result}, ${files.junit}, ${files.report}\n`);
   if (result.verdict === 'fail') process.exitCode = 1;
-}
-
-/** Where the local stack's EMF and log lines go in the run's directory. */
-const SERVICE_EMF_FILE_NAME = 'service-metrics.emf.jsonl';
-const SERVICE_LOG_FILE_NAME = 'service.log';
-
-/** Rewrites the report with the CloudWatch dashboards drawn from the service's captured EMF and logs. */
-async function addDashboardsPage(result: LoadResult, out: string, files: { emfFile: string; logFile: string }) {
-  const read = (file: string) =>
-    readFile(file, 'utf8').then(
-      (text) => text.split('\n'),
-      () => undefined,
-    );
-  const series = seriesFromEmf((await read(files.emfFile)) ?? []);
-  if (series.length === 0) return;
-  const startMs = Date.parse(result.startedAt);
-  const logLines = await read(files.logFile);
-  const page = loadReportPage(result, result.faultWindows ? { faultWindows: result.faultWindows } : {});
-  const { sections } = dashboardsPreview({
-    series,
-    // To the service's last EMF document: the one written as it stopped holds the run's last second.
-    span: { startMs },
-    ...(logLines ? { logLines } : {}),
-    bands: (result.faultWindows ?? []).map((w) => ({
-      kind: 'fault',
-      label: w.label,
-      start: (w.startMs - startMs) / 1000,
-      end: (w.endMs - startMs) / 1000,
-    })),
-  });
-  await writeReportPage(out, { ...page, sections: [...page.sections, ...sections] });
 }

@@ -1,0 +1,131 @@
+/**
+ * `coffee load`'s side of the capture: the embedded stack's telemetry options that point
+ * the service at the capture (spans, traced log lines, EMF for the server's own view), and
+ * the report with the capture's sections after the run's charts, written over the plain one.
+ */
+import { createWriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { dashboardsPreview, seriesFromEmf } from '../../alarms/index.ts';
+import { writeReportPage, type ReportSection } from '../../cli/index.ts';
+import type { LocalStackOptions } from '../../service/index.ts';
+import { loadReportPage } from '../report/load-report.ts';
+import { serviceEmfFileName, serviceLogFileName } from '../shared/outputs.ts';
+import type { LoadResult } from '../shared/result.ts';
+import { requestsSection } from './requests-section.ts';
+import { writeCaptureFile, type CaptureResult, type RunCapture } from './run-capture.ts';
+import { serverSideSection } from './server-side.ts';
+import type { ExemplarSet } from './types.ts';
+
+/**
+ * The embedded stack's telemetry when the capture is on: spans to the capture, log lines to
+ * the capture and to `service.log` (the dashboards' Logs Insights widgets read them), EMF to
+ * its file. `close()` after the stack has stopped, so the log file is complete.
+ */
+export function capturedStackTelemetry(
+  capture: RunCapture,
+  out: string,
+): { telemetry: NonNullable<LocalStackOptions['telemetry']>; close(): Promise<void> } {
+  const captured = capture.logDestination();
+  const file = createWriteStream(path.join(out, serviceLogFileName));
+  return {
+    telemetry: {
+      tracerProvider: capture.tracerProvider(),
+      logLevel: 'info',
+      logDestination: {
+        write(line: string) {
+          captured.write(line);
+          file.write(line);
+        },
+      },
+      metrics: 'emf',
+      emfFile: path.join(out, serviceEmfFileName),
+      exportIntervalMs: 1_000,
+    },
+    close: () => new Promise<void>((resolve) => file.end(() => resolve())),
+  };
+}
+
+/** The CloudWatch dashboards drawn from the service's EMF and log lines in `out` (none without EMF). */
+async function dashboardsSections(result: LoadResult, out: string): Promise<ReportSection[]> {
+  const read = (file: string) =>
+    readFile(path.join(out, file), 'utf8').then(
+      (text) => text.split('\n'),
+      () => undefined,
+    );
+  const series = seriesFromEmf((await read(serviceEmfFileName)) ?? []);
+  if (series.length === 0) return [];
+  const startMs = Date.parse(result.startedAt);
+  const logLines = await read(serviceLogFileName);
+  return dashboardsPreview({
+    series,
+    // To the service's last EMF document: the one written as it stopped holds the run's last second.
+    span: { startMs },
+    ...(logLines ? { logLines } : {}),
+    bands: (result.faultWindows ?? []).map((w) => ({
+      kind: 'fault',
+      label: w.label,
+      start: (w.startMs - startMs) / 1000,
+      end: (w.endMs - startMs) / 1000,
+    })),
+  }).sections;
+}
+
+/** The EMF lines of a file; none when it does not exist. */
+export async function readEmfLines(file: string): Promise<string[]> {
+  try {
+    return (await readFile(file, 'utf8')).split('\n');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+}
+
+/** The capture's sections: the slowest and failed requests, and the server's own view. */
+export async function captureSections({
+  result,
+  capture,
+  emfFile,
+  traceUrl,
+  origin = Date.parse(result.startedAt),
+}: {
+  result: LoadResult;
+  capture?: CaptureResult;
+  emfFile?: string;
+  traceUrl?: string;
+  origin?: number;
+}): Promise<ReportSection[]> {
+  const exemplars = (result as LoadResult & { exemplars?: ExemplarSet }).exemplars;
+  const requests = requestsSection({
+    runId: result.runId,
+    origin,
+    ...(capture ? { capture } : {}),
+    ...(exemplars ? { exemplars } : {}),
+    ...(traceUrl ? { traceUrl } : {}),
+  });
+  const server = emfFile ? serverSideSection(await readEmfLines(emfFile), result, origin) : undefined;
+  return [...(requests ? [requests] : []), ...(server ? [server] : [])];
+}
+
+/**
+ * Writes `traces.json` (with a capture) and `report.html` with the capture's sections after the
+ * load report's charts and the dashboards drawn from the run at the end; returns the report's path.
+ */
+export async function writeCapturedLoadReport(
+  result: LoadResult,
+  { out, capture, traceUrl }: { out: string; capture?: CaptureResult; traceUrl?: string },
+): Promise<string> {
+  if (capture) await writeCaptureFile(out, capture);
+  const page = loadReportPage(result, result.faultWindows ? { faultWindows: result.faultWindows } : {});
+  const extra = await captureSections({
+    result,
+    ...(capture ? { capture, emfFile: path.join(out, serviceEmfFileName) } : {}),
+    ...(traceUrl ? { traceUrl } : {}),
+  });
+  const at = page.sections.findIndex((s) => (s.charts ?? []).length > 0) + 1 || page.sections.length;
+  const dashboards = capture ? await dashboardsSections(result, out) : [];
+  return writeReportPage(out, {
+    ...page,
+    sections: [...page.sections.slice(0, at), ...extra, ...page.sections.slice(at), ...dashboards],
+  });
+}
