@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { runEngine, type EngineOptions, type ResponseEvent } from './engine.ts';
 import type { BucketReport, EncodedBucketReport } from './recorder.ts';
 import type { WorkerInput, WorkerMessage } from './worker.ts';
+import type { ExemplarBatch } from '../shared/exemplars.ts';
 
 export interface EngineRunOptions extends Omit<EngineOptions, 'sink' | 'workerIndex' | 'workerCount' | 't0'> {
   workers: number;
@@ -15,6 +16,8 @@ export interface EngineRunOptions extends Omit<EngineOptions, 'sink' | 'workerIn
   onStart?: (t0: number) => void;
   onBucket(report: BucketReport | EncodedBucketReport): void;
   onResponse?: (event: ResponseEvent) => void;
+  /** A batch of exemplars from engine thread `source` (0 when in-thread). */
+  onExemplars?: (source: number, batch: ExemplarBatch) => void;
 }
 
 export interface EngineRunOutcome {
@@ -26,7 +29,7 @@ export interface EngineRunOutcome {
 const now = (): number => performance.timeOrigin + performance.now();
 
 export async function runEngines(options: EngineRunOptions): Promise<EngineRunOutcome> {
-  const { workers, onBucket, onResponse, onStart, signal, journeys, ...engine } = options;
+  const { workers, onBucket, onResponse, onExemplars, onStart, signal, journeys, ...engine } = options;
   if (workers <= 0) {
     const t0 = now();
     onStart?.(t0);
@@ -35,7 +38,11 @@ export async function runEngines(options: EngineRunOptions): Promise<EngineRunOu
       t0,
       ...(journeys ? { journeys } : {}),
       ...(signal ? { signal } : {}),
-      sink: { bucket: onBucket, ...(onResponse ? { response: onResponse } : {}) },
+      sink: {
+        bucket: onBucket,
+        ...(onResponse ? { response: onResponse } : {}),
+        ...(onExemplars ? { exemplars: (batch: ExemplarBatch) => onExemplars(0, batch) } : {}),
+      },
     });
     return { aborted: outcome.aborted };
   }
@@ -60,6 +67,7 @@ export async function runEngines(options: EngineRunOptions): Promise<EngineRunOu
         workerIndex,
         workerCount: workers,
         wantResponses: onResponse !== undefined,
+        wantExemplars: onExemplars !== undefined,
       };
       const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url), { workerData: input });
       started.push(worker);
@@ -72,6 +80,7 @@ export async function runEngines(options: EngineRunOptions): Promise<EngineRunOu
             if (++ready === workers) announceReady();
           } else if (message.type === 'bucket') onBucket(message.report);
           else if (message.type === 'responses') for (const event of message.events) onResponse?.(event);
+          else if (message.type === 'exemplars') onExemplars?.(workerIndex, message.batch);
           else if (message.type === 'done') {
             settled = true;
             resolve({ aborted: message.aborted, activeMs: message.activeMs });
