@@ -34,9 +34,10 @@ import { arrivalClock, type Profile } from '../shared/profiles.ts';
 import { createRetryPolicy, MAX_BACKOFF_MS, MAX_RETRIES, type RetryPolicy } from '../shared/retry.ts';
 import { createRng, deriveSeed, type Rng } from '../shared/rng.ts';
 import type { TokenPool } from '../shared/tokens.ts';
-import { TraceIdGenerator, traceparent } from '../shared/trace-context.ts';
+import { traceparent, type TraceIdGenerator } from '../shared/trace-context.ts';
 import { HttpClient, type HttpRequest, type HttpResponse } from './http-client.ts';
 import { Recorder, type BucketReport } from './recorder.ts';
+import { createTraceIds } from './trace-ids.ts';
 
 /** One answered (or failed) request, for callers that look at every response (fault experiments). */
 export interface ResponseEvent {
@@ -222,7 +223,6 @@ class Iteration {
       headers = h;
     }
     this.request = { method: this.info.method, path: spec.path, headers, body };
-    if (this.state.ids) this.traceId = this.state.ids.traceId();
     this.attempt = 1;
     this.sendNow();
   }
@@ -234,7 +234,10 @@ class Iteration {
     if (sentAt < this.intended) this.intended = sentAt;
     const { ids } = this.state;
     if (ids) {
-      this.spanId = ids.spanId();
+      // One draw per attempt: the first takes its trace id too, a retry only a span id.
+      const drawn = ids.next();
+      if (this.attempt === 1) this.traceId = drawn.slice(0, 32);
+      this.spanId = drawn.slice(32);
       (this.request as HttpRequest).traceparent = traceparent(this.traceId, this.spanId);
     }
     this.state.client.send(this.request as HttpRequest, answered, this);
@@ -398,7 +401,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
     retry: createRetryPolicy({ maxRetries, maxBackoffMs, now }),
     routeInfo: new Map(),
     // Seeded from the system's random source per thread, so no two runs (or threads) share ids.
-    ids: traceContext ? new TraceIdGenerator(crypto.getRandomValues(new Uint32Array(4))) : undefined,
+    ids: traceContext ? createTraceIds() : undefined,
     exemplars: traceContext && sink.exemplars ? new ExemplarPicker(t0) : undefined,
     sleeping: new Set(),
     stopping: false,

@@ -5,11 +5,11 @@
  * engine seeds it from `crypto.getRandomValues`, the k6 script from `k6/crypto`.
  *
  * The ids come from xorshift128 (Marsaglia) seeded with 128 random bits, one generator per
- * engine thread or k6 VU: four steps cost a few nanoseconds where `crypto.randomUUID` per
- * request would cost a system-random draw. A trace id is the generator's whole 128-bit
- * state after four steps, and xorshift128 visits every non-zero state once per period
- * (2^128 - 1), so a generator never repeats a trace id; two generators share one only by
- * a 128-bit chance.
+ * engine thread or k6 VU: a few integer steps per request instead of a system-random draw.
+ * A trace id is the generator's whole 128-bit state after four steps, and xorshift128
+ * visits every non-zero state once per period (2^128 - 1), so a generator never repeats a
+ * trace id; two generators share one only by a 128-bit chance. Turning words into hex is
+ * the costly part, so the encoder is pluggable.
  */
 
 /** The header's name (lower case, as the engines send headers). */
@@ -18,19 +18,40 @@ export const TRACEPARENT = 'traceparent';
 /** `00-<32 hex>-<16 hex>-<2 hex>`, lower case, neither id all zeros. */
 const TRACEPARENT_PATTERN = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
 
-/** Eight lower-case hex digits of a 32-bit word, leading zeros kept. */
-function hex8(word: number): string {
-  return ((word >>> 0) + 0x100000000).toString(16).slice(1);
-}
+/** Two hex digits per byte value. */
+const BYTE_HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => (i + 0x100).toString(16).slice(1));
+
+/**
+ * Lower-case hex of 32-bit words, each word's bytes least significant first (the order of
+ * their bytes in memory, so Node's `Buffer#toString('hex')` over the same words agrees).
+ */
+export type WordsToHex = (words: Uint32Array) => string;
+
+/** The pure encoder (k6 has no Buffer); the Node engine passes a native one, several times faster. */
+export const wordsToHex: WordsToHex = (words) => {
+  let hex = '';
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i] as number;
+    hex +=
+      (BYTE_HEX[w & 255] as string) +
+      (BYTE_HEX[(w >>> 8) & 255] as string) +
+      (BYTE_HEX[(w >>> 16) & 255] as string) +
+      (BYTE_HEX[w >>> 24] as string);
+  }
+  return hex;
+};
 
 export class TraceIdGenerator {
   private x: number;
   private y: number;
   private z: number;
   private w: number;
+  /** One draw: four words of trace id (the state after four steps), two of span id. */
+  private readonly draw = new Uint32Array(6);
+  private readonly hex: WordsToHex;
 
   /** `seed`: four 32-bit words from a real random source (not all zero). */
-  constructor(seed: ArrayLike<number>) {
+  constructor(seed: ArrayLike<number>, hex: WordsToHex = wordsToHex) {
     if (seed.length < 4) throw new Error(`a trace id generator needs 4 seed words, got ${seed.length}`);
     this.x = (seed[0] as number) >>> 0;
     this.y = (seed[1] as number) >>> 0;
@@ -38,6 +59,7 @@ export class TraceIdGenerator {
     this.w = (seed[3] as number) >>> 0;
     // xorshift's only fixed point; any other state is on the one full-period cycle.
     if ((this.x | this.y | this.z | this.w) === 0) this.w = 0x9e3779b9;
+    this.hex = hex;
   }
 
   private step(): number {
@@ -49,20 +71,22 @@ export class TraceIdGenerator {
     return this.w;
   }
 
-  /** A fresh 32-hex trace id (never all zeros). */
-  traceId(): string {
-    this.step();
-    this.step();
-    this.step();
-    this.step();
-    return hex8(this.x) + hex8(this.y) + hex8(this.z) + hex8(this.w);
+  /** 48 hex digits: a fresh trace id (the first 32) and span id (the last 16), neither all zeros. */
+  next(): string {
+    const { draw } = this;
+    for (let i = 0; i < 6; i++) draw[i] = this.step();
+    if (draw[4] === 0 && draw[5] === 0) draw[5] = 1;
+    return this.hex(draw);
   }
 
-  /** A fresh 16-hex span id (never all zeros). */
+  /** A fresh 32-hex trace id. */
+  traceId(): string {
+    return this.next().slice(0, 32);
+  }
+
+  /** A fresh 16-hex span id. */
   spanId(): string {
-    const high = this.step();
-    const low = this.step() || 1;
-    return hex8(high) + hex8(low);
+    return this.next().slice(32);
   }
 }
 
