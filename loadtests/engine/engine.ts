@@ -37,7 +37,7 @@ import type { TokenPool } from '../shared/tokens.ts';
 import { traceparent, type TraceIdGenerator } from '../shared/trace-context.ts';
 import { HttpClient, type HttpRequest, type HttpResponse } from './http-client.ts';
 import { Recorder, type BucketReport } from './recorder.ts';
-import { createTraceIds } from './trace-ids.ts';
+import { createTraceIds, detach } from './trace-ids.ts';
 
 /** One answered (or failed) request, for callers that look at every response (fault experiments). */
 export interface ResponseEvent {
@@ -308,8 +308,8 @@ class Iteration {
   ): Exemplar {
     const { method, routeGroup } = this.info!;
     return {
-      traceId: this.traceId,
-      spanId: this.spanId,
+      traceId: detach(this.traceId),
+      spanId: detach(this.spanId),
       routeGroup,
       route: (this.spec as RequestSpec).route,
       method,

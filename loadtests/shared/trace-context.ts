@@ -41,17 +41,30 @@ export const wordsToHex: WordsToHex = (words) => {
   return hex;
 };
 
+export interface TraceIdOptions {
+  /** The hex encoder (default: the pure one). */
+  hex?: WordsToHex;
+  /** Draws encoded per call of `hex` (default 1): a native encoder pays its call once per batch. */
+  batch?: number;
+}
+
+/** Hex digits of one draw: a trace id (32) and a span id (16). */
+const DRAW_HEX = 48;
+
 export class TraceIdGenerator {
   private x: number;
   private y: number;
   private z: number;
   private w: number;
-  /** One draw: four words of trace id (the state after four steps), two of span id. */
-  private readonly draw = new Uint32Array(6);
+  /** Draws of six words: four of trace id (the state after four steps), two of span id. */
+  private readonly draws: Uint32Array;
   private readonly hex: WordsToHex;
+  private readonly batch: number;
+  private text = '';
+  private used: number;
 
   /** `seed`: four 32-bit words from a real random source (not all zero). */
-  constructor(seed: ArrayLike<number>, hex: WordsToHex = wordsToHex) {
+  constructor(seed: ArrayLike<number>, { hex = wordsToHex, batch = 1 }: TraceIdOptions = {}) {
     if (seed.length < 4) throw new Error(`a trace id generator needs 4 seed words, got ${seed.length}`);
     this.x = (seed[0] as number) >>> 0;
     this.y = (seed[1] as number) >>> 0;
@@ -60,6 +73,9 @@ export class TraceIdGenerator {
     // xorshift's only fixed point; any other state is on the one full-period cycle.
     if ((this.x | this.y | this.z | this.w) === 0) this.w = 0x9e3779b9;
     this.hex = hex;
+    this.batch = Math.max(1, Math.floor(batch));
+    this.draws = new Uint32Array(6 * this.batch);
+    this.used = this.batch;
   }
 
   private step(): number {
@@ -71,12 +87,22 @@ export class TraceIdGenerator {
     return this.w;
   }
 
-  /** 48 hex digits: a fresh trace id (the first 32) and span id (the last 16), neither all zeros. */
+  /**
+   * 48 hex digits: a fresh trace id (the first 32) and span id (the last 16), neither all
+   * zeros. With batches, a slice of the batch's text: copy an id that is kept for long.
+   */
   next(): string {
-    const { draw } = this;
-    for (let i = 0; i < 6; i++) draw[i] = this.step();
-    if (draw[4] === 0 && draw[5] === 0) draw[5] = 1;
-    return this.hex(draw);
+    if (this.used === this.batch) this.refill();
+    const start = this.used++ * DRAW_HEX;
+    return this.batch === 1 ? this.text : this.text.slice(start, start + DRAW_HEX);
+  }
+
+  private refill(): void {
+    const { draws } = this;
+    for (let i = 0; i < draws.length; i++) draws[i] = this.step();
+    for (let i = 4; i < draws.length; i += 6) if (draws[i] === 0 && draws[i + 1] === 0) draws[i + 1] = 1;
+    this.text = this.hex(draws);
+    this.used = 0;
   }
 
   /** A fresh 32-hex trace id. */
