@@ -23,11 +23,11 @@ const BYTE_HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => (i + 0
 
 /**
  * Lower-case hex of 32-bit words, each word's bytes least significant first (the order of
- * their bytes in memory, so Node's `Buffer#toString('hex')` over the same words agrees).
+ * their bytes in memory, so Node's native hex of the same words' bytes agrees).
  */
 export type WordsToHex = (words: Uint32Array) => string;
 
-/** The pure encoder (k6 has no Buffer); the Node engine passes a native one, several times faster. */
+/** The pure encoder (k6 has no native one); the Node engine passes a native one, several times faster. */
 export const wordsToHex: WordsToHex = (words) => {
   let hex = '';
   for (let i = 0; i < words.length; i++) {
