@@ -210,7 +210,7 @@ export interface CaptureReportInput {
 
 /** The slowest and failed requests (waterfalls or links) and the server's own view, when there is something to show. */
 function captureSections(journal: Journal, load: LoadResult | undefined, input: CaptureReportInput): ReportSection[] {
-  const exemplars = (load as (LoadResult & { exemplars?: ExemplarSet }) | undefined)?.exemplars;
+  const exemplars = load?.exemplars;
   const requests = requestsSection({
     runId: journal.run.id,
     origin: journal.load.from,
@@ -328,7 +328,7 @@ export function reportPage(
       ...(load
         ? [
             loadSummarySection(load, LOAD_NOTE),
-            ...loadReportSections(load, { faultWindows: faultWindowMarks(journal) }),
+            ...loadReportSections(load, { faultWindows: faultWindowMarks(journal), exemplars: false }),
           ]
         : []),
       ...dashboards,

@@ -14,8 +14,14 @@ export {
   TargetUnreachableError,
 } from './run-load.ts';
 export type { RunLoadOptions } from './run-load.ts';
-export { writeReport, renderReport, loadReportSections, loadSummarySection } from './report/load-report.ts';
-export type { ReportOptions, LoadReportOptions } from './report/load-report.ts';
+export {
+  writeReport,
+  renderReport,
+  loadReportSections,
+  loadSummarySection,
+  exemplarTables,
+} from './report/load-report.ts';
+export type { ReportOptions, LoadReportOptions, ExemplarTableOptions } from './report/load-report.ts';
 export { resultFileName, junitFileName, serviceEmfFileName, serviceLogFileName } from './shared/outputs.ts';
 export type { ResponseEvent } from './engine/engine.ts';
 export type { ProgressUpdate } from './progress.ts';
@@ -49,6 +55,9 @@ export type {
   CheckResult,
   Engine,
 } from './shared/result.ts';
+export { EXEMPLAR_BOUNDS, ExemplarReasons, isFailedAnswer } from './shared/exemplars.ts';
+export type { Exemplar, ExemplarSet, ExemplarBounds } from './shared/exemplars.ts';
+export { TRACEPARENT, traceparent, parseTraceparent } from './shared/trace-context.ts';
 export { toJunitXml } from './shared/junit.ts';
 export { formatSummary } from './shared/summary-text.ts';
 export { createRetryPolicy, parseRetryAfter, MAX_RETRIES, MAX_BACKOFF_MS, RETRYABLE_STATUSES } from './shared/retry.ts';
@@ -63,11 +72,4 @@ export { TraceStore } from './capture/trace-store.ts';
 export { requestsSection, slowestTraceLinks, REQUESTS_SECTION_TITLE } from './capture/requests-section.ts';
 export { serverSideSection, SERVER_SIDE_SECTION_TITLE } from './capture/server-side.ts';
 export { traceLink, xrayTraceId, runLogsQuery } from './capture/trace-links.ts';
-export type {
-  Exemplar,
-  ExemplarSet,
-  CapturedTrace,
-  CapturedSpan,
-  CapturedLog,
-  CaptureCounts,
-} from './capture/types.ts';
+export type { CapturedTrace, CapturedSpan, CapturedLog, CaptureCounts } from './capture/types.ts';

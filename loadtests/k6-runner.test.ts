@@ -6,21 +6,31 @@
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../cli/index.ts';
 import { findK6, K6_SCRIPT, runK6 } from './k6-runner.ts';
+import { K6_OUTPUT_FILE } from './k6-runner-output.ts';
+import { K6_AGGREGATE_NOTE } from './k6/summary.ts';
+import type { Exemplar } from './shared/exemplars.ts';
 
 let dir: string;
 let fake: string;
 
-// Writes its arguments next to COFFEE_OUT, copies $FAKE_RESULT to COFFEE_OUT/result.json when set, exits $FAKE_EXIT.
+// Writes its arguments next to COFFEE_OUT, copies $FAKE_RESULT to COFFEE_OUT/result.json and
+// $FAKE_OUTPUT to the --out json= file when set, exits $FAKE_EXIT.
 const FAKE_K6 = `#!/bin/sh
 out=""
+json=""
 for arg in "$@"; do
-  case "$arg" in COFFEE_OUT=*) out="\${arg#COFFEE_OUT=}" ;; esac
+  case "$arg" in
+    COFFEE_OUT=*) out="\${arg#COFFEE_OUT=}" ;;
+    json=*) json="\${arg#json=}" ;;
+  esac
 done
 printf '%s\\n' "$@" > "$out/args.txt"
 if [ -n "$FAKE_RESULT" ]; then cp "$FAKE_RESULT" "$out/result.json"; fi
+if [ -n "$FAKE_OUTPUT" ]; then cp "$FAKE_OUTPUT" "$json"; fi
 exit "\${FAKE_EXIT:-0}"
 `;
 
@@ -67,6 +77,7 @@ describe('the k6 runner', () => {
     }
     const args = (await readFile(path.join(out, 'args.txt'), 'utf8')).trim().split('\n');
     expect(args[0]).toBe('run');
+    expect(args.slice(1, 3)).toEqual(['--out', `json=${path.join(out, K6_OUTPUT_FILE)}`]);
     expect(args.at(-1)).toBe(K6_SCRIPT);
     expect(args).toEqual(
       expect.arrayContaining([
@@ -118,6 +129,44 @@ describe('the k6 runner', () => {
     } finally {
       delete process.env.FAKE_EXIT;
       delete process.env.FAKE_RESULT;
+    }
+  });
+
+  it("adds the timeline and exemplars from k6's JSON output, and says so when there is none", async () => {
+    const fixture = fileURLToPath(new URL('./k6/fixtures/metadata-out.json.gz', import.meta.url));
+    // The fixture run's own times: its first request answered at 06:53:51.1.
+    const summary = {
+      schemaVersion: 1,
+      runId: 'r',
+      engine: 'k6',
+      profile: 'smoke',
+      startedAt: '2026-12-06T06:53:51.000Z',
+      durationMs: 4_000,
+      verdict: 'pass',
+      thresholds: [],
+      timeline: { bucketMs: 1000, buckets: [] },
+      notes: [K6_AGGREGATE_NOTE],
+    };
+    await writeFile(path.join(dir, 'summary.json'), JSON.stringify(summary));
+    process.env.FAKE_RESULT = path.join(dir, 'summary.json');
+    process.env.FAKE_OUTPUT = fixture;
+    const announced: Exemplar[] = [];
+    const base = { binary: fake, target: 'http://127.0.0.1:9', profile: 'smoke', runId: 'r', seed: 1 };
+    try {
+      const result = await runK6({ ...base, out: path.join(dir, 'series'), onExemplar: (e) => announced.push(e) });
+      expect(result.timeline.buckets.reduce((n, b) => n + b.requests, 0)).toBe(16);
+      expect(result.exemplars!.items.length).toBeGreaterThan(0);
+      expect(announced).toEqual(result.exemplars!.items);
+      expect(result.routes).toHaveProperty(['GET /menu']);
+      expect(result.notes.join(' ')).toMatch(/from k6's JSON output \(k6-out\.json\.gz, 16 requests\)/);
+      expect(result.notes).not.toContain(K6_AGGREGATE_NOTE);
+      delete process.env.FAKE_OUTPUT;
+      const without = await runK6({ ...base, out: path.join(dir, 'no-series') });
+      expect(without.timeline.buckets).toEqual([]);
+      expect(without.notes.join(' ')).toMatch(/k6-out\.json\.gz could not be read/);
+    } finally {
+      delete process.env.FAKE_RESULT;
+      delete process.env.FAKE_OUTPUT;
     }
   });
 });

@@ -8,7 +8,13 @@ import { access, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../cli/index.ts';
+import { bucketMsFor } from './engine/aggregator.ts';
+import { K6_OUTPUT_FILE, readK6Output } from './k6-runner-output.ts';
+import { profileOf, settingsFromEnv } from './k6/options.ts';
+import { K6_AGGREGATE_NOTE } from './k6/summary.ts';
+import type { Exemplar } from './shared/exemplars.ts';
 import { resultFileName } from './shared/outputs.ts';
+import { profileDurationS, type Profile } from './shared/profiles.ts';
 import type { LoadResult } from './shared/result.ts';
 
 export const K6_SCRIPT = fileURLToPath(new URL('./k6/script.ts', import.meta.url));
@@ -54,11 +60,13 @@ export interface RunK6Options {
   thresholdOverrides?: Record<string, number>;
   /** Absolute path of a `--tokens` file; the script reads it with k6's `open()`. */
   tokensFile?: string;
+  /** Each exemplar, as k6's JSON output is read after the run. */
+  onExemplar?: (exemplar: Exemplar) => void;
   signal?: AbortSignal;
 }
 
 /** The `--env` settings the script reads (see loadtests/k6/script.ts). */
-export function k6Env(options: Omit<RunK6Options, 'binary' | 'signal'>): Record<string, string> {
+export function k6Env(options: Omit<RunK6Options, 'binary' | 'signal' | 'onExemplar'>): Record<string, string> {
   return {
     COFFEE_TARGET: options.target,
     COFFEE_PROFILE: options.profile,
@@ -77,7 +85,15 @@ export function k6Env(options: Omit<RunK6Options, 'binary' | 'signal'>): Record<
 export async function runK6(options: RunK6Options): Promise<LoadResult> {
   await mkdir(options.out, { recursive: true });
   const env = k6Env(options);
-  const args = ['run', ...Object.entries(env).flatMap(([key, value]) => ['--env', `${key}=${value}`]), K6_SCRIPT];
+  const output = path.join(options.out, K6_OUTPUT_FILE);
+  const args = [
+    'run',
+    // Every sample with its tags and metadata (trace ids): the timeline and exemplars come from it.
+    '--out',
+    `json=${output}`,
+    ...Object.entries(env).flatMap(([key, value]) => ['--env', `${key}=${value}`]),
+    K6_SCRIPT,
+  ];
   const code = await new Promise<number>((resolve, reject) => {
     const child = spawn(options.binary, args, { stdio: ['ignore', 'inherit', 'inherit'] });
     const stop = () => child.kill('SIGINT');
@@ -104,5 +120,36 @@ export async function runK6(options: RunK6Options): Promise<LoadResult> {
   // k6 judged the thresholds itself (exit 99); the result carries the same verdict.
   if (code === K6ExitCodes.ThresholdsHaveFailed) result.verdict = 'fail';
   else if (code !== 0) result.aborted ??= `k6 exited with code ${code}`;
+  return addK6Output(result, output, profileOf(settingsFromEnv(env)), options.onExemplar);
+}
+
+/**
+ * Adds what k6's JSON output holds and its summary does not: the timeline, per-route
+ * statistics and exemplars. A missing or unreadable output leaves the summary's result, with a note.
+ */
+export async function addK6Output(
+  result: LoadResult,
+  file: string,
+  profile: Profile,
+  onExemplar?: (exemplar: Exemplar) => void,
+): Promise<LoadResult> {
+  try {
+    const read = await readK6Output(file, {
+      t0: Date.parse(result.startedAt),
+      bucketMs: bucketMsFor(profileDurationS(profile) * 1000),
+      profile,
+      durationMs: result.durationMs,
+      ...(onExemplar ? { onExemplar } : {}),
+    });
+    result.timeline = read.timeline;
+    result.routes ??= read.routes;
+    result.exemplars = read.exemplars;
+    result.notes = [
+      ...(result.notes ?? []).filter((note) => note !== K6_AGGREGATE_NOTE),
+      `time series, per-route statistics and exemplars from k6's JSON output (${path.basename(file)}, ${read.requests} requests); k6 measures latency from when a request goes out, so an exemplar's intended and sent times are one`,
+    ];
+  } catch (error) {
+    result.notes = [...(result.notes ?? []), `k6's JSON output ${file} could not be read: ${(error as Error).message}`];
+  }
   return result;
 }

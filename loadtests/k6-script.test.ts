@@ -326,6 +326,15 @@ describe('handleSummary (resultFromK6Summary)', () => {
     expect(KNOWN_STATUSES).toContain(503);
   });
 
+  it("dates the run from setup()'s scenario start when k6 passes it in setup_data", () => {
+    const data = {
+      ...summaryData(true),
+      setup_data: { target: 'x', startedAtMs: Date.UTC(2026, 4, 1, 10, 0, 0, 250) },
+    };
+    const result = resultFromK6Summary(data, settings(), new Date('2026-05-01T10:00:30.000Z'));
+    expect(result.startedAt).toBe('2026-05-01T10:00:00.250Z');
+  });
+
   it("takes k6's own threshold verdict when it failed one", () => {
     const result = resultFromK6Summary(summaryData(false), settings(), new Date());
     expect(result.thresholds.find((t) => t.id === 'menu-read-latency')).toMatchObject({ observed: 30, pass: false });

@@ -17,6 +17,7 @@ import { runEngines } from './engine/threads.ts';
 import { progressPrinter, type ProgressUpdate } from './progress.ts';
 import { writeReport } from './report/load-report.ts';
 import { compareWithBaseline, DEFAULT_TOLERANCE, type Tolerance } from './shared/baseline.ts';
+import { ExemplarCollector, type Exemplar } from './shared/exemplars.ts';
 import { runHeaders, type Journey } from './shared/journeys.ts';
 import { junitFileName, resultFileName } from './shared/outputs.ts';
 import { toJunitXml } from './shared/junit.ts';
@@ -58,6 +59,14 @@ export interface RunLoadOptions {
   faultWindows?: FaultWindow[];
   /** Every response (and network error), e.g. to collect acknowledged orders. */
   onResponse?: (response: ResponseEvent) => void;
+  /**
+   * Each exemplar as soon as it is chosen, on this thread: a failed request at once (within
+   * about 100 ms), a second's slowest once that second has closed in every engine thread.
+   * A trace capture keeps these traces and drops the rest.
+   */
+  onExemplar?: (exemplar: Exemplar) => void;
+  /** Send `traceparent` on every request and keep exemplars (default true). */
+  traceContext?: boolean;
   /** `true`: print progress on stderr; a function: receive it (about once per second). */
   progress?: boolean | ((update: ProgressUpdate) => void);
   signal?: AbortSignal;
@@ -154,6 +163,8 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
     runId = newRunId(),
     out,
     onResponse,
+    onExemplar,
+    traceContext = true,
     signal,
     workers = 0,
     thresholdOverrides,
@@ -181,6 +192,7 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
   const totalMs = profileDurationS(profile) * 1000;
   const bucketMs = bucketMsFor(totalMs);
   const aggregator = new Aggregator(bucketMs, profile);
+  const exemplars = traceContext ? new ExemplarCollector(Math.max(1, workers), onExemplar) : undefined;
   const controller = new AbortController();
   let abortReason: string | undefined;
   const onAbort = () => {
@@ -207,6 +219,8 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
     ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     ...(options.journeys ? { journeys: options.journeys } : {}),
     ...(options.tokens ? { tokens: options.tokens } : {}),
+    traceContext,
+    ...(exemplars ? { onExemplars: (source: number, batch) => exemplars.add(source, batch) } : {}),
     signal: controller.signal,
     onStart: (start) => (t0 = start),
     ...(options.share ? { share: options.share } : {}),
@@ -286,6 +300,7 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
     thresholds,
     verdict: 'pass',
     ...(options.faultWindows?.length ? { faultWindows: normalizeFaultWindows(options.faultWindows, t0) } : {}),
+    ...(exemplars ? { exemplars: exemplars.finish() } : {}),
     ...(outcome.aborted || abortReason ? { aborted: abortReason ?? 'aborted' } : {}),
     notes,
   };

@@ -15,7 +15,6 @@ import type { LoadResult } from '../shared/result.ts';
 import { requestsSection } from './requests-section.ts';
 import { writeCaptureFile, type CaptureResult, type RunCapture } from './run-capture.ts';
 import { serverSideSection } from './server-side.ts';
-import type { ExemplarSet } from './types.ts';
 
 /**
  * The embedded stack's telemetry when the capture is on: spans to the capture, log lines to
@@ -95,7 +94,7 @@ export async function captureSections({
   traceUrl?: string;
   origin?: number;
 }): Promise<ReportSection[]> {
-  const exemplars = (result as LoadResult & { exemplars?: ExemplarSet }).exemplars;
+  const { exemplars } = result;
   const requests = requestsSection({
     runId: result.runId,
     origin,
@@ -116,7 +115,11 @@ export async function writeCapturedLoadReport(
   { out, capture, traceUrl }: { out: string; capture?: CaptureResult; traceUrl?: string },
 ): Promise<string> {
   if (capture) await writeCaptureFile(out, capture);
-  const page = loadReportPage(result, result.faultWindows ? { faultWindows: result.faultWindows } : {});
+  // The capture's section with the traces (or links) takes the place of the exemplars' plain table.
+  const page = loadReportPage(result, {
+    ...(result.faultWindows ? { faultWindows: result.faultWindows } : {}),
+    exemplars: false,
+  });
   const extra = await captureSections({
     result,
     ...(capture ? { capture, emfFile: path.join(out, serviceEmfFileName) } : {}),

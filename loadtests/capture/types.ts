@@ -3,35 +3,9 @@
  * log lines that carry a trace id, and the client's exemplars that say which traces to keep.
  */
 
-/**
- * One request the client kept as an exemplar (the slowest few per route group and second, every
- * failed one), with the trace id it sent in its `traceparent`. The engines produce these (see
- * `LoadResult.exemplars`); the same shape is declared here so the capture stands on its own.
- */
-export interface Exemplar {
-  traceId: string;
-  spanId: string;
-  routeGroup: string;
-  route: string;
-  method: string;
-  path: string;
-  /** 0 = no response. */
-  status: number;
-  latencyMs: number;
-  /** Epoch ms: when the profile meant to send it, when it went, when the answer came. */
-  intendedAt: number;
-  sentAt: number;
-  answeredAt: number;
-  /** Seconds since the run's start. */
-  second: number;
-  reason: 'slowest' | 'failed';
-}
+import type { Exemplar } from '../shared/exemplars.ts';
 
-export interface ExemplarSet {
-  bounds: { slowestPerGroupPerSecond: 3; failuresPerRun: 500 };
-  droppedFailures: number;
-  items: Exemplar[];
-}
+export type { Exemplar, ExemplarSet } from '../shared/exemplars.ts';
 
 export type AttributeValue = string | number | boolean | null | AttributeValue[] | { [key: string]: AttributeValue };
 export type Attributes = Record<string, AttributeValue>;

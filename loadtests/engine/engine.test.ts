@@ -2,6 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runLoad } from '../run-load.ts';
+import type { Exemplar } from '../shared/exemplars.ts';
+import { parseTraceparent } from '../shared/trace-context.ts';
 import type { Journey } from '../shared/journeys.ts';
 import { PROFILES, scaleProfile } from '../shared/profiles.ts';
 import { runEngine, type ResponseEvent } from './engine.ts';
@@ -238,5 +240,110 @@ describe('the load engine', () => {
     });
     expect(result.aborted).toBe('aborted by the caller');
     expect(result.durationMs).toBeLessThan(10_000);
+  });
+
+  it('sends a fresh trace per request (a retry: same trace, its own span) and keeps the failed ones as exemplars', async () => {
+    const seen: { key: string; traceparent: string; status: number }[] = [];
+    const target = await serve((req, res) => {
+      const key = String(req.headers['idempotency-key']);
+      const status = seen.filter((s) => s.key === key).length < 2 ? 503 : 201;
+      seen.push({ key, traceparent: String(req.headers.traceparent), status });
+      res.writeHead(status, { 'content-type': 'application/json', 'retry-after': '0' });
+      res.end(status === 201 ? JSON.stringify({ order: { id: `o-${key}` } }) : '{"code":"dependency_unavailable"}');
+    });
+    const announced: Exemplar[] = [];
+    const events: ResponseEvent[] = [];
+    const result = await runLoad({
+      target,
+      profile: 'smoke',
+      durationS: 1,
+      rate: 4,
+      runId: 'traces',
+      journeys: [placeOrder],
+      onResponse: (e) => events.push(e),
+      onExemplar: (e) => announced.push(e),
+    });
+
+    const ids = seen.map((s) => parseTraceparent(s.traceparent)!);
+    expect(ids.every(Boolean)).toBe(true);
+    expect(new Set(ids.map((i) => i.spanId)).size).toBe(seen.length);
+    for (const key of new Set(seen.map((s) => s.key))) {
+      const traces = new Set(ids.filter((_, i) => seen[i]!.key === key).map((i) => i.traceId));
+      expect(traces.size, key).toBe(1);
+    }
+    expect(new Set(ids.map((i) => i.traceId)).size).toBe(new Set(seen.map((s) => s.key)).size);
+    // The engine's view of each attempt names the ids the server saw.
+    expect(events.map((e) => `00-${e.traceId}-${e.spanId}-01`).sort()).toEqual(seen.map((s) => s.traceparent).sort());
+
+    const exemplars = result.exemplars!;
+    expect(exemplars.bounds).toEqual({ slowestPerGroupPerSecond: 3, failuresPerRun: 500 });
+    const failed = exemplars.items.filter((e) => e.reason === 'failed');
+    expect(failed.map((e) => `00-${e.traceId}-${e.spanId}-01`).sort()).toEqual(
+      seen
+        .filter((s) => s.status === 503)
+        .map((s) => s.traceparent)
+        .sort(),
+    );
+    for (const e of failed) {
+      expect(e).toMatchObject({ routeGroup: 'order-write', route: 'POST /orders', method: 'POST', status: 503 });
+      expect(e.intendedAt).toBeLessThanOrEqual(e.sentAt);
+      expect(e.sentAt).toBeLessThanOrEqual(e.answeredAt);
+      expect(e.latencyMs).toBeCloseTo(e.answeredAt - e.intendedAt, 6);
+    }
+    const slowest = exemplars.items.filter((e) => e.reason === 'slowest');
+    expect(slowest.length).toBeGreaterThan(0);
+    expect(slowest.every((e) => e.status === 201)).toBe(true);
+    expect(exemplars.droppedFailures).toBe(0);
+    // Every exemplar was announced on the main thread, once.
+    expect(announced.length).toBe(exemplars.items.length);
+    expect(new Set(announced)).toEqual(new Set(exemplars.items));
+  });
+
+  it('picks exemplars in worker threads: every failure, at most three slowest per group and second', async () => {
+    // The trace ids are random: a request whose trace id ends in 0 or 1 gets a 500, about one in eight.
+    const seen = new Map<string, number>();
+    const target = await serve((req, res) => {
+      const traceparent = String(req.headers.traceparent);
+      const status = /[01]-[0-9a-f]{16}-01$/.test(traceparent) ? 500 : 200;
+      seen.set(traceparent, status);
+      setTimeout(() => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end('{"items":[]}');
+      }, seen.size % 7);
+    });
+    const announced: Exemplar[] = [];
+    const events: ResponseEvent[] = [];
+    const result = await runLoad({
+      target,
+      profile: 'smoke',
+      durationS: 2,
+      rate: 30,
+      thinkTimeScale: 0,
+      workers: 2,
+      runId: 'worker-traces',
+      onResponse: (e) => events.push(e),
+      onExemplar: (e) => announced.push(e),
+    });
+    const { items } = result.exemplars!;
+    const failedSent = [...seen].filter(([, status]) => status === 500).map(([tp]) => tp);
+    expect(failedSent.length).toBeGreaterThan(0);
+    expect(
+      items
+        .filter((e) => e.reason === 'failed')
+        .map((e) => `00-${e.traceId}-${e.spanId}-01`)
+        .sort(),
+    ).toEqual(failedSent.sort());
+    const perSecond = new Map<string, number>();
+    for (const e of items.filter((i) => i.reason === 'slowest')) {
+      expect(e.status).toBe(200);
+      const key = `${e.second} ${e.routeGroup}`;
+      perSecond.set(key, (perSecond.get(key) ?? 0) + 1);
+    }
+    expect(Math.max(...perSecond.values())).toBeLessThanOrEqual(3);
+    // The slowest answer of the run that did not fail is the slowest of its second: it is kept.
+    const answered = events.filter((e) => e.status === 200);
+    const slowestOfRun = answered.reduce((a, b) => (b.latencyMs > a.latencyMs ? b : a));
+    expect(items.some((e) => e.spanId === slowestOfRun.spanId && e.reason === 'slowest')).toBe(true);
+    expect(new Set(announced)).toEqual(new Set(items));
   });
 });

@@ -12,6 +12,13 @@
  */
 import { routeGroupOf } from '../../service/catalog/index.ts';
 import {
+  ExemplarPicker,
+  ExemplarReasons,
+  isFailedAnswer,
+  type Exemplar,
+  type ExemplarBatch,
+} from '../shared/exemplars.ts';
+import {
   JOURNEYS,
   pickJourney,
   runHeaders,
@@ -27,8 +34,10 @@ import { arrivalClock, type Profile } from '../shared/profiles.ts';
 import { createRetryPolicy, MAX_BACKOFF_MS, MAX_RETRIES, type RetryPolicy } from '../shared/retry.ts';
 import { createRng, deriveSeed, type Rng } from '../shared/rng.ts';
 import type { TokenPool } from '../shared/tokens.ts';
+import { traceparent, type TraceIdGenerator } from '../shared/trace-context.ts';
 import { HttpClient, type HttpRequest, type HttpResponse } from './http-client.ts';
 import { Recorder, type BucketReport } from './recorder.ts';
+import { createTraceIds, detach } from './trace-ids.ts';
 
 /** One answered (or failed) request, for callers that look at every response (fault experiments). */
 export interface ResponseEvent {
@@ -47,6 +56,9 @@ export interface ResponseEvent {
   idempotencyKey?: string;
   /** 1 for the first try, 2 for the first retry, ... */
   attempt: number;
+  /** The `traceparent` ids this attempt carried (absent when the engine sends no trace context). */
+  traceId?: string;
+  spanId?: string;
   /** The network error, when status is 0. */
   error?: string;
   journey: string;
@@ -57,6 +69,8 @@ export interface EngineSink {
   bucket(report: BucketReport): void;
   /** Only set when the caller wants every response: building the events costs time. */
   response?(event: ResponseEvent): void;
+  /** The exemplars this thread picked since the last call (about every 100 ms, and at the end). */
+  exemplars?(batch: ExemplarBatch): void;
 }
 
 export interface EngineOptions {
@@ -82,6 +96,11 @@ export interface EngineOptions {
   maxRetries?: number;
   /** Cap on one back-off, whatever Retry-After says (default 5 s). */
   maxBackoffMs?: number;
+  /**
+   * Send a W3C `traceparent` with a fresh trace id on every request and pick exemplars
+   * (default true; false only to measure what it costs).
+   */
+  traceContext?: boolean;
   signal?: AbortSignal;
 }
 
@@ -108,6 +127,10 @@ interface EngineState {
   readonly tokens: TokenPool | undefined;
   readonly retry: RetryPolicy;
   readonly routeInfo: Map<string, { method: string; routeGroup: string }>;
+  /** Trace ids, when the engine sends trace context. */
+  readonly ids: TraceIdGenerator | undefined;
+  /** This thread's exemplar choice, when the sink takes exemplars. */
+  readonly exemplars: ExemplarPicker | undefined;
   /** Iterations waiting in a think time or a back-off, woken early when the run stops. */
   readonly sleeping: Set<Iteration>;
   stopping: boolean;
@@ -145,6 +168,9 @@ class Iteration {
   private timer: NodeJS.Timeout | undefined;
   /** What to do when the current sleep ends. */
   private resume: 'send' | 'resend' | undefined;
+  /** The current step's trace id; each attempt (a retry too) has a span id of its own in the same trace. */
+  private traceId = '';
+  private spanId = '';
 
   constructor(
     private readonly state: EngineState,
@@ -206,6 +232,14 @@ class Iteration {
     // before its intended time is measured from when it really went out.
     const sentAt = now();
     if (sentAt < this.intended) this.intended = sentAt;
+    const { ids } = this.state;
+    if (ids) {
+      // One draw per attempt: the first takes its trace id too, a retry only a span id.
+      const drawn = ids.next();
+      if (this.attempt === 1) this.traceId = drawn.slice(0, 32);
+      this.spanId = drawn.slice(32);
+      (this.request as HttpRequest).traceparent = traceparent(this.traceId, this.spanId);
+    }
     this.state.client.send(this.request as HttpRequest, answered, this);
   }
 
@@ -224,6 +258,12 @@ class Iteration {
     const end = performance.timeOrigin + response.receivedAt;
     const latencyMs = end - this.intended;
     state.recorder.response(end, routeGroup, spec.route, response.status, latencyMs);
+    const picker = state.exemplars;
+    if (picker) {
+      const failed = isFailedAnswer(response.status, spec.expect);
+      if (picker.wants(routeGroup, end, latencyMs, failed))
+        picker.add(this.exemplar(picker, response, end, latencyMs, failed));
+    }
     if (state.wantResponses) {
       state.sink.response!({
         routeGroup,
@@ -237,6 +277,7 @@ class Iteration {
         startedAt: this.intended,
         ...(spec.idempotencyKey ? { idempotencyKey: spec.idempotencyKey } : {}),
         attempt: this.attempt,
+        ...(state.ids ? { traceId: this.traceId, spanId: this.spanId } : {}),
         ...(response.error ? { error: response.error } : {}),
         journey: this.journey.name,
         iteration: this.ctx.iteration,
@@ -256,6 +297,31 @@ class Iteration {
     if (step.after?.(this.ctx, response) === false) return this.end('completed', end);
     this.index++;
     this.nextStep();
+  }
+
+  private exemplar(
+    picker: ExemplarPicker,
+    response: HttpResponse,
+    answeredAt: number,
+    latencyMs: number,
+    failed: boolean,
+  ): Exemplar {
+    const { method, routeGroup } = this.info!;
+    return {
+      traceId: detach(this.traceId),
+      spanId: detach(this.spanId),
+      routeGroup,
+      route: (this.spec as RequestSpec).route,
+      method,
+      path: (this.spec as RequestSpec).path,
+      status: response.status,
+      latencyMs,
+      intendedAt: this.intended,
+      sentAt: performance.timeOrigin + (response.sentAt ?? response.receivedAt),
+      answeredAt,
+      second: picker.secondOf(answeredAt),
+      reason: failed ? ExemplarReasons.Failed : ExemplarReasons.Slowest,
+    };
   }
 
   private sleepUntil(when: number, then: 'send' | 'resend'): void {
@@ -304,6 +370,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
     requestTimeoutMs = 10_000,
     maxRetries = MAX_RETRIES,
     maxBackoffMs = MAX_BACKOFF_MS,
+    traceContext = true,
     signal,
   } = options;
   const connections = options.connections ?? Math.max(1, Math.min(256, Math.ceil(profile.maxVUs / workerCount)));
@@ -333,6 +400,9 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
     tokens: options.tokens,
     retry: createRetryPolicy({ maxRetries, maxBackoffMs, now }),
     routeInfo: new Map(),
+    // Seeded from the system's random source per thread, so no two runs (or threads) share ids.
+    ids: traceContext ? createTraceIds() : undefined,
+    exemplars: traceContext && sink.exemplars ? new ExemplarPicker(t0) : undefined,
     sleeping: new Set(),
     stopping: false,
     release(vu) {
@@ -359,6 +429,18 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
   }
 
   const ticker = setInterval(() => recorder.tick(now()), Math.max(50, bucketMs / 4));
+  const { exemplars } = state;
+  const handOver = () => {
+    const batch = exemplars?.drain();
+    if (batch) sink.exemplars!(batch);
+  };
+  // Failures go over within 100 ms, each second's slowest once it has closed.
+  const exemplarTicker = exemplars
+    ? setInterval(() => {
+        exemplars.tick(now());
+        handOver();
+      }, 100)
+    : undefined;
 
   function stop(): void {
     if (state.stopping) return;
@@ -423,7 +505,10 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
   stop();
   if (active > 0) await new Promise<void>((resolve) => (settle = resolve));
   clearInterval(ticker);
+  clearInterval(exemplarTicker);
   signal?.removeEventListener('abort', onAbort);
   recorder.flush();
+  exemplars?.flush();
+  handOver();
   return { aborted: signal?.aborted ?? false };
 }

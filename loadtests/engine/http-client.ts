@@ -21,6 +21,8 @@ export interface HttpRequest {
   path: string;
   headers: Readonly<Record<string, string>>;
   body?: string;
+  /** Sent as the `traceparent` header; a field of its own so a request needs no headers object for it. */
+  traceparent?: string;
 }
 
 export interface HttpResponse {
@@ -31,6 +33,8 @@ export interface HttpResponse {
   body: string;
   /** When the answer (or the error) came, in `performance.now()` ms. */
   receivedAt: number;
+  /** When the request was written to a socket, in `performance.now()` ms (absent when it never was). */
+  sentAt?: number;
   error?: string;
 }
 
@@ -59,6 +63,8 @@ interface Pending {
   callback: ResponseCallback<unknown>;
   context: unknown;
   deadline: number;
+  /** When it was written to a socket (`performance.now()` ms). */
+  sentAt?: number;
 }
 
 function answer(pending: Pending, response: HttpResponse): void {
@@ -93,6 +99,7 @@ class Answer implements HttpResponse {
     private readonly rawHeaders: string[],
     private readonly chunks: Buffer[],
     readonly receivedAt: number,
+    readonly sentAt: number | undefined,
   ) {}
 
   get headers(): Record<string, string> {
@@ -141,6 +148,7 @@ class Connection {
     if (this.socket && now - this.lastUsed > this.maxIdleMs) this.drop();
     if (!this.socket) this.open();
     this.current = pending;
+    pending.sentAt = now;
     const socket = this.socket as Socket;
     if (pending.body === undefined) socket.write(pending.head);
     else socket.write(pending.head + pending.body);
@@ -189,7 +197,7 @@ class Connection {
   private complete(): void {
     const pending = this.current;
     const receivedAt = performance.now();
-    const response = new Answer(this.status, this.rawHeaders, this.chunks, receivedAt);
+    const response = new Answer(this.status, this.rawHeaders, this.chunks, receivedAt, pending?.sentAt);
     this.chunks = [];
     this.rawHeaders = [];
     this.current = undefined;
@@ -212,7 +220,14 @@ class Connection {
     this.drop();
     if (!pending) return;
     this.current = undefined;
-    answer(pending, { status: 0, headers: {}, body: '', receivedAt: performance.now(), error: reason });
+    answer(pending, {
+      status: 0,
+      headers: {},
+      body: '',
+      receivedAt: performance.now(),
+      ...(pending.sentAt !== undefined ? { sentAt: pending.sentAt } : {}),
+      error: reason,
+    });
     this.client.release(this);
   }
 }
@@ -279,7 +294,7 @@ export class HttpClient {
    * Sends a request and calls `callback(context, response)` with the answer, always
    * asynchronously. The engine's hot path: no promise, no closure per request.
    */
-  send<C>({ method, path, headers, body }: HttpRequest, callback: ResponseCallback<C>, context: C): void {
+  send<C>({ method, path, headers, body, traceparent }: HttpRequest, callback: ResponseCallback<C>, context: C): void {
     if (this.closed) {
       const receivedAt = performance.now();
       queueMicrotask(() => callback(context, { status: 0, headers: {}, body: '', receivedAt, error: 'client closed' }));
@@ -287,6 +302,7 @@ export class HttpClient {
     }
     let head = `${method} ${path} HTTP/1.1${CRLF}${this.fixedHead}`;
     for (const name in headers) head += `${name}: ${headers[name]}${CRLF}`;
+    if (traceparent !== undefined) head += `traceparent: ${traceparent}${CRLF}`;
     if (body !== undefined) head += `content-length: ${Buffer.byteLength(body)}${CRLF}`;
     head += CRLF;
     const now = performance.now();

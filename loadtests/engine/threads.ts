@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { runEngine, type EngineOptions, type ResponseEvent } from './engine.ts';
 import type { BucketReport, EncodedBucketReport } from './recorder.ts';
 import type { WorkerInput, WorkerMessage } from './worker.ts';
+import type { ExemplarBatch } from '../shared/exemplars.ts';
 
 export interface EngineRunOptions extends Omit<EngineOptions, 'sink' | 'workerIndex' | 'workerCount' | 't0'> {
   workers: number;
@@ -17,6 +18,8 @@ export interface EngineRunOptions extends Omit<EngineOptions, 'sink' | 'workerIn
   onResponse?: (event: ResponseEvent) => void;
   /** This process's share of the arrivals when several processes split one run (instance `index` of `count`). */
   share?: { index: number; count: number };
+  /** A batch of exemplars from engine thread `source` (0 when in-thread). */
+  onExemplars?: (source: number, batch: ExemplarBatch) => void;
 }
 
 export interface EngineRunOutcome {
@@ -32,6 +35,7 @@ export async function runEngines(options: EngineRunOptions): Promise<EngineRunOu
     workers,
     onBucket,
     onResponse,
+    onExemplars,
     onStart,
     signal,
     journeys,
@@ -48,7 +52,11 @@ export async function runEngines(options: EngineRunOptions): Promise<EngineRunOu
       workerCount: share.count,
       ...(journeys ? { journeys } : {}),
       ...(signal ? { signal } : {}),
-      sink: { bucket: onBucket, ...(onResponse ? { response: onResponse } : {}) },
+      sink: {
+        bucket: onBucket,
+        ...(onResponse ? { response: onResponse } : {}),
+        ...(onExemplars ? { exemplars: (batch: ExemplarBatch) => onExemplars(0, batch) } : {}),
+      },
     });
     return { aborted: outcome.aborted };
   }
@@ -74,6 +82,7 @@ export async function runEngines(options: EngineRunOptions): Promise<EngineRunOu
         workerIndex: share.index + share.count * workerIndex,
         workerCount: share.count * workers,
         wantResponses: onResponse !== undefined,
+        wantExemplars: onExemplars !== undefined,
       };
       const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url), { workerData: input });
       started.push(worker);
@@ -86,6 +95,7 @@ export async function runEngines(options: EngineRunOptions): Promise<EngineRunOu
             if (++ready === workers) announceReady();
           } else if (message.type === 'bucket') onBucket(message.report);
           else if (message.type === 'responses') for (const event of message.events) onResponse?.(event);
+          else if (message.type === 'exemplars') onExemplars?.(workerIndex, message.batch);
           else if (message.type === 'done') {
             settled = true;
             resolve({ aborted: message.aborted, activeMs: message.activeMs });

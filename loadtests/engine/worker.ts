@@ -6,12 +6,17 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { runEngine, type EngineOptions, type ResponseEvent } from './engine.ts';
 import { encodeReport } from './recorder.ts';
+import type { ExemplarBatch } from '../shared/exemplars.ts';
 
-export type WorkerInput = Omit<EngineOptions, 'sink' | 'signal' | 'journeys' | 't0'> & { wantResponses: boolean };
+export type WorkerInput = Omit<EngineOptions, 'sink' | 'signal' | 'journeys' | 't0'> & {
+  wantResponses: boolean;
+  wantExemplars: boolean;
+};
 
 export type WorkerMessage =
   | { type: 'bucket'; report: ReturnType<typeof encodeReport> }
   | { type: 'responses'; events: ResponseEvent[] }
+  | { type: 'exemplars'; batch: ExemplarBatch }
   | { type: 'done'; aborted: boolean; eventLoopUtilization: number; activeMs: number }
   | { type: 'error'; message: string }
   | { type: 'ready' };
@@ -39,7 +44,7 @@ const flushResponses = () => {
 const flusher = setInterval(flushResponses, 50);
 
 try {
-  const { wantResponses, ...options } = input;
+  const { wantResponses, wantExemplars, ...options } = input;
   const start = await t0;
   const elu = performance.eventLoopUtilization();
   const outcome = await runEngine({
@@ -49,6 +54,9 @@ try {
     sink: {
       bucket: (report) => port.postMessage({ type: 'bucket', report: encodeReport(report) } satisfies WorkerMessage),
       ...(wantResponses ? { response: (event: ResponseEvent) => void batch.push(event) } : {}),
+      ...(wantExemplars
+        ? { exemplars: (b: ExemplarBatch) => port.postMessage({ type: 'exemplars', batch: b } satisfies WorkerMessage) }
+        : {}),
     },
   });
   clearInterval(flusher);

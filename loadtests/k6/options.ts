@@ -43,6 +43,20 @@ export const K6Metrics = {
   Retries: 'coffee_retries',
 } as const;
 
+/**
+ * Per-request values the script puts in `exec.vu.metrics.metadata` (never tags: a tag would
+ * make a series per request). k6 writes them on every sample of that request in its JSON
+ * output, where the exemplar reader finds them.
+ */
+export const K6Metadata = {
+  TraceId: 'trace_id',
+  SpanId: 'span_id',
+  /** The path sent, e.g. `/orders/abc` (the `url` tag holds only the route's name). */
+  Path: 'path',
+  /** The step's expected statuses, space-separated: an unexpected 4xx is a failed request. */
+  ExpectedStatuses: 'expected_statuses',
+} as const;
+
 /** Observation thresholds: always true, they only make k6 report the sub-metric. */
 const OBSERVE_TREND = 'max>=0';
 const OBSERVE_COUNT = 'count>=0';

@@ -13,6 +13,7 @@
  * Exit codes (k6's): 0 thresholds passed, 99 a threshold failed, 108 setup found the target down.
  */
 import { check, sleep } from 'k6';
+import { randomBytes } from 'k6/crypto';
 import exec from 'k6/execution';
 import http from 'k6/http';
 import { Counter, Trend } from 'k6/metrics';
@@ -35,7 +36,8 @@ import { toJunitXml } from '../shared/junit.ts';
 import { expiryProblem, parseTokenPool } from '../shared/tokens.ts';
 import { profileDurationS } from '../shared/profiles.ts';
 import { formatSummary } from '../shared/summary-text.ts';
-import { buildK6Options, K6Metrics, profileOf, settingsFromEnv } from './options.ts';
+import { TraceIdGenerator, TRACEPARENT, traceparent } from '../shared/trace-context.ts';
+import { buildK6Options, K6Metadata, K6Metrics, profileOf, settingsFromEnv } from './options.ts';
 import { resultFromK6Summary, toLegacySummary, type K6MachineReadableSummary, type K6SummaryData } from './summary.ts';
 
 const settings = settingsFromEnv(__ENV);
@@ -58,9 +60,11 @@ http.setResponseCallback(http.expectedStatuses({ min: 200, max: 499 }));
 
 const baseHeaders: Record<string, string> = { ...runHeaders(settings.runId), accept: 'application/json' };
 const retry = createRetryPolicy();
+// Init code runs once per VU: each VU draws its trace ids from its own randomly seeded generator.
+const ids = new TraceIdGenerator(new Uint32Array(randomBytes(16)));
 
 /** Fail fast: a run against a target that is down measures nothing. */
-export function setup(): { target: string } {
+export function setup(): { target: string; startedAtMs: number } {
   const response = http.get(`${settings.target}/health`, {
     headers: baseHeaders,
     tags: { name: 'setup GET /health', route_group: 'setup' },
@@ -73,7 +77,8 @@ export function setup(): { target: string } {
   }
   const expiry = tokens ? expiryProblem(tokens, Date.now(), profileDurationS(profile)) : undefined;
   if (expiry) exec.test.abort(`COFFEE_TOKENS_FILE ${settings.tokensFile}: ${expiry}`);
-  return { target: settings.target };
+  // The scenario starts when setup returns: handleSummary dates the run (and its timeline) from here.
+  return { target: settings.target, startedAtMs: Date.now() };
 }
 
 // One virtual user per k6 VU, for the VU's whole life (its own account and token).
@@ -95,8 +100,18 @@ function send(spec: RequestSpec, iteration: number): StepResponse {
   if (body !== null) headers['content-type'] = 'application/json';
   const params = { headers, tags: { name: spec.route, route: spec.route, route_group: routeGroup }, timeout: '10s' };
   const jitter = createRng(deriveSeed(settings.seed, iteration, 'retry'));
+  // One trace per step; each attempt (a retry too) is a span of its own in it.
+  const traceId = ids.traceId();
   for (let attempt = 1; ; attempt++) {
+    const spanId = ids.spanId();
+    headers[TRACEPARENT] = traceparent(traceId, spanId);
+    // Metadata, not tags: k6 writes it on this request's samples without making a series of it.
+    exec.vu.metrics.metadata[K6Metadata.TraceId] = traceId;
+    exec.vu.metrics.metadata[K6Metadata.SpanId] = spanId;
+    exec.vu.metrics.metadata[K6Metadata.Path] = spec.path;
+    exec.vu.metrics.metadata[K6Metadata.ExpectedStatuses] = spec.expect.join(' ');
     const response = http.request(method, `${settings.target}${spec.path}`, body, params);
+    for (const key of Object.values(K6Metadata)) delete exec.vu.metrics.metadata[key];
     const answer: StepResponse = {
       status: response.status,
       body: typeof response.body === 'string' ? response.body : '',

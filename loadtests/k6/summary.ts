@@ -61,6 +61,10 @@ export interface K6SummaryData {
   setup_data?: unknown;
 }
 
+/** The note of a result built from the summary alone (replaced when k6's JSON output was read). */
+export const K6_AGGREGATE_NOTE =
+  "k6's end-of-test summary is aggregated over the run: no time series (stream k6's metrics with --out for those) and no per-route statistics";
+
 function allChecks(group: K6SummaryGroup): K6SummaryCheck[] {
   return [...group.checks, ...group.groups.flatMap(allChecks)];
 }
@@ -79,6 +83,12 @@ function latency(metric: K6SummaryMetric | undefined): LatencySummary | null {
     p999: v['p(99.9)'] ?? 0,
     max: v.max ?? 0,
   };
+}
+
+/** When the scenario started (setup's return), else the end less the run's duration; epoch ms. */
+function startOf(data: K6SummaryData, endedAt: Date): number {
+  const setup = data.setup_data as { startedAtMs?: unknown } | undefined;
+  return typeof setup?.startedAtMs === 'number' ? setup.startedAtMs : endedAt.getTime() - data.state.testRunDurationMs;
 }
 
 export function resultFromK6Summary(data: K6SummaryData, settings: K6Settings, endedAt: Date): LoadResult {
@@ -169,7 +179,7 @@ export function resultFromK6Summary(data: K6SummaryData, settings: K6Settings, e
     profile: profile.name,
     seed: settings.seed,
     target: settings.target,
-    startedAt: new Date(endedAt.getTime() - durationMs).toISOString(),
+    startedAt: new Date(startOf(data, endedAt)).toISOString(),
     endedAt: endedAt.toISOString(),
     durationMs,
     config: profileConfig(profile),
@@ -196,10 +206,7 @@ export function resultFromK6Summary(data: K6SummaryData, settings: K6Settings, e
     timeline: { bucketMs: 1000, buckets: [] },
     thresholds,
     verdict: 'pass',
-    notes: [
-      "k6's end-of-test summary is aggregated over the run: no time series (stream k6's metrics with --out for those) and no per-route statistics",
-      `status codes other than ${KNOWN_STATUSES.join(', ')} are counted as "other"`,
-    ],
+    notes: [K6_AGGREGATE_NOTE, `status codes other than ${KNOWN_STATUSES.join(', ')} are counted as "other"`],
   };
   result.verdict = verdictOf(result.thresholds);
   return result;

@@ -5,6 +5,7 @@
  * and checks, the profile), written by the page writer. The fault experiments put the
  * same sections on their own page, under their verdict.
  */
+import { ExemplarReasons, type Exemplar, type ExemplarSet } from '../shared/exemplars.ts';
 import type { FaultWindow, LoadResult, RequestStats } from '../shared/result.ts';
 import {
   badge,
@@ -21,6 +22,11 @@ import {
 export interface LoadReportOptions {
   /** Fault windows to shade (ms from the run's start, or epoch ms above 10^12); default: the result's own. */
   faultWindows?: readonly FaultWindow[];
+  /**
+   * The exemplars' plain table (default true); false where a capture's section with their
+   * traces (or links) takes its place.
+   */
+  exemplars?: boolean;
 }
 
 export interface ReportOptions extends LoadReportOptions {
@@ -166,6 +172,63 @@ function chartsSection(result: LoadResult, faultWindows: readonly FaultWindow[])
   };
 }
 
+export interface ExemplarTableOptions {
+  /** Rows per route group at most: every failure first, then the slowest; the rest stay in result.json. */
+  maxRowsPerGroup?: number;
+}
+
+function exemplarRow(e: Exemplar): string {
+  const failed = e.reason === ExemplarReasons.Failed;
+  return (
+    `<tr class="exemplar${failed ? ' failed' : ''}" id="exemplar-${escapeHtml(e.traceId)}-${escapeHtml(e.spanId)}" data-trace-id="${escapeHtml(e.traceId)}" data-span-id="${escapeHtml(e.spanId)}" data-second="${e.second}">` +
+    `<td>${e.second}</td><td class="text">${escapeHtml(e.reason)}</td><td>${e.status === 0 ? 'net' : e.status}</td><td>${num(e.latencyMs, 2)}</td>` +
+    `<td class="text">${escapeHtml(e.method)} ${escapeHtml(e.path)}</td><td class="text"><code>${escapeHtml(e.traceId)}</code></td></tr>`
+  );
+}
+
+/**
+ * The exemplars as one table per route group (second, reason, status, latency, request,
+ * trace id). Each row is `tr.exemplar#exemplar-<trace id>-<span id>` with `data-trace-id`,
+ * `data-span-id` and `data-second`: what a trace view attaches to.
+ */
+export function exemplarTables(set: ExemplarSet, { maxRowsPerGroup = 100 }: ExemplarTableOptions = {}): string {
+  const groups = new Map<string, Exemplar[]>();
+  for (const e of set.items) groups.set(e.routeGroup, [...(groups.get(e.routeGroup) ?? []), e]);
+  const head =
+    '<tr><th>second</th><th class="text">reason</th><th>status</th><th>latency ms</th><th class="text">request</th><th class="text">trace id</th></tr>';
+  const tables = [...groups]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([group, items]) => {
+      const failed = items.filter((e) => e.reason === ExemplarReasons.Failed);
+      const slowest = items
+        .filter((e) => e.reason !== ExemplarReasons.Failed)
+        .sort((a, b) => b.latencyMs - a.latencyMs);
+      const shown = [...failed, ...slowest].slice(0, maxRowsPerGroup);
+      const rows = [...shown].sort((a, b) => a.second - b.second || b.latencyMs - a.latencyMs).map(exemplarRow);
+      const more = items.length - shown.length;
+      return (
+        `<h3>${escapeHtml(group)}: ${failed.length} failed, ${slowest.length} slowest</h3>` +
+        `<table class="numbers exemplars" data-route-group="${escapeHtml(group)}">${head}${rows.join('')}</table>` +
+        (more > 0 ? `<p class="note">${more} more (the fastest of the slowest) in result.json.</p>` : '')
+      );
+    });
+  const dropped =
+    set.droppedFailures > 0
+      ? `<p class="note">${set.droppedFailures} failed requests past the cap of ${set.bounds.failuresPerRun} were counted, not kept.</p>`
+      : '';
+  return tables.length === 0 ? `<p class="note">No request was kept.</p>${dropped}` : `${tables.join('')}${dropped}`;
+}
+
+function exemplarsSection(set: ExemplarSet): ReportSection {
+  return {
+    title: 'Slowest and failed requests',
+    html:
+      `<p class="note">The requests the client kept by trace id (it sent each one's <code>traceparent</code>): per route group and second the ${set.bounds.slowestPerGroupPerSecond} slowest answers that did not fail, and every failed one (no response, a 5xx, or a 4xx its journey did not expect; at most ${set.bounds.failuresPerRun} per run). ` +
+      'This is the list the captured traces attach to. Second: from the run&#39;s start, by answer time; latency from the intended send time.</p>' +
+      exemplarTables(set),
+  };
+}
+
 function statsSections(result: LoadResult): ReportSection[] {
   const groups = Object.entries(result.routeGroups).sort(([a], [b]) => a.localeCompare(b));
   const routes = Object.entries(result.routes ?? {}).sort(([a], [b]) => a.localeCompare(b));
@@ -221,12 +284,13 @@ function profileSection(result: LoadResult): ReportSection {
 /** The load run's sections, from its thresholds to its profile. */
 export function loadReportSections(
   result: LoadResult,
-  { faultWindows = result.faultWindows ?? [] }: LoadReportOptions = {},
+  { faultWindows = result.faultWindows ?? [], exemplars = true }: LoadReportOptions = {},
 ): ReportSection[] {
   return [
     thresholdsSection(result),
     ...(result.baseline ? [baselineSection(result.baseline)] : []),
     chartsSection(result, faultWindows),
+    ...(result.exemplars && exemplars ? [exemplarsSection(result.exemplars)] : []),
     ...statsSections(result),
     profileSection(result),
   ];

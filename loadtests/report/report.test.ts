@@ -14,7 +14,8 @@ import { startLocalStack, type LocalStack } from '../../service/index.ts';
 import { requireOnPath } from '../../service/testing/index.ts';
 import { runLoad } from '../run-load.ts';
 import type { LoadResult } from '../shared/result.ts';
-import { writeReport } from './load-report.ts';
+import { exemplarTables, writeReport } from './load-report.ts';
+import type { Exemplar } from '../shared/exemplars.ts';
 import { renderReportPage, writeReportPage, type ReportChart, type ReportPage } from '../../cli/index.ts';
 
 /** A colour as the canvas holds it (unpremultiplied), and the alpha range that counts. */
@@ -251,5 +252,71 @@ describe('the load report', () => {
       expect(faults[0]!.start).toBeGreaterThan(-5);
       expect(faults[0]!.start).toBeLessThan(5);
     }
+  });
+
+  it('lists the slowest and failed requests per route group by the trace ids the client sent', async () => {
+    const kept = result.exemplars!.items;
+    expect(kept.length).toBeGreaterThan(0);
+    const page = await browser.newPage();
+    await page.goto(pathToFileURL(path.join(out(), 'report.html')).href);
+    const rows = await page.$$eval('section table.exemplars tr.exemplar', (trs) =>
+      trs.map((tr) => ({ traceId: tr.getAttribute('data-trace-id'), group: tr.closest('table')!.dataset.routeGroup })),
+    );
+    await page.close();
+    expect(rows.map((r) => `${r.group} ${r.traceId}`).sort()).toEqual(
+      kept.map((e) => `${e.routeGroup} ${e.traceId}`).sort(),
+    );
+  });
+});
+
+describe('the exemplar table', () => {
+  const exemplar = (second: number, latencyMs: number, over: Partial<Exemplar> = {}): Exemplar => ({
+    traceId: `${second}${latencyMs}`.padStart(32, '0'),
+    spanId: '1'.padStart(16, '0'),
+    routeGroup: 'order-write',
+    route: 'POST /orders',
+    method: 'POST',
+    path: '/orders?<x>',
+    status: 201,
+    latencyMs,
+    intendedAt: 0,
+    sentAt: 0,
+    answeredAt: 0,
+    second,
+    reason: 'slowest',
+    ...over,
+  });
+
+  it('shows every failure and the slowest up to its cap, escapes the path and counts what it left out', () => {
+    const html = exemplarTables(
+      {
+        bounds: { slowestPerGroupPerSecond: 3, failuresPerRun: 500 },
+        droppedFailures: 7,
+        items: [
+          exemplar(0, 5),
+          exemplar(0, 80, { status: 0, reason: 'failed' }),
+          exemplar(1, 60),
+          exemplar(2, 9),
+          exemplar(2, 3, { routeGroup: 'menu-read' }),
+        ],
+      },
+      { maxRowsPerGroup: 3 },
+    );
+    const rows = [
+      ...html.matchAll(
+        /<tr class="exemplar( failed)?"[^>]*data-second="(\d+)"><td>\d+<\/td><td class="text">(\w+)<\/td><td>(\w+)<\/td><td>([\d.]+)/g,
+      ),
+    ];
+    expect(rows.map((m) => [m[2], m[3], m[4], m[5]])).toEqual([
+      ['2', 'slowest', '201', '3.00'],
+      ['0', 'failed', 'net', '80.00'],
+      ['1', 'slowest', '201', '60.00'],
+      ['2', 'slowest', '201', '9.00'],
+    ]);
+    expect(html.indexOf('menu-read')).toBeLessThan(html.indexOf('order-write'));
+    expect(html).toContain('1 more (the fastest of the slowest) in result.json');
+    expect(html).toContain('7 failed requests past the cap of 500');
+    expect(html).toContain('/orders?&lt;x&gt;');
+    expect(html).not.toContain('<x>');
   });
 });

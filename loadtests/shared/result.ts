@@ -3,6 +3,7 @@
  * engine from its histograms, k6 from `handleSummary`). Pure types and helpers; no Node or
  * k6 APIs. Times are milliseconds, rates per second, shares in [0, 1].
  */
+import type { ExemplarSet } from './exemplars.ts';
 import type { Phase, ProfileName, Stage } from './profiles.ts';
 
 export const RESULT_SCHEMA_VERSION = 1;
@@ -187,6 +188,11 @@ export interface LoadResult {
   verdict: 'pass' | 'fail';
   baseline?: BaselineComparison;
   faultWindows?: FaultWindow[];
+  /**
+   * The requests kept by trace id (`traceparent` sent by the client): per route group and
+   * second the slowest few, and the failed ones (see ../shared/exemplars.ts).
+   */
+  exemplars?: ExemplarSet;
   /** Why the run stopped early, if it did. */
   aborted?: string;
   notes: string[];
