@@ -132,9 +132,11 @@ class Comparison {
     return { figures, rate, cpuUs, mainCpuUs, peakRssMb: this.peakRssMb, okAnswers: this.okAnswers };
   }
 
+  /** One at a time: several processes starting at once on two busy cores can miss their start timeout. */
   async #startAll(): Promise<Record<string, BenchTarget>> {
-    const started = await Promise.all(this.#spec.labels.map((l) => this.#spec.start(l)));
-    return Object.fromEntries(this.#spec.labels.map((l, i) => [l, started[i]!]));
+    const targets: Record<string, BenchTarget> = {};
+    for (const label of this.#spec.labels) targets[label] = await this.#spec.start(label);
+    return targets;
   }
 
   async #throughputRounds(targets: Record<string, BenchTarget>): Promise<RateRounds> {
