@@ -167,32 +167,38 @@ function show(value: number, unit: string): string {
   return unit === 'ratio' ? value.toFixed(3) : `${value.toFixed(1)} ${unit}`;
 }
 
-/** The table `coffee bench` prints: one row per figure, primary figures first. */
+/** The table `coffee bench` prints: one row per figure, primary figures first, columns as wide as their cells. */
 export function formatBench(bench: BenchFile): string {
   const { machine } = bench;
-  const head = [
-    `Node ${machine.node}, ${machine.cpuModel}, ${machine.cores} cores; load average ${machine.loadAverage.start.toFixed(2)} -> ${machine.loadAverage.end.toFixed(2)}; steal median ${machine.stealPct.median.toFixed(1)}%, max ${machine.stealPct.max.toFixed(1)}%`,
-    '',
-    `${'verdict'.padEnd(13)}${'median'.padEnd(11)}${'range'.padEnd(20)}${'budget'.padEnd(18)}${'rounds'.padEnd(8)}${'steal'.padEnd(7)}figure`,
-  ];
   const ordered = [
     ...bench.figures.filter((f) => f.kind === 'primary'),
     ...bench.figures.filter((f) => f.kind !== 'primary'),
   ];
-  const rows = ordered.map((f) => {
-    const range = `${show(f.min, f.unit)} .. ${show(f.max, f.unit)}`;
-    const budget =
-      f.budget === undefined
-        ? ''
-        : `${f.comparator} ${show(f.budget, f.unit)} ±${show(f.margin ?? 0, f.unit).replace(' ', '')}`;
-    const steal = f.stealPct === undefined ? '' : `${f.stealPct.max.toFixed(1)}%`;
-    return `${f.verdict.toUpperCase().padEnd(13)}${show(f.value, f.unit).padEnd(11)}${range.padEnd(20)}${budget.padEnd(18)}${String(f.rounds.length).padEnd(8)}${steal.padEnd(7)}${f.name}`;
-  });
+  const cells = [
+    ['verdict', 'median', 'range', 'budget', 'rounds', 'steal', 'figure'],
+    ...ordered.map((f) => [
+      f.verdict.toUpperCase(),
+      show(f.value, f.unit),
+      `${show(f.min, f.unit)} .. ${show(f.max, f.unit)}`,
+      f.budget === undefined ? '' : `${f.comparator} ${show(f.budget, f.unit)} ± ${show(f.margin ?? 0, f.unit)}`,
+      String(f.rounds.length),
+      f.stealPct === undefined ? '' : `${f.stealPct.max.toFixed(1)}%`,
+      f.name,
+    ]),
+  ];
+  const widths = cells[0]!.map((_, column) => Math.max(...cells.map((row) => row[column]!.length)));
+  const rows = cells.map((row) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column]!))
+      .join('  ')
+      .trimEnd(),
+  );
   const { met, inconclusive, missed } = bench.verdict;
   return [
-    ...head,
+    `Node ${machine.node}, ${machine.cpuModel}, ${machine.cores} cores; load average ${machine.loadAverage.start.toFixed(2)} -> ${machine.loadAverage.end.toFixed(2)}; steal median ${machine.stealPct.median.toFixed(1)}%, max ${machine.stealPct.max.toFixed(1)}%`,
+    '',
     ...rows,
     '',
-    `${met} met, ${inconclusive} inconclusive, ${missed} missed (steal column: the highest over the figure's rounds)`,
+    `${met} met, ${inconclusive} inconclusive, ${missed} missed (steal: the highest over the figure's rounds)`,
   ].join('\n');
 }
