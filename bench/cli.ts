@@ -8,6 +8,18 @@ function parseShare(value: string): number {
   return n;
 }
 
+/** `menu=1500,orders=300` -> { menu: 1500, orders: 300 } */
+export function parseRates(value: string): Record<string, number> {
+  return Object.fromEntries(
+    value.split(',').map((pair) => {
+      const [id, rate] = pair.split('=').map((s) => s.trim());
+      const n = Number(rate);
+      if (!id || !(n > 0)) throw new UsageError(`--rates takes ID=REQ_PER_S pairs such as menu=1500, got "${pair}"`);
+      return [id, n];
+    }),
+  );
+}
+
 interface BenchCliOptions {
   duration: number;
   rounds: number;
@@ -15,6 +27,7 @@ interface BenchCliOptions {
   saturationDuration: number;
   saturationRounds: number;
   loadShare: number;
+  rates?: Record<string, number>;
   connections: number;
   out: string;
   only?: string;
@@ -42,6 +55,11 @@ export function registerBenchCommands(program: Command): void {
       2,
     )
     .option('--load-share <x>', "the fixed rate as a share of the slower side's throughput", parseShare, 0.5)
+    .option(
+      '--rates <id=n,...>',
+      'fixed arrival rates instead of the share, e.g. menu=1500,orders=300,load-engine=2000',
+      parseRates,
+    )
     .option('--connections <n>', 'load generator sockets', parseIntOption('--connections', 1, 1000), 32)
     .option('--only <ids>', 'comma-separated figure modules (menu, orders, cold-start, load-engine, ...)')
     .option('--out <dir>', 'where bench.json goes', 'out/bench')
@@ -54,6 +72,7 @@ export function registerBenchCommands(program: Command): void {
         saturationS: options.saturationDuration,
         saturationRounds: options.saturationRounds,
         loadShare: options.loadShare,
+        ...(options.rates ? { rates: options.rates } : {}),
         connections: options.connections,
         file: `${options.out}/bench.json`,
         ...(options.only ? { only: options.only.split(',').map((s) => s.trim()) } : {}),

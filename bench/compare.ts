@@ -119,7 +119,7 @@ class Comparison {
     const saturation = await this.#throughputRounds(targets);
     if (fresh) await Promise.all(Object.values(targets).map((t) => t.stop()));
     const slowest = Math.min(...labels.map((l) => median(saturation.map((r) => r.result[l]!))));
-    const rate = roundRate(slowest * this.#ctx.options.loadShare);
+    const rate = this.#ctx.options.rates?.[this.#spec.route] ?? roundRate(slowest * this.#ctx.options.loadShare);
     this.#ctx.options.log(`  ${this.#spec.route}: CPU per request at ${rate} req/s`);
     const cpu = await this.#cpuRounds(rate, fresh ? undefined : targets);
     if (!fresh) await Promise.all(Object.values(targets).map((t) => t.stop()));

@@ -22,6 +22,12 @@ export interface BenchOptions {
   saturationRounds: number;
   /** The fixed arrival rate as a share of the slower side's saturation rate. */
   loadShare: number;
+  /**
+   * Fixed arrival rates by comparison (`menu`, `orders`, `load-engine`), in requests per
+   * second, instead of the share of the throughput measured in this run: pin them to
+   * compare two runs at the same rate.
+   */
+  rates?: Record<string, number>;
   /** Sockets of the load generators. */
   connections: number;
   log: (line: string) => void;

@@ -100,7 +100,7 @@ export async function loadEngineFigures(ctx: BenchContext): Promise<FigureInput[
   const slower = Math.min(
     ...(['autocannon', 'engine'] as const).map((s) => median(flatOut.map((r) => r.result[s].rps))),
   );
-  const rate = roundRate(slower * loadShare);
+  const rate = ctx.options.rates?.['load-engine'] ?? roundRate(slower * loadShare);
   ctx.options.log(`  load engine: generator CPU per request at ${rate} req/s`);
   const atRate = await ctx.rounds('load engine CPU per request', async (_, reversed) => {
     const runs: Partial<Record<Side, GeneratorRun>> = {};

@@ -37,6 +37,7 @@ describe('coffee bench, end to end', () => {
       saturationS: 1,
       saturationRounds: 1,
       loadShare: 0.3,
+      rates: { menu: 60 },
       connections: 4,
       file,
       sources: [cheap],
@@ -50,6 +51,7 @@ describe('coffee bench, end to end', () => {
       ['raw vs bare, throughput at saturation (information)', 'info', 1],
     ]);
     expect(written.figures[0]!.rounds[0]!.sides).toHaveProperty('raw.cpuUs');
+    expect(written.figures[0]!.details).toMatchObject({ rate: 60 });
     expect(written.figures[0]!.rounds[0]!.stealPct).toEqual(expect.any(Number));
     expect(lines.some((l) => l.includes('round 2/2'))).toBe(true);
     expect(formatBench(written)).toContain('raw vs bare, CPU per request');

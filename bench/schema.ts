@@ -38,6 +38,7 @@ export const benchFileSchema = z.object({
     saturationS: z.number(),
     saturationRounds: z.number().int(),
     loadShare: z.number(),
+    rates: z.record(z.string(), z.number()).optional(),
     connections: z.number().int(),
     figures: z.array(z.string()),
   }),
