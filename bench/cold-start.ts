@@ -8,14 +8,19 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { buildLambdaBundle, httpApiEvent, localLambdaEnv, startEmbeddedDynamo } from '../service/index.ts';
-import type { BenchFigure } from './figure.ts';
+import type { BenchContext } from './context.ts';
+import type { FigureInput } from './figure.ts';
+import { median } from './judge.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PROBE = join(ROOT, 'service', 'lambda', 'cold-start-probe.mjs');
 const COLD_STARTS = 7;
 const runFile = promisify(execFile);
 
-export async function coldStartFigure(log: (line: string) => void, otlp: string): Promise<BenchFigure> {
+/** Each round is one cold start of each side, the order alternated; its value is on minus off. */
+export async function coldStartFigure(ctx: BenchContext): Promise<FigureInput> {
+  const { log } = ctx.options;
+  log('Lambda cold init, with and without telemetry');
   const outdir = await mkdtemp(join(ROOT, 'out', 'bench-lambda-'));
   const bundle = await buildLambdaBundle({ outdir });
   const db = await startEmbeddedDynamo();
@@ -27,34 +32,49 @@ export async function coldStartFigure(log: (line: string) => void, otlp: string)
       COFFEE_METRICS_EXPORTER: 'emf',
       COFFEE_EMF_FILE: join(outdir, 'emf.log'),
       COFFEE_TRACING: 'true',
-      OTEL_EXPORTER_OTLP_ENDPOINT: otlp,
+      OTEL_EXPORTER_OTLP_ENDPOINT: ctx.otlp,
     },
   };
-  const samples: Record<'off' | 'on', number[]> = { off: [], on: [] };
   const event = JSON.stringify(httpApiEvent({ path: '/menu' }));
+  const coldStart = async (side: 'off' | 'on') => {
+    const { stdout } = await runFile('node', [PROBE, bundle.file, event], {
+      env: { ...process.env, ...variants[side] },
+    });
+    return (JSON.parse(stdout.trim().split('\n').at(-1)!) as { totalMs: number }).totalMs;
+  };
+  let rounds;
   try {
-    // The first run creates the table and the menu; then the cold starts of each, interleaved.
-    await runFile('node', [PROBE, bundle.file, event], { env: { ...process.env, ...variants.off } });
-    for (let i = 0; i < COLD_STARTS; i++) {
-      for (const side of ['off', 'on'] as const) {
-        const { stdout } = await runFile('node', [PROBE, bundle.file, event], {
-          env: { ...process.env, ...variants[side] },
-        });
-        samples[side].push((JSON.parse(stdout.trim().split('\n').at(-1)!) as { totalMs: number }).totalMs);
-      }
-    }
+    // The warm-up round creates the table and the menu (and fills the file cache).
+    rounds = await ctx.rounds(
+      'cold init',
+      async (_, reversed) => {
+        const ms: Record<string, number> = {};
+        for (const side of reversed ? (['on', 'off'] as const) : (['off', 'on'] as const))
+          ms[side] = await coldStart(side);
+        return ms;
+      },
+      { rounds: Math.max(COLD_STARTS, ctx.options.rounds), warmup: 1 },
+    );
   } finally {
     await db.stop();
     await rm(outdir, { recursive: true, force: true });
   }
-  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
-  const off = median(samples.off);
-  const on = median(samples.on);
+  const off = median(rounds.map((r) => r.result.off!));
+  const on = median(rounds.map((r) => r.result.on!));
   log(`  cold init (import + first GET /menu): ${off.toFixed(1)} ms without telemetry, ${on.toFixed(1)} ms with`);
   return {
     name: 'Lambda bundle cold init: with telemetry minus without',
-    value: Math.round((on - off) * 10) / 10,
+    kind: 'primary',
+    measure: 'ms from the import to the first answer, one fresh node process per cold start, on minus off per round',
+    rounds: rounds.map((r) => ({
+      value: Math.round((r.result.on! - r.result.off!) * 10) / 10,
+      stealPct: r.stealPct,
+      load1: r.load1,
+      repeated: r.repeated,
+      sides: { off: { ms: r.result.off! }, on: { ms: r.result.on! } },
+    })),
     budget: 30,
+    margin: 3,
     comparator: '<=',
     unit: 'ms',
     details: {

@@ -99,6 +99,8 @@ export async function startServiceTarget(label: string, env: Record<string, stri
     env: { COFFEE_RATE_LIMIT_RPS: '0', ...env },
     inheritConfig: false,
     echoStderr: true,
+    // A busy machine can take far longer than usual to start the process and its store.
+    startTimeoutMs: 120_000,
   });
   try {
     const res = await fetch(`${service.url}/auth/dev-token`, {

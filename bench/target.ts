@@ -32,6 +32,8 @@ import { DEFAULT_TABLE_NAME } from '../service/catalog/index.ts';
 
 const [kind = 'raw-put'] = process.argv.slice(2);
 tuneHeapForService();
+// The bench that started this target is gone when its pipe breaks: nobody to serve.
+process.stdout.on('error', () => process.exit(1));
 
 async function main(): Promise<() => Promise<void>> {
   if (kind === 'raw-menu' || kind === 'raw-menu-bare') {
