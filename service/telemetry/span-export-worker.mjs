@@ -13,12 +13,15 @@ const NONE = Object.freeze([]);
 const exporter = new OTLPTraceExporter(workerData?.url ? { url: workerData.url } : {});
 const resources = new Map();
 const scopes = new Map();
-/** Exports under way. */
-const pending = new Set();
+/** Batches waiting for an export slot, exports under way, and flushes waiting for both to be done. */
+const MAX_EXPORTS = 2;
+const queue = [];
+let running = 0;
+const idle = [];
 
 /** A W3C trace state already serialised on the main thread. */
 function traceState(serialised) {
-  return serialised === undefined ? undefined : { serialize: () => serialised };
+  return serialised == null ? undefined : { serialize: () => serialised };
 }
 
 function link(plain) {
@@ -44,7 +47,12 @@ function decode({ count, data }) {
       parentSpanContext:
         parentId === undefined
           ? undefined
-          : { traceId: context.traceId, spanId: parentId, traceFlags: context.traceFlags, isRemote: data[o + 7] },
+          : {
+              traceId: context.traceId,
+              spanId: parentId,
+              traceFlags: context.traceFlags,
+              isRemote: data[o + 7] ?? undefined,
+            },
       startTime: data[o + 8],
       endTime: data[o + 9],
       attributes: data[o + 10],
@@ -63,12 +71,21 @@ function decode({ count, data }) {
   return spans;
 }
 
-function exportBatch(message) {
+function receive(message) {
   for (const [id, attributes, schemaUrl] of message.resources)
     resources.set(id, { attributes: attributes ?? {}, schemaUrl });
   for (const [id, name, version, schemaUrl] of message.scopes) scopes.set(id, { name, version, schemaUrl });
-  const done = new Promise((resolve) => {
+  queue.push(message);
+  next();
+}
+
+/** Starts exports while fewer than MAX_EXPORTS run: the exporter refuses more than its own limit at once. */
+function next() {
+  while (running < MAX_EXPORTS && queue.length > 0) {
+    const message = queue.shift();
+    running++;
     exporter.export(decode(message), (result) => {
+      running--;
       const ok = result.code === 0;
       parentPort.postMessage({
         type: 'exported',
@@ -76,20 +93,19 @@ function exportBatch(message) {
         ok,
         ...(ok ? {} : { error: String(result.error?.message ?? result.error) }),
       });
-      resolve();
+      next();
+      if (running === 0 && queue.length === 0) for (const resolve of idle.splice(0)) resolve();
     });
-  });
-  pending.add(done);
-  void done.then(() => pending.delete(done));
+  }
 }
 
 async function flush(id) {
-  while (pending.size > 0) await Promise.all(pending);
+  if (running > 0 || queue.length > 0) await new Promise((resolve) => idle.push(resolve));
   await exporter.forceFlush().catch(() => {});
   parentPort.postMessage({ type: 'flushed', id });
 }
 
 parentPort.on('message', (message) => {
-  if (message.type === 'spans') exportBatch(message);
+  if (message.type === 'spans') receive(message);
   else if (message.type === 'flush') void flush(message.id);
 });

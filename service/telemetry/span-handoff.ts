@@ -48,8 +48,11 @@ export class SpanHandOff implements SpanProcessor {
   readonly #timeout: number;
   readonly #onProblem: (message: string) => void;
   readonly #worker: Worker;
-  /** Ended spans not posted yet. */
-  #batch: ReadableSpan[] = [];
+  /** Ended spans not posted yet, encoded (SPAN_FIELDS values each), and the resources and scopes they first name. */
+  #data: unknown[] = [];
+  #count = 0;
+  #freshResources: unknown[] = [];
+  #freshScopes: unknown[] = [];
   /** Spans posted and not yet exported by the worker. */
   #inWorker = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -102,9 +105,10 @@ export class SpanHandOff implements SpanProcessor {
   onStart(_span: Span, _parentContext: Context): void {}
 
   onEnd(span: ReadableSpan): void {
-    if (this.#dead || this.#inWorker + this.#batch.length >= this.#maxQueue) return this.#drop(1);
-    this.#batch.push(span);
-    if (this.#batch.length >= this.#batchSize) this.#post();
+    if (this.#dead || this.#inWorker + this.#count >= this.#maxQueue) return this.#drop(1);
+    // Encoded now, not kept: a span kept for a batch would be promoted out of the young generation.
+    this.#encode(span, this.#data, this.#freshResources, this.#freshScopes);
+    if (++this.#count >= this.#batchSize) this.#post();
     else this.#timer ??= setTimeout(() => this.#post(), this.#delay).unref();
   }
 
@@ -138,15 +142,21 @@ export class SpanHandOff implements SpanProcessor {
   #post(): void {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
-    const spans = this.#batch;
-    if (spans.length === 0 || this.#dead) return;
-    this.#batch = [];
-    const resources: unknown[] = [];
-    const scopes: unknown[] = [];
-    const data: unknown[] = [];
-    for (const span of spans) this.#encode(span, data, resources, scopes);
-    this.#inWorker += spans.length;
-    this.#send({ type: 'spans', count: spans.length, resources, scopes, data });
+    const count = this.#count;
+    if (count === 0 || this.#dead) return;
+    const message = {
+      type: 'spans',
+      count,
+      resources: this.#freshResources,
+      scopes: this.#freshScopes,
+      data: this.#data,
+    };
+    this.#data = [];
+    this.#count = 0;
+    this.#freshResources = [];
+    this.#freshScopes = [];
+    this.#inWorker += count;
+    this.#send(message);
   }
 
   #send(message: unknown): void {
@@ -237,8 +247,9 @@ export class SpanHandOff implements SpanProcessor {
     if (this.#dead) return;
     this.#dead = true;
     this.#onProblem(message);
-    this.#drop(this.#batch.length);
-    this.#batch = [];
+    this.#drop(this.#count);
+    this.#data = [];
+    this.#count = 0;
     for (const finish of [...this.#waiting.values()]) finish();
   }
 }
