@@ -47,7 +47,9 @@ export class SpanHandOff implements SpanProcessor {
   readonly #delay: number;
   readonly #timeout: number;
   readonly #onProblem: (message: string) => void;
-  readonly #worker: Worker;
+  readonly #url: string | undefined;
+  /** Started with the first batch: a service that samples nothing never starts it. */
+  #worker: Worker | undefined;
   /** Ended spans not posted yet, encoded (SPAN_FIELDS values each), and the resources and scopes they first name. */
   #data: unknown[] = [];
   #count = 0;
@@ -80,16 +82,7 @@ export class SpanHandOff implements SpanProcessor {
     this.#delay = scheduledDelayMillis;
     this.#timeout = exportTimeoutMillis;
     this.#onProblem = onProblem;
-    // No TypeScript loader and none of the parent's flags (--cpu-prof) in the thread.
-    this.#worker = new Worker(WORKER, {
-      workerData: { url },
-      execArgv: [],
-      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
-    });
-    this.#worker.unref();
-    this.#worker.on('message', (reply: WorkerReply) => this.#onReply(reply));
-    this.#worker.once('error', (error) => this.#onWorkerGone(`the span export thread failed: ${error.message}`));
-    this.#worker.once('exit', () => this.#onWorkerGone('the span export thread exited'));
+    this.#url = url;
   }
 
   /** Spans dropped because the hand-off was full or the worker was gone. */
@@ -114,16 +107,19 @@ export class SpanHandOff implements SpanProcessor {
 
   /** Posts what is waiting and resolves when the worker has exported everything handed to it. */
   forceFlush(): Promise<void> {
-    if (this.#dead) return Promise.resolve();
     this.#post();
+    // Batches held for a resource's attributes are sent, then this flush, in order.
+    if (this.#outbox) this.#worker ??= this.#startWorker();
+    const worker = this.#worker;
+    if (this.#dead || !worker) return Promise.resolve();
     const id = this.#nextFlush++;
-    this.#worker.ref();
+    worker.ref();
     return new Promise<void>((resolve) => {
       const timer = setTimeout(() => finish(), this.#timeout);
       const finish = () => {
         clearTimeout(timer);
         this.#waiting.delete(id);
-        if (this.#waiting.size === 0) this.#worker.unref();
+        if (this.#waiting.size === 0) worker.unref();
         resolve();
       };
       this.#waiting.set(id, finish);
@@ -136,7 +132,7 @@ export class SpanHandOff implements SpanProcessor {
     await this.forceFlush();
     this.#closed = true;
     this.#dead = true;
-    await this.#worker.terminate();
+    await this.#worker?.terminate();
   }
 
   #post(): void {
@@ -161,7 +157,21 @@ export class SpanHandOff implements SpanProcessor {
 
   #send(message: unknown): void {
     if (this.#outbox) this.#outbox.push(message);
-    else this.#worker.postMessage(message);
+    else (this.#worker ??= this.#startWorker()).postMessage(message);
+  }
+
+  #startWorker(): Worker {
+    // No TypeScript loader and none of the parent's flags (--cpu-prof) in the thread.
+    const worker = new Worker(WORKER, {
+      workerData: { url: this.#url },
+      execArgv: [],
+      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+    });
+    worker.unref();
+    worker.on('message', (reply: WorkerReply) => this.#onReply(reply));
+    worker.once('error', (error) => this.#onWorkerGone(`the span export thread failed: ${error.message}`));
+    worker.once('exit', () => this.#onWorkerGone('the span export thread exited'));
+    return worker;
   }
 
   /** One span as SPAN_FIELDS plain values; a resource or scope is sent once and named by number after. */
@@ -210,7 +220,7 @@ export class SpanHandOff implements SpanProcessor {
       entry[1] = resource.attributes;
       const held = this.#outbox ?? [];
       this.#outbox = undefined;
-      for (const message of held) if (!this.#dead) this.#worker.postMessage(message);
+      for (const message of held) if (!this.#dead) (this.#worker ??= this.#startWorker()).postMessage(message);
     };
     void resource.waitForAsyncAttributes?.().then(release, release);
   }
