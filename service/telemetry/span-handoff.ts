@@ -36,10 +36,7 @@ export interface SpanHandOffOptions {
 }
 
 /** What the worker says back. */
-type WorkerReply =
-  | { type: 'exported'; count: number; ok: boolean; error?: string }
-  | { type: 'flushed'; id: number }
-  | { type: 'closed' };
+type WorkerReply = { type: 'exported'; count: number; ok: boolean; error?: string } | { type: 'flushed'; id: number };
 
 export class SpanHandOff implements SpanProcessor {
   readonly #batchSize: number;
