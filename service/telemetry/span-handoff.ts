@@ -130,6 +130,8 @@ export class SpanHandOff implements SpanProcessor {
     this.#closed = true;
     this.#dead = true;
     await this.#worker?.terminate();
+    if (this.#dropped + this.#failed > 0)
+      this.#onProblem(`spans not exported: ${this.#dropped} dropped at the hand-off, ${this.#failed} failed to send`);
   }
 
   #post(): void {
