@@ -17,7 +17,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** Files a compiled entry loads by a path relative to its own module (`new URL(..., import.meta.url)`). */
-const BESIDE = ['service/store/embedded-worker.mjs'];
+const BESIDE = ['service/store/embedded-worker.mjs', 'service/telemetry/span-export-worker.mjs'];
 
 /**
  * Where the compiled file goes: under node_modules, so that its imports of packages resolve

@@ -97,6 +97,8 @@ export class ActiveRequest implements RequestScope {
   }
 
   #endSpan(span: Span, route: string, status: number, error: unknown, errorCode: string | undefined): void {
+    // An unsampled span records nothing: no attribute work for it.
+    if (!span.isRecording()) return;
     const start = this.#start;
     span.setAttribute('http.response.status_code', status);
     if (route !== start.route) {

@@ -60,26 +60,20 @@ export function instrumentDynamoClient(
       // `send`, which the store calls within the request's scope (see call-scope.ts).
       const ctx = parent();
       const span =
-        tracer && ctx
-          ? tracer.startSpan(
-              `DynamoDB.${operation}`,
-              {
-                kind: SpanKind.CLIENT,
-                attributes: {
-                  'db.system.name': 'aws.dynamodb',
-                  'db.operation.name': operation,
-                  'db.collection.name': tableName,
-                  'rpc.system': 'aws-api',
-                  'rpc.service': 'DynamoDB',
-                  'rpc.method': operation,
-                  'cloud.region': region,
-                  'aws.dynamodb.table_names': [tableName],
-                  ...(typeof input?.IndexName === 'string' ? { 'aws.dynamodb.index_name': input.IndexName } : {}),
-                },
-              },
-              ctx,
-            )
-          : undefined;
+        tracer && ctx ? tracer.startSpan(`DynamoDB.${operation}`, { kind: SpanKind.CLIENT }, ctx) : undefined;
+      // Attributes only on a span that records (see ServiceTelemetry's server span).
+      if (span?.isRecording())
+        span.setAttributes({
+          'db.system.name': 'aws.dynamodb',
+          'db.operation.name': operation,
+          'db.collection.name': tableName,
+          'rpc.system': 'aws-api',
+          'rpc.service': 'DynamoDB',
+          'rpc.method': operation,
+          'cloud.region': region,
+          'aws.dynamodb.table_names': [tableName],
+          ...(typeof input?.IndexName === 'string' ? { 'aws.dynamodb.index_name': input.IndexName } : {}),
+        });
       if (span) (context as CallContext)[CALL_SPAN] = span;
       const started = performance.now();
       try {

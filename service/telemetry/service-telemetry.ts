@@ -148,21 +148,19 @@ export class ServiceTelemetry implements FullTelemetry {
 
   #startServerSpan(tracer: Tracer, start: RequestStart, runId: string | undefined, parent: Context): Span {
     const route = start.route;
-    return tracer.startSpan(
-      `${start.method} ${route}`,
-      {
-        kind: SpanKind.SERVER,
-        attributes: {
-          'http.request.method': start.method,
-          'http.route': route,
-          'url.path': start.path,
-          'url.scheme': 'http',
-          'user_agent.original': start.headers.get('user-agent') ?? '',
-          'coffee.request_id': start.requestId,
-          ...(runId ? { 'coffee.load_run_id': runId, 'coffee.synthetic': true } : {}),
-        },
-      },
-      parent,
-    );
+    // Attributes are set only on a span that records, so an unsampled request builds none;
+    // the samplers the OTEL_TRACES_SAMPLER variable names decide without them.
+    const span = tracer.startSpan(`${start.method} ${route}`, { kind: SpanKind.SERVER }, parent);
+    if (!span.isRecording()) return span;
+    span.setAttributes({
+      'http.request.method': start.method,
+      'http.route': route,
+      'url.path': start.path,
+      'url.scheme': 'http',
+      'user_agent.original': start.headers.get('user-agent') ?? '',
+      'coffee.request_id': start.requestId,
+      ...(runId ? { 'coffee.load_run_id': runId, 'coffee.synthetic': true } : {}),
+    });
+    return span;
   }
 }

@@ -5,6 +5,11 @@ import type { Tracing } from './tracing.ts';
  * Lambda: the same exporter and sampler on `sdk-trace-base` directly. The Node SDK pulls
  * every exporter (gRPC included) into the bundle and costs cold-start time the budget
  * does not have; nothing here is registered globally.
+ *
+ * Spans are exported on the invoking thread, not handed to a worker as on the server
+ * (span-handoff.ts): an invocation ends with a flush that must send its spans before the
+ * environment freezes, so a worker would save no time on the answer, and its start (a
+ * second isolate loading the exporter) would land in the cold init.
  */
 export async function startLightTracing(resource: Resource): Promise<Tracing> {
   const [{ BasicTracerProvider, BatchSpanProcessor }, { OTLPTraceExporter }] = await Promise.all([

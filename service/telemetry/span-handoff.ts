@@ -1,0 +1,273 @@
+/**
+ * A span processor that takes spans off the main thread: an ended span is kept by
+ * reference (one array push), and the full batch is copied into plain data and posted to
+ * a worker thread, which serialises it to OTLP and sends it with the SDK's own exporter
+ * (span-export-worker.mjs). The main thread never serialises or sends a span.
+ *
+ * The hand-off never blocks: when `maxQueueSize` spans are waiting (the batch being
+ * filled plus the batches the worker has not finished exporting), a span is dropped and
+ * counted. `forceFlush` and `shutdown` go through the worker, so a graceful shutdown
+ * sends every span that was handed over.
+ */
+import { Worker } from 'node:worker_threads';
+import type { Context } from '@opentelemetry/api';
+import type { Resource } from '@opentelemetry/resources';
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+
+const WORKER = new URL('./span-export-worker.mjs', import.meta.url);
+/** The export thread allocates little and briefly; a small young generation keeps it small. */
+const YOUNG_GENERATION_MB = 4;
+/** Values per span in a posted batch, in the order `#encode` pushes them and the worker reads them. */
+export const SPAN_FIELDS = 18;
+
+export interface SpanHandOffOptions {
+  /** Spans per posted batch (the SDK's OTEL_BSP_MAX_EXPORT_BATCH_SIZE; default 512). */
+  maxExportBatchSize?: number;
+  /** Spans waiting before new ones are dropped (OTEL_BSP_MAX_QUEUE_SIZE; default 2048). */
+  maxQueueSize?: number;
+  /** A partial batch is posted after this long (OTEL_BSP_SCHEDULE_DELAY; default 5000 ms). */
+  scheduledDelayMillis?: number;
+  /** How long a flush waits for the worker (OTEL_BSP_EXPORT_TIMEOUT; default 30000 ms). */
+  exportTimeoutMillis?: number;
+  /** The OTLP traces URL; else the worker's exporter reads the standard OTEL_EXPORTER_OTLP_* variables. */
+  url?: string;
+  /** Told about the first dropped span and the first failed export, once each. */
+  onProblem?: (message: string) => void;
+}
+
+/** What the worker says back. */
+type WorkerReply = { type: 'exported'; count: number; ok: boolean; error?: string } | { type: 'flushed'; id: number };
+
+export class SpanHandOff implements SpanProcessor {
+  readonly #batchSize: number;
+  readonly #maxQueue: number;
+  readonly #delay: number;
+  readonly #timeout: number;
+  readonly #onProblem: (message: string) => void;
+  readonly #url: string | undefined;
+  /** Started with the first batch: a service that samples nothing never starts it. */
+  #worker: Worker | undefined;
+  /** Ended spans not posted yet, encoded (SPAN_FIELDS values each), and the resources and scopes they first name. */
+  #data: unknown[] = [];
+  #count = 0;
+  #freshResources: unknown[] = [];
+  #freshScopes: unknown[] = [];
+  /** Spans posted and not yet exported by the worker. */
+  #inWorker = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #dead = false;
+  #closed = false;
+  #dropped = 0;
+  #failed = 0;
+  readonly #resources = new Map<Resource, number>();
+  readonly #scopes = new Map<ReadableSpan['instrumentationScope'], number>();
+  readonly #waiting = new Map<number, () => void>();
+  #nextFlush = 0;
+  /** Messages held, in order, while a new resource's asynchronous attributes are detected. */
+  #outbox: unknown[] | undefined;
+
+  constructor({
+    maxExportBatchSize = 512,
+    maxQueueSize = 2048,
+    scheduledDelayMillis = 5000,
+    exportTimeoutMillis = 30_000,
+    url,
+    onProblem = (message) => process.emitWarning(message),
+  }: SpanHandOffOptions = {}) {
+    this.#batchSize = Math.max(1, Math.min(maxExportBatchSize, maxQueueSize));
+    this.#maxQueue = maxQueueSize;
+    this.#delay = scheduledDelayMillis;
+    this.#timeout = exportTimeoutMillis;
+    this.#onProblem = onProblem;
+    this.#url = url;
+  }
+
+  /** Spans dropped because the hand-off was full or the worker was gone. */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  /** Spans the worker could not export. */
+  get failed(): number {
+    return this.#failed;
+  }
+
+  onStart(_span: Span, _parentContext: Context): void {}
+
+  onEnd(span: ReadableSpan): void {
+    if (this.#dead || this.#inWorker + this.#count >= this.#maxQueue) return this.#drop(1);
+    // Encoded now, not kept: a span kept for a batch would be promoted out of the young generation.
+    this.#encode(span, this.#data, this.#freshResources, this.#freshScopes);
+    if (++this.#count >= this.#batchSize) this.#post();
+    else this.#timer ??= setTimeout(() => this.#post(), this.#delay).unref();
+  }
+
+  /** Posts what is waiting and resolves when the worker has exported everything handed to it. */
+  forceFlush(): Promise<void> {
+    this.#post();
+    // Batches held for a resource's attributes are sent, then this flush, in order.
+    if (this.#outbox) this.#worker ??= this.#startWorker();
+    const worker = this.#worker;
+    if (this.#dead || !worker) return Promise.resolve();
+    const id = this.#nextFlush++;
+    worker.ref();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => finish(), this.#timeout);
+      const finish = () => {
+        clearTimeout(timer);
+        this.#waiting.delete(id);
+        if (this.#waiting.size === 0) worker.unref();
+        resolve();
+      };
+      this.#waiting.set(id, finish);
+      this.#send({ type: 'flush', id });
+    });
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.#closed) return;
+    await this.forceFlush();
+    this.#closed = true;
+    this.#dead = true;
+    await this.#worker?.terminate();
+    if (this.#dropped + this.#failed > 0)
+      this.#onProblem(`spans not exported: ${this.#dropped} dropped at the hand-off, ${this.#failed} failed to send`);
+  }
+
+  #post(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const count = this.#count;
+    if (count === 0 || this.#dead) return;
+    const message = {
+      type: 'spans',
+      count,
+      resources: this.#freshResources,
+      scopes: this.#freshScopes,
+      data: this.#data,
+    };
+    this.#data = [];
+    this.#count = 0;
+    this.#freshResources = [];
+    this.#freshScopes = [];
+    this.#inWorker += count;
+    this.#send(message);
+  }
+
+  #send(message: unknown): void {
+    if (this.#outbox) this.#outbox.push(message);
+    else (this.#worker ??= this.#startWorker()).postMessage(message);
+  }
+
+  #startWorker(): Worker {
+    // No TypeScript loader and none of the parent's flags (--cpu-prof) in the thread.
+    const worker = new Worker(WORKER, {
+      workerData: { url: this.#url },
+      execArgv: [],
+      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+    });
+    worker.unref();
+    worker.on('message', (reply: WorkerReply) => this.#onReply(reply));
+    worker.once('error', (error) => this.#onWorkerGone(`the span export thread failed: ${error.message}`));
+    worker.once('exit', () => this.#onWorkerGone('the span export thread exited'));
+    return worker;
+  }
+
+  /** One span as SPAN_FIELDS plain values; a resource or scope is sent once and named by number after. */
+  #encode(span: ReadableSpan, data: unknown[], resources: unknown[], scopes: unknown[]): void {
+    const ctx = span.spanContext();
+    const parent = span.parentSpanContext;
+    data.push(
+      span.name,
+      span.kind,
+      ctx.traceId,
+      ctx.spanId,
+      ctx.traceFlags,
+      ctx.traceState?.serialize(),
+      parent?.spanId,
+      parent?.isRemote,
+      span.startTime,
+      span.endTime,
+      span.attributes,
+      span.droppedAttributesCount,
+      span.events.length === 0 ? undefined : span.events,
+      span.droppedEventsCount,
+      span.status.code === 0 && span.status.message === undefined ? undefined : span.status,
+      span.links.length === 0 ? undefined : span.links.map(plainLink),
+      span.droppedLinksCount,
+      this.#resourceId(span.resource, resources) * 65536 + this.#scopeId(span.instrumentationScope, scopes),
+    );
+  }
+
+  #resourceId(resource: Resource, fresh: unknown[]): number {
+    let id = this.#resources.get(resource);
+    if (id === undefined) {
+      id = this.#resources.size;
+      this.#resources.set(resource, id);
+      const entry: unknown[] = [id, undefined, resource.schemaUrl];
+      fresh.push(entry);
+      if (resource.asyncAttributesPending) this.#holdFor(resource, entry);
+      else entry[1] = resource.attributes;
+    }
+    return id;
+  }
+
+  /** As the SDK's batch processor does, a resource is exported with its detected attributes. */
+  #holdFor(resource: Resource, entry: unknown[]): void {
+    this.#outbox ??= [];
+    const release = () => {
+      entry[1] = resource.attributes;
+      const held = this.#outbox ?? [];
+      this.#outbox = undefined;
+      for (const message of held) if (!this.#dead) (this.#worker ??= this.#startWorker()).postMessage(message);
+    };
+    void resource.waitForAsyncAttributes?.().then(release, release);
+  }
+
+  #scopeId(scope: ReadableSpan['instrumentationScope'], fresh: unknown[]): number {
+    let id = this.#scopes.get(scope);
+    if (id === undefined) {
+      id = this.#scopes.size;
+      this.#scopes.set(scope, id);
+      fresh.push([id, scope.name, scope.version, scope.schemaUrl]);
+    }
+    return id;
+  }
+
+  #onReply(reply: WorkerReply): void {
+    if (reply.type === 'exported') {
+      this.#inWorker -= reply.count;
+      if (!reply.ok) {
+        if (this.#failed === 0)
+          this.#onProblem(`span export failed (${reply.error ?? 'unknown'}); later failures are counted`);
+        this.#failed += reply.count;
+      }
+    } else if (reply.type === 'flushed') {
+      this.#waiting.get(reply.id)?.();
+    }
+  }
+
+  #drop(count: number): void {
+    if (this.#dropped === 0) this.#onProblem('the span hand-off queue is full: spans are dropped and counted');
+    this.#dropped += count;
+  }
+
+  #onWorkerGone(message: string): void {
+    if (this.#dead) return;
+    this.#dead = true;
+    this.#onProblem(message);
+    this.#drop(this.#count);
+    this.#data = [];
+    this.#count = 0;
+    for (const finish of [...this.#waiting.values()]) finish();
+  }
+}
+
+function plainLink(link: ReadableSpan['links'][number]): unknown {
+  const { traceId, spanId, traceFlags, traceState, isRemote } = link.context;
+  return {
+    context: { traceId, spanId, traceFlags, isRemote, traceState: traceState?.serialize() },
+    attributes: link.attributes,
+    droppedAttributesCount: link.droppedAttributesCount,
+  };
+}
