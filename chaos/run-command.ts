@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { UsageError } from '../cli/index.ts';
 import { EXPERIMENTS, experimentByName } from './experiments/index.ts';
+import { HistoryFileError, resolveHistory } from './alarm-timeline.ts';
 import type { Journal } from './journal.ts';
 import { ExperimentUsageError, runExperiment } from './runner.ts';
 
@@ -16,6 +17,8 @@ export interface RunCommandOptions {
   load: boolean;
   unsafeNoIdempotency: boolean;
   json: boolean;
+  /** `steady` (default), `none` or a history file (see alarm-timeline.ts). */
+  history?: string;
 }
 
 /** The verdict line and the invariant table, as the terminal shows them. */
@@ -40,6 +43,8 @@ export function outcomeText(journal: Journal, files: { journalFile: string; repo
     .join('; ');
   lines.push(
     `alarms: ${journal.alarms.status === 'evaluated' ? (fired.length ? `${fired.length} would have fired: ${firedText}${fired.length > 6 ? `; and ${fired.length - 6} more (see the report)` : ''}` : 'none would have fired') : journal.alarms.note}`,
+    ...(journal.alarms.history ? [`alarm history: ${journal.alarms.history.label}`] : []),
+    ...(journal.alarms.predictions ?? []).map((p) => `prediction: ${p.line}`),
     '',
     `journal: ${files.journalFile}`,
     `report:  ${files.reportFile}`,
@@ -65,6 +70,9 @@ export async function runExperimentCommand(name: string, options: RunCommandOpti
     throw new UsageError('--dynamo-endpoint and --table go with --target');
   if (options.target && !(await reachable(options.target)))
     throw new UsageError(`the target ${options.target} does not answer GET /health`);
+  const alarmHistory = await resolveHistory(options.history).catch((error: unknown) => {
+    throw error instanceof HistoryFileError ? new UsageError(error.message) : error;
+  });
   const out = options.out ?? join('out', 'chaos', name);
   const controller = new AbortController();
   const interrupt = () => {
@@ -92,6 +100,7 @@ export async function runExperimentCommand(name: string, options: RunCommandOpti
       ...(options.load ? { loadEngine: await (await import('./load-engine.ts')).createLoadEngine() } : {}),
       onProgress: (line) => process.stderr.write(`${line}\n`),
       signal: controller.signal,
+      alarmHistory,
     });
     process.stdout.write(
       options.json
