@@ -23,7 +23,12 @@ export interface FaultSpan {
 export interface AlarmDetection {
   readonly name: string;
   readonly severity?: Severity;
-  /** From the fault's start to the alarm's first ALARM while the run lasted (0: it was in ALARM already). */
+  /**
+   * The alarm was in ALARM before the fault started (the steady state breaches it): it says
+   * nothing about the fault, so it has no detection time.
+   */
+  readonly alreadyInAlarm?: true;
+  /** From the fault's start to the alarm's first ALARM while the run lasted. */
   readonly inRunMs?: number;
   /** From the fault's start to ALARM had the fault gone on at its observed severity; absent: not within the horizon. */
   readonly sustainedMs?: number;
@@ -79,6 +84,13 @@ function firstOk(evaluation: AlarmEvaluation, from: number): number | undefined 
   return state === 'ALARM' ? undefined : from;
 }
 
+/** The state after the last evaluation at or before `time`. */
+function stateAt(evaluation: AlarmEvaluation, time: number): string {
+  let state = 'INSUFFICIENT_DATA';
+  for (const t of evaluation.transitions) if (t.timestamp <= time) state = t.to;
+  return state;
+}
+
 const stepBefore = (t: number): number => Math.floor(t / STEP_MS) * STEP_MS;
 
 /** Every minute for the first two hours (detection to the minute), every ten minutes after. */
@@ -127,6 +139,8 @@ export function predictDetections(options: PredictOptions): WindowPrediction[] {
       }).map((e) => [e.name, e]),
     );
     const detectionsOut: AlarmDetection[] = inRun.map((e) => {
+      if (stateAt(e, from) === 'ALARM')
+        return { name: e.name, ...(e.severity ? { severity: e.severity } : {}), alreadyInAlarm: true as const };
       const inRunAt = firstAlarm(e, window.start, next);
       const sustainedAt = detections.get(e.name);
       const okAt = sustainedAt !== undefined ? firstOk(reset.get(e.name)!, endAt) : undefined;

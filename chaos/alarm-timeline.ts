@@ -222,7 +222,11 @@ export function predictionLine(
     const first = earliest(alarms, s, 'inRunMs');
     return first ? `${s} after ${formatDuration(first.inRunMs!)}` : `no ${s}`;
   });
-  return `${severity}: ${sustained.join(', ')}; this ${formatDuration(durationMs)} window: ${inRun.join(', ')}`;
+  const already = alarms.filter((a) => a.alreadyInAlarm && a.severity).length;
+  const note = already
+    ? ` (${already} notifying alarms were in ALARM before the fault: the steady state itself breaches them)`
+    : '';
+  return `${severity}: ${sustained.join(', ')}; this ${formatDuration(durationMs)} window: ${inRun.join(', ')}${note}`;
 }
 
 export async function buildAlarmTimeline(source: AlarmTimelineSource): Promise<AlarmTimeline> {

@@ -17,9 +17,10 @@ function predictionTable(p: WindowAlarmPrediction): string {
   const notifying = p.alarms.filter((a) => a.severity);
   const rows = notifying
     .sort((a, b) => (a.sustainedMs ?? Infinity) - (b.sustainedMs ?? Infinity))
-    .map(
-      (a) =>
-        `<tr><td>${escapeHtml(a.name)}</td><td>${escapeHtml(a.severity ?? '')}</td><td>${a.inRunMs !== undefined ? toneBadge(`after ${formatDuration(a.inRunMs)}`, BadgeTones.Bad) : 'no'}</td><td>${escapeHtml(maybe(a.sustainedMs, `not within ${formatDuration(p.horizonMs)}`))}</td><td>${escapeHtml(a.sustainedMs === undefined ? '' : maybe(a.resetMs, `not within ${formatDuration(p.horizonMs)}`))}</td></tr>`,
+    .map((a) =>
+      a.alreadyInAlarm
+        ? `<tr><td>${escapeHtml(a.name)}</td><td>${escapeHtml(a.severity ?? '')}</td><td colspan="3">already in ALARM before the fault: the steady state breaches it</td></tr>`
+        : `<tr><td>${escapeHtml(a.name)}</td><td>${escapeHtml(a.severity ?? '')}</td><td>${a.inRunMs !== undefined ? toneBadge(`after ${formatDuration(a.inRunMs)}`, BadgeTones.Bad) : 'no'}</td><td>${escapeHtml(maybe(a.sustainedMs, `not within ${formatDuration(p.horizonMs)}`))}</td><td>${escapeHtml(a.sustainedMs === undefined ? '' : maybe(a.resetMs, `not within ${formatDuration(p.horizonMs)}`))}</td></tr>`,
     );
   return `<h3>${escapeHtml(p.label)} (${formatDuration(p.end - p.start)}): ${escapeHtml(p.severity)}</h3><p><strong>${escapeHtml(p.line)}</strong></p><table><tr><th>alarm</th><th>severity</th><th>fired in this window</th><th>detection time if sustained</th><th>reset time</th></tr>${rows.join('')}</table>`;
 }
