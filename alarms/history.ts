@@ -84,13 +84,18 @@ export function profileOf(series: MetricSeries, from: number, to: number): Serie
   };
 }
 
-/** Observations that repeat a profile over [from, to), one per `stepMs` (the last one partial). */
+/**
+ * Observations that repeat a profile over [from, to), one per `stepMs` (the last one
+ * partial). Each is stamped at the end of the time it stands for, as an exporter stamps
+ * what it flushes, so no evaluation sees time that has not passed yet.
+ */
 export function synthesize(profile: SeriesProfile, from: number, to: number, stepMs = HISTORY_STEP_MS): Observation[] {
   const out: Observation[] = [];
   for (let t = from; t < to; t += stepMs) {
-    const seconds = (Math.min(stepMs, to - t) / 1000) as number;
+    const end = Math.min(t + stepMs, to);
+    const seconds = (end - t) / 1000;
     out.push({
-      timestamp: t,
+      timestamp: end - 1,
       values: profile.values,
       counts: profile.counts.map((c) => c * seconds),
       ...(profile.statistics
@@ -106,6 +111,14 @@ export function synthesize(profile: SeriesProfile, from: number, to: number, ste
     });
   }
   return out;
+}
+
+/** Fine steps first, where detection times are read to the second; one a minute after that. */
+const FINE_STEP_MS = 5_000;
+const FINE_SPAN_MS = 15 * 60_000;
+function synthesizeForward(profile: SeriesProfile, from: number, to: number): Observation[] {
+  const fineEnd = Math.min(to, from + FINE_SPAN_MS);
+  return [...synthesize(profile, from, fineEnd, FINE_STEP_MS), ...synthesize(profile, fineEnd, to)];
 }
 
 /** The same series with `observations` replaced. */
@@ -179,7 +192,7 @@ export function extendWindow(
   return series.map((s) => {
     const profile = profileOf(s, window.from, window.to);
     const before = s.observations.filter((o) => o.timestamp < extend.from);
-    return withObservations(s, profile ? [...before, ...synthesize(profile, extend.from, extend.to)] : before);
+    return withObservations(s, profile ? [...before, ...synthesizeForward(profile, extend.from, extend.to)] : before);
   });
 }
 
@@ -194,6 +207,6 @@ export function followWithSteady(
   return series.map((s) => {
     const profile = steadyById.get(seriesId(s));
     const before = s.observations.filter((o) => o.timestamp < follow.from);
-    return withObservations(s, profile ? [...before, ...synthesize(profile, follow.from, follow.to)] : before);
+    return withObservations(s, profile ? [...before, ...synthesizeForward(profile, follow.from, follow.to)] : before);
   });
 }

@@ -194,3 +194,21 @@ export const ABORT_IF_NOT_RECOVERING: AbortCondition = {
 
 /** The audited order workload most experiments use: 5 orders/s from 8 customers, 10% resent. */
 export const STANDARD_ORDERS: LoadSpec['orders'] = { ratePerSecond: 5, customers: 8, replayProbability: 0.1 };
+
+/**
+ * What every shipped fault window of tens of seconds should do to the alarms, with a
+ * history in front of it: page nobody and file no ticket (it spends a sliver of a 30-day
+ * budget), which is what the multi-window, multi-burn-rate alarms are built for.
+ */
+export const SHORT_FAULT_PAGES_NOBODY: readonly AlarmExpectation[] = [
+  {
+    severity: 'page',
+    duringRun: 'quiet',
+    reason: 'A fault of seconds spends a sliver of the 30-day error budget: nobody is woken up for it.',
+  },
+  {
+    severity: 'ticket',
+    duringRun: 'quiet',
+    reason: 'Nor does it move any ticket window (one day and six hours) over its threshold.',
+  },
+];
