@@ -36,13 +36,19 @@ export function outcomeText(journal: Journal, files: { journalFile: string; repo
       ...i.violations.slice(0, 3).map((v) => `            - ${v}`),
     ]),
   ];
-  const fired = journal.alarms.alarms.filter((a) => a.firedAt !== undefined);
+  // Only alarms with a severity notify; the SLO window alarms are children of a composite.
+  const firedAll = journal.alarms.alarms.filter((a) => a.firedAt !== undefined);
+  const fired = firedAll.filter((a) => a.severity !== undefined);
+  const children = firedAll.length - fired.length;
   const firedText = fired
     .slice(0, 6)
-    .map((a) => `${a.name} at ${Math.round(((a.firedAt as number) - journal.load.from) / 1000)} s`)
+    .map((a) => `${a.name} (${a.severity}) at ${Math.round(((a.firedAt as number) - journal.load.from) / 1000)} s`)
     .join('; ');
+  const childText = children
+    ? ` (${children} burn-rate window alarms crossed their threshold alone, notifying nobody)`
+    : '';
   lines.push(
-    `alarms: ${journal.alarms.status === 'evaluated' ? (fired.length ? `${fired.length} would have fired: ${firedText}${fired.length > 6 ? `; and ${fired.length - 6} more (see the report)` : ''}` : 'none would have fired') : journal.alarms.note}`,
+    `alarms: ${journal.alarms.status === 'evaluated' ? (fired.length ? `${fired.length} would have notified: ${firedText}${fired.length > 6 ? `; and ${fired.length - 6} more (see the report)` : ''}` : 'none would have notified') + childText : journal.alarms.note}`,
     ...(journal.alarms.history ? [`alarm history: ${journal.alarms.history.label}`] : []),
     ...(journal.alarms.predictions ?? []).map((p) => `prediction: ${p.line}`),
     '',
