@@ -207,6 +207,12 @@ export function windowSeverity(series: readonly MetricSeries[], start: number, e
   return `no 5xx; ${slowName} p99 at ${Math.round(p99(slow))} ms`;
 }
 
+/** An alarm's name without the deployment prefix (`coffee-cloud-slo-...` → `slo-...`). */
+function shortName(name: string): string {
+  const key = buildAlarmDefinitions().alarms.find((a) => a.name === name)?.id;
+  return key ?? name;
+}
+
 /** The reader's line for one window. */
 export function predictionLine(
   severity: string,
@@ -216,7 +222,9 @@ export function predictionLine(
 ): string {
   const sustained = SEVERITIES.map((s) => {
     const first = earliest(alarms, s, 'sustainedMs');
-    return first ? `${s} after ${formatDuration(first.sustainedMs!)}` : `no ${s} within ${formatDuration(horizonMs)}`;
+    return first
+      ? `${s} after ${formatDuration(first.sustainedMs!)} (${shortName(first.name)})`
+      : `no ${s} within ${formatDuration(horizonMs)}`;
   });
   const inRun = SEVERITIES.map((s) => {
     const first = earliest(alarms, s, 'inRunMs');
