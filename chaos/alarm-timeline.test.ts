@@ -70,7 +70,7 @@ describe('the alarm timeline of a 15 s throttling blip', () => {
     const [prediction] = result.predictions!;
     expect(prediction!.severity).toBe('order-write requests failing at 30%');
     expect(prediction!.line).toMatch(
-      /^DynamoDB throttling, order-write requests failing at 30%: page after \d+ min( \d+ s)? \(slo-order-write-availability-page\), ticket after .+; this 15 s window: no page, no ticket$/,
+      /^DynamoDB throttling, order-write requests failing at 30%: page after \d+ min( \d+ s)? \([a-z0-9-]+-page\), ticket after .+; this 15 s window: no page, no ticket$/,
     );
     expect(result.alarms.filter((a) => a.firedAt !== undefined && a.severity)).toEqual([]);
     const invariant = checkAlarmsAsExpected(DEMO_EXPERIMENT.alarmExpectations, result);
