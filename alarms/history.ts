@@ -84,6 +84,18 @@ export function profileOf(series: MetricSeries, from: number, to: number): Serie
   };
 }
 
+/** The profile of a series over several intervals together (undefined when none holds data). */
+export function profileOver(
+  series: MetricSeries,
+  intervals: readonly { from: number; to: number }[],
+): SeriesProfile | undefined {
+  const seconds = intervals.reduce((n, i) => n + Math.max(0, i.to - i.from), 0) / 1000;
+  const inside = series.observations.filter((o) => intervals.some((i) => o.timestamp >= i.from && o.timestamp < i.to));
+  if (seconds <= 0 || inside.length === 0) return undefined;
+  // One interval of the total length over the observations found: the rate over all of them.
+  return profileOf({ ...series, observations: inside.map((o, k) => ({ ...o, timestamp: k })) }, 0, seconds * 1000);
+}
+
 /**
  * Observations that repeat a profile over [from, to), one per `stepMs` (the last one
  * partial). Each is stamped at the end of the time it stands for, as an exporter stamps
@@ -135,6 +147,12 @@ export interface SteadyHistoryOptions {
   /** Where the steady state is measured: from the run's start to the first fault (epoch ms). */
   steadyFrom: number;
   steadyTo: number;
+  /**
+   * Where a series with no data before the first fault (a route nobody called in the first
+   * seconds) is measured instead: the run outside its fault windows. Without it, such a
+   * series would have no history and behave as on a cold start.
+   */
+  fallback?: readonly { from: number; to: number }[];
   /** The history ends here (the run's start) and reaches back `lengthMs`. */
   runStart: number;
   lengthMs: number;
@@ -142,9 +160,9 @@ export interface SteadyHistoryOptions {
 
 /** The run's series with each one's steady profile repeated over [runStart - lengthMs, runStart). */
 export function withSteadyHistory(series: readonly MetricSeries[], options: SteadyHistoryOptions): MetricSeries[] {
-  const { steadyFrom, steadyTo, runStart, lengthMs } = options;
+  const { steadyFrom, steadyTo, runStart, lengthMs, fallback = [] } = options;
   return series.map((s) => {
-    const profile = profileOf(s, steadyFrom, steadyTo);
+    const profile = profileOf(s, steadyFrom, steadyTo) ?? profileOver(s, fallback);
     if (!profile) return s;
     const history = synthesize(profile, runStart - lengthMs, runStart);
     return withObservations(s, [...history, ...s.observations.filter((o) => o.timestamp >= runStart)]);

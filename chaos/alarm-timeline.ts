@@ -107,6 +107,7 @@ export interface AlarmTimelineSource {
 }
 
 const STEP_MS = 60_000;
+const RECOVERY_MS = 10_000;
 const SEVERITIES = ['page', 'ticket'] as const;
 
 /** `--history`: `steady` (default), `none` (a cold start) or a file of EMF lines or a GetMetricData export. */
@@ -165,7 +166,13 @@ function applyHistory(
       };
     default:
       return {
-        series: withSteadyHistory(series, { steadyFrom: source.from, steadyTo, runStart: source.from, lengthMs }),
+        series: withSteadyHistory(series, {
+          steadyFrom: source.from,
+          steadyTo,
+          runStart: source.from,
+          lengthMs,
+          fallback: outsideFaults(source),
+        }),
         used: {
           kind: history.kind,
           label: `the run's steady state (rates and error ratios of its first ${formatDuration(steadyTo - source.from)}, before the first fault) extended back over ${formatDuration(lengthMs)}, the longest alarm window`,
@@ -173,6 +180,18 @@ function applyHistory(
         },
       };
   }
+}
+
+/** The run outside its fault windows and 10 s after each (recovery): for series absent before the first fault. */
+function outsideFaults({ from, to, windows = [] }: AlarmTimelineSource): { from: number; to: number }[] {
+  const intervals: { from: number; to: number }[] = [];
+  let cursor = from;
+  for (const w of [...windows].sort((a, b) => a.start - b.start)) {
+    if (w.start > cursor) intervals.push({ from: cursor, to: w.start });
+    cursor = Math.max(cursor, w.end + RECOVERY_MS);
+  }
+  if (to > cursor) intervals.push({ from: cursor, to });
+  return intervals;
 }
 
 /** "order-write requests failing at 32%" or "order-write p99 at 1200 ms": the worst route group in the window. */
