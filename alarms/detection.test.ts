@@ -93,6 +93,24 @@ describe('detection times', () => {
     expect(earliest(cold.alarms, 'page', 'inRunMs')).toBeDefined();
   });
 
+  it('gives a series first seen after the first fault a history from outside the fault windows', () => {
+    const [late] = seriesFromEmf(emf(60, 20, () => 0)).map((s) => ({
+      ...s,
+      observations: s.observations.filter((o) => o.timestamp >= T0 + 20_000),
+    }));
+    const options = { steadyFrom: T0, steadyTo: T0 + 15_000, runStart: T0, lengthMs: 3_600_000 };
+    const [without] = withSteadyHistory([late!], options);
+    expect(without!.observations.filter((o) => o.timestamp < T0)).toHaveLength(0);
+    const [withFallback] = withSteadyHistory([late!], {
+      ...options,
+      fallback: [{ from: T0 + 40_000, to: T0 + 60_000 }],
+    });
+    const history = withFallback!.observations.filter((o) => o.timestamp < T0);
+    expect(history).toHaveLength(60);
+    // 20 requests a second, one minute per observation.
+    expect(history[0]!.statistics?.count).toBeCloseTo(1200, 6);
+  });
+
   it('formats durations as a reader says them', () => {
     expect([15_000, 130_000, 2_460_000, 3_900_000, 7_200_000].map(formatDuration)).toEqual([
       '15 s',
