@@ -108,6 +108,8 @@ export interface AlarmTimelineSource {
 
 const STEP_MS = 60_000;
 const RECOVERY_MS = 10_000;
+/** Less load than this before the first fault is measured with the rest of the run outside the faults. */
+const MIN_STEADY_MS = 10_000;
 const SEVERITIES = ['page', 'ticket'] as const;
 
 /** `--history`: `steady` (default), `none` (a cold start) or a file of EMF lines or a GetMetricData export. */
@@ -164,21 +166,28 @@ function applyHistory(
           source: history.source,
         },
       };
-    default:
+    default: {
+      // A few seconds of a ramping load are no steady state: then the run outside its faults is.
+      const short = steadyTo - source.from < MIN_STEADY_MS;
+      const outside = outsideFaults(source);
+      const measured = short
+        ? `the run outside its fault windows (${formatDuration(outside.reduce((n, i) => n + i.to - i.from, 0))}; only ${formatDuration(steadyTo - source.from)} before the first fault)`
+        : `its first ${formatDuration(steadyTo - source.from)}, before the first fault`;
       return {
         series: withSteadyHistory(series, {
           steadyFrom: source.from,
-          steadyTo,
+          steadyTo: short ? source.from : steadyTo,
           runStart: source.from,
           lengthMs,
-          fallback: outsideFaults(source),
+          fallback: outside,
         }),
         used: {
           kind: history.kind,
-          label: `the run's steady state (rates and error ratios of its first ${formatDuration(steadyTo - source.from)}, before the first fault) extended back over ${formatDuration(lengthMs)}, the longest alarm window`,
+          label: `the run's steady state (rates and error ratios of ${measured}) extended back over ${formatDuration(lengthMs)}, the longest alarm window`,
           lengthMs,
         },
       };
+    }
   }
 }
 
