@@ -82,6 +82,11 @@ export interface EvaluateOptions {
   to?: number;
   /** Time between evaluations. Default 60,000 ms (CloudWatch evaluates every minute). */
   stepMs?: number;
+  /**
+   * The evaluation times instead of `from`/`to`/`stepMs`, ascending: predictions over a day
+   * evaluate every minute at first and coarser later, never per second over days.
+   */
+  times?: readonly number[];
 }
 
 function seriesKey(namespace: string, metricName: string, dimensions: Readonly<Record<string, string>>): string {
@@ -166,7 +171,11 @@ type Token =
   | { type: 'fn'; value: string }
   | { type: 'op'; value: string };
 
+const tokenCache = new Map<string, Token[]>();
+
 function tokenize(expression: string): Token[] {
+  const cached = tokenCache.get(expression);
+  if (cached) return cached;
   const tokens: Token[] = [];
   const re =
     /\s*(?:(\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)|([A-Z_][A-Z0-9_]*)(?=\s*\()|([a-z][a-zA-Z0-9_]*)|(>=|<=|==|!=|[-+*/(),<>]))/y;
@@ -182,6 +191,7 @@ function tokenize(expression: string): Token[] {
     else tokens.push({ type: 'op', value: m[4]! });
     index = re.lastIndex;
   }
+  tokenCache.set(expression, tokens);
   return tokens;
 }
 
@@ -310,8 +320,42 @@ export function evaluateExpression(expression: string, scope: MathScope): Scalar
 
 // --- alarm evaluation ------------------------------------------------------------------
 
+/** The prefix sums of one statistic over a series: `value` and the `count` it is taken over. */
+interface Prefix {
+  readonly value: Float64Array;
+  readonly count: Float64Array;
+}
+
+/** Per observation: [value, count] of a statistic that adds up over observations. */
+function additive(stat: string, o: Observation): [number, number] | undefined {
+  const rank = /^PR\((-?\d*(?:\.\d+)?):(-?\d*(?:\.\d+)?)\)$/.exec(stat);
+  if (stat !== 'Sum' && stat !== 'SampleCount' && !rank) return undefined;
+  let sum = 0;
+  let count = 0;
+  let inRange = 0;
+  const low = rank && rank[1] !== '' ? Number(rank[1]) : -Infinity;
+  const high = rank && rank[2] !== '' ? Number(rank[2]) : Infinity;
+  o.values.forEach((v, i) => {
+    const c = o.counts?.[i] ?? 1;
+    if (c <= 0) return;
+    sum += v * c;
+    count += c;
+    if (v > low && v <= high) inRange += c;
+  });
+  if (rank) return [inRange, count];
+  if (o.statistics)
+    return stat === 'Sum' ? [o.statistics.sum, o.statistics.count] : [o.statistics.count, o.statistics.count];
+  return stat === 'Sum' ? [sum, count] : [count, count];
+}
+
+const seriesKeys = new WeakMap<MetricQuery, string>();
+
 class SeriesIndex {
   readonly #byKey = new Map<string, Observation[]>();
+  readonly #prefixes = new Map<string, Prefix>();
+  readonly #memo = new Map<string, Scalar>();
+  /** Datapoints per alarm and period end, shared by the evaluations that look at them. */
+  readonly datapoints = new Map<object, Map<number, Scalar>>();
   constructor(series: readonly MetricSeries[]) {
     for (const s of series) {
       const key = seriesKey(s.namespace, s.metricName, s.dimensions);
@@ -322,19 +366,71 @@ class SeriesIndex {
     for (const list of this.#byKey.values()) list.sort((a, b) => a.timestamp - b.timestamp);
   }
 
-  /** Observations of a metric in [start, end). */
-  window(query: MetricQuery, start: number, end: number): Observation[] {
-    const list = this.#byKey.get(seriesKey(query.namespace, query.metricName, query.dimensions)) ?? [];
+  #key(query: MetricQuery): string {
+    let key = seriesKeys.get(query);
+    if (key === undefined) {
+      key = seriesKey(query.namespace, query.metricName, query.dimensions);
+      seriesKeys.set(query, key);
+    }
+    return key;
+  }
+
+  /** Index of the first observation at or after `time`. */
+  #lowerBound(list: readonly Observation[], time: number): number {
     let low = 0;
     let high = list.length;
     while (low < high) {
       const mid = (low + high) >> 1;
-      if (list[mid]!.timestamp < start) low = mid + 1;
+      if (list[mid]!.timestamp < time) low = mid + 1;
       else high = mid;
     }
-    const out: Observation[] = [];
-    for (let i = low; i < list.length && list[i]!.timestamp < end; i++) out.push(list[i]!);
-    return out;
+    return low;
+  }
+
+  /** Observations of a metric in [start, end). */
+  window(query: MetricQuery, start: number, end: number): Observation[] {
+    const list = this.#byKey.get(this.#key(query)) ?? [];
+    return list.slice(this.#lowerBound(list, start), this.#lowerBound(list, end));
+  }
+
+  /**
+   * The query's statistic over [start, end). Sums, sample counts and percentile ranks come
+   * from prefix sums, so a day-long window over a day of history costs two binary searches.
+   */
+  statistic(query: MetricQuery, start: number, end: number): Scalar {
+    const key = this.#key(query);
+    const list = this.#byKey.get(key) ?? [];
+    const from = this.#lowerBound(list, start);
+    const to = this.#lowerBound(list, end);
+    if (to === from) return undefined;
+    const prefix = this.#prefix(key, query.stat, list);
+    if (!prefix) {
+      // Percentiles are not additive: memoised per window, which the next evaluations ask for again.
+      const memoKey = `${key}#${query.stat}#${from}#${to}`;
+      if (!this.#memo.has(memoKey)) this.#memo.set(memoKey, statistic(query.stat, list.slice(from, to)));
+      return this.#memo.get(memoKey);
+    }
+    const count = prefix.count[to]! - prefix.count[from]!;
+    if (count <= 0) return undefined;
+    const value = prefix.value[to]! - prefix.value[from]!;
+    return query.stat.startsWith('PR(') ? (100 * value) / count : value;
+  }
+
+  #prefix(key: string, stat: string, list: readonly Observation[]): Prefix | undefined {
+    const cacheKey = `${key}#${stat}`;
+    const cached = this.#prefixes.get(cacheKey);
+    if (cached) return cached;
+    if (list.length === 0 || !additive(stat, list[0]!)) return undefined;
+    const value = new Float64Array(list.length + 1);
+    const count = new Float64Array(list.length + 1);
+    list.forEach((o, i) => {
+      const [v, c] = additive(stat, o)!;
+      value[i + 1] = value[i]! + v;
+      count[i + 1] = count[i]! + c;
+    });
+    const prefix = { value, count };
+    this.#prefixes.set(cacheKey, prefix);
+    return prefix;
   }
 
   bounds(): [number, number] | undefined {
@@ -349,6 +445,15 @@ class SeriesIndex {
   }
 }
 
+const singleQueries = new WeakMap<MetricQuery, readonly Query[]>();
+function metricQueries(metric: MetricQuery): readonly Query[] {
+  let queries = singleQueries.get(metric);
+  if (!queries) singleQueries.set(metric, (queries = [metric]));
+  return queries;
+}
+
+const queriesById = new WeakMap<readonly Query[], Map<string, Query>>();
+
 /** The value of `returnId` for the period ending at `end`. */
 function datapoint(
   queries: readonly Query[],
@@ -357,7 +462,11 @@ function datapoint(
   end: number,
   index: SeriesIndex,
 ): Scalar {
-  const byId = new Map(queries.map((q) => [q.id, q]));
+  let byId = queriesById.get(queries);
+  if (!byId) {
+    byId = new Map(queries.map((q) => [q.id, q]));
+    queriesById.set(queries, byId);
+  }
   const cache = new Map<string, Scalar>();
   const resolve = (id: string, depth = 0): Scalar => {
     if (cache.has(id)) return cache.get(id);
@@ -366,7 +475,7 @@ function datapoint(
     if (depth > 20) throw new Error(`queries refer to each other in a cycle through ${id}`);
     let value: Scalar;
     if (query.kind === 'metric') {
-      value = statistic(query.stat, index.window(query, end - query.period * 1000, end));
+      value = index.statistic(query, end - query.period * 1000, end);
     } else if (query.kind === 'expression') {
       value = evaluateExpression(query.expression, {
         value: (ref) => resolve(ref, depth + 1),
@@ -409,14 +518,22 @@ function nextState(
   end: number,
   index: SeriesIndex,
 ): { state: AlarmState; reason: string } {
-  const queries: readonly Query[] = alarm.kind === 'metric' ? [alarm.metric] : alarm.queries;
+  const queries: readonly Query[] = alarm.kind === 'metric' ? metricQueries(alarm.metric) : alarm.queries;
   const returnId = alarm.kind === 'metric' ? alarm.metric.id : alarm.returnId;
   const period = alarm.kind === 'metric' ? alarm.metric.period : alarm.period;
   const n = alarm.evaluationPeriods;
-  // The evaluation range: the last N periods and a little more, most recent first.
+  // A datapoint is the same at every evaluation that looks at its period: computed once.
+  let memo = index.datapoints.get(alarm);
+  if (!memo) index.datapoints.set(alarm, (memo = new Map()));
+  const point = (periodEnd: number): Scalar => {
+    if (!memo.has(periodEnd)) memo.set(periodEnd, datapoint(queries, returnId, period, periodEnd, index));
+    return memo.get(periodEnd);
+  };
+  // The evaluation range: the last N periods, and a little more only when some of them are missing.
   const range: Scalar[] = [];
-  for (let k = 0; k < n + EXTRA_EVALUATION_PERIODS; k++)
-    range.push(datapoint(queries, returnId, period, end - k * period * 1000, index));
+  for (let k = 0; k < n; k++) range.push(point(end - k * period * 1000));
+  if (range.some((p) => p === undefined))
+    for (let k = n; k < n + EXTRA_EVALUATION_PERIODS; k++) range.push(point(end - k * period * 1000));
   const shown = range
     .slice(0, n)
     .map((p) => (p === undefined ? '-' : Number(p.toPrecision(4))))
@@ -529,7 +646,10 @@ export function evaluateAlarms(
     transitions.get(name)!.push({ timestamp, from: current, to: next.state, reason: next.reason });
     states.set(name, next.state);
   };
-  for (let t = from; t <= to; t += stepMs) {
+  const times =
+    options.times ??
+    Array.from({ length: Math.max(0, Math.floor((to - from) / stepMs) + 1) }, (_, i) => from + i * stepMs);
+  for (const t of times) {
     for (const alarm of evaluable) record(alarm.name, t, nextState(alarm, states.get(alarm.name)!, t, index));
     for (const composite of ordered) record(composite.name, t, compositeState(composite, states));
   }

@@ -16,6 +16,19 @@ export type {
   EvaluateOptions,
 } from './evaluate.ts';
 export { seriesFromEmf } from './emf-series.ts';
+export {
+  HistoryKinds,
+  HISTORY_STEP_MS,
+  longestWindowMs,
+  profileOf,
+  synthesize,
+  withSteadyHistory,
+  withRecordedHistory,
+} from './history.ts';
+export type { History, SeriesProfile } from './history.ts';
+export { readHistoryFile, seriesFromGetMetricData, HistoryFileError } from './history-file.ts';
+export { predictDetections, formatDuration, earliest } from './detection.ts';
+export type { FaultSpan, AlarmDetection, WindowPrediction } from './detection.ts';
 export { renderAlarmInputs, orderForCreation } from './render-cloudwatch.ts';
 export type { CloudWatchAlarmInput, TopicArns } from './render-cloudwatch.ts';
 export { lintAlarmInputs, lintAlarmDefinitions, AlarmLimits } from './lint.ts';

@@ -39,7 +39,11 @@ interface RunCommandOptions {
   load: boolean;
   unsafeNoIdempotency: boolean;
   json: boolean;
+  history: string;
 }
+
+const HISTORY_HELP =
+  'what stands in front of the run when the alarms are evaluated: "steady" (the run\'s steady state before the first fault, over the longest alarm window), "none" (a cold start), or a FILE of EMF lines or a CloudWatch GetMetricData export (see chaos/README.md)';
 
 export function registerChaosCommands(program: Command): void {
   const chaos = program
@@ -89,6 +93,7 @@ export function registerChaosCommands(program: Command): void {
       false,
     )
     .option('--json', 'print the journal summary as JSON on stdout', false)
+    .option('--history <steady|none|FILE>', HISTORY_HELP, 'steady')
     .addHelpText(
       'after',
       '\nExit codes: 0 the hypothesis and every invariant held; 1 one did not, or an abort condition tripped; 2 usage error or unreachable target.',
@@ -109,15 +114,21 @@ export function registerChaosCommands(program: Command): void {
     )
     .option('--out <dir>', 'output directory', 'out/demo')
     .option('--seed <n>', 'seed of the run', parseSeed, 1)
+    .option('--history <steady|none|FILE>', HISTORY_HELP, 'steady')
     .addHelpText(
       'after',
       '\nExit codes: 0 the service held up; 1 an invariant or the hypothesis failed; 2 usage error.',
     )
-    .action(async (options: { out: string; seed: number }) => {
+    .action(async (options: { out: string; seed: number; history: string }) => {
       const { runDemo } = await import('./demo.ts');
+      const { resolveHistory, HistoryFileError } = await import('./alarm-timeline.ts');
+      const history = await resolveHistory(options.history).catch((error: unknown) => {
+        throw error instanceof HistoryFileError ? new UsageError(error.message) : error;
+      });
       process.exitCode = await runDemo({
         out: options.out,
         seed: options.seed,
+        history,
         log: (line) => process.stderr.write(`${line}\n`),
         print: (text) => process.stdout.write(text),
       });

@@ -9,6 +9,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildCloudWatchDashboards } from '../dashboards/index.ts';
 import { defineExperiment, ABORT_IF_NOT_RECOVERING, STANDARD_PROBES, RollbackKinds } from './experiment.ts';
+import type { HistoryChoice } from './alarm-timeline.ts';
 import { createLoadEngine } from './load-engine.ts';
 import { outcomeText } from './run-command.ts';
 import { runExperiment, type LoadEngine } from './runner.ts';
@@ -55,6 +56,20 @@ export const DEMO_EXPERIMENT = defineExperiment({
   expectedServerErrors: [{ status: 503, code: 'dependency_unavailable' }],
   recoveryBudgetMs: 10_000,
   rollbacks: [RollbackKinds.ClearDynamoDbFaults],
+  alarmExpectations: [
+    {
+      severity: 'page',
+      duringRun: 'quiet',
+      sustainedWithinMs: 300_000,
+      reason:
+        'A 15 s blip spends a sliver of the error budget and must page nobody; the same failure rate sustained burns the budget far beyond 14.4x and must page within 5 minutes.',
+    },
+    {
+      severity: 'ticket',
+      duringRun: 'quiet',
+      reason: 'The blip leaves every ticket window below its threshold.',
+    },
+  ],
 });
 
 export interface DemoOptions {
@@ -65,6 +80,8 @@ export interface DemoOptions {
   timeScale?: number;
   /** Default: the loadtests engine with one worker thread. */
   loadEngine?: LoadEngine;
+  /** The history in front of the run for the alarm predictions. Default: the run's steady state. */
+  history?: HistoryChoice;
   /** Progress lines. */
   log?: (line: string) => void;
   /** The outcome (stdout in the CLI). */
@@ -95,6 +112,7 @@ export async function runDemoDetailed({
   seed = 1,
   timeScale = 1,
   loadEngine,
+  history,
   log = () => {},
   print = () => {},
 }: DemoOptions = {}): Promise<DemoOutcome> {
@@ -107,6 +125,7 @@ export async function runDemoDetailed({
     timeScale,
     loadEngine: loadEngine ?? (await createLoadEngine()),
     onProgress: log,
+    ...(history ? { alarmHistory: history } : {}),
   });
   const dashboardFiles = await writeDashboards(join(out, 'dashboards'));
   print(outcomeText(run.journal, run));

@@ -121,6 +121,22 @@ export const ROLLBACK_OF_LAYER: Readonly<Record<FaultAction['layer'], RollbackKi
   process: RollbackKinds.RestartService,
 };
 
+/**
+ * What the alarms should say about every fault window of the experiment, checked by the
+ * "alarms as expected" invariant against the prediction (with the history in front of the
+ * run; a cold start is not checked).
+ */
+export interface AlarmExpectation {
+  /** The notifying alarms of this severity that watch the service's own metrics. */
+  severity: 'page' | 'ticket';
+  /** While the run lasted: at least one of them `fires`, or none does (`quiet`). */
+  duringRun?: 'fires' | 'quiet';
+  /** Had the fault gone on at its observed severity: one fires within this many ms, or none within a day (`never`). */
+  sustainedWithinMs?: number | 'never';
+  /** Why this is the right behaviour, for the report. */
+  reason: string;
+}
+
 export interface ExperimentDefinition {
   name: string;
   title: string;
@@ -150,6 +166,8 @@ export interface ExperimentDefinition {
    * definition without it.
    */
   rollbacks: readonly RollbackKind[];
+  /** What the alarms should do about each fault window (see `AlarmExpectation`). */
+  alarmExpectations?: readonly AlarmExpectation[];
 }
 
 /** Identity function that checks a definition's type (and keeps its literal types). */
@@ -176,3 +194,21 @@ export const ABORT_IF_NOT_RECOVERING: AbortCondition = {
 
 /** The audited order workload most experiments use: 5 orders/s from 8 customers, 10% resent. */
 export const STANDARD_ORDERS: LoadSpec['orders'] = { ratePerSecond: 5, customers: 8, replayProbability: 0.1 };
+
+/**
+ * What every shipped fault window of tens of seconds should do to the alarms, with a
+ * history in front of it: page nobody and file no ticket (it spends a sliver of a 30-day
+ * budget), which is what the multi-window, multi-burn-rate alarms are built for.
+ */
+export const SHORT_FAULT_PAGES_NOBODY: readonly AlarmExpectation[] = [
+  {
+    severity: 'page',
+    duringRun: 'quiet',
+    reason: 'A fault of seconds spends a sliver of the 30-day error budget: nobody is woken up for it.',
+  },
+  {
+    severity: 'ticket',
+    duringRun: 'quiet',
+    reason: 'Nor does it move any ticket window (one day and six hours) over its threshold.',
+  },
+];

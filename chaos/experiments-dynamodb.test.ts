@@ -47,7 +47,11 @@ describe('DynamoDB experiments (shortened)', () => {
     expect(journal.faultWindows[0]?.injected?.['throttle-writes']).toBeGreaterThan(0);
     expect(journal.proxy?.maxAttemptSeen).toBeGreaterThanOrEqual(2);
     expect(journal.orders.acknowledged).toBeGreaterThan(0);
-    expect(journal.invariants.map((i) => i.status)).toEqual(['held', 'held', 'held', 'held']);
+    expect(journal.invariants.map((i) => i.status)).toEqual(['held', 'held', 'held', 'held', 'held', 'held']);
+    // Every fault window gets its detection times, and the blip pages nobody with the steady history in front.
+    expect(journal.alarms.history?.kind).toBe('steady');
+    expect(journal.alarms.predictions).toHaveLength(journal.faultWindows.length);
+    expect(journal.alarms.predictions?.[0]?.line).toMatch(/this \d+ s window: no page, no ticket/);
   });
 
   it('dynamodb-latency: DynamoDB slows down, requests slow down, nothing is lost', async () => {

@@ -24,6 +24,8 @@ export const InvariantIds = {
   ErrorContract: 'error-contract',
   IndexesMatchTable: 'indexes-match-table',
   Recovery: 'recovery-time',
+  OrdersReconcile: 'orders-reconcile',
+  AlarmsAsExpected: 'alarms-as-expected',
 } as const;
 export type InvariantId = (typeof InvariantIds)[keyof typeof InvariantIds];
 
@@ -42,7 +44,7 @@ export interface InvariantResult {
 
 const MAX_LISTED = 25;
 
-function result(
+export function result(
   id: InvariantId,
   title: string,
   checked: number,

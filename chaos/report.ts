@@ -35,6 +35,7 @@ import {
   type ReportSection,
 } from '../cli/index.ts';
 import type { Journal } from './journal.ts';
+import { alarmPredictionSection, alarmsSection } from './report-alarms.ts';
 import { latencyThresholds } from './routes.ts';
 
 const STATUS_TONE = {
@@ -148,26 +149,6 @@ function invariantsSection(journal: Journal): ReportSection {
   };
 }
 
-function alarmsSection(journal: Journal): ReportSection {
-  const origin = journal.load.from;
-  const alarmRow = (a: Journal['alarms']['alarms'][number]) =>
-    `<tr><td>${escapeHtml(a.name)}</td><td>${escapeHtml(a.severity ?? '')}</td><td>${a.firedAt !== undefined ? toneBadge(`fired at ${time(a.firedAt, origin)}`, BadgeTones.Bad) : 'did not fire'}</td><td>${escapeHtml(a.transitions.map((t) => `${time(t.at, origin)} ${t.state}`).join(' → '))}</td></tr>`;
-  const alarmHead =
-    '<tr><th>alarm</th><th>severity</th><th>fired</th><th>state changes (time from load start)</th></tr>';
-  const firedAlarms = journal.alarms.alarms
-    .filter((a) => a.firedAt !== undefined)
-    .sort((a, b) => (a.firedAt as number) - (b.firedAt as number));
-  const quietAlarms = journal.alarms.alarms.filter((a) => a.firedAt === undefined);
-  return {
-    title: 'Alarm timeline',
-    html: `<p>${escapeHtml(journal.alarms.note)}</p>${firedAlarms.length ? `<table>${alarmHead}${firedAlarms.map(alarmRow).join('')}</table>` : '<p>No alarm would have fired.</p>'}${
-      quietAlarms.length
-        ? `<details><summary>${quietAlarms.length} alarms that did not fire</summary><table>${alarmHead}${quietAlarms.map(alarmRow).join('')}</table></details>`
-        : ''
-    }${journal.alarms.withoutData.length ? `<details><summary>${journal.alarms.withoutData.length} alarms without data here</summary><p>${journal.alarms.withoutData.map(escapeHtml).join(', ')}</p></details>` : ''}`,
-  };
-}
-
 function faultWindowsSection(journal: Journal): ReportSection {
   const origin = journal.load.from;
   const windowRows = journal.faultWindows.map(
@@ -232,6 +213,7 @@ export function reportSections(journal: Journal, capture?: CaptureResult): Repor
     },
     hypothesisSection(journal),
     invariantsSection(journal),
+    ...[alarmPredictionSection(journal)].filter((x): x is ReportSection => x !== undefined),
     alarmsSection(journal),
     faultWindowsSection(journal),
     stepsSection(journal),

@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { UsageError } from '../cli/index.ts';
 import { EXPERIMENTS, experimentByName } from './experiments/index.ts';
+import { HistoryFileError, resolveHistory } from './alarm-timeline.ts';
 import type { Journal } from './journal.ts';
 import { ExperimentUsageError, runExperiment } from './runner.ts';
 
@@ -17,6 +18,8 @@ export interface RunCommandOptions {
   load: boolean;
   unsafeNoIdempotency: boolean;
   json: boolean;
+  /** `steady` (default), `none` or a history file (see alarm-timeline.ts). */
+  history?: string;
 }
 
 /** The verdict line and the invariant table, as the terminal shows them. */
@@ -34,13 +37,21 @@ export function outcomeText(journal: Journal, files: { journalFile: string; repo
       ...i.violations.slice(0, 3).map((v) => `            - ${v}`),
     ]),
   ];
-  const fired = journal.alarms.alarms.filter((a) => a.firedAt !== undefined);
+  // Only alarms with a severity notify; the SLO window alarms are children of a composite.
+  const firedAll = journal.alarms.alarms.filter((a) => a.firedAt !== undefined);
+  const fired = firedAll.filter((a) => a.severity !== undefined);
+  const children = firedAll.length - fired.length;
   const firedText = fired
     .slice(0, 6)
-    .map((a) => `${a.name} at ${Math.round(((a.firedAt as number) - journal.load.from) / 1000)} s`)
+    .map((a) => `${a.name} (${a.severity}) at ${Math.round(((a.firedAt as number) - journal.load.from) / 1000)} s`)
     .join('; ');
+  const childText = children
+    ? ` (${children} burn-rate window alarms crossed their threshold alone, notifying nobody)`
+    : '';
   lines.push(
-    `alarms: ${journal.alarms.status === 'evaluated' ? (fired.length ? `${fired.length} would have fired: ${firedText}${fired.length > 6 ? `; and ${fired.length - 6} more (see the report)` : ''}` : 'none would have fired') : journal.alarms.note}`,
+    `alarms: ${journal.alarms.status === 'evaluated' ? (fired.length ? `${fired.length} would have notified: ${firedText}${fired.length > 6 ? `; and ${fired.length - 6} more (see the report)` : ''}` : 'none would have notified') + childText : journal.alarms.note}`,
+    ...(journal.alarms.history ? [`alarm history: ${journal.alarms.history.label}`] : []),
+    ...(journal.alarms.predictions ?? []).map((p) => `prediction: ${p.line}`),
     '',
     `journal: ${files.journalFile}`,
     `report:  ${files.reportFile}`,
@@ -70,6 +81,9 @@ export async function runExperimentCommand(name: string, options: RunCommandOpti
     throw new UsageError(`--trace-url must contain {traceId} or {xrayTraceId}, got "${options.traceUrl}"`);
   if (options.target && !(await reachable(options.target)))
     throw new UsageError(`the target ${options.target} does not answer GET /health`);
+  const alarmHistory = await resolveHistory(options.history).catch((error: unknown) => {
+    throw error instanceof HistoryFileError ? new UsageError(error.message) : error;
+  });
   const out = options.out ?? join('out', 'chaos', name);
   const controller = new AbortController();
   const interrupt = () => {
@@ -98,6 +112,7 @@ export async function runExperimentCommand(name: string, options: RunCommandOpti
       ...(options.load ? { loadEngine: await (await import('./load-engine.ts')).createLoadEngine() } : {}),
       onProgress: (line) => process.stderr.write(`${line}\n`),
       signal: controller.signal,
+      alarmHistory,
     });
     process.stdout.write(
       options.json

@@ -14,10 +14,10 @@
  * condition tripped (see verdict.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { evaluateAbort, type AbortTrip, type ActivePeriod } from './abort.ts';
-import { buildAlarmTimeline, unavailableTimeline, type AlarmTimeline } from './alarm-timeline.ts';
+import { buildAlarmTimeline, unavailableTimeline, type AlarmTimeline, type HistoryChoice } from './alarm-timeline.ts';
 import type { Order } from '../service/catalog/index.ts';
 import {
   ROLLBACK_OF_LAYER,
@@ -37,6 +37,8 @@ import {
   skipped,
   type InvariantResult,
 } from './invariants.ts';
+import { checkAlarmsAsExpected } from './invariants-alarms.ts';
+import { checkOrdersReconcile, countStoredOrders, ordersPlacedFromEmf } from './invariants-business.ts';
 import {
   JOURNAL_SCHEMA,
   loadSummary,
@@ -117,6 +119,8 @@ export interface RunExperimentOptions {
   signal?: AbortSignal;
   /** With `target`: links each exemplar to the user's trace backend (`{traceId}`, `{xrayTraceId}`). */
   traceUrl?: string;
+  /** The history in front of the run for the alarm predictions. Default: the run's steady state. */
+  alarmHistory?: HistoryChoice;
 }
 
 export interface ExperimentRun {
@@ -152,6 +156,7 @@ class ExperimentRunner {
   private readonly windows: FaultWindow[];
   private readonly times: ReturnType<typeof scaledTimes>;
   private readonly emfFile: string;
+  private storedOrders: number | undefined;
   private readonly orderClient: OrderClient;
   private readonly progress: (line: string) => void;
 
@@ -229,6 +234,7 @@ class ExperimentRunner {
       .map((w) => ({ start: w.startedAt as number, end: w.endedAt ?? this.loadTo }));
     await this.checkInvariants(timeline, appliedWindows);
     const alarms = await this.stopTarget(to);
+    await this.checkAfterStop(alarms, appliedWindows.length > 0);
     const outcomes = this.outcomes();
     const verdict = decideVerdict(outcomes);
     const journal = this.journal(
@@ -450,6 +456,7 @@ class ExperimentRunner {
       return undefined;
     });
     this.invariants.push(...(await this.orderInvariants(reader)));
+    this.storedOrders = reader ? await countStoredOrders(reader).catch(() => undefined) : undefined;
     if (this.definition.indexesMatchTable) this.invariants.push(await this.indexInvariant(reader));
     this.invariants.push(checkErrorContract(this.responses, this.definition.expectedServerErrors));
     this.invariants.push(
@@ -507,6 +514,23 @@ class ExperimentRunner {
     ];
   }
 
+  /** The invariants on what the stopped service flushed: its business metrics and its alarms. */
+  private async checkAfterStop(alarms: AlarmTimeline, faulted: boolean): Promise<void> {
+    const emf = this.target.kind === 'remote' ? undefined : await readFile(this.emfFile, 'utf8').catch(() => undefined);
+    const counted = emf === undefined ? undefined : ordersPlacedFromEmf(emf.split('\n'));
+    const after = [
+      checkOrdersReconcile({ counted, stored: this.storedOrders, faulted }),
+      checkAlarmsAsExpected(this.definition.alarmExpectations, alarms),
+    ];
+    this.invariants.push(...after);
+    for (const inv of after)
+      this.step(
+        `invariant ${inv.id}`,
+        inv.status === 'violated' ? 'failed' : inv.status === 'held' ? 'ok' : 'skipped',
+        inv.summary,
+      );
+  }
+
   /** Stops the target, which flushes the service's last metrics, then evaluates the alarms on them. */
   private async stopTarget(to: number): Promise<AlarmTimeline> {
     await this.target
@@ -518,6 +542,10 @@ class ExperimentRunner {
         emfFile: this.target.kind === 'remote' ? undefined : this.emfFile,
         from: this.loadFrom,
         to,
+        windows: this.journalWindows
+          .filter((w) => w.startedAt !== undefined)
+          .map((w) => ({ label: w.label, start: w.startedAt!, end: w.endedAt ?? this.loadTo })),
+        ...(this.options.alarmHistory ? { history: this.options.alarmHistory } : {}),
       });
     } catch (error) {
       return unavailableTimeline(`the alarm timeline could not be evaluated: ${(error as Error).message}`);

@@ -14,6 +14,7 @@ import { dynamoMonitoring } from './parts/dynamodb.ts';
 import { httpMonitoring } from './parts/http.ts';
 import { lambdaMonitoring } from './parts/lambda.ts';
 import { logsMonitoring } from './parts/logs.ts';
+import { securityMonitoring } from './parts/security.ts';
 import { sloMonitoring } from './parts/slo.ts';
 
 export const DashboardKinds = {
@@ -54,6 +55,7 @@ export function buildMonitoring(options: MonitoringOptions = {}): MonitoringMode
   const logs = logsMonitoring(context);
   const cost = costMonitoring(context);
   const slo = sloMonitoring(context);
+  const security = securityMonitoring(context);
 
   const technicalAlarms = [...http.alarms, ...dynamo.alarms, ...lambda.alarms].filter((a) => a.severity !== undefined);
   const name = (kind: DashboardKind): string => `${resolved.prefix}-${kind}`;
@@ -82,7 +84,7 @@ export function buildMonitoring(options: MonitoringOptions = {}): MonitoringMode
     define(
       DashboardKinds.TechnicalHealth,
       'Coffee Cloud: technical health',
-      'Latency, errors and availability per route group; DynamoDB, Lambda, cache, event loop and logs.',
+      'Latency, errors and availability per route group; DynamoDB, Lambda, cache, event loop, logs and security.',
       '-PT6H',
       [
         {
@@ -101,6 +103,7 @@ export function buildMonitoring(options: MonitoringOptions = {}): MonitoringMode
         ...dynamo.rows,
         ...lambda.rows,
         ...logs.rows,
+        ...security.rows,
       ],
     ),
     define(
@@ -121,6 +124,6 @@ export function buildMonitoring(options: MonitoringOptions = {}): MonitoringMode
   return {
     options: resolved,
     dashboards,
-    alarms: [...business.alarms, ...http.alarms, ...dynamo.alarms, ...lambda.alarms, ...slo.alarms],
+    alarms: [...business.alarms, ...http.alarms, ...dynamo.alarms, ...lambda.alarms, ...slo.alarms, ...security.alarms],
   };
 }

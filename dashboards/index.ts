@@ -27,6 +27,8 @@ export { budgetOf, promDuration, sloRatioPromql, sloRatioQueries } from './slo-q
 export type { MetricFactory, PromFactory } from './metric-factory.ts';
 export { resolveOptions, DEFAULT_PREFIX, DEFAULT_FUNCTION_NAME, DEFAULT_REGION } from './options.ts';
 export { LOG_FIELDS, LOG_QUERIES } from './parts/logs.ts';
+export { SECURITY_NAMESPACE, securityMetricFilters, serviceRoleName } from './parts/security.ts';
+export type { SecurityMetricFilter } from './parts/security.ts';
 export type { CloudWatchDashboard, DashboardBody, CloudWatchWidget } from './render-cloudwatch.ts';
 export type { GrafanaDashboard, GrafanaDashboardJson } from './render-grafana.ts';
 export type {

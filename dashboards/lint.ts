@@ -13,6 +13,11 @@
  */
 import { metricByName, NAMESPACE, Dimensions } from '../service/catalog/index.ts';
 import { awsMetric } from './aws-metrics.ts';
+import { SECURITY_NAMESPACE, securityMetricFilters } from './parts/security.ts';
+
+const SECURITY_METRIC_NAMES = new Set(
+  securityMetricFilters({ tableName: 'any', functionName: 'any' }).map((f) => f.metricName),
+);
 import { statisticAllowed } from './metric-factory.ts';
 import { GRID_COLUMNS, type DashboardBody } from './render-cloudwatch.ts';
 import { referencesInDashboard, type MetricReference } from './signals.ts';
@@ -101,6 +106,13 @@ export function checkReference(ref: MetricReference, { serviceName }: { serviceN
         `${ref.namespace} ${ref.metricName} is not published with dimensions [${names.join(', ')}]; AWS publishes ${def.dimensionSets.map((s) => `[${s.join(', ')}]`).join(' ')}`,
       );
     }
+    return problems;
+  }
+  if (ref.namespace === SECURITY_NAMESPACE) {
+    // The CloudTrail metric filters' counts: published without dimensions, summed.
+    if (!SECURITY_METRIC_NAMES.has(ref.metricName))
+      problem(`${SECURITY_NAMESPACE} has no metric filter for ${ref.metricName} (dashboards/parts/security.ts)`);
+    if (names.length > 0) problem(`${ref.metricName}: the security metric filters publish no dimensions`);
     return problems;
   }
   problem(`namespace "${ref.namespace}" is neither ${NAMESPACE} nor a known AWS namespace (metric ${ref.metricName})`);

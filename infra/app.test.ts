@@ -384,7 +384,14 @@ describe('observability stack', () => {
       `${config.serviceName}-page`,
       `${config.serviceName}-ticket`,
     ]);
-    const key = only(templates.observability, 'AWS::KMS::Key');
+    // Two keys: the topics' and the trail's; the topics name theirs.
+    const topicKeyId = ((topics[0]!.Properties.KmsMasterKeyId as { 'Fn::GetAtt': string[] })['Fn::GetAtt'] ?? [])[0]!;
+    const key = {
+      id: topicKeyId,
+      resource: templates.observability.findResources('AWS::KMS::Key')[topicKeyId] as {
+        Properties: Record<string, unknown>;
+      },
+    };
     expect(key.resource.Properties.EnableKeyRotation).toBe(true);
     for (const topic of topics) expect(topic.Properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [key.id, 'Arn'] });
     const statements = (key.resource.Properties.KeyPolicy as { Statement: { Principal?: unknown; Action: unknown }[] })
@@ -422,6 +429,79 @@ function deployedString(value: unknown, standIns: { region: string; account: str
   if (output?.StackName === 'CoffeeService' && /^PublishOutputRefApi/.test(output.OutputName)) return standIns.apiId;
   throw new Error(`unexpected intrinsic in a dashboard body: ${JSON.stringify(value)}`);
 }
+
+describe('observability stack: CloudTrail and the security alarms', () => {
+  it("records management events and the table's data events, validated, encrypted, kept in S3 and CloudWatch Logs", () => {
+    const { resource } = only(templates.observability, 'AWS::CloudTrail::Trail');
+    const trail = resource.Properties as Record<string, unknown>;
+    expect(trail).toMatchObject({
+      EnableLogFileValidation: true,
+      IsMultiRegionTrail: true,
+      IncludeGlobalServiceEvents: true,
+      IsLogging: true,
+    });
+    expect(trail.KMSKeyId).toBeDefined();
+    expect(trail.CloudWatchLogsLogGroupArn).toBeDefined();
+    expect(trail.EventSelectors).toBeUndefined();
+    const selectors = trail.AdvancedEventSelectors as { FieldSelectors: { Field: string; Equals: unknown[] }[] }[];
+    expect(selectors.map((s) => s.FieldSelectors.find((f) => f.Field === 'eventCategory')?.Equals)).toEqual([
+      ['Management'],
+      ['Data'],
+    ]);
+    const data = selectors[1]!.FieldSelectors;
+    expect(data).toContainEqual({ Field: 'resources.type', Equals: ['AWS::DynamoDB::Table'] });
+    expect(JSON.stringify(data.find((f) => f.Field === 'resources.ARN'))).toContain(`:table/${config.tableName}`);
+    // The bucket: KMS-encrypted, versioned, access-logged, expiring after the retention.
+    const buckets = Object.values(templates.observability.findResources('AWS::S3::Bucket')) as {
+      Properties: Record<string, unknown>;
+    }[];
+    const logBucket = buckets.find((b) => JSON.stringify(b.Properties.BucketEncryption).includes('aws:kms'))!;
+    expect(logBucket.Properties).toMatchObject({
+      VersioningConfiguration: { Status: 'Enabled' },
+      LoggingConfiguration: expect.anything(),
+      LifecycleConfiguration: { Rules: [expect.objectContaining({ ExpirationInDays: 365, Status: 'Enabled' })] },
+    });
+    templates.observability.hasResourceProperties('AWS::Logs::LogGroup', {
+      RetentionInDays: 90,
+      KmsKeyId: Match.anyValue(),
+    });
+  });
+
+  it('turns each security event into a metric a security alarm watches, with a severity and a topic', () => {
+    const filters = Object.values(templates.observability.findResources('AWS::Logs::MetricFilter')) as {
+      Properties: { FilterPattern: string; MetricTransformations: { MetricNamespace: string; MetricName: string }[] };
+    }[];
+    const names = filters.map((f) => f.Properties.MetricTransformations[0]!.MetricName).sort();
+    expect(names).toEqual(
+      [
+        'BackupDeleted',
+        'ConsoleSignInFailures',
+        'PointInTimeRecoveryDisabled',
+        'RootAccountUsed',
+        'ServiceRoleChanged',
+        'TableAccessDenied',
+        'TableDeleted',
+      ].sort(),
+    );
+    for (const f of filters)
+      expect(f.Properties.MetricTransformations[0]!.MetricNamespace).toBe('CoffeeCloud/Security');
+    const pattern = (name: string) =>
+      filters.find((f) => f.Properties.MetricTransformations[0]!.MetricName === name)!.Properties.FilterPattern;
+    expect(pattern('TableDeleted')).toContain(`$.requestParameters.tableName = "${config.tableName}"`);
+    expect(pattern('PointInTimeRecoveryDisabled')).toContain('pointInTimeRecoveryEnabled IS FALSE');
+    expect(pattern('ServiceRoleChanged')).toContain(`$.requestParameters.roleName = "${config.functionName}-role*"`);
+    const alarms = Object.values(templates.observability.findResources('AWS::CloudWatch::Alarm')) as {
+      Properties: { Namespace?: string; MetricName?: string; AlarmActions?: unknown[] };
+    }[];
+    const security = alarms.filter((a) => a.Properties.Namespace === 'CoffeeCloud/Security');
+    expect(security.map((a) => a.Properties.MetricName).sort()).toEqual(names);
+    for (const a of security) expect(a.Properties.AlarmActions).toHaveLength(1);
+    // The service role carries the name the filter matches.
+    templates.service.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: { 'Fn::Join': ['', [`${config.functionName}-role-`, { Ref: 'AWS::Region' }]] },
+    });
+  });
+});
 
 describe('observability stack: dashboards and alarms', () => {
   it('deploys dashboards whose bodies equal the `coffee dashboards build` output for the same options', () => {

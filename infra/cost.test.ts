@@ -41,7 +41,10 @@ describe('cost estimate', () => {
       fixed.counts.alarmMetrics * FIXED_PRICES.alarmMetric + fixed.counts.compositeAlarms * FIXED_PRICES.compositeAlarm,
       6,
     );
-    expect(fixed.total).toBeCloseTo(fixed.dashboards + fixed.alarms + FIXED_PRICES.kmsKey + 2 * FIXED_PRICES.secret, 6);
+    expect(fixed.total).toBeCloseTo(
+      fixed.dashboards + fixed.alarms + FIXED_PRICES.kmsKey + 2 * FIXED_PRICES.secret + FIXED_PRICES.trailKmsKey,
+      6,
+    );
     expect(estimateMonthlyFixedCost({}, { faultInjection: false }).counts.alarmMetrics).toBe(
       fixed.counts.alarmMetrics - 2,
     );
@@ -102,5 +105,18 @@ describe('cost estimate', () => {
   it('counts custom metric series as the product of dimension cardinalities per dimension set', () => {
     expect(customMetricSeries([Metrics.DynamoDbRetries])).toBe(1 + DIMENSION_CARDINALITY.Operation);
     expect(customMetricSeries([Metrics.ColdStarts, Metrics.OrdersPlaced])).toBe(2);
+  });
+});
+
+describe('the CloudTrail trail in the estimate', () => {
+  it('prices the data events per 100,000 and prints them', async () => {
+    const { costReport, estimateTrailCost, formatCostReport, TRAIL_USAGE } = await import('./cost.ts');
+    const trail = estimateTrailCost(1_000_000);
+    expect(trail.dataEvents).toBe(1_000_000 * TRAIL_USAGE.dataEventsPerOrder);
+    expect(trail.dataEventCost).toBeCloseTo((trail.dataEvents / 100_000) * 0.1, 6);
+    const text = formatCostReport(costReport({ orders: 1_000_000 })).join('\n');
+    expect(text).toMatch(/CloudTrail for the same orders/);
+    expect(text).toMatch(/data events \(11,000,000\)\s+\$11\.00/);
+    expect(text).toMatch(/KMS key of the CloudTrail trail\s+\$1\.00/);
   });
 });

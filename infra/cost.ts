@@ -51,6 +51,21 @@ export const FIXED_PRICES = {
   customMetric: 0.3,
   /** AWS FIS, per action-minute of a running experiment. */
   fisActionMinute: 0.1,
+  /** CloudTrail data events, per 100,000 (management events: the first copy is free). */
+  trailDataEventsPer100k: 0.1,
+  /** The trail's key (log files and log group), per month. */
+  trailKmsKey: 1.0,
+} as const;
+
+/**
+ * The trail's per-order volume: every DynamoDB call of an order's journey is one data event
+ * (the PutItem, three status UpdateItems, two GetItems, the queue's four shard Queries and
+ * the user lookup), and each event also lands in the trail's log group.
+ */
+export const TRAIL_USAGE = {
+  dataEventsPerOrder: 11,
+  /** A CloudTrail DynamoDB data event as delivered to CloudWatch Logs. */
+  bytesPerEvent: 1_500,
 } as const;
 
 /** Usage of one placed order across its journey (customer and barista), see `DEFAULT_ORDER_USAGE`. */
@@ -94,6 +109,8 @@ export interface MonthlyFixedCost {
   kmsKey: number;
   /** The service secret and the fault-token secret it copies from. */
   secrets: number;
+  /** The CloudTrail trail's key (the trail itself, one copy of management events, costs nothing at rest). */
+  trailKmsKey: number;
   total: number;
   counts: { dashboards: number; alarmMetrics: number; compositeAlarms: number };
   currency: 'USD';
@@ -137,10 +154,11 @@ export function estimateMonthlyFixedCost(
     alarms: alarmMetricCount * prices.alarmMetric + compositeAlarms * prices.compositeAlarm,
     kmsKey: prices.kmsKey,
     secrets: SECRETS * prices.secret,
+    trailKmsKey: prices.trailKmsKey,
   };
   return {
     ...parts,
-    total: parts.dashboards + parts.alarms + parts.kmsKey + parts.secrets,
+    total: parts.dashboards + parts.alarms + parts.kmsKey + parts.secrets + parts.trailKmsKey,
     counts: { dashboards, alarmMetrics: alarmMetricCount, compositeAlarms },
     currency: prices.currency,
     asOf: prices.asOf,
@@ -215,6 +233,23 @@ export interface CostReport {
   readonly orderCost: CostEstimate;
   /** Custom metric series published while traffic flows, and their monthly price. */
   readonly customMetrics: { readonly series: number; readonly monthly: number };
+  /** The CloudTrail data events of the orders and their delivery to the trail's log group. */
+  readonly trail: TrailCost;
+}
+
+export interface TrailCost {
+  readonly dataEvents: number;
+  readonly dataEventCost: number;
+  readonly logIngestionCost: number;
+  readonly total: number;
+}
+
+/** What the trail adds per `orders` orders: data events priced per 100,000, and their log ingestion. */
+export function estimateTrailCost(orders: number, usage = TRAIL_USAGE): TrailCost {
+  const dataEvents = orders * usage.dataEventsPerOrder;
+  const dataEventCost = (dataEvents / 100_000) * FIXED_PRICES.trailDataEventsPer100k;
+  const logIngestionCost = ((dataEvents * usage.bytesPerEvent) / 1024 ** 3) * PRICE_TABLE.logs.ingestionPerGb;
+  return { dataEvents, dataEventCost, logIngestionCost, total: dataEventCost + logIngestionCost };
 }
 
 /** The whole estimate for the deployed configuration (the numbers `coffee infra cost` prints). */
@@ -232,6 +267,7 @@ export function costReport({
     fixedMonthly: estimateMonthlyFixedCost({ ...options, lambdaMemoryMb }),
     orderCost: estimateOrdersCost({ orders, usage, lambdaMemoryMb }),
     customMetrics: { series, monthly: series * FIXED_PRICES.customMetric },
+    trail: estimateTrailCost(orders),
   };
 }
 
@@ -245,6 +281,7 @@ export function formatCostReport(report: CostReport): string[] {
     row(`alarms (${f.counts.alarmMetrics} alarm metrics, ${f.counts.compositeAlarms} composites)`, usd(f.alarms)),
     row('KMS key of the alarm topics', usd(f.kmsKey)),
     row(`Secrets Manager secrets (${SECRETS})`, usd(f.secrets)),
+    row('KMS key of the CloudTrail trail', usd(f.trailKmsKey)),
     row('total', usd(f.total)),
     '',
     `Per ${report.orders.toLocaleString('en-US')} orders (${o.currency}, PRICE_TABLE ${o.region} ${o.asOf}; ${u.requests} requests, ${u.writeUnits} WRU, ${u.readUnits} RRU per order, ${u.lambdaMsPerRequest} ms at ${report.lambdaMemoryMb} MB arm64):`,
@@ -255,6 +292,11 @@ export function formatCostReport(report: CostReport): string[] {
     row('DynamoDB reads', usd(o.dynamoReads)),
     row(`log ingestion (${(u.logBytesPerRequest / 1024).toFixed(1)} KB per request)`, usd(o.logIngestion)),
     row('total', usd(o.total)),
+    '',
+    `CloudTrail for the same orders (${TRAIL_USAGE.dataEventsPerOrder} DynamoDB data events per order, ${usd(FIXED_PRICES.trailDataEventsPer100k)} per 100,000; management events free):`,
+    row(`data events (${report.trail.dataEvents.toLocaleString('en-US')})`, usd(report.trail.dataEventCost)),
+    row('their delivery to the trail log group', usd(report.trail.logIngestionCost)),
+    row('total', usd(report.trail.total)),
     '',
     `While traffic flows: ${report.customMetrics.series} custom metric series (EMF) x ${usd(FIXED_PRICES.customMetric)} = ${usd(report.customMetrics.monthly)} a month, prorated by the hours they receive data.`,
     `Storage grows with the orders: DynamoDB ${usd(FIXED_PRICES.dynamoStoragePerGb)}, PITR ${usd(FIXED_PRICES.pitrPerGb)}, backups ${usd(FIXED_PRICES.backupPerGb)} per GB-month; an order is about 1 KB (x3 with both GSIs).`,

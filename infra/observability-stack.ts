@@ -1,7 +1,8 @@
 /**
- * The observability stack: the alarm topics (one per severity), and the dashboards and
- * alarms of `dashboards/` and `alarms/`, built from the same definitions their build
- * commands render, for the deployed function, table and API.
+ * The observability stack: the alarm topics (one per severity), the dashboards and alarms
+ * of `dashboards/` and `alarms/`, built from the same definitions their build commands
+ * render, for the deployed function, table and API, and the CloudTrail trail whose metric
+ * filters feed the security alarms.
  */
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
@@ -10,6 +11,7 @@ import { CoffeeAlarms } from '../alarms/index.ts';
 import { FisStopConditions } from '../chaos/index.ts';
 import { CoffeeDashboards, type MonitoringOptions } from '../dashboards/index.ts';
 import { AlarmTopics } from './alarm-topics.ts';
+import { SecurityTrail } from './security-trail.ts';
 import type { InfraConfig } from './config.ts';
 
 export interface ObservabilityStackProps extends StackProps {
@@ -48,6 +50,7 @@ export class ObservabilityStack extends Stack {
   readonly topics: AlarmTopics;
   readonly dashboards: CoffeeDashboards;
   readonly alarms: CoffeeAlarms;
+  readonly securityTrail: SecurityTrail;
   readonly options: MonitoringOptions;
   /** The catalog alarms FIS experiments stop on, by the keys of `FisStopConditions`. */
   readonly stopConditionAlarms: Readonly<Record<string, { readonly alarmArn: string }>>;
@@ -62,6 +65,11 @@ export class ObservabilityStack extends Stack {
     });
     this.dashboards = new CoffeeDashboards(this, 'Dashboards', this.options);
     this.alarms = new CoffeeAlarms(this, 'Alarms', { ...this.options, topics: this.topics.topics });
+    // The security alarms (in the catalog above) watch what this trail's metric filters publish.
+    this.securityTrail = new SecurityTrail(this, 'SecurityTrail', {
+      tableName: config.tableName,
+      functionName: config.functionName,
+    });
 
     const prefix = this.options.prefix as string;
     this.stopConditionAlarms = Object.fromEntries(

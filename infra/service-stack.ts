@@ -22,6 +22,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { FisLambdaExtension } from '../chaos/index.ts';
+import { serviceRoleName } from '../dashboards/index.ts';
 import { ROUTES, type RouteKey } from '../service/catalog/index.ts';
 import { Roles, DYNAMODB_ACCESS, Indexes } from '../service/catalog/index.ts';
 import type { InfraConfig } from './config.ts';
@@ -221,6 +222,8 @@ export class ServiceStack extends Stack {
   /** Least privilege: its own log group, the store's DynamoDB actions on the table and its indexes, its one secret. */
   private addFunctionRole(config: ServiceConfig, table: dynamodb.ITable): iam.Role {
     const role = new iam.Role(this, 'FunctionRole', {
+      // Named, so the security metric filters can match changes to it (IAM is global: the region keeps names apart).
+      roleName: `${serviceRoleName(config.functionName)}-${Aws.REGION}`,
       description: `Execution role of ${config.functionName}: only the calls the service makes`,
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
     });

@@ -10,6 +10,7 @@ import {
   STANDARD_ORDERS,
   STANDARD_PROBES,
   RollbackKinds,
+  SHORT_FAULT_PAGES_NOBODY,
 } from '../experiment.ts';
 
 export default defineExperiment({
@@ -48,4 +49,5 @@ export default defineExperiment({
   expectedServerErrors: [{ status: 503, code: 'dependency_unavailable' }],
   recoveryBudgetMs: 10_000,
   rollbacks: [RollbackKinds.ClearDynamoDbFaults],
+  alarmExpectations: SHORT_FAULT_PAGES_NOBODY,
 });

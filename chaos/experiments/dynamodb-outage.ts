@@ -9,6 +9,7 @@ import {
   ABORT_IF_NOT_RECOVERING,
   STANDARD_ORDERS,
   STANDARD_PROBES,
+  SHORT_FAULT_PAGES_NOBODY,
   RollbackKinds,
 } from '../experiment.ts';
 
@@ -37,4 +38,13 @@ export default defineExperiment({
   expectedServerErrors: [{ status: 503, code: 'dependency_unavailable' }],
   recoveryBudgetMs: 10_000,
   rollbacks: [RollbackKinds.ClearDynamoDbFaults],
+  alarmExpectations: [
+    ...SHORT_FAULT_PAGES_NOBODY,
+    {
+      severity: 'page',
+      sustainedWithinMs: 300_000,
+      reason:
+        'DynamoDB down means every write fails: sustained, that burns the budget at hundreds of times the rate and must page within 5 minutes.',
+    },
+  ],
 });

@@ -4,7 +4,13 @@
  * as 503 `dependency_unavailable` with `Retry-After`, and no order may be lost or doubled
  * while clients retry.
  */
-import { defineExperiment, ABORT_IF_NOT_RECOVERING, STANDARD_PROBES, RollbackKinds } from '../experiment.ts';
+import {
+  defineExperiment,
+  ABORT_IF_NOT_RECOVERING,
+  STANDARD_PROBES,
+  RollbackKinds,
+  SHORT_FAULT_PAGES_NOBODY,
+} from '../experiment.ts';
 
 export default defineExperiment({
   name: 'dynamodb-throttling',
@@ -47,4 +53,5 @@ export default defineExperiment({
   expectedServerErrors: [{ status: 503, code: 'dependency_unavailable' }],
   recoveryBudgetMs: 10_000,
   rollbacks: [RollbackKinds.ClearDynamoDbFaults],
+  alarmExpectations: SHORT_FAULT_PAGES_NOBODY,
 });

@@ -11,6 +11,7 @@ import {
   STANDARD_ORDERS,
   STANDARD_PROBES,
   RollbackKinds,
+  SHORT_FAULT_PAGES_NOBODY,
 } from '../experiment.ts';
 
 export default defineExperiment({
@@ -55,4 +56,5 @@ export default defineExperiment({
   ],
   recoveryBudgetMs: 10_000,
   rollbacks: [RollbackKinds.ClearServiceFaults],
+  alarmExpectations: SHORT_FAULT_PAGES_NOBODY,
 });

@@ -5,7 +5,13 @@
  * restart, retries across the restart must not double an order, and the store's indexes
  * must hold exactly its items (a kill can land between an index write and an item write).
  */
-import { defineExperiment, STANDARD_ORDERS, STANDARD_PROBES, RollbackKinds } from '../experiment.ts';
+import {
+  defineExperiment,
+  STANDARD_ORDERS,
+  STANDARD_PROBES,
+  RollbackKinds,
+  SHORT_FAULT_PAGES_NOBODY,
+} from '../experiment.ts';
 
 export default defineExperiment({
   name: 'service-crash-restart',
@@ -41,4 +47,5 @@ export default defineExperiment({
   recoveryBudgetMs: 10_000,
   indexesMatchTable: true,
   rollbacks: [RollbackKinds.RestartService],
+  alarmExpectations: SHORT_FAULT_PAGES_NOBODY,
 });
