@@ -68,10 +68,13 @@ describe('a service running as a child process, as a remote target', () => {
 
     expect(run.journal.run.target).toEqual({ kind: 'remote', url: service.url });
     expect(run.journal.faultWindows.every((w) => w.startedAt !== undefined && w.error === undefined)).toBe(true);
-    // Without the target's DynamoDB endpoint the store cannot be audited: said, not guessed.
+    // Without the target's DynamoDB endpoint the store cannot be audited, and without its EMF
+    // the alarms cannot be predicted: said, not guessed.
     expect(run.journal.invariants.filter((i) => i.status === 'skipped').map((i) => i.id)).toEqual([
       'acknowledged-orders-durable',
       'no-duplicate-orders',
+      'orders-reconcile',
+      'alarms-as-expected',
     ]);
     expect(run.journal.invariants.find((i) => i.id === 'error-contract')?.status).toBe('held');
     expect(run.journal.alarms.status).toBe('unavailable');
