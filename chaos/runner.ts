@@ -306,6 +306,7 @@ class ExperimentRunner {
             seed: this.seed,
             ...(unsafe ? { unsafe } : {}),
             emfFile: this.emfFile,
+            logFile: join(out, serviceLogFileName),
             ...capture,
           });
   }

@@ -19,7 +19,7 @@ import {
   type LocalStack,
 } from '../service/index.ts';
 import { DEFAULT_TABLE_NAME } from '../service/catalog/index.ts';
-import type { RunCapture } from '../loadtests/index.ts';
+import { capturedLogDestination, type RunCapture } from '../loadtests/index.ts';
 import { startDynamoDbFaultProxy, type DynamoDbFaultProxy, type ProxyRequestRecord } from './dynamodb-proxy.ts';
 import { createServiceFaultClient, type ServiceFaultClient } from './service-faults.ts';
 import { createStoreReader, type StoreReader } from './store-reader.ts';
@@ -43,6 +43,8 @@ export interface EmbeddedTargetOptions {
   onProxyRecord?: (record: ProxyRequestRecord) => void;
   /** The run's trace capture: the service sends it its spans and traced log lines. */
   capture?: RunCapture;
+  /** With a capture, the service's log lines also go here (for the dashboards' Logs Insights widgets). */
+  logFile?: string;
 }
 
 export async function startEmbeddedTarget({
@@ -51,6 +53,7 @@ export async function startEmbeddedTarget({
   emfFile,
   onProxyRecord,
   capture,
+  logFile,
 }: EmbeddedTargetOptions): Promise<Target> {
   const token = randomBytes(24).toString('base64url');
   const dynamo = await startEmbeddedDynamo();
@@ -59,6 +62,7 @@ export async function startEmbeddedTarget({
     seed,
     ...(onProxyRecord ? { onRecord: onProxyRecord } : {}),
   });
+  const logs = capture && logFile ? capturedLogDestination(capture, logFile) : undefined;
   let stack: LocalStack;
   try {
     stack = await startLocalStack({
@@ -72,12 +76,13 @@ export async function startEmbeddedTarget({
           ? {
               tracerProvider: capture.tracerProvider(),
               logLevel: 'info' as const,
-              logDestination: capture.logDestination(),
+              logDestination: logs?.destination ?? capture.logDestination(),
             }
           : {}),
       },
     });
   } catch (error) {
+    await logs?.close();
     await proxy.close();
     await dynamo.stop();
     throw error;
@@ -97,6 +102,7 @@ export async function startEmbeddedTarget({
     async close() {
       for (const reader of readers) reader.close();
       await stack.stop();
+      await logs?.close();
       await proxy.close();
       await dynamo.stop();
     },

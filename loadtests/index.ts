@@ -65,6 +65,7 @@ export type { RetryPolicy, RetryPolicyOptions } from './shared/retry.ts';
 export { RemoteWriter, startPrometheus, verdictFromPrometheus, QUANTILE_RELATIVE_ERROR } from './prometheus/index.ts';
 export type { RemoteWriterOptions, PrometheusProcess, VerdictOptions } from './prometheus/index.ts';
 export { RunCapture, writeCaptureFile, TRACES_FILE_NAME } from './capture/run-capture.ts';
+export { capturedLogDestination } from './capture/load-run-capture.ts';
 export type { CaptureResult } from './capture/run-capture.ts';
 export { startOtlpReceiver, OtlpPaths } from './capture/receiver.ts';
 export type { OtlpReceiver, OtlpReceiverOptions } from './capture/receiver.ts';

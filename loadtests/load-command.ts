@@ -5,7 +5,14 @@ import { UsageError } from '../cli/index.ts';
 import type { LoadCommandOptions } from './cli.ts';
 import { newRunId, runLoad, TargetUnreachableError, writeOutputs } from './run-load.ts';
 import { DEFAULT_TOLERANCE, parseTolerance, type Tolerance } from './shared/baseline.ts';
-import { isProfileName, PROFILE_NAMES, PROFILES, profileDurationS, scaleProfile } from './shared/profiles.ts';
+import {
+  isProfileName,
+  PROFILE_NAMES,
+  PROFILES,
+  profileDurationS,
+  scaleProfile,
+  type ProfileName,
+} from './shared/profiles.ts';
 import { RESULT_SCHEMA_VERSION, type LoadResult } from './shared/result.ts';
 import { formatSummary } from './shared/summary-text.ts';
 import { capturedStackTelemetry, writeCapturedLoadReport } from './capture/load-run-capture.ts';
@@ -63,13 +70,8 @@ async function readBaseline(file: string): Promise<LoadResult> {
   return parsed;
 }
 
-export async function loadCommand(profileName: string, options: LoadCommandOptions): Promise<void> {
-  if (profileName === 'verdict') {
-    const { verdictCommand } = await import('./prometheus/verdict-command.ts');
-    return verdictCommand(options, parseThresholds(options.threshold));
-  }
-  if (!isProfileName(profileName))
-    throw new UsageError(`unknown profile "${profileName}"; choose one of ${PROFILE_NAMES.join(', ')}`);
+/** The run's settings from the options, each checked with a one-line `UsageError`. */
+async function checkedSettings(profileName: ProfileName, options: LoadCommandOptions) {
   const thresholdOverrides = parseThresholds(options.threshold);
   let tolerance: Tolerance = DEFAULT_TOLERANCE;
   if (options.tolerance !== undefined) {
@@ -106,6 +108,37 @@ export async function loadCommand(profileName: string, options: LoadCommandOptio
   if (!/^[\w.-]{1,64}$/.test(runId))
     throw new UsageError(`--run-id must be 1 to 64 letters, digits, "_", "." or "-", got "${runId}"`);
   const out = options.out ?? path.join('out', 'load', runId);
+  return { thresholdOverrides, tolerance, baseline, tokens, runId, out };
+}
+
+/**
+ * The embedded service for a run without `--target`, with the trace capture: its spans and
+ * traced log lines to the capture, its EMF and log lines into `out`.
+ */
+async function startCapturedStack(profileName: ProfileName, options: LoadCommandOptions, out: string, k6: boolean) {
+  const { startLocalStack } = await import('../service/index.ts');
+  process.stderr.write('starting the embedded service (no --target given) and the trace capture...\n');
+  // k6 hands its exemplars over only at the end: hold every trace until then (the held cap still bounds memory).
+  const scaled = scaleProfile(
+    PROFILES[profileName],
+    options.duration !== undefined ? { durationS: options.duration } : {},
+  );
+  const capture = await RunCapture.start(k6 ? { holdMs: (profileDurationS(scaled) + 120) * 1000 } : {});
+  await mkdir(out, { recursive: true });
+  await rm(path.join(out, serviceEmfFileName), { force: true });
+  const serviceLogs = capturedStackTelemetry(capture, out);
+  const stack = await startLocalStack({ rateLimit: false, telemetry: serviceLogs.telemetry });
+  return { stack, capture, serviceLogs };
+}
+
+export async function loadCommand(profileName: string, options: LoadCommandOptions): Promise<void> {
+  if (profileName === 'verdict') {
+    const { verdictCommand } = await import('./prometheus/verdict-command.ts');
+    return verdictCommand(options, parseThresholds(options.threshold));
+  }
+  if (!isProfileName(profileName))
+    throw new UsageError(`unknown profile "${profileName}"; choose one of ${PROFILE_NAMES.join(', ')}`);
+  const { thresholdOverrides, tolerance, baseline, tokens, runId, out } = await checkedSettings(profileName, options);
   if (options.instances !== undefined && options.instances > 1) {
     const { instancesCommand } = await import('./prometheus/instances.ts');
     return void (await instancesCommand(profileName, options, { runId, out, thresholdOverrides }));
@@ -120,25 +153,9 @@ export async function loadCommand(profileName: string, options: LoadCommandOptio
   const k6Binary = k6 ? await k6.findK6() : undefined;
   if (k6 && !k6Binary) throw new UsageError(k6.K6_MISSING_MESSAGE);
 
-  let stack: { url: string; stop(): Promise<void> } | undefined;
-  let capture: RunCapture | undefined;
-  let serviceLogs: ReturnType<typeof capturedStackTelemetry> | undefined;
-  let target = options.target;
-  if (!target) {
-    const { startLocalStack } = await import('../service/index.ts');
-    process.stderr.write('starting the embedded service (no --target given) and the trace capture...\n');
-    // k6 hands its exemplars over only at the end: hold every trace until then (the held cap still bounds memory).
-    const scaled = scaleProfile(
-      PROFILES[profileName],
-      options.duration !== undefined ? { durationS: options.duration } : {},
-    );
-    capture = await RunCapture.start(k6 ? { holdMs: (profileDurationS(scaled) + 120) * 1000 } : {});
-    await mkdir(out, { recursive: true });
-    await rm(path.join(out, serviceEmfFileName), { force: true });
-    serviceLogs = capturedStackTelemetry(capture, out);
-    stack = await startLocalStack({ rateLimit: false, telemetry: serviceLogs.telemetry });
-    target = stack.url;
-  }
+  const local = options.target ? undefined : await startCapturedStack(profileName, options, out, Boolean(k6));
+  const { stack, capture, serviceLogs } = local ?? {};
+  const target = options.target ?? local!.stack.url;
   // The engine hands each exemplar over as it picks it, so the receiver keeps its trace.
   const exemplarHook: { onExemplar?: (e: Exemplar) => void } = capture ? { onExemplar: capture.keep } : {};
   process.stdout.write(

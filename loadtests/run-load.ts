@@ -154,11 +154,41 @@ export async function writeOutputs(
   return { result: resultPath, junit: junitPath, report };
 }
 
+/** The run's profile: the named one scaled to the options' duration and rate, with their overrides. */
+function profileOf(options: RunLoadOptions) {
+  const base = PROFILES[options.profile];
+  if (!base) throw new Error(`unknown profile "${options.profile}"`);
+  const scaled = scaleProfile(base, {
+    ...(options.durationS !== undefined ? { durationS: options.durationS } : {}),
+    ...(options.rate !== undefined ? { rate: options.rate } : {}),
+  });
+  return {
+    ...scaled,
+    ...(options.thinkTimeScale !== undefined ? { thinkTimeScale: options.thinkTimeScale } : {}),
+    ...(options.maxVUs !== undefined
+      ? { maxVUs: options.maxVUs, preAllocatedVUs: Math.min(scaled.preAllocatedVUs, options.maxVUs) }
+      : {}),
+  };
+}
+
+/** The generator's CPU seconds, and the result's notes on how they and the latencies were measured. */
+function generatorCpu(activeSeconds: number | undefined, cpu: NodeJS.CpuUsage) {
+  const notes: string[] = [
+    "latency is measured from each request's intended send time (scheduled arrival, end of think time or back-off), so generator queueing counts (no coordinated omission)",
+  ];
+  if (activeSeconds !== undefined) {
+    notes.push('generator CPU is the event-loop active time of the engine worker threads');
+    return { cpuSeconds: activeSeconds, notes };
+  }
+  notes.push(
+    "generator CPU is this process's CPU time: it includes anything else running in the process (such as an embedded service)",
+  );
+  return { cpuSeconds: (cpu.user + cpu.system) / 1e6, notes };
+}
+
 export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
   const {
     target: rawTarget,
-    durationS,
-    rate,
     seed = 1,
     runId = newRunId(),
     out,
@@ -171,19 +201,7 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
     tolerance = DEFAULT_TOLERANCE,
   } = options;
   const target = rawTarget.replace(/\/+$/, '');
-  const base = PROFILES[options.profile];
-  if (!base) throw new Error(`unknown profile "${options.profile}"`);
-  const scaled = scaleProfile(base, {
-    ...(durationS !== undefined ? { durationS } : {}),
-    ...(rate !== undefined ? { rate } : {}),
-  });
-  const profile = {
-    ...scaled,
-    ...(options.thinkTimeScale !== undefined ? { thinkTimeScale: options.thinkTimeScale } : {}),
-    ...(options.maxVUs !== undefined
-      ? { maxVUs: options.maxVUs, preAllocatedVUs: Math.min(scaled.preAllocatedVUs, options.maxVUs) }
-      : {}),
-  };
+  const profile = profileOf(options);
   const thresholdDefinitions = thresholdsFromSlos(thresholdOverrides ? { overrides: thresholdOverrides } : {});
   const baseline = options.baseline === undefined ? undefined : await loadBaseline(options.baseline);
 
@@ -255,19 +273,7 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
   const endedAt = Date.now();
   const durationMs = endedAt - t0;
   const cpu = process.cpuUsage(cpuBefore);
-  const notes: string[] = [
-    "latency is measured from each request's intended send time (scheduled arrival, end of think time or back-off), so generator queueing counts (no coordinated omission)",
-  ];
-  let cpuSeconds: number;
-  if (outcome.generatorActiveSeconds !== undefined) {
-    cpuSeconds = outcome.generatorActiveSeconds;
-    notes.push('generator CPU is the event-loop active time of the engine worker threads');
-  } else {
-    cpuSeconds = (cpu.user + cpu.system) / 1e6;
-    notes.push(
-      "generator CPU is this process's CPU time: it includes anything else running in the process (such as an embedded service)",
-    );
-  }
+  const { cpuSeconds, notes } = generatorCpu(outcome.generatorActiveSeconds, cpu);
   const summary = aggregator.summary(durationMs);
   const thresholds = aggregator.thresholds(thresholdDefinitions);
   const result: LoadResult = {

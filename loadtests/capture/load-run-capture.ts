@@ -25,23 +25,39 @@ export function capturedStackTelemetry(
   capture: RunCapture,
   out: string,
 ): { telemetry: NonNullable<LocalStackOptions['telemetry']>; close(): Promise<void> } {
-  const captured = capture.logDestination();
-  const file = createWriteStream(path.join(out, serviceLogFileName));
+  const logs = capturedLogDestination(capture, path.join(out, serviceLogFileName));
   return {
     telemetry: {
       tracerProvider: capture.tracerProvider(),
       logLevel: 'info',
-      logDestination: {
-        write(line: string) {
-          captured.write(line);
-          file.write(line);
-        },
-      },
+      logDestination: logs.destination,
       metrics: 'emf',
       emfFile: path.join(out, serviceEmfFileName),
       exportIntervalMs: 1_000,
     },
-    close: () => new Promise<void>((resolve) => file.end(() => resolve())),
+    close: logs.close,
+  };
+}
+
+/**
+ * An in-process service's log destination when the capture is on: each line to the capture
+ * (traced lines are matched to their traces) and to `file`. `close()` once the service has
+ * stopped, so the file is complete.
+ */
+export function capturedLogDestination(
+  capture: RunCapture,
+  file: string,
+): { destination: { write(line: string): void }; close(): Promise<void> } {
+  const captured = capture.logDestination();
+  const stream = createWriteStream(file);
+  return {
+    destination: {
+      write(line: string) {
+        captured.write(line);
+        stream.write(line);
+      },
+    },
+    close: () => new Promise<void>((resolve) => stream.end(() => resolve())),
   };
 }
 

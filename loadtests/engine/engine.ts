@@ -429,18 +429,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
   }
 
   const ticker = setInterval(() => recorder.tick(now()), Math.max(50, bucketMs / 4));
-  const { exemplars } = state;
-  const handOver = () => {
-    const batch = exemplars?.drain();
-    if (batch) sink.exemplars!(batch);
-  };
-  // Failures go over within 100 ms, each second's slowest once it has closed.
-  const exemplarTicker = exemplars
-    ? setInterval(() => {
-        exemplars.tick(now());
-        handOver();
-      }, 100)
-    : undefined;
+  const handOver = exemplarHandOver(state.exemplars, sink);
 
   function stop(): void {
     if (state.stopping) return;
@@ -505,10 +494,28 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
   stop();
   if (active > 0) await new Promise<void>((resolve) => (settle = resolve));
   clearInterval(ticker);
-  clearInterval(exemplarTicker);
   signal?.removeEventListener('abort', onAbort);
   recorder.flush();
-  exemplars?.flush();
-  handOver();
+  handOver.end();
   return { aborted: signal?.aborted ?? false };
+}
+
+/** Hands the picked exemplars to the sink: failures within 100 ms, each second's slowest once it has closed. */
+function exemplarHandOver(exemplars: ExemplarPicker | undefined, sink: EngineOptions['sink']): { end(): void } {
+  if (!exemplars) return { end() {} };
+  const handOver = () => {
+    const batch = exemplars.drain();
+    if (batch) sink.exemplars!(batch);
+  };
+  const ticker = setInterval(() => {
+    exemplars.tick(now());
+    handOver();
+  }, 100);
+  return {
+    end() {
+      clearInterval(ticker);
+      exemplars.flush();
+      handOver();
+    },
+  };
 }
