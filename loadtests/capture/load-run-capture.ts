@@ -61,14 +61,18 @@ export function capturedLogDestination(
   };
 }
 
-/** The CloudWatch dashboards drawn from the service's EMF and log lines in `out` (none without EMF). */
-async function dashboardsSections(result: LoadResult, out: string): Promise<ReportSection[]> {
+/** The CloudWatch dashboards drawn from the service's EMF lines and its log lines in `out` (none without EMF). */
+async function dashboardsSections(
+  result: LoadResult,
+  out: string,
+  emfLines: readonly string[],
+): Promise<ReportSection[]> {
   const read = (file: string) =>
     readFile(path.join(out, file), 'utf8').then(
       (text) => text.split('\n'),
       () => undefined,
     );
-  const series = seriesFromEmf((await read(serviceEmfFileName)) ?? []);
+  const series = seriesFromEmf(emfLines);
   if (series.length === 0) return [];
   const startMs = Date.parse(result.startedAt);
   const logLines = await read(serviceLogFileName);
@@ -97,19 +101,19 @@ export async function readEmfLines(file: string): Promise<string[]> {
 }
 
 /** The capture's sections: the slowest and failed requests, and the server's own view. */
-export async function captureSections({
+export function captureSections({
   result,
   capture,
-  emfFile,
+  emfLines,
   traceUrl,
   origin = Date.parse(result.startedAt),
 }: {
   result: LoadResult;
   capture?: CaptureResult;
-  emfFile?: string;
+  emfLines?: readonly string[];
   traceUrl?: string;
   origin?: number;
-}): Promise<ReportSection[]> {
+}): ReportSection[] {
   const { exemplars } = result;
   const requests = requestsSection({
     runId: result.runId,
@@ -118,7 +122,7 @@ export async function captureSections({
     ...(exemplars ? { exemplars } : {}),
     ...(traceUrl ? { traceUrl } : {}),
   });
-  const server = emfFile ? serverSideSection(await readEmfLines(emfFile), result, origin) : undefined;
+  const server = emfLines ? serverSideSection(emfLines, result, origin) : undefined;
   return [...(requests ? [requests] : []), ...(server ? [server] : [])];
 }
 
@@ -136,13 +140,16 @@ export async function writeCapturedLoadReport(
     ...(result.faultWindows ? { faultWindows: result.faultWindows } : {}),
     exemplars: false,
   });
-  const extra = await captureSections({
+  // Read once: the server's view and the dashboards both draw from the service's EMF.
+  const emfLines = capture ? await readEmfLines(path.join(out, serviceEmfFileName)) : undefined;
+  const extra = captureSections({
     result,
-    ...(capture ? { capture, emfFile: path.join(out, serviceEmfFileName) } : {}),
+    ...(capture ? { capture } : {}),
+    ...(emfLines ? { emfLines } : {}),
     ...(traceUrl ? { traceUrl } : {}),
   });
   const at = page.sections.findIndex((s) => (s.charts ?? []).length > 0) + 1 || page.sections.length;
-  const dashboards = capture ? await dashboardsSections(result, out) : [];
+  const dashboards = emfLines ? await dashboardsSections(result, out, emfLines) : [];
   return writeReportPage(out, {
     ...page,
     sections: [...page.sections.slice(0, at), ...extra, ...page.sections.slice(at), ...dashboards],
