@@ -1,12 +1,17 @@
 /**
  * A comparison of several targets on one route, in two parts:
- * - throughput: each side driven flat out by autocannon, rounds interleaved (information);
- * - CPU per request, the figure budgets judge: each side driven at the same fixed arrival
- *   rate (open-load.ts; a share of the slower side's throughput, so below either side's
- *   saturation), its process's CPU time (whole process and main thread) over the requests
- *   it served, rounds interleaved. With `fresh`, every round starts new processes of every
- *   side (a side whose state grows, such as stored orders, then has the same history as
- *   the others) and warms them up at the rate before measuring.
+ * - CPU per request, the figure budgets judge. Each figure's two sides are measured side by
+ *   side: both driven at the same fixed arrival rate at the same time (open-load.ts; a
+ *   share of the slower side's throughput, so below either side's saturation), each
+ *   process's CPU time (whole process and main thread) read over the same window and
+ *   divided by the requests it served. A machine whose speed drifts from one second to the
+ *   next (a shared host's neighbours, the other core's work) then slows both sides of a
+ *   ratio alike; measured one after the other, that drift was most of the spread
+ *   (docs/performance.md, "The method"). Rounds interleave every pair, the order of pairs
+ *   and of the two sides' sends alternating. With `fresh`, every pair of every round runs
+ *   on new processes of its two sides, warmed up together at the rate (a side whose state
+ *   grows, such as stored orders, then has the same history as the side it is set against).
+ * - throughput: each side driven flat out by autocannon, rounds interleaved (information).
  */
 import autocannon from 'autocannon';
 import type { BenchContext } from './context.ts';
@@ -46,7 +51,14 @@ export interface CpuSample {
   queuedPeak: number;
 }
 
-type CpuRounds = MeasuredRound<Record<string, CpuSample>>[];
+/** Both sides of a pair, measured over the same window. */
+export interface PairSample {
+  over: CpuSample;
+  under: CpuSample;
+}
+
+/** Each round: every pair's sample, by the pair's name. */
+type CpuRounds = MeasuredRound<Record<string, PairSample>>[];
 type RateRounds = MeasuredRound<Record<string, number>>[];
 
 export interface ComparisonResult {
@@ -123,13 +135,28 @@ class Comparison {
     this.#ctx.options.log(`  ${this.#spec.route}: CPU per request at ${rate} req/s`);
     const cpu = await this.#cpuRounds(rate, fresh ? undefined : targets);
     if (!fresh) await Promise.all(Object.values(targets).map((t) => t.stop()));
-    const cpuUs = Object.fromEntries(labels.map((l) => [l, median(cpu.map((r) => r.result[l]!.cpuUs))]));
-    const mainCpuUs = Object.fromEntries(labels.map((l) => [l, median(cpu.map((r) => r.result[l]!.mainCpuUs))]));
+    const cpuUs = this.#sideMedians(cpu, 'cpuUs');
+    const mainCpuUs = this.#sideMedians(cpu, 'mainCpuUs');
     const figures = this.#spec.pairs.flatMap((pair) => [
       this.#cpuFigure(pair, cpu, rate),
       this.#throughputFigure(pair, saturation),
     ]);
     return { figures, rate, cpuUs, mainCpuUs, peakRssMb: this.peakRssMb, okAnswers: this.okAnswers };
+  }
+
+  /** Each label's median over every pair and round it was measured in. */
+  #sideMedians(cpu: CpuRounds, key: 'cpuUs' | 'mainCpuUs'): Record<string, number> {
+    const values = new Map<string, number[]>();
+    for (const round of cpu)
+      for (const pair of this.#spec.pairs) {
+        const sample = round.result[pair.name]!;
+        for (const [label, side] of [
+          [pair.over, sample.over],
+          [pair.under, sample.under],
+        ] as const)
+          values.set(label, [...(values.get(label) ?? []), side[key]]);
+      }
+    return Object.fromEntries([...values].map(([label, xs]) => [label, median(xs)]));
   }
 
   /** One at a time: several processes starting at once on two busy cores can miss their start timeout. */
@@ -168,45 +195,78 @@ class Comparison {
 
   async #cpuRounds(rate: number, persistent: Record<string, BenchTarget> | undefined): Promise<CpuRounds> {
     return this.#ctx.rounds(`${this.#spec.route} CPU per request`, async (_, reversed) => {
-      const targets = persistent ?? (await this.#startAll());
-      try {
-        const samples: Record<string, CpuSample> = {};
-        const labels = ordered(this.#spec.labels, reversed);
-        // Fresh processes: the JIT and V8's young generation warm up at the rate first.
-        const warmS = Math.max(1, this.#ctx.options.durationS / 2);
-        if (!persistent) for (const l of labels) await this.#atRate(targets[l]!, rate, warmS);
-        for (const l of labels) samples[l] = await this.#atRate(targets[l]!, rate, this.#ctx.options.durationS);
-        return samples;
-      } finally {
-        if (!persistent) await Promise.all(Object.values(targets).map((t) => t.stop()));
-      }
+      const samples: Record<string, PairSample> = {};
+      for (const pair of ordered(this.#spec.pairs, reversed))
+        samples[pair.name] = await this.#pairAtRate(pair, rate, persistent, reversed);
+      return samples;
     });
   }
 
-  async #atRate(target: BenchTarget, rate: number, durationS: number): Promise<CpuSample> {
-    const before = await cpuTimes(target.pid);
-    const result = await openLoad({
-      url: target.url,
-      rate,
-      durationS,
-      connections: this.#ctx.options.connections,
-      request: () => openRequest(this.#spec.route, target),
+  /** One pair's sample: its two sides under load together (on new processes unless `persistent`). */
+  async #pairAtRate(
+    pair: Pair,
+    rate: number,
+    persistent: Record<string, BenchTarget> | undefined,
+    reversed: boolean,
+  ): Promise<PairSample> {
+    const labels = ordered([pair.over, pair.under], reversed);
+    const targets = persistent ? labels.map((l) => persistent[l]!) : await this.#startEach(labels);
+    try {
+      // Unmeasured load first: new processes warm up their JIT and heap; a process that sat
+      // idle while other pairs ran has had its code aged and its heap shrunk by V8.
+      const { durationS } = this.#ctx.options;
+      await this.#together(targets, rate, persistent ? Math.max(1, durationS / 3) : durationS);
+      const [first, second] = await this.#together(targets, rate, this.#ctx.options.durationS);
+      return reversed ? { over: second!, under: first! } : { over: first!, under: second! };
+    } finally {
+      if (!persistent) await Promise.all(targets.map((t) => t.stop()));
+    }
+  }
+
+  async #startEach(labels: readonly string[]): Promise<BenchTarget[]> {
+    const targets: BenchTarget[] = [];
+    try {
+      for (const label of labels) targets.push(await this.#spec.start(label));
+    } catch (error) {
+      await Promise.all(targets.map((t) => t.stop()));
+      throw error;
+    }
+    return targets;
+  }
+
+  /** Every target driven at `rate` at once, each process's CPU read over the same window. */
+  async #together(targets: readonly BenchTarget[], rate: number, durationS: number): Promise<CpuSample[]> {
+    const before = await Promise.all(targets.map((t) => cpuTimes(t.pid)));
+    const results = await Promise.all(
+      targets.map((target) =>
+        openLoad({
+          url: target.url,
+          rate,
+          durationS,
+          connections: this.#ctx.options.connections,
+          request: () => openRequest(this.#spec.route, target),
+        }),
+      ),
+    );
+    const after = await Promise.all(targets.map((t) => cpuTimes(t.pid)));
+    return results.map((result, i) => {
+      const [b, a] = [before[i]!, after[i]!];
+      const served = Math.max(1, result.ok + result.errors);
+      return {
+        cpuUs: (a.processUs - b.processUs) / served,
+        mainCpuUs: (a.mainUs - b.mainUs) / served,
+        ticksCpuUs: (a.processTicksUs - b.processTicksUs) / served,
+        achievedRps: result.achievedRps,
+        errors: result.errors,
+        queuedPeak: result.queuedPeak,
+      };
     });
-    const after = await cpuTimes(target.pid);
-    const served = Math.max(1, result.ok + result.errors);
-    return {
-      cpuUs: (after.processUs - before.processUs) / served,
-      mainCpuUs: (after.mainUs - before.mainUs) / served,
-      ticksCpuUs: (after.processTicksUs - before.processTicksUs) / served,
-      achievedRps: result.achievedRps,
-      errors: result.errors,
-      queuedPeak: result.queuedPeak,
-    };
   }
 
   #cpuFigure(pair: Pair, cpu: CpuRounds, rate: number): FigureInput {
-    const rounds: Round[] = cpu.map((r) => {
-      const [over, under] = [r.result[pair.over]!, r.result[pair.under]!];
+    const samples = cpu.map((r) => r.result[pair.name]!);
+    const rounds: Round[] = cpu.map((r, i) => {
+      const { over, under } = samples[i]!;
       return {
         value: under.cpuUs / over.cpuUs,
         stealPct: r.stealPct,
@@ -215,24 +275,27 @@ class Comparison {
         sides: { [pair.over]: { ...over }, [pair.under]: { ...under } },
       };
     });
-    const mainRatios = cpu.map((r) => r.result[pair.under]!.mainCpuUs / r.result[pair.over]!.mainCpuUs);
-    const sideMedian = (label: string, key: keyof CpuSample) => round2(median(cpu.map((r) => r.result[label]![key])));
+    const mainRatios = samples.map((s) => s.under.mainCpuUs / s.over.mainCpuUs);
+    const sideMedian = (side: 'over' | 'under', key: keyof CpuSample) =>
+      round2(median(samples.map((s) => s[side][key])));
     return {
       name: `${pair.name}, CPU per request`,
       kind: pair.budget === undefined ? 'info' : 'primary',
-      measure: `CPU per request (whole process, user + system) of ${pair.under} / ${pair.over}, at ${rate} req/s`,
+      measure: `CPU per request (whole process, user + system) of ${pair.under} / ${pair.over}, both at ${rate} req/s at once`,
       unit: 'ratio',
       comparator: '>=',
       ...(pair.budget === undefined ? {} : { budget: pair.budget }),
       rounds,
       details: {
         rate,
-        [`${pair.over}CpuUs`]: sideMedian(pair.over, 'cpuUs'),
-        [`${pair.under}CpuUs`]: sideMedian(pair.under, 'cpuUs'),
+        [`${pair.over}CpuUs`]: sideMedian('over', 'cpuUs'),
+        [`${pair.under}CpuUs`]: sideMedian('under', 'cpuUs'),
+        [`${pair.over}MainCpuUs`]: sideMedian('over', 'mainCpuUs'),
+        [`${pair.under}MainCpuUs`]: sideMedian('under', 'mainCpuUs'),
         mainThreadRatio: round2(median(mainRatios)),
         mainThreadRatioMin: round2(Math.min(...mainRatios)),
         mainThreadRatioMax: round2(Math.max(...mainRatios)),
-        errors: cpu.reduce((s, r) => s + r.result[pair.over]!.errors + r.result[pair.under]!.errors, 0),
+        errors: samples.reduce((s, { over, under }) => s + over.errors + under.errors, 0),
       },
     };
   }
