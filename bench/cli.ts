@@ -54,7 +54,12 @@ export function registerBenchCommands(program: Command): void {
       parseIntOption('--saturation-rounds', 1, 20),
       2,
     )
-    .option('--load-share <x>', "the fixed rate as a share of the slower side's throughput", parseShare, 0.5)
+    .option(
+      '--load-share <x>',
+      "the fixed rate as a share of the slower side's throughput (both sides of a figure take it at once)",
+      parseShare,
+      0.25,
+    )
     .option(
       '--rates <id=n,...>',
       'fixed arrival rates instead of the share, e.g. menu=1500,orders=300,load-engine=2000',

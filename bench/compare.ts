@@ -8,17 +8,18 @@
  *   next (a shared host's neighbours, the other core's work) then slows both sides of a
  *   ratio alike; measured one after the other, that drift was most of the spread
  *   (docs/performance.md, "The method"). Rounds interleave every pair, the order of pairs
- *   and of the two sides' sends alternating. With `fresh`, every pair of every round runs
- *   on new processes of its two sides, warmed up together at the rate (a side whose state
- *   grows, such as stored orders, then has the same history as the side it is set against).
- * - throughput: each side driven flat out by autocannon, rounds interleaved (information).
+ *   and of the two sides' sends alternating. Every pair has two processes of its own, so
+ *   a side whose state grows (stored orders) has the same history as the side it is set
+ *   against.
+ * - throughput: each side driven flat out by autocannon on processes of their own, rounds
+ *   interleaved (information); it also gives the rate.
  */
 import autocannon from 'autocannon';
 import type { BenchContext } from './context.ts';
 import type { FigureInput, Round } from './figure.ts';
 import { median } from './judge.ts';
 import { openLoad, type OpenRequest } from './open-load.ts';
-import { cpuTimes, rssMb } from './proc.ts';
+import { cpuTimes } from './proc.ts';
 import type { MeasuredRound } from './rounds.ts';
 import type { BenchTarget } from './start-targets.ts';
 
@@ -36,8 +37,6 @@ export interface ComparisonSpec {
   route: Route;
   labels: readonly string[];
   start: (label: string) => Promise<BenchTarget>;
-  /** New processes for every round of the CPU part. */
-  fresh: boolean;
   pairs: readonly Pair[];
 }
 
@@ -67,8 +66,7 @@ export interface ComparisonResult {
   /** Median CPU per request of each side (whole process and main thread), in µs. */
   cpuUs: Record<string, number>;
   mainCpuUs: Record<string, number>;
-  /** Peak resident memory of each side during the throughput rounds, and its 2xx answers. */
-  peakRssMb: Record<string, number>;
+  /** Each side's 2xx answers over the throughput rounds. */
   okAnswers: Record<string, number>;
 }
 
@@ -93,7 +91,8 @@ function openRequest(route: Route, target: BenchTarget): OpenRequest {
   return { method: 'POST', path: '/orders', headers: orderHeaders(target), body: ORDER_BODY };
 }
 
-function cannonRequests(route: Route, target: BenchTarget): autocannon.Request[] {
+/** autocannon's requests for `route` (a new idempotency key per order). */
+export function cannonRequests(route: Route, target: BenchTarget): autocannon.Request[] {
   if (route === 'menu') return [{ method: 'GET', path: '/menu' }];
   return [
     {
@@ -117,7 +116,6 @@ const ordered = <T>(xs: readonly T[], reversed: boolean) => (reversed ? [...xs].
 class Comparison {
   readonly #ctx: BenchContext;
   readonly #spec: ComparisonSpec;
-  readonly peakRssMb: Record<string, number> = {};
   readonly okAnswers: Record<string, number> = {};
 
   constructor(ctx: BenchContext, spec: ComparisonSpec) {
@@ -126,22 +124,25 @@ class Comparison {
   }
 
   async run(): Promise<ComparisonResult> {
-    const { labels, fresh } = this.#spec;
-    const targets = await this.#startAll();
-    const saturation = await this.#throughputRounds(targets);
-    if (fresh) await Promise.all(Object.values(targets).map((t) => t.stop()));
+    const { labels } = this.#spec;
+    const targets = await this.#startEach(labels);
+    let saturation: RateRounds;
+    try {
+      saturation = await this.#throughputRounds(Object.fromEntries(labels.map((l, i) => [l, targets[i]!])));
+    } finally {
+      await Promise.all(targets.map((t) => t.stop()));
+    }
     const slowest = Math.min(...labels.map((l) => median(saturation.map((r) => r.result[l]!))));
     const rate = this.#ctx.options.rates?.[this.#spec.route] ?? roundRate(slowest * this.#ctx.options.loadShare);
-    this.#ctx.options.log(`  ${this.#spec.route}: CPU per request at ${rate} req/s`);
-    const cpu = await this.#cpuRounds(rate, fresh ? undefined : targets);
-    if (!fresh) await Promise.all(Object.values(targets).map((t) => t.stop()));
+    this.#ctx.options.log(`  ${this.#spec.route}: CPU per request at ${rate} req/s, each pair's sides at once`);
+    const cpu = await this.#cpuRounds(rate);
     const cpuUs = this.#sideMedians(cpu, 'cpuUs');
     const mainCpuUs = this.#sideMedians(cpu, 'mainCpuUs');
     const figures = this.#spec.pairs.flatMap((pair) => [
       this.#cpuFigure(pair, cpu, rate),
       this.#throughputFigure(pair, saturation),
     ]);
-    return { figures, rate, cpuUs, mainCpuUs, peakRssMb: this.peakRssMb, okAnswers: this.okAnswers };
+    return { figures, rate, cpuUs, mainCpuUs, okAnswers: this.okAnswers };
   }
 
   /** Each label's median over every pair and round it was measured in. */
@@ -159,13 +160,6 @@ class Comparison {
     return Object.fromEntries([...values].map(([label, xs]) => [label, median(xs)]));
   }
 
-  /** One at a time: several processes starting at once on two busy cores can miss their start timeout. */
-  async #startAll(): Promise<Record<string, BenchTarget>> {
-    const targets: Record<string, BenchTarget> = {};
-    for (const label of this.#spec.labels) targets[label] = await this.#spec.start(label);
-    return targets;
-  }
-
   async #throughputRounds(targets: Record<string, BenchTarget>): Promise<RateRounds> {
     const { saturationRounds, saturationS, connections } = this.#ctx.options;
     return this.#ctx.rounds(
@@ -174,16 +168,12 @@ class Comparison {
         const rps: Record<string, number> = {};
         for (const label of ordered(this.#spec.labels, reversed)) {
           const target = targets[label]!;
-          let peak = 0;
-          const sampler = setInterval(() => void rssMb(target.pid).then((mb) => (peak = Math.max(peak, mb))), 250);
           const result = await autocannon({
             url: target.url,
             connections,
             duration: saturationS,
             requests: cannonRequests(this.#spec.route, target),
           });
-          clearInterval(sampler);
-          this.peakRssMb[label] = Math.max(this.peakRssMb[label] ?? 0, peak);
           this.okAnswers[label] = (this.okAnswers[label] ?? 0) + result['2xx'];
           rps[label] = result.requests.total / saturationS;
         }
@@ -193,36 +183,37 @@ class Comparison {
     );
   }
 
-  async #cpuRounds(rate: number, persistent: Record<string, BenchTarget> | undefined): Promise<CpuRounds> {
-    return this.#ctx.rounds(`${this.#spec.route} CPU per request`, async (_, reversed) => {
-      const samples: Record<string, PairSample> = {};
-      for (const pair of ordered(this.#spec.pairs, reversed))
-        samples[pair.name] = await this.#pairAtRate(pair, rate, persistent, reversed);
-      return samples;
-    });
-  }
-
-  /** One pair's sample: its two sides under load together (on new processes unless `persistent`). */
-  async #pairAtRate(
-    pair: Pair,
-    rate: number,
-    persistent: Record<string, BenchTarget> | undefined,
-    reversed: boolean,
-  ): Promise<PairSample> {
-    const labels = ordered([pair.over, pair.under], reversed);
-    const targets = persistent ? labels.map((l) => persistent[l]!) : await this.#startEach(labels);
+  /**
+   * Every pair gets two processes of its own for all its rounds: both take the same
+   * requests at the same rate at the same time, so a side whose state grows (stored
+   * orders) has the same history as the side it is set against, round after round.
+   */
+  async #cpuRounds(rate: number): Promise<CpuRounds> {
+    const pairs = new Map<Pair, BenchTarget[]>();
     try {
-      // Unmeasured load first: new processes warm up their JIT and heap; a process that sat
-      // idle while other pairs ran has had its code aged and its heap shrunk by V8.
-      const { durationS } = this.#ctx.options;
-      await this.#together(targets, rate, persistent ? Math.max(1, durationS / 3) : durationS);
-      const [first, second] = await this.#together(targets, rate, this.#ctx.options.durationS);
-      return reversed ? { over: second!, under: first! } : { over: first!, under: second! };
+      for (const pair of this.#spec.pairs) pairs.set(pair, await this.#startEach([pair.over, pair.under]));
+      return await this.#ctx.rounds(`${this.#spec.route} CPU per request`, async (_, reversed) => {
+        const samples: Record<string, PairSample> = {};
+        for (const pair of ordered(this.#spec.pairs, reversed))
+          samples[pair.name] = await this.#pairAtRate(pairs.get(pair)!, rate, reversed);
+        return samples;
+      });
     } finally {
-      if (!persistent) await Promise.all(targets.map((t) => t.stop()));
+      await Promise.all([...pairs.values()].flat().map((t) => t.stop()));
     }
   }
 
+  /** One pair's sample: its two processes under load together, after an unmeasured warm-up. */
+  async #pairAtRate([over, under]: BenchTarget[], rate: number, reversed: boolean): Promise<PairSample> {
+    const { durationS } = this.#ctx.options;
+    const targets = reversed ? [under!, over!] : [over!, under!];
+    // The pair sat idle while the others ran: V8 has aged its code and shrunk its heap since.
+    await this.#together(targets, rate, Math.max(1, durationS / 3));
+    const [first, second] = await this.#together(targets, rate, durationS);
+    return reversed ? { over: second!, under: first! } : { over: first!, under: second! };
+  }
+
+  /** One at a time: several processes starting at once on two busy cores can miss their start timeout. */
   async #startEach(labels: readonly string[]): Promise<BenchTarget[]> {
     const targets: BenchTarget[] = [];
     try {

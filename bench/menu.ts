@@ -1,8 +1,8 @@
 /**
  * GET /menu: the service with telemetry off against the raw comparators, and the
- * telemetry configurations against telemetry off, in one comparison of seven processes
- * (their state does not grow, so they serve every round); with one SDK span's least cost
- * against what the tracing budget leaves per request.
+ * telemetry configurations against telemetry off, in one comparison (each pair on two
+ * processes of its own); with one SDK span's least cost against what the tracing budget
+ * leaves per request.
  */
 import { availableParallelism } from 'node:os';
 import { compareSides, type Pair } from './compare.ts';
@@ -81,7 +81,6 @@ export async function menuFigures(ctx: BenchContext): Promise<FigureInput[]> {
     route: 'menu',
     labels: Object.keys(SIDES),
     start: (label) => start(ctx, label),
-    fresh: false,
     pairs: PAIRS,
   });
   const offRps = result.okAnswers.off ?? 0;

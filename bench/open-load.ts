@@ -125,9 +125,11 @@ export async function openLoad(options: OpenLoadOptions): Promise<OpenLoadResult
       Number(port),
       (c, status) => {
         settle(status < 400);
+        // A socket the server closes takes nothing more; its successor is opened on 'close'.
+        if (c.socket.writableEnded) return;
         const next = waiting.shift();
         if (next) c.send(next);
-        else if (!c.socket.writableEnded) idle.push(c);
+        else idle.push(c);
       },
       (c, inFlight) => {
         open.delete(c);

@@ -1,13 +1,15 @@
 /**
  * POST /orders: the service with telemetry off against a minimal node:http PutItem handler,
  * and the telemetry configurations against telemetry off. Every side stores each order it
- * takes, and a service's cost per order moves with the orders it holds, so each CPU round
- * runs new processes of every side. The resident memory budget is read during the
- * throughput rounds, on the traced service.
+ * takes, and a service's cost per order moves with the orders it holds: compare.ts gives
+ * every pair two processes of its own that take the same orders. The resident memory
+ * budget is read on a new traced service taking a fixed number of orders flat out
+ * (memory.ts), beside one with telemetry off.
  */
 import { compareSides, type Pair } from './compare.ts';
 import type { BenchContext } from './context.ts';
 import type { FigureInput } from './figure.ts';
+import { peakRssUnderLoad, type MemoryUnderLoad } from './memory.ts';
 import type { BenchTarget } from './start-targets.ts';
 
 const PAIRS: Pair[] = [
@@ -18,6 +20,8 @@ const PAIRS: Pair[] = [
 ];
 
 const LABELS = ['raw', 'off', 'traced', 'metrics', 'unsampled'] as const;
+/** Orders each memory reading's service takes (about as many as a throughput round stored). */
+const MEMORY_ORDERS = 4_000;
 
 function start(ctx: BenchContext, label: string): Promise<BenchTarget> {
   if (label === 'raw') return ctx.startRaw('raw-put');
@@ -25,15 +29,22 @@ function start(ctx: BenchContext, label: string): Promise<BenchTarget> {
 }
 
 export async function orderFigures(ctx: BenchContext): Promise<FigureInput[]> {
-  ctx.options.log('POST /orders: raw PutItem handler, the service with telemetry off and on; fresh processes');
+  ctx.options.log('POST /orders: raw PutItem handler, the service with telemetry off and on; two processes per pair');
   const result = await compareSides(ctx, {
     route: 'orders',
     labels: LABELS,
     start: (label) => start(ctx, label),
-    fresh: true,
     pairs: PAIRS,
   });
-  const memory = (label: string): FigureInput['details'] => ({ ordersStored: result.okAnswers[label] ?? 0 });
+  const memory: Record<'traced' | 'off', MemoryUnderLoad> = {
+    traced: await memoryOf(ctx, 'traced'),
+    off: await memoryOf(ctx, 'off'),
+  };
+  const details = (label: 'traced' | 'off'): FigureInput['details'] => ({
+    ordersStored: memory[label].ok,
+    ordersSent: MEMORY_ORDERS,
+    connections: ctx.options.connections,
+  });
   return [
     ...result.figures,
     {
@@ -42,15 +53,25 @@ export async function orderFigures(ctx: BenchContext): Promise<FigureInput[]> {
       comparator: '<=',
       budget: 250,
       margin: 10,
-      value: Math.round(result.peakRssMb.traced ?? 0),
-      details: memory('traced'),
+      value: Math.round(memory.traced.peakMb),
+      details: details('traced'),
     },
     {
       name: 'Resident memory, coffee serve (telemetry off) under POST /orders load (information)',
       unit: 'MB',
       comparator: '<=',
-      value: Math.round(result.peakRssMb.off ?? 0),
-      details: memory('off'),
+      value: Math.round(memory.off.peakMb),
+      details: details('off'),
     },
   ];
+}
+
+async function memoryOf(ctx: BenchContext, label: 'traced' | 'off'): Promise<MemoryUnderLoad> {
+  ctx.options.log(`  orders: resident memory of a new ${label} service under ${MEMORY_ORDERS} orders`);
+  const target = await start(ctx, label);
+  try {
+    return await peakRssUnderLoad(target, 'orders', MEMORY_ORDERS, ctx.options.connections);
+  } finally {
+    await target.stop();
+  }
 }

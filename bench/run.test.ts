@@ -17,7 +17,6 @@ const cheap: FigureSource = {
         route: 'menu',
         labels: ['raw', 'bare'],
         start: (label) => ctx.startRaw(label === 'raw' ? 'raw-menu' : 'raw-menu-bare'),
-        fresh: false,
         pairs: [{ name: 'raw vs bare', over: 'raw', under: 'bare', budget: 0.5 }],
       })
     ).figures,

@@ -49,7 +49,7 @@ export const DEFAULT_OPTIONS: Omit<BenchOptions, 'log'> = {
   warmup: 1,
   saturationS: 2,
   saturationRounds: 2,
-  loadShare: 0.5,
+  loadShare: 0.25,
   connections: 32,
 };
 
