@@ -8,6 +8,7 @@
 import { compareSides, type Pair } from './compare.ts';
 import type { BenchContext } from './context.ts';
 import type { FigureInput } from './figure.ts';
+import { withMainThreadMicros } from './main-thread.ts';
 import type { BenchTarget } from './start-targets.ts';
 
 const PAIRS: Pair[] = [
@@ -35,7 +36,10 @@ export async function orderFigures(ctx: BenchContext): Promise<FigureInput[]> {
   });
   const memory = (label: string): FigureInput['details'] => ({ ordersStored: result.okAnswers[label] ?? 0 });
   return [
-    ...result.figures,
+    ...withMainThreadMicros(
+      result,
+      PAIRS.filter((p) => p.over === 'traced' || p.over === 'unsampled'),
+    ),
     {
       name: 'Resident memory, coffee serve (tracing + metrics) + embedded store under POST /orders load',
       unit: 'MB',
