@@ -8,7 +8,8 @@ import { availableParallelism } from 'node:os';
 import { compareSides, type Pair } from './compare.ts';
 import type { BenchContext } from './context.ts';
 import type { FigureInput } from './figure.ts';
-import { allowanceMicros, spanFloorMicros } from './span-floor.ts';
+import { withMainThreadMicros } from './main-thread.ts';
+import { allowanceMicros, leanSpanCost, spanFloorMicros } from './span-floor.ts';
 import type { BenchTarget, RawTargetKind, ServiceKind } from './start-targets.ts';
 
 const SIDES = {
@@ -20,6 +21,9 @@ const SIDES = {
   metrics: 'metrics',
   unsampled: 'unsampled',
 } as const;
+
+/** The pairs whose over side traces: their main-thread µs are shown beside the ratio. */
+const TRACING = ['traced', 'logged', 'unsampled'];
 
 const PAIRS: Pair[] = [
   {
@@ -75,6 +79,34 @@ function spanFloorFigure(untracedMainCpuUs: number, untracedRps: number): Figure
   };
 }
 
+/**
+ * The server's own span (service/telemetry/lean-tracer.ts) on the main thread, phase by
+ * phase, in a tight loop, against what the GET /menu tracing budget leaves (information).
+ */
+async function leanSpanFigure(untracedMainCpuUs: number): Promise<FigureInput> {
+  const cost = await leanSpanCost();
+  const recorded = cost.start + cost.attributes + cost.end + cost.handOff + cost.context;
+  const allowance = allowanceMicros(untracedMainCpuUs, 0.9);
+  const us = (n: number) => Number(n.toFixed(2));
+  return {
+    name: "GET /menu: the server's span on the main thread (start, attributes, end, hand-off, context; tight loop) vs the main-thread CPU per request the 0.90 budget leaves (information)",
+    kind: 'info',
+    unit: 'ratio',
+    comparator: '<=',
+    value: recorded / allowance,
+    details: {
+      spanUs: us(recorded),
+      startUs: us(cost.start),
+      attributesUs: us(cost.attributes),
+      endUs: us(cost.end),
+      handOffUs: us(cost.handOff),
+      contextUs: us(cost.context),
+      unsampledUs: us(cost.unsampled),
+      allowanceUs: us(allowance),
+    },
+  };
+}
+
 export async function menuFigures(ctx: BenchContext): Promise<FigureInput[]> {
   ctx.options.log('GET /menu: raw node:http (same answer, bare answer), the service with telemetry off and on');
   const result = await compareSides(ctx, {
@@ -85,5 +117,9 @@ export async function menuFigures(ctx: BenchContext): Promise<FigureInput[]> {
   });
   const offRps = result.okAnswers.off ?? 0;
   const throughput = offRps / ((ctx.options.saturationRounds + 1) * ctx.options.saturationS);
-  return [...result.figures, spanFloorFigure(result.mainCpuUs.off!, throughput)];
+  const figures = withMainThreadMicros(
+    result,
+    PAIRS.filter((p) => TRACING.includes(p.over)),
+  );
+  return [...figures, spanFloorFigure(result.mainCpuUs.off!, throughput), await leanSpanFigure(result.mainCpuUs.off!)];
 }

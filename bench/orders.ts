@@ -9,6 +9,7 @@
 import { compareSides, type Pair } from './compare.ts';
 import type { BenchContext } from './context.ts';
 import type { FigureInput } from './figure.ts';
+import { withMainThreadMicros } from './main-thread.ts';
 import { peakRssUnderLoad, type MemoryUnderLoad } from './memory.ts';
 import type { BenchTarget } from './start-targets.ts';
 
@@ -46,7 +47,10 @@ export async function orderFigures(ctx: BenchContext): Promise<FigureInput[]> {
     connections: ctx.options.connections,
   });
   return [
-    ...result.figures,
+    ...withMainThreadMicros(
+      result,
+      PAIRS.filter((p) => p.over === 'traced' || p.over === 'unsampled'),
+    ),
     {
       name: 'Resident memory, coffee serve (tracing + metrics) + embedded store under POST /orders load',
       unit: 'MB',

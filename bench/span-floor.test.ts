@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allowanceMicros, spanFloorMicros } from './span-floor.ts';
+import { allowanceMicros, leanSpanCost, spanFloorMicros } from './span-floor.ts';
 
 describe('span floor', () => {
   it('gives telemetry the CPU a throughput ratio leaves: 1/budget - 1 of the untraced CPU per request', () => {
@@ -13,5 +13,13 @@ describe('span floor', () => {
     const micros = spanFloorMicros(2_048);
     expect(Number.isFinite(micros)).toBe(true);
     expect(micros).toBeGreaterThan(0);
+  });
+
+  it("splits the server span's main-thread cost into its phases, and an unsampled span's", async () => {
+    const cost = await leanSpanCost(2_000);
+    expect(Object.keys(cost).sort()).toEqual(['attributes', 'context', 'end', 'handOff', 'start', 'unsampled']);
+    for (const us of Object.values(cost)) expect(Number.isFinite(us)).toBe(true);
+    expect(cost.start).toBeGreaterThan(0);
+    expect(cost.unsampled).toBeGreaterThan(0);
   });
 });

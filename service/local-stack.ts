@@ -21,7 +21,7 @@ import { listen } from './server/server.ts';
 import { startEmbeddedDynamo } from './store/embedded.ts';
 import type { Store } from './store/store.ts';
 import { DEFAULT_TABLE_NAME } from './store/table-schema.ts';
-import { startNodeSdkTracing } from './telemetry/tracing.ts';
+import { startServerTracing } from './telemetry/tracing.ts';
 import { createTelemetry, type FullTelemetry } from './telemetry/telemetry.ts';
 
 export { startEmbeddedDynamo };
@@ -111,7 +111,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
   const telemetry = await createTelemetry({
     config: config.telemetry,
-    startTracing: startNodeSdkTracing,
+    startTracing: startServerTracing,
     ...(t.tracerProvider ? { tracerProvider: t.tracerProvider } : {}),
     ...(t.metricReaders ? { metricReaders: t.metricReaders } : {}),
     ...(t.logDestination ? { logDestination: t.logDestination } : {}),

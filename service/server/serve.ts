@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import { loadConfig } from '../config/config.ts';
 import { createService } from '../compose.ts';
 import { startEmbeddedDynamo } from '../store/embedded.ts';
-import { startNodeSdkTracing } from '../telemetry/tracing.ts';
+import { startServerTracing } from '../telemetry/tracing.ts';
 import { createTelemetry } from '../telemetry/telemetry.ts';
 import { tuneHeapForService } from './heap.ts';
 import { listen } from './server.ts';
@@ -25,7 +25,7 @@ export async function serve({ env, port, host, dataDir }: ServeOptions): Promise
   const telemetry = await createTelemetry({
     config: config.telemetry,
     region: config.region,
-    startTracing: startNodeSdkTracing,
+    startTracing: startServerTracing,
   });
   let service: Awaited<ReturnType<typeof createService>> | undefined;
   let server: Awaited<ReturnType<typeof listen>>;

@@ -39,6 +39,8 @@ describe('the request context, with tracing, EMF metrics and logs on', () => {
     dir = await mkdtemp(join(tmpdir(), 'coffee-context-'));
     await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
     process.env.OTEL_EXPORTER_OTLP_ENDPOINT = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
+    // The server sends protobuf unless told otherwise; this collector reads JSON.
+    process.env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL = 'http/json';
     stack = await startLocalStack({
       telemetry: {
         tracing: true,
@@ -54,6 +56,7 @@ describe('the request context, with tracing, EMF metrics and logs on', () => {
   afterAll(async () => {
     await stack.stop();
     delete process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+    delete process.env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL;
     collector.close();
     runs.mockRestore();
     entered.mockRestore();

@@ -345,6 +345,8 @@ describe('OTLP/HTTP export', () => {
     });
     await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
     process.env.OTEL_EXPORTER_OTLP_ENDPOINT = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
+    // The server sends protobuf unless told otherwise; this collector reads JSON.
+    process.env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL = 'http/json';
     const stack = await startLocalStack({ telemetry: { tracing: true, metrics: 'otlp', exportIntervalMs: 3_600_000 } });
     try {
       expect((await fetch(`${stack.url}/menu`)).status).toBe(200);
@@ -364,6 +366,7 @@ describe('OTLP/HTTP export', () => {
     } finally {
       await stack.stop();
       delete process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+      delete process.env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL;
       collector.close();
     }
   });

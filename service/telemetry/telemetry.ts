@@ -32,7 +32,7 @@ export interface TelemetryOptions {
   tracerProvider?: TracerProvider;
   /**
    * Starts the trace pipeline when tracing is on and no provider is given: the Node SDK on
-   * a server (`startNodeSdkTracing`), a lighter one in Lambda (`startLightTracing`). Passed
+   * a server (`startServerTracing`), a lighter one in Lambda (`startLightTracing`). Passed
    * in, so the Lambda bundle never contains the Node SDK.
    */
   startTracing?: (resource: Resource) => Promise<Tracing>;

@@ -1,13 +1,15 @@
 /**
  * Trace pipelines. Both read the standard variables (OTEL_EXPORTER_OTLP_ENDPOINT,
- * OTEL_TRACES_SAMPLER, OTEL_RESOURCE_ATTRIBUTES, OTEL_BSP_*, ...) and send OTLP/HTTP (JSON)
- * with `@opentelemetry/exporter-trace-otlp-http`. No auto-instrumentation: the service
- * makes its spans explicitly (docs/design-decisions.md).
+ * OTEL_TRACES_SAMPLER, OTEL_RESOURCE_ATTRIBUTES, OTEL_BSP_*, ...) and send OTLP/HTTP with
+ * the SDK's exporters. No auto-instrumentation: the service makes its spans explicitly
+ * (docs/design-decisions.md).
  */
 import type { TracerProvider } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
+import { LeanTracerProvider } from './lean-tracer.ts';
 import { SpanHandOff } from './span-handoff.ts';
 import { SynchronousContextManager } from './sync-context.ts';
+import { handOffOptionsFromEnv, samplerFromEnv, serverResource } from './trace-config.ts';
 
 export interface Tracing {
   provider: TracerProvider;
@@ -16,41 +18,38 @@ export interface Tracing {
 }
 
 /**
- * The server: the OpenTelemetry Node SDK (sampler, resource detection, span limits from
- * the environment), registered globally, traces only, with a synchronous context manager.
- * Ended spans leave the main thread in batches: a worker serialises and sends them
- * (span-handoff.ts), so the request path pays for recording a span, not for its OTLP.
+ * The server: the service's own TracerProvider (lean-tracer.ts) with the SDK's sampler,
+ * id generator and resource detection, configured as the Node SDK reads the environment
+ * (trace-config.ts), registered globally with a synchronous context manager. A span is
+ * recorded as plain data and leaves the main thread in batches: a worker serialises and
+ * sends them (span-handoff.ts), so the request path pays for recording a span, not for
+ * its OTLP.
  */
-export async function startNodeSdkTracing(resource: Resource): Promise<Tracing> {
-  const [{ NodeSDK }, { getNumberFromEnv }, api] = await Promise.all([
-    import('@opentelemetry/sdk-node'),
-    import('@opentelemetry/core'),
+export async function startServerTracing(resource: Resource): Promise<Tracing> {
+  const [
+    api,
+    { RandomIdGenerator },
+    { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator, getStringFromEnv, diagLogLevelFromString },
+  ] = await Promise.all([
     import('@opentelemetry/api'),
+    import('@opentelemetry/sdk-trace-base'),
+    import('@opentelemetry/core'),
   ]);
-  const handOff = new SpanHandOff({
-    ...optional('maxExportBatchSize', getNumberFromEnv('OTEL_BSP_MAX_EXPORT_BATCH_SIZE')),
-    ...optional('maxQueueSize', getNumberFromEnv('OTEL_BSP_MAX_QUEUE_SIZE')),
-    ...optional('scheduledDelayMillis', getNumberFromEnv('OTEL_BSP_SCHEDULE_DELAY')),
-    ...optional('exportTimeoutMillis', getNumberFromEnv('OTEL_BSP_EXPORT_TIMEOUT')),
+  const logLevel = getStringFromEnv('OTEL_LOG_LEVEL');
+  if (logLevel != null) api.diag.setLogger(new api.DiagConsoleLogger(), { logLevel: diagLogLevelFromString(logLevel) });
+  const handOff = new SpanHandOff(handOffOptionsFromEnv());
+  const provider = new LeanTracerProvider({
+    resource: serverResource(resource),
+    sampler: samplerFromEnv(),
+    idGenerator: new RandomIdGenerator(),
+    sink: handOff,
   });
-  const sdk = new NodeSDK({
-    resource,
-    spanProcessors: [handOff],
-    // No AsyncLocalStorage anywhere in the process (see sync-context.ts).
-    contextManager: new SynchronousContextManager(),
-    instrumentations: [],
-    // Metrics and logs have their own pipelines (catalog-driven EMF/Prometheus/OTLP, pino).
-    metricReaders: [],
-    logRecordProcessors: [],
-  });
-  sdk.start();
-  return {
-    provider: api.trace.getTracerProvider(),
-    flush: () => handOff.forceFlush(),
-    shutdown: () => sdk.shutdown(),
-  };
-}
-
-function optional<K extends string>(key: K, value: number | undefined): Partial<Record<K, number>> {
-  return value === undefined ? {} : ({ [key]: value } as Record<K, number>);
+  // What NodeSDK.start() registered: no AsyncLocalStorage anywhere in the process (see
+  // sync-context.ts), the W3C propagators, this provider.
+  api.context.setGlobalContextManager(new SynchronousContextManager());
+  api.propagation.setGlobalPropagator(
+    new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
+  );
+  api.trace.setGlobalTracerProvider(provider);
+  return { provider, flush: () => handOff.forceFlush(), shutdown: () => handOff.shutdown() };
 }

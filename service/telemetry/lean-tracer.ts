@@ -1,0 +1,126 @@
+/**
+ * The server's tracer behind `@opentelemetry/api`: the SDK's sampler and id generator
+ * decide and name a span as the SDK's Tracer does, and a sampled span is a `LeanSpan`
+ * (plain data) that goes, once ended, straight into the hand-off's batch for the export
+ * thread. An unsampled span is the API's non-recording span: ids and nothing else.
+ */
+import {
+  context as apiContext,
+  INVALID_SPAN_CONTEXT,
+  SamplingDecision,
+  SpanKind,
+  trace,
+  TraceFlags,
+  type Attributes,
+  type Context,
+  type Span,
+  type SpanContext,
+  type SpanOptions,
+  type Tracer,
+  type TracerProvider,
+} from '@opentelemetry/api';
+import { isTracingSuppressed } from '@opentelemetry/core';
+import type { Resource } from '@opentelemetry/resources';
+import type { IdGenerator, Sampler } from '@opentelemetry/sdk-trace-base';
+import { LeanSpan, linkRecord, type SpanClock, type SpanSink } from './lean-span.ts';
+
+/** What a tracer needs from the hand-off: where ended spans go, and a number for its resource and scope. */
+export interface LeanSink extends SpanSink {
+  register(resource: Resource, scope: InstrumentationScope): number;
+  readonly clock: SpanClock;
+}
+
+export interface InstrumentationScope {
+  name: string;
+  version?: string;
+  schemaUrl?: string;
+}
+
+export interface LeanTracerProviderOptions {
+  resource: Resource;
+  sampler: Sampler;
+  idGenerator: IdGenerator;
+  sink: LeanSink;
+}
+
+const NO_LINKS: never[] = [];
+
+export class LeanTracerProvider implements TracerProvider {
+  readonly #options: LeanTracerProviderOptions;
+  readonly #tracers = new Map<string, LeanTracer>();
+
+  constructor(options: LeanTracerProviderOptions) {
+    this.#options = options;
+  }
+
+  getTracer(name: string, version?: string, options?: { schemaUrl?: string }): Tracer {
+    const key = `${name}@${version ?? ''}:${options?.schemaUrl ?? ''}`;
+    let tracer = this.#tracers.get(key);
+    if (!tracer) {
+      const scope: InstrumentationScope = { name, version, schemaUrl: options?.schemaUrl };
+      tracer = new LeanTracer(this.#options, this.#options.sink.register(this.#options.resource, scope));
+      this.#tracers.set(key, tracer);
+    }
+    return tracer;
+  }
+}
+
+export class LeanTracer implements Tracer {
+  readonly #sampler: Sampler;
+  readonly #ids: IdGenerator;
+  readonly #sink: LeanSink;
+  readonly #scope: number;
+
+  constructor({ sampler, idGenerator, sink }: LeanTracerProviderOptions, scope: number) {
+    this.#sampler = sampler;
+    this.#ids = idGenerator;
+    this.#sink = sink;
+    this.#scope = scope;
+  }
+
+  /** The SDK Tracer's steps in its order (ids, sampler, trace state), without its span object. */
+  startSpan(name: string, options: SpanOptions = {}, context: Context = apiContext.active()): Span {
+    if (options.root) context = trace.deleteSpan(context);
+    if (isTracingSuppressed(context)) return trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+    const parent = trace.getSpan(context)?.spanContext();
+    const spanId = this.#ids.generateSpanId();
+    const valid = parent !== undefined && trace.isSpanContextValid(parent);
+    const traceId = valid ? parent.traceId : this.#ids.generateTraceId();
+    const kind = options.kind ?? SpanKind.INTERNAL;
+    const attributes: Attributes = options.attributes ? { ...options.attributes } : {};
+    const links = options.links ?? NO_LINKS;
+    const sampling = this.#sampler.shouldSample(context, traceId, name, kind, attributes, links);
+    const sampled = sampling.decision === SamplingDecision.RECORD_AND_SAMPLED;
+    const spanContext: SpanContext = {
+      traceId,
+      spanId,
+      traceFlags: sampled ? TraceFlags.SAMPLED : TraceFlags.NONE,
+      traceState: sampling.traceState ?? (valid ? parent.traceState : undefined),
+    };
+    if (sampling.decision === SamplingDecision.NOT_RECORD) return trace.wrapSpanContext(spanContext);
+    if (sampling.attributes) Object.assign(attributes, sampling.attributes);
+    return new LeanSpan(
+      {
+        name,
+        kind,
+        context: spanContext,
+        parentSpanId: valid ? parent.spanId : undefined,
+        parentIsRemote: valid ? parent.isRemote : undefined,
+        attributes,
+        links: links.length === 0 ? undefined : links.map(linkRecord),
+        startTime: options.startTime,
+        scope: this.#scope,
+      },
+      this.#sink,
+      this.#sink.clock,
+    );
+  }
+
+  startActiveSpan<F extends (span: Span) => unknown>(name: string, ...args: unknown[]): ReturnType<F> {
+    const fn = args.pop() as F;
+    const [options, context] = args as [SpanOptions | undefined, Context | undefined];
+    const parent = context ?? apiContext.active();
+    const span = this.startSpan(name, options, parent);
+    return apiContext.with(trace.setSpan(parent, span), fn as (span: Span) => ReturnType<F>, undefined, span);
+  }
+}
