@@ -9,7 +9,7 @@
 import { compareSides, type Pair } from './compare.ts';
 import type { BenchContext } from './context.ts';
 import type { FigureInput } from './figure.ts';
-import { withMainThreadMicros } from './main-thread.ts';
+import { withMainThreadFigures } from './main-thread.ts';
 import { peakRssUnderLoad, type MemoryUnderLoad } from './memory.ts';
 import type { BenchTarget } from './start-targets.ts';
 
@@ -47,7 +47,7 @@ export async function orderFigures(ctx: BenchContext): Promise<FigureInput[]> {
     connections: ctx.options.connections,
   });
   return [
-    ...withMainThreadMicros(
+    ...withMainThreadFigures(
       result,
       PAIRS.filter((p) => p.over === 'traced' || p.over === 'unsampled'),
     ),
