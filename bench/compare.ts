@@ -8,13 +8,15 @@
  *   next (a shared host's neighbours, the other core's work) then slows both sides of a
  *   ratio alike; measured one after the other, that drift was most of the spread
  *   (docs/performance.md, "The method"). Rounds interleave every pair, the order of pairs
- *   and of the two sides' sends alternating. Every pair has two processes of its own, so
+ *   and of the two sides' sends alternating; both targets are pinned to one CPU and the
+ *   generator to another (affinity.ts). Every pair has two processes of its own, so
  *   a side whose state grows (stored orders) has the same history as the side it is set
  *   against.
  * - throughput: each side driven flat out by autocannon on processes of their own, rounds
  *   interleaved (information); it also gives the rate.
  */
 import autocannon from 'autocannon';
+import { Pinning } from './affinity.ts';
 import type { BenchContext } from './context.ts';
 import type { FigureInput, Round } from './figure.ts';
 import { median } from './judge.ts';
@@ -116,11 +118,13 @@ const ordered = <T>(xs: readonly T[], reversed: boolean) => (reversed ? [...xs].
 class Comparison {
   readonly #ctx: BenchContext;
   readonly #spec: ComparisonSpec;
+  readonly #pinning: Pinning;
   readonly okAnswers: Record<string, number> = {};
 
-  constructor(ctx: BenchContext, spec: ComparisonSpec) {
+  constructor(ctx: BenchContext, spec: ComparisonSpec, pinning: Pinning) {
     this.#ctx = ctx;
     this.#spec = spec;
+    this.#pinning = pinning;
   }
 
   async run(): Promise<ComparisonResult> {
@@ -190,8 +194,11 @@ class Comparison {
    */
   async #cpuRounds(rate: number): Promise<CpuRounds> {
     const pairs = new Map<Pair, BenchTarget[]>();
+    const pinning = this.#pinning;
     try {
       for (const pair of this.#spec.pairs) pairs.set(pair, await this.#startEach([pair.over, pair.under]));
+      for (const target of [...pairs.values()].flat()) await pinning.pinTarget(target.pid);
+      await pinning.pinSelf();
       return await this.#ctx.rounds(`${this.#spec.route} CPU per request`, async (_, reversed) => {
         const samples: Record<string, PairSample> = {};
         for (const pair of ordered(this.#spec.pairs, reversed))
@@ -199,6 +206,7 @@ class Comparison {
         return samples;
       });
     } finally {
+      await pinning.restoreSelf();
       await Promise.all([...pairs.values()].flat().map((t) => t.stop()));
     }
   }
@@ -279,6 +287,7 @@ class Comparison {
       rounds,
       details: {
         rate,
+        pinning: this.#pinning.description,
         [`${pair.over}CpuUs`]: sideMedian('over', 'cpuUs'),
         [`${pair.under}CpuUs`]: sideMedian('under', 'cpuUs'),
         [`${pair.over}MainCpuUs`]: sideMedian('over', 'mainCpuUs'),
@@ -314,5 +323,5 @@ class Comparison {
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
 export async function compareSides(ctx: BenchContext, spec: ComparisonSpec): Promise<ComparisonResult> {
-  return new Comparison(ctx, spec).run();
+  return new Comparison(ctx, spec, await Pinning.detect()).run();
 }
