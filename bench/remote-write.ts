@@ -19,6 +19,7 @@ import type { BenchTarget } from './start-targets.ts';
 
 /** A rate no engine reaches here: surplus arrivals are dropped, as k6 drops them. */
 const FLAT_OUT_RATE = 60_000;
+const REMOTE_WRITE_ROUNDS = 7;
 
 type Sink = 'off' | 'on';
 
@@ -102,8 +103,11 @@ export async function remoteWriteFigure(ctx: BenchContext): Promise<FigureInput[
     log(`  remote write: the engine's CPU per request at ${rate} req/s`);
     // Each side runs at least 3 s so that it spans several pushes.
     const durationS = Math.max(3, ctx.options.durationS);
-    const atRate = await ctx.rounds('remote write CPU per request', (index, reversed) =>
-      bench.round(index, reversed, durationS, rate),
+    // The sink's cost is a few percent at most: more rounds than the run's default narrow the median.
+    const atRate = await ctx.rounds(
+      'remote write CPU per request',
+      (index, reversed) => bench.round(index, reversed, durationS, rate),
+      { rounds: Math.max(REMOTE_WRITE_ROUNDS, ctx.options.rounds), warmup: ctx.options.warmup },
     );
     return [
       {
