@@ -6,9 +6,9 @@
  * arrival times from `arrivalClock`, on the millisecond grid of schedule.ts), not the
  * answers. Every request's latency is measured from its *intended* send time: the
  * scheduled arrival's grid point for a journey's first request, the end of the think time
- * for later ones, the end of the back-off for a retry. Time a request
- * spends waiting for a free socket, or because the generator's timer fired late, therefore
- * counts as latency instead of silently lowering the load. When no virtual user is free
+ * for later ones, the end of the back-off for a retry. Time a request spends waiting for a
+ * free socket, or because the generator's timer fired late, therefore counts as latency
+ * instead of silently lowering the load. When no virtual user is free
  * (`maxVUs` reached) the arrival is dropped and counted, as k6's arrival-rate executors do.
  */
 import { routeGroupOf } from '../../service/catalog/index.ts';

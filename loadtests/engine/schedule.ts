@@ -17,7 +17,7 @@ import { arrivalClock, type Profile } from '../shared/profiles.ts';
 /** The schedule's granularity: an arrival is intended at the next multiple of this many ms from t0. */
 export const SCHEDULE_TICK_MS = 1;
 
-/** The longest the timer sleeps, so a stop is noticed even in a long pause between arrivals. */
+/** The longest the timer sleeps at once: a long pause between arrivals is slept in steps. */
 const MAX_SLEEP_MS = 50;
 
 /** Arrival times are sums of floats: one a hair past a grid point belongs to it. */
