@@ -8,7 +8,7 @@ describe('the capture memory figure', () => {
     expect(first.details?.spansReceived).toBe(40 * 20 * 3);
     expect(first.details?.tracesKept).toBe(second.details?.tracesKept);
     const kib = (f: typeof first) => Number(f.details?.retainedKiB);
-    // The kept traces are retained; what varies between runs is a few hundred KiB of code and caches, not MBs of garbage.
+    // The kept traces stay; what varies between runs is a few hundred KiB of code and caches, not MBs of garbage.
     expect(kib(first)).toBeGreaterThan(1024);
     expect(Math.abs(kib(first) - kib(second))).toBeLessThan(512);
   });
