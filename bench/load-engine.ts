@@ -16,7 +16,6 @@
  */
 import autocannon from 'autocannon';
 import { runHeaders, runLoad, type Journey, type RunLoadOptions } from '../loadtests/index.ts';
-import { roundRate } from './compare.ts';
 import type { BenchContext } from './context.ts';
 import type { FigureInput } from './figure.ts';
 import { median } from './judge.ts';
@@ -34,17 +33,22 @@ export const MENU_ONLY: Journey = {
 /** The generators' fixed arrival rate (req/s): well below either's saturation on a 2-core machine. */
 export const ENGINE_RATE = 7000;
 
+/** Above this share of its saturation a generator's CPU per request is no longer the one of a steady load. */
+const SATURATION_SHARE = 0.8;
+
 /**
- * The fixed rate of figure `id`: `--rates ID=N`, else `ENGINE_RATE`, lowered to the share
- * `--load-share` of `flatOut` (the slower side's saturation) when that is below it.
+ * The fixed rate of figure `id`: `--rates ID=N`, else `ENGINE_RATE`, whatever this run's
+ * throughput (a rate that followed it would not repeat from run to run); a warning when
+ * `flatOut`, the slower side's saturation here, is too close to it for a fair figure.
  */
 export function engineRate(ctx: BenchContext, id: string, flatOut: number): number {
-  const pinned = ctx.options.rates?.[id];
-  if (pinned !== undefined) return pinned;
-  const ceiling = roundRate(flatOut * ctx.options.loadShare * 1.5);
-  if (ceiling >= ENGINE_RATE) return ENGINE_RATE;
-  ctx.options.log(`  ${id}: ${ENGINE_RATE} req/s is too close to saturation here (${Math.round(flatOut)}), ${ceiling}`);
-  return ceiling;
+  const rate = ctx.options.rates?.[id] ?? ENGINE_RATE;
+  if (rate > flatOut * SATURATION_SHARE)
+    ctx.options.log(
+      `  ${id}: warning: ${rate} req/s is above ${SATURATION_SHARE * 100}% of the saturation measured here ` +
+        `(${Math.round(flatOut)} req/s): the machine is busy, the figure measures a generator near its limit`,
+    );
+  return rate;
 }
 
 export interface GeneratorRun {
