@@ -1,16 +1,22 @@
 /**
  * The capture's memory during a 10-minute `average` run, compressed in time: the receiver
- * (in this process) takes the spans and traced log lines such a run sends, over HTTP as
- * OTLP JSON in the exporter's batch size, while the clock it holds traces by advances one
- * second per simulated second; the client marks its exemplars at their bounds (3 per route
- * group per second, failures up to 500). The figure is the most the capture retains: heap
- * and array buffers above the level before the receiver started, after a full collection,
- * every 10 simulated seconds. The peak before collection (garbage included, the generator's
- * too) is in the details, for information.
+ * takes the spans and traced log lines such a run sends, over HTTP as OTLP JSON in the
+ * exporter's batch size, while the clock it holds traces by advances one second per
+ * simulated second; the client marks its exemplars at their bounds (3 per route group per
+ * second, failures up to 500). The figure is the most the capture retains: heap and array
+ * buffers above the level before the receiver started, after a full collection, every 10
+ * simulated seconds. The peak before collection (garbage included, the generator's too) is
+ * in the details, for information.
+ *
+ * Deterministic, so two runs agree: the stream runs in a fresh child process started with
+ * `--expose-gc` (nothing of the bench's own heap, nothing compiled or collected before), its
+ * ids come from a seeded generator and its clock from a fixed epoch, and the posts go over
+ * `node:http` (loaded before the baseline is read, unlike fetch's lazily loaded client).
  */
-import { randomBytes } from 'node:crypto';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { execFile } from 'node:child_process';
+import { Agent, request } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { startOtlpReceiver, type OtlpReceiver } from '../loadtests/index.ts';
 import type { FigureInput } from './figure.ts';
 
@@ -28,10 +34,35 @@ export interface CaptureBenchOptions {
 /** The exporter's batch (BatchSpanProcessor's maxExportBatchSize). */
 const BATCH = 512;
 const BUDGET_MB = 64;
+/** The simulated run's start (a fixed epoch, so every run's timestamps have the same digits). */
+const EPOCH_MS = 1_767_225_600_000;
+const SEED = 0x9e3779b9;
+const CHILD_FLAG = '--capture-child';
+
+/** Seeded hex ids (xorshift32): the same stream in every run. */
+class HexIds {
+  #state = SEED;
+
+  next(bytes: number): string {
+    let hex = '';
+    while (hex.length < bytes * 2) {
+      let x = this.#state;
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      this.#state = x >>> 0;
+      hex += this.#state.toString(16).padStart(8, '0');
+    }
+    return hex.slice(0, bytes * 2);
+  }
+}
 
 function collectGarbage(): void {
-  setFlagsFromString('--expose_gc');
-  (runInNewContext('gc') as () => void)();
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('the capture bench needs node --expose-gc (captureMemoryFigure starts it so)');
+  // Twice: the first collection's finalizers can free more.
+  gc();
+  gc();
 }
 
 const used = () => {
@@ -40,8 +71,8 @@ const used = () => {
 };
 
 /** One OTLP JSON span, shaped like the service's (server span or DynamoDB call, with attributes and an event). */
-function spanJson(traceId: string, index: number, atNs: bigint): string {
-  const spanId = randomBytes(8).toString('hex');
+function spanJson(ids: HexIds, traceId: string, index: number, atNs: bigint): string {
+  const spanId = ids.next(8);
   const name = index === 0 ? 'POST /orders' : 'DynamoDB.PutItem';
   return JSON.stringify({
     traceId,
@@ -55,7 +86,7 @@ function spanJson(traceId: string, index: number, atNs: bigint): string {
       { key: 'http.route', value: { stringValue: '/orders' } },
       { key: 'http.request.method', value: { stringValue: 'POST' } },
       { key: 'db.operation.name', value: { stringValue: 'PutItem' } },
-      { key: 'aws.request_id', value: { stringValue: randomBytes(16).toString('hex') } },
+      { key: 'aws.request_id', value: { stringValue: ids.next(16) } },
       { key: 'coffee.dynamodb.attempts', value: { intValue: '1' } },
     ],
     events: index === 2 ? [{ timeUnixNano: String(atNs), name: 'dynamodb.throttled', attributes: [] }] : [],
@@ -63,24 +94,37 @@ function spanJson(traceId: string, index: number, atNs: bigint): string {
   });
 }
 
-async function post(receiver: OtlpReceiver, spans: string[]): Promise<void> {
+function post(receiver: OtlpReceiver, agent: Agent, spans: string[]): Promise<void> {
   const body = `{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"coffee-cloud"}}]},"scopeSpans":[{"scope":{"name":"coffee"},"spans":[${spans.join(',')}]}]}]}`;
-  const res = await fetch(`${receiver.url}/v1/traces`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body,
+  return new Promise((resolve, reject) => {
+    const req = request(`${receiver.url}/v1/traces`, {
+      method: 'POST',
+      agent,
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+    });
+    req.on('error', reject);
+    req.on('response', (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () =>
+        res.statusCode === 200 ? resolve() : reject(new Error(`the receiver answered ${res.statusCode}: ${text}`)),
+      );
+    });
+    req.end(body);
   });
-  if (res.status !== 200) throw new Error(`the receiver answered ${res.status}: ${await res.text()}`);
 }
 
-/** Runs the simulated stream and returns the figure (MB, budget 64). */
-export async function captureMemoryFigure({
+/** Runs the simulated stream in this process (started with --expose-gc) and returns the figure. */
+async function measureInThisProcess({
   durationS = 600,
   requestsPerSecond = 50,
   spansPerRequest = 3,
   routeGroups = 4,
-}: CaptureBenchOptions = {}): Promise<FigureInput> {
-  let now = Date.now();
+}: CaptureBenchOptions): Promise<FigureInput> {
+  let now = EPOCH_MS;
+  const ids = new HexIds();
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   collectGarbage();
   const before = used();
   const receiver = await startOtlpReceiver({ now: () => now, sweepIntervalMs: 60_000 });
@@ -91,9 +135,11 @@ export async function captureMemoryFigure({
   try {
     for (let second = 0; second < durationS; second++) {
       const atNs = BigInt(now) * 1_000_000n;
-      const traceIds = Array.from({ length: requestsPerSecond }, () => randomBytes(16).toString('hex'));
-      const spans = traceIds.flatMap((id) => Array.from({ length: spansPerRequest }, (_, i) => spanJson(id, i, atNs)));
-      for (let i = 0; i < spans.length; i += BATCH) await post(receiver, spans.slice(i, i + BATCH));
+      const traceIds = Array.from({ length: requestsPerSecond }, () => ids.next(16));
+      const spans = traceIds.flatMap((id) =>
+        Array.from({ length: spansPerRequest }, (_, i) => spanJson(ids, id, i, atNs)),
+      );
+      for (let i = 0; i < spans.length; i += BATCH) await post(receiver, agent, spans.slice(i, i + BATCH));
       receiver.store.addLogs(
         traceIds.map((traceId) => ({
           traceId,
@@ -121,11 +167,13 @@ export async function captureMemoryFigure({
   }
   const counts = { ...receiver.store.counts };
   const kept = receiver.store.keptTraces;
+  agent.destroy();
   await receiver.close();
   return {
     name: 'trace capture (toolkit side) during a 10-minute average run',
     kind: 'primary',
-    measure: 'retained heap after a full collection, MB, simulated 10-minute span stream',
+    measure:
+      'retained heap and array buffers after a full collection, MB, simulated 10-minute span stream, in a fresh process',
     value: Math.round((retained / 1024 / 1024) * 10) / 10,
     budget: BUDGET_MB,
     comparator: '<=',
@@ -136,7 +184,26 @@ export async function captureMemoryFigure({
       tracesKept: kept,
       tracesDropped: counts.tracesDropped,
       spansEvicted: counts.spansEvicted,
+      retainedKiB: Math.round(retained / 1024),
       peakWithGarbageMB: Math.round(peak / 1024 / 1024),
     },
   };
+}
+
+const runFile = promisify(execFile);
+const SELF = fileURLToPath(import.meta.url);
+
+/** Runs the simulated stream in a fresh child process and returns the figure (MB, budget 64). */
+export async function captureMemoryFigure(options: CaptureBenchOptions = {}): Promise<FigureInput> {
+  const { stdout } = await runFile(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', SELF, CHILD_FLAG, JSON.stringify(options)],
+    { maxBuffer: 1024 * 1024, cwd: fileURLToPath(new URL('..', import.meta.url)) },
+  );
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as FigureInput;
+}
+
+if (process.argv[1] === SELF && process.argv[2] === CHILD_FLAG) {
+  const figure = await measureInThisProcess(JSON.parse(process.argv[3] ?? '{}') as CaptureBenchOptions);
+  process.stdout.write(`${JSON.stringify(figure)}\n`);
 }

@@ -3,11 +3,12 @@
  * shared journeys over the lean keep-alive client and records into time buckets.
  *
  * How it avoids coordinated omission: arrivals follow the profile's schedule (the exact
- * arrival times from `arrivalClock`), not the answers. Every request's latency is measured
- * from its *intended* send time: the scheduled arrival for a journey's first request, the
- * end of the think time for later ones, the end of the back-off for a retry. Time a request
- * spends waiting for a free socket, or because the generator's timer fired late, therefore
- * counts as latency instead of silently lowering the load. When no virtual user is free
+ * arrival times from `arrivalClock`, on the millisecond grid of schedule.ts), not the
+ * answers. Every request's latency is measured from its *intended* send time: the
+ * scheduled arrival's grid point for a journey's first request, the end of the think time
+ * for later ones, the end of the back-off for a retry. Time a request spends waiting for a
+ * free socket, or because the generator's timer fired late, therefore counts as latency
+ * instead of silently lowering the load. When no virtual user is free
  * (`maxVUs` reached) the arrival is dropped and counted, as k6's arrival-rate executors do.
  */
 import { routeGroupOf } from '../../service/catalog/index.ts';
@@ -30,13 +31,14 @@ import {
   type Step,
   type VirtualUser,
 } from '../shared/journeys.ts';
-import { arrivalClock, type Profile } from '../shared/profiles.ts';
+import type { Profile } from '../shared/profiles.ts';
 import { createRetryPolicy, MAX_BACKOFF_MS, MAX_RETRIES, type RetryPolicy } from '../shared/retry.ts';
 import { createRng, deriveSeed, type Rng } from '../shared/rng.ts';
 import type { TokenPool } from '../shared/tokens.ts';
 import { traceparent, type TraceIdGenerator } from '../shared/trace-context.ts';
 import { HttpClient, type HttpRequest, type HttpResponse } from './http-client.ts';
 import { Recorder, type BucketReport } from './recorder.ts';
+import { ArrivalSchedule } from './schedule.ts';
 import { createTraceIds, detach } from './trace-ids.ts';
 
 /** One answered (or failed) request, for callers that look at every response (fault experiments). */
@@ -409,12 +411,6 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
       freeVUs.push(vu);
       active--;
       if (active === 0) settle?.();
-      // A freed virtual user takes an arrival that is already due at once, the way a
-      // closed-loop generator sends its next request from the answer's callback.
-      if (due !== undefined) {
-        const time = now();
-        if (due <= time - t0) pump(time);
-      }
     },
   };
   const { recorder, client } = state;
@@ -431,9 +427,20 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
   const ticker = setInterval(() => recorder.tick(now()), Math.max(50, bucketMs / 4));
   const handOver = exemplarHandOver(state.exemplars, sink);
 
+  // The schedule (schedule.ts): a millisecond grid, every arrival due since the last tick
+  // started together. Nothing spins: an idle generator leaves the core to the service.
+  const schedule = new ArrivalSchedule(
+    { profile, t0, workerIndex, workerCount, now },
+    {
+      start,
+      dropped: (at, count) => recorder.dropped(at, count),
+      stopping: () => state.stopping,
+    },
+  );
   function stop(): void {
     if (state.stopping) return;
     state.stopping = true;
+    schedule.stop();
     for (const sleeper of [...state.sleeping]) sleeper.wake();
     client.close();
   }
@@ -441,44 +448,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
   signal?.addEventListener('abort', onAbort, { once: true });
   if (signal?.aborted) stop();
 
-  // The schedule: start every arrival that is due, then sleep until the next one is. Timers
-  // have a resolution of about a millisecond; the lateness counts as latency (and as
-  // schedule lag). Answers also pump the schedule, so under heavy load a virtual user never
-  // waits for a timer. Nothing spins: an idle generator leaves the core to the service.
-  const next = arrivalClock(profile);
-  let arrival = 0;
-  let due = next();
-  let wake: NodeJS.Timeout | undefined;
-  let scheduleDone!: () => void;
-  const scheduled = new Promise<void>((resolve) => (scheduleDone = resolve));
-  const onWake = () => {
-    wake = undefined;
-    pump(now());
-  };
-  let pumping = false;
-  function pump(time: number): void {
-    if (state.stopping || due === undefined) return scheduleDone();
-    // An iteration that ends at once (nothing to send) releases its user inside this loop:
-    // the loop itself takes the next arrivals.
-    if (pumping) return;
-    pumping = true;
-    const elapsed = time - t0;
-    let dropped = 0;
-    while (due !== undefined && due <= elapsed) {
-      if (arrival % workerCount === workerIndex && !start(arrival, t0 + due)) dropped++;
-      arrival++;
-      due = next();
-    }
-    pumping = false;
-    if (dropped > 0) recorder.dropped(time, dropped);
-    if (due === undefined) return scheduleDone();
-    // One timer at a time: answers pump far more often than timers would, and re-arming a
-    // timer on every answer costs more than an early wake-up that finds nothing due.
-    wake ??= setTimeout(onWake, Math.min(50, Math.max(1, due - elapsed)));
-  }
-  pump(now());
-  await scheduled;
-  if (wake) clearTimeout(wake);
+  await schedule.run();
 
   // Graceful stop: let running journeys finish, up to the profile's limit.
   if (active > 0 && !state.stopping) {

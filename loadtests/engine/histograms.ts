@@ -11,12 +11,19 @@ export type Histogram = hdr.Histogram;
 /** Values are microseconds; one hour is the highest value kept exactly, longer ones are clamped. */
 const HIGHEST_US = 3_600_000_000;
 
+/**
+ * A histogram starts sized for latencies up to 100 ms and grows when a longer one comes:
+ * merging, encoding and reading percentiles walk the whole counts array, a third as long
+ * as one sized for an hour (the engine merges a few per time bucket).
+ */
+const INITIAL_HIGHEST_US = 100_000;
+
 export function createHistogram(): Histogram {
   return hdr.build({
     bitBucketSize: 32,
     autoResize: true,
     lowestDiscernibleValue: 1,
-    highestTrackableValue: HIGHEST_US,
+    highestTrackableValue: INITIAL_HIGHEST_US,
     numberOfSignificantValueDigits: 3,
   });
 }
