@@ -206,8 +206,11 @@ class Comparison {
         return samples;
       });
     } finally {
-      await pinning.restoreSelf();
-      await Promise.all([...pairs.values()].flat().map((t) => t.stop()));
+      try {
+        await pinning.restoreSelf();
+      } finally {
+        await Promise.all([...pairs.values()].flat().map((t) => t.stop()));
+      }
     }
   }
 

@@ -37,7 +37,7 @@ export interface OpenLoadResult {
   errors: number;
   /** Completed requests per second over the run. */
   achievedRps: number;
-  /** Requests still waiting for a free socket when their successor was due: a sign of saturation. */
+  /** The most requests sent and not answered (in flight or waiting for a socket) at a tick: a sign of saturation. */
   queuedPeak: number;
 }
 
@@ -114,7 +114,10 @@ export async function openLoad(options: OpenLoadOptions): Promise<OpenLoadResult
     else errors++;
     if (done === total) resolve();
   };
+  /** Set when the run is over: nothing more is sent, and closing sockets open no successors. */
+  let closed = false;
   const dispatch = (bytes: Buffer) => {
+    if (closed) return;
     const conn = idle.pop() ?? (open.size < connections ? newConnection() : undefined);
     if (conn) conn.send(bytes);
     else waiting.push(bytes);
@@ -156,6 +159,8 @@ export async function openLoad(options: OpenLoadOptions): Promise<OpenLoadResult
   const timeout = setTimeout(resolve, durationS * 1000 + DRAIN_TIMEOUT_MS);
   await drained;
   clearTimeout(timeout);
+  closed = true;
+  waiting.length = 0;
   for (const conn of open) conn.socket.destroy();
   const seconds = (performance.now() - start) / 1000;
   return { sent, ok, errors: errors + (total - done), achievedRps: done / seconds, queuedPeak };

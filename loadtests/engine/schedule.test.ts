@@ -47,18 +47,22 @@ describe('the arrival schedule', () => {
     expect(gridPoint(1.0000000001)).toBe(1);
   });
 
-  it('starts every arrival of the profile once, each intended at a grid point, the arrivals of one tick together', async () => {
+  it('starts every arrival of the profile once, each intended at its grid point (or its start, when a tick came a hair early), the arrivals of one tick together', async () => {
     // 5000 per second: five arrivals per millisecond, exact times 0.2 ms apart.
     const { t0, starts, dropped, wakeUps } = await record(5000, 0.2);
     expect(dropped).toBe(0);
     expect(starts.map((s) => s.arrival)).toEqual(Array.from({ length: 1000 }, (_, i) => i));
-    for (const { intendedAt } of starts) {
+    for (const { intendedAt, startedAt } of starts) {
       const offset = intendedAt - t0;
-      expect(Math.abs(offset - Math.round(offset))).toBeLessThan(1e-6);
+      const onGrid = Math.abs(offset - Math.round(offset)) < 1e-6;
+      // Early by less than a quarter of a millisecond: intended when it left, before its grid point.
+      const earlyStart = intendedAt <= startedAt && Math.ceil(offset) - offset < 0.25;
+      expect(onGrid || earlyStart).toBe(true);
     }
     // The arrivals of one tick start in one wake-up: at most one per grid point, not one per arrival.
     expect(wakeUps).toBeLessThanOrEqual(200);
-    expect(starts.every((s) => s.startedAt >= s.intendedAt - 0.25)).toBe(true);
+    // Never intended after it left: the schedule's lag is never negative.
+    expect(starts.every((s) => s.startedAt >= s.intendedAt)).toBe(true);
   });
 
   it('counts an arrival that finds no free virtual user as dropped', async () => {

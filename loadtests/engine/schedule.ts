@@ -23,7 +23,7 @@ const MAX_SLEEP_MS = 50;
 /** Arrival times are sums of floats: one a hair past a grid point belongs to it. */
 const GRID_EPSILON_MS = 1e-6;
 
-/** A timer may fire a fraction of a millisecond early: a grid point this close goes now (from the real send). */
+/** A timer may fire a fraction of a millisecond early: a grid point this close goes now, intended at the real send. */
 const EARLY_MS = 0.25;
 
 /** The grid point (ms from t0) an arrival due at `dueMs` is intended at. */
@@ -98,7 +98,9 @@ export class ArrivalSchedule {
     let dropped = 0;
     while (this.#due !== undefined && gridPoint(this.#due) <= elapsed + EARLY_MS) {
       const arrival = this.#arrival++;
-      if (arrival % workerCount === workerIndex && !this.#hooks.start(arrival, t0 + gridPoint(this.#due))) dropped++;
+      // An arrival started a hair before its grid point is intended when it really left.
+      const intendedAt = Math.min(t0 + gridPoint(this.#due), t0 + elapsed);
+      if (arrival % workerCount === workerIndex && !this.#hooks.start(arrival, intendedAt)) dropped++;
       this.#due = this.#next();
     }
     return dropped;

@@ -1,9 +1,12 @@
 /**
  * The server's span: plain data recorded as cheaply as the API allows. Its public fields
- * are the record the export thread receives (`encodeSpan` pushes them into the batch). Span
- * limits, attribute validation and the hrtime conversion are left to the export thread
+ * are the record the export thread receives (`encodeSpan` pushes them into the batch).
+ * Attribute values are checked when they are set, as the SDK's `Span` checks them: a value
+ * the structured clone cannot carry (a function, a symbol) would fail the whole batch.
+ * Span limits, truncation and the hrtime conversion are left to the export thread
  * (span-export-worker.mjs), which applies them as the SDK's `Span` does.
  */
+import { isAttributeValue, sanitizeAttributes } from '@opentelemetry/core';
 import {
   diag,
   SpanStatusCode,
@@ -131,7 +134,7 @@ export class LeanSpan implements Span {
   }
 
   setAttribute(key: string, value: AttributeValue | undefined): this {
-    if (value != null && !this.#ended) this.attributes[key] = value;
+    if (!this.#ended && validAttribute(key, value)) this.attributes[key] = value;
     return this;
   }
 
@@ -139,7 +142,8 @@ export class LeanSpan implements Span {
     if (!this.#ended)
       for (const key in attributes) {
         const value = attributes[key];
-        if (value != null && Object.prototype.hasOwnProperty.call(attributes, key)) this.attributes[key] = value;
+        if (Object.prototype.hasOwnProperty.call(attributes, key) && validAttribute(key, value))
+          this.attributes[key] = value;
       }
     return this;
   }
@@ -149,7 +153,11 @@ export class LeanSpan implements Span {
     let attributes: Attributes | undefined;
     if (isTimeInput(attributesOrTime)) time ??= attributesOrTime;
     else attributes = attributesOrTime;
-    (this.events ??= []).push({ name, attributes, time: this.#time(time) });
+    (this.events ??= []).push({
+      name,
+      attributes: attributes && sanitizeAttributes(attributes),
+      time: this.#time(time),
+    });
     return this;
   }
 
@@ -246,7 +254,18 @@ export function encodeSpan(s: LeanSpan, data: unknown[]): void {
 /** A link as plain data, its trace state serialised. */
 export function linkRecord(link: Link): LinkRecord {
   const { traceId, spanId, traceFlags, isRemote, traceState } = link.context;
-  return { traceId, spanId, traceFlags, isRemote, traceState: traceState?.serialize(), attributes: link.attributes };
+  const attributes = link.attributes && sanitizeAttributes(link.attributes);
+  return { traceId, spanId, traceFlags, isRemote, traceState: traceState?.serialize(), attributes };
+}
+
+/** What the SDK's `Span.setAttribute` accepts: a non-empty key, a primitive or a homogeneous array of them. */
+function validAttribute(key: string, value: unknown): value is AttributeValue {
+  if (value == null || key.length === 0) return false;
+  const type = typeof value;
+  if (type === 'string' || type === 'number' || type === 'boolean') return true;
+  if (isAttributeValue(value)) return true;
+  diag.warn(`Invalid attribute value set for key: ${key}`);
+  return false;
 }
 
 function isTimeInput(value: unknown): value is TimeInput {

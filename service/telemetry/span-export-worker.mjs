@@ -45,6 +45,8 @@ const hrTime = (time) => (typeof time === 'number' ? millisToHrTime(time) : time
 /** As SpanImpl's _truncateToSize: strings, and the strings of an array, cut to the value length limit. */
 function truncate(value) {
   const limit = LIMITS.valueLength;
+  // As the SDK: a limit of zero or less cuts nothing.
+  if (!(limit > 0)) return value;
   if (typeof value === 'string') return value.length <= limit ? value : value.substring(0, limit);
   if (Array.isArray(value))
     return value.map((v) => (typeof v === 'string' && v.length > limit ? v.substring(0, limit) : v));

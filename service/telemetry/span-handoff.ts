@@ -186,7 +186,14 @@ export class SpanHandOff implements LeanSink {
     this.#freshResources = [];
     this.#freshScopes = [];
     this.#inWorker += count;
-    this.#send(message);
+    try {
+      this.#send(message);
+    } catch (error) {
+      // A value the structured clone cannot carry: this batch is lost, counted, and the next goes on.
+      this.#inWorker -= count;
+      this.#onProblem(`a span batch could not be handed to the export thread: ${(error as Error).message}`);
+      this.#dropped += count;
+    }
     this.clock.resync();
   }
 
