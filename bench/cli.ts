@@ -37,9 +37,14 @@ export function registerBenchCommands(program: Command): void {
   program
     .command('bench')
     .description(
-      'Measure the performance budgets: CPU per request at a fixed arrival rate in interleaved rounds, judged as met, inconclusive or missed (about 9 minutes with the defaults)',
+      'Measure the performance budgets: CPU per request at a fixed arrival rate in interleaved rounds, judged as met, inconclusive or missed (about 15 minutes with the defaults)',
     )
-    .option('--duration <s>', 'seconds of each side in a CPU round', parseIntOption('--duration', 1, 120), 3)
+    .option(
+      '--duration <s>',
+      "seconds of each pair's measurement in a CPU round (both sides at once)",
+      parseIntOption('--duration', 1, 120),
+      3,
+    )
     .option('--rounds <n>', 'kept rounds per comparison', parseIntOption('--rounds', 1, 50), 5)
     .option('--warmup <n>', 'rounds discarded first', parseIntOption('--warmup', 0, 10), 1)
     .option(
