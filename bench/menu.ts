@@ -59,11 +59,13 @@ function start(ctx: BenchContext, label: string): Promise<BenchTarget> {
  * main-thread CPU per request at the fixed rate, and, in the details, from the whole
  * machine's CPU per request at its throughput.
  */
+/** µs as the figures' details show them. */
+const us = (n: number) => Number(n.toFixed(2));
+
 function spanFloorFigure(untracedMainCpuUs: number, untracedRps: number): FigureInput {
   const floor = spanFloorMicros();
   const allowance = allowanceMicros(untracedMainCpuUs, 0.9);
   const machineAllowance = allowanceMicros((availableParallelism() * 1e6) / untracedRps, 0.9);
-  const us = (n: number) => Number(n.toFixed(2));
   return {
     name: "GET /menu: one SDK span's start, end and OTLP serialisation (tight loop, no send) vs the main-thread CPU per request the 0.90 budget leaves (information; above 1 out of reach)",
     kind: 'info',
@@ -88,7 +90,6 @@ async function leanSpanFigure(untracedMainCpuUs: number): Promise<FigureInput> {
   const cost = await leanSpanCost();
   const recorded = cost.start + cost.attributes + cost.end + cost.handOff + cost.context;
   const allowance = allowanceMicros(untracedMainCpuUs, 0.9);
-  const us = (n: number) => Number(n.toFixed(2));
   return {
     name: "GET /menu: the server's span on the main thread (start, attributes, end, hand-off, context; tight loop) vs the main-thread CPU per request the 0.90 budget leaves (information)",
     kind: 'info',

@@ -3,22 +3,28 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AlwaysOnSampler, RandomIdGenerator } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
 import { SpanClock, type LeanSpan } from './lean-span.ts';
-import { LeanTracerProvider } from './lean-tracer.ts';
+import { LeanTracerProvider, type LeanSink } from './lean-tracer.ts';
 import { SpanHandOff } from './span-handoff.ts';
 
-function tracerInto(ended: LeanSpan[]) {
+function tracerInto(sink: LeanSink) {
   return new LeanTracerProvider({
     resource: resourceFromAttributes({}),
     sampler: new AlwaysOnSampler(),
     idGenerator: new RandomIdGenerator(),
-    sink: { clock: new SpanClock(), register: () => 0, onEnd: (span) => ended.push(span) },
+    sink,
   }).getTracer('test');
 }
+
+const collecting = (ended: LeanSpan[]): LeanSink => ({
+  clock: new SpanClock(),
+  register: () => 0,
+  onEnd: (span) => ended.push(span),
+});
 
 describe('the lean span', () => {
   it('ignores attribute values the SDK refuses, keeping the value set before', () => {
     const ended: LeanSpan[] = [];
-    const span = tracerInto(ended).startSpan('GET /menu', { kind: SpanKind.SERVER }, ROOT_CONTEXT);
+    const span = tracerInto(collecting(ended)).startSpan('GET /menu', { kind: SpanKind.SERVER }, ROOT_CONTEXT);
     span.setAttribute('kept', 'first');
     span.setAttribute('kept', (() => 'x') as unknown as string);
     span.setAttributes({
@@ -42,13 +48,7 @@ describe('the lean span', () => {
       exportTimeoutMillis: 200,
       onProblem: (m) => problems.push(m),
     });
-    const tracer = new LeanTracerProvider({
-      resource: resourceFromAttributes({}),
-      sampler: new AlwaysOnSampler(),
-      idGenerator: new RandomIdGenerator(),
-      sink: handOff,
-    }).getTracer('test');
-    const span = tracer.startSpan('x', {}, ROOT_CONTEXT);
+    const span = tracerInto(handOff).startSpan('x', {}, ROOT_CONTEXT);
     span.setAttribute('fn', (() => 1) as unknown as number);
     span.end();
     await expect(handOff.forceFlush()).resolves.toBeUndefined();
