@@ -1,10 +1,13 @@
 /**
  * CPU pinning for the CPU-per-request rounds (Linux, `taskset` from util-linux): the two
- * targets of a pair on one CPU, the bench's own process (the load generator) on another.
- * Left to the scheduler, whichever target happened to share a core with the generator paid
- * for it in cache misses and wake-ups, a different one from round to round; pinned, both
- * sides of a ratio run on the same core under the same conditions. Without `taskset` or a
- * second CPU nothing is pinned, and the figures say so in their details.
+ * sides of a ratio on one CPU at the same time, what drives them on another.
+ * - Left to the scheduler, whichever target happened to share a core with the generator
+ *   paid for it in cache misses and wake-ups, a different one from round to round.
+ * - Two processes sharing one CPU at the same time also share its noise. On this kind of
+ *   VM the CPU time of identical work varies by ±10% from one process to the next (the
+ *   host's other tenants, steal); two copies run at once on one CPU took within 1% of
+ *   each other (docs/performance.md, "The method").
+ * Without `taskset` or a second CPU nothing is pinned, and the figures say so in their details.
  */
 import { execFile } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -53,9 +56,32 @@ export class Pinning {
       : `targets on CPU ${this.#targets}, load generator on CPU ${this.#client}`;
   }
 
+  /** True when targets and generators get CPUs of their own. */
+  get pinned(): boolean {
+    return this.#targets !== undefined;
+  }
+
   /** Every thread of the process (threads it starts later inherit it). */
   async pinTarget(pid: number): Promise<void> {
     if (this.#targets !== undefined) await run('taskset', ['-a', '-p', '-c', String(this.#targets), String(pid)]);
+  }
+
+  /** A load generator's process, on the CPU the targets do not use. */
+  async pinGenerator(pid: number): Promise<void> {
+    if (this.#client !== undefined) await run('taskset', ['-a', '-p', '-c', String(this.#client), String(pid)]);
+  }
+
+  /**
+   * Lanes for work that needs no generator (cold starts): each CPU a lane, a command run
+   * in lane i pinned to its CPU (`command`); a single unpinned lane without pinning.
+   */
+  get lanes(): (number | undefined)[] {
+    return this.#targets === undefined ? [undefined] : [this.#client, this.#targets];
+  }
+
+  /** `file` and `args` to run `command` on `cpu` (undefined: as it is). */
+  static command(cpu: number | undefined, command: string, args: readonly string[]): [string, string[]] {
+    return cpu === undefined ? [command, [...args]] : ['taskset', ['-c', String(cpu), command, ...args]];
   }
 
   async pinSelf(): Promise<void> {

@@ -41,7 +41,7 @@ export function registerBenchCommands(program: Command): void {
     )
     .option(
       '--duration <s>',
-      "seconds of each pair's measurement in a CPU round (both sides at once)",
+      "seconds of each pair's measurement in a CPU round (both sides at once; the load generators' rounds last three times as long)",
       parseIntOption('--duration', 1, 120),
       3,
     )

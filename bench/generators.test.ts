@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GeneratorProcess } from './generators.ts';
+import { startRawTarget, type BenchTarget } from './start-targets.ts';
+
+let target: BenchTarget;
+let generator: GeneratorProcess;
+
+beforeAll(async () => {
+  [target, generator] = await Promise.all([startRawTarget('raw-menu'), GeneratorProcess.start()]);
+});
+afterAll(() => Promise.all([generator?.stop(), target?.stop()]));
+
+describe('a load generator in a process of its own', () => {
+  it('runs the engine and plain autocannon at a fixed rate and reads its own CPU per request', async () => {
+    const base = { url: target.url, durationS: 1, rate: 100, connections: 2, runId: 'generators-test' };
+    const engine = await generator.run({ ...base, generator: 'engine' });
+    const cannon = await generator.run({ ...base, generator: 'autocannon' });
+    for (const run of [engine, cannon]) {
+      expect(run.requests).toBeGreaterThan(50);
+      expect(run.requests).toBeLessThanOrEqual(110);
+      expect(run.cpuUs).toBeGreaterThan(0);
+      expect(run.mainCpuUs).toBeGreaterThan(0);
+      expect(run.mainCpuUs).toBeLessThanOrEqual(run.cpuUs);
+      expect(run.pushFailures).toBe(0);
+    }
+  });
+
+  it('counts the pushes a remote-write sink could not make, and goes on serving jobs', async () => {
+    const run = await generator.run({
+      generator: 'engine',
+      url: target.url,
+      durationS: 1,
+      rate: 50,
+      connections: 2,
+      runId: 'generators-test-rw',
+      // A port nothing listens on: every push fails, the run does not.
+      remoteWrite: 'http://127.0.0.1:9/api/v1/write',
+    });
+    expect(run.requests).toBeGreaterThan(20);
+    expect(run.pushFailures).toBeGreaterThan(0);
+  });
+
+  it('answers a job it cannot run with an error naming it, and stays up', async () => {
+    await expect(
+      generator.run({ generator: 'engine', url: 'not a url', durationS: 1, rate: 10, connections: 1, runId: 'x' }),
+    ).rejects.toThrow(/bench load generator \(engine\): .+/);
+    const again = await generator.run({
+      generator: 'engine',
+      url: target.url,
+      durationS: 1,
+      rate: 20,
+      connections: 1,
+      runId: 'generators-test-again',
+    });
+    expect(again.requests).toBeGreaterThan(5);
+  });
+});

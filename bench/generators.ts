@@ -1,0 +1,217 @@
+/**
+ * Load generators in processes of their own (generator-child.ts), for the figures that
+ * compare two generators or one generator two ways: both run at once, pinned to one CPU
+ * (affinity.ts), each against a target of its own on the other CPU, and each reads its own
+ * CPU time over its run. Measured in turn in the bench's own process, the engine's CPU per
+ * request moved by 10% from one run to the next with the machine's speed; side by side on
+ * one CPU, both generators meet the same moments.
+ */
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { Pinning } from './affinity.ts';
+import type { BenchContext } from './context.ts';
+import type { GeneratorJob, GeneratorResult } from './generator-child.ts';
+import { median } from './judge.ts';
+import type { MeasuredRound } from './rounds.ts';
+import type { BenchTarget } from './start-targets.ts';
+
+const CHILD = fileURLToPath(new URL('./generator-child.ts', import.meta.url));
+
+export type { GeneratorJob, GeneratorResult };
+
+export class GeneratorProcess {
+  readonly #child: ChildProcessByStdio<Writable, Readable, null>;
+  readonly #answers: string[] = [];
+  #waiting: ((line: string | undefined) => void) | undefined;
+  #exited = false;
+
+  private constructor(child: ChildProcessByStdio<Writable, Readable, null>) {
+    this.#child = child;
+    createInterface({ input: child.stdout }).on('line', (line) => this.#deliver(line));
+    child.once('exit', () => {
+      this.#exited = true;
+      this.#deliver(undefined);
+    });
+  }
+
+  /** A generator process, once it has loaded and said it is ready. */
+  static async start(): Promise<GeneratorProcess> {
+    // node itself with tsx's loader (not the tsx CLI, which runs the script in a second process).
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    const generator = new GeneratorProcess(child);
+    const ready = await generator.#next();
+    if (ready === undefined || !('ready' in (JSON.parse(ready) as object))) {
+      await generator.stop();
+      throw new Error(`bench load generator did not start (said ${ready ?? 'nothing'})`);
+    }
+    return generator;
+  }
+
+  get pid(): number {
+    return this.#child.pid!;
+  }
+
+  /** Runs one job; rejects with the generator's error or if it died. */
+  async run(job: GeneratorJob): Promise<GeneratorResult> {
+    this.#child.stdin.write(`${JSON.stringify(job)}\n`);
+    const line = await this.#next();
+    if (line === undefined) throw new Error(`bench load generator ${this.pid} exited during a ${job.generator} run`);
+    const answer = JSON.parse(line) as GeneratorResult | { error: string };
+    if ('error' in answer) throw new Error(`bench load generator (${job.generator}): ${answer.error}`);
+    return answer;
+  }
+
+  /** Closes its input and waits for it to end (SIGTERM if it has not after 5 s). */
+  async stop(): Promise<void> {
+    if (this.#exited) return;
+    const exited = new Promise<void>((resolve) => this.#child.once('exit', () => resolve()));
+    this.#child.stdin.end();
+    const timer = setTimeout(() => this.#child.kill('SIGTERM'), 5000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  #next(): Promise<string | undefined> {
+    const line = this.#answers.shift();
+    if (line !== undefined || this.#exited) return Promise.resolve(line);
+    return new Promise((resolve) => (this.#waiting = resolve));
+  }
+
+  #deliver(line: string | undefined): void {
+    const waiting = this.#waiting;
+    this.#waiting = undefined;
+    if (waiting) waiting(line);
+    else if (line !== undefined) this.#answers.push(line);
+  }
+}
+
+/** Starts `count` generator processes; stops the ones started if one fails. */
+export async function startGenerators(count: number): Promise<GeneratorProcess[]> {
+  const started: GeneratorProcess[] = [];
+  try {
+    for (let i = 0; i < count; i++) started.push(await GeneratorProcess.start());
+  } catch (error) {
+    await Promise.all(started.map((g) => g.stop()));
+    throw error;
+  }
+  return started;
+}
+
+/**
+ * A generator's CPU round lasts this many times the run's `--duration`. A generator
+ * allocates for every request, and its major collections (their marking on V8's other
+ * threads) come every few seconds: in 3-second windows a round's whole-process CPU per
+ * request moved by 20% with whether one fell inside it, while its main thread's moved by
+ * 5%. Longer windows hold several, and both sides run at once, so a round costs its
+ * duration only once.
+ */
+export const GENERATOR_DURATION_FACTOR = 3;
+
+/** One side of a generator comparison: its job, less what the comparison sets (target, duration, rate). */
+export type GeneratorSide = Omit<GeneratorJob, 'url' | 'durationS' | 'rate' | 'runId' | 'connections'>;
+
+export interface GeneratorComparisonSpec<S extends string> {
+  /** The figure module's id: `--rates ID=N` sets its rate. */
+  id: string;
+  label: string;
+  sides: Record<S, GeneratorSide>;
+  /** Seconds of each CPU round's run (both sides at once). */
+  durationS: number;
+  /** Kept CPU rounds (after the run's warm-up). */
+  rounds: number;
+}
+
+export interface GeneratorComparison<S extends string> {
+  rate: number;
+  pinning: string;
+  /** Each side flat out, one after the other (information). */
+  flatOut: MeasuredRound<Record<S, GeneratorResult>>[];
+  /** Both sides at `rate` at once. */
+  atRate: MeasuredRound<Record<S, GeneratorResult>>[];
+}
+
+/**
+ * Two generators compared: each in a process of its own with a raw GET /menu target of its
+ * own (target.ts), the generators on one CPU and the targets on the other. Flat out, each
+ * runs alone in turn (its achieved rate, for information); at the fixed rate both run at
+ * once, the targets swapped every round, and each reads its own CPU per request.
+ */
+export async function compareGenerators<S extends string>(
+  ctx: BenchContext,
+  spec: GeneratorComparisonSpec<S>,
+): Promise<GeneratorComparison<S>> {
+  const names = Object.keys(spec.sides) as S[];
+  const { connections, saturationS, saturationRounds, log } = ctx.options;
+  const pinning = await Pinning.detect();
+  const targets: BenchTarget[] = [];
+  let generators: GeneratorProcess[] = [];
+  try {
+    for (const _ of names) targets.push(await ctx.startRaw('raw-menu'));
+    generators = await startGenerators(names.length);
+    for (const target of targets) await pinning.pinTarget(target.pid);
+    for (const generator of generators) await pinning.pinGenerator(generator.pid);
+    const job = (i: number, index: number, durationS: number, rate?: number): GeneratorJob => ({
+      ...spec.sides[names[i]!],
+      url: targets[(i + index) % targets.length]!.url,
+      durationS,
+      connections,
+      runId: `bench-${spec.id}-${names[i]}-${index}`,
+      ...(rate === undefined ? {} : { rate }),
+    });
+    const flatOut = await ctx.rounds(
+      `${spec.label} flat out`,
+      async (index, reversed) => {
+        const results: Partial<Record<S, GeneratorResult>> = {};
+        for (const i of reversed ? names.map((_, k) => names.length - 1 - k) : names.map((_, k) => k))
+          results[names[i]!] = await generators[i]!.run(job(i, index, saturationS));
+        return results as Record<S, GeneratorResult>;
+      },
+      { rounds: saturationRounds, warmup: 1 },
+    );
+    const slower = Math.min(...names.map((name) => median(flatOut.map((r) => r.result[name].rps))));
+    const rate = engineRate(ctx, spec.id, slower);
+    log(`  ${spec.label}: each generator's CPU per request at ${rate} req/s, side by side`);
+    const atRate = await ctx.rounds(
+      `${spec.label} CPU per request`,
+      async (index, reversed) => {
+        const order = reversed ? names.map((_, k) => names.length - 1 - k) : names.map((_, k) => k);
+        const results = await Promise.all(order.map((i) => generators[i]!.run(job(i, index, spec.durationS, rate))));
+        return Object.fromEntries(order.map((i, k) => [names[i]!, results[k]!])) as Record<S, GeneratorResult>;
+      },
+      { rounds: spec.rounds, warmup: ctx.options.warmup },
+    );
+    return { rate, pinning: pinning.description.replace('load generator', 'load generators'), flatOut, atRate };
+  } finally {
+    await Promise.all([...generators.map((g) => g.stop()), ...targets.map((t) => t.stop())]);
+  }
+}
+
+/** A generator's arrival rate (req/s) when `--rates` names none: well below saturation on a 2-core machine. */
+export const ENGINE_RATE = 7000;
+
+/** Above this share of its saturation a generator's CPU per request is no longer the one of a steady load. */
+const SATURATION_SHARE = 0.8;
+
+/**
+ * The fixed rate of figure `id`: `--rates ID=N`, else `ENGINE_RATE`, whatever this run's
+ * throughput (a rate that followed it would not repeat from run to run: a generator's CPU
+ * per request depends on the rate, how many requests share one wake-up); a warning when
+ * `flatOut`, the slower side's saturation here, is too close to it for a fair figure.
+ */
+export function engineRate(ctx: BenchContext, id: string, flatOut: number): number {
+  const rate = ctx.options.rates?.[id] ?? ENGINE_RATE;
+  if (rate > flatOut * SATURATION_SHARE)
+    ctx.options.log(
+      `  ${id}: warning: ${rate} req/s is above ${SATURATION_SHARE * 100}% of the saturation measured here ` +
+        `(${Math.round(flatOut)} req/s): the machine is busy, the figure measures a generator near its limit`,
+    );
+  return rate;
+}
+
+/** What a figure's round keeps of each side. */
+export const sideOf = ({ rps, cpuUs, mainCpuUs }: GeneratorResult) => ({ rps, cpuUs, mainCpuUs });
