@@ -37,7 +37,7 @@ export function registerBenchCommands(program: Command): void {
   program
     .command('bench')
     .description(
-      'Measure the performance budgets: CPU per request at a fixed arrival rate in interleaved rounds, judged as met, inconclusive or missed (about 15 minutes with the defaults)',
+      'Measure the performance budgets: CPU per request at a fixed arrival rate in interleaved rounds, judged as met, inconclusive or missed (about 20 minutes with the defaults)',
     )
     .option(
       '--duration <s>',
@@ -45,7 +45,7 @@ export function registerBenchCommands(program: Command): void {
       parseIntOption('--duration', 1, 120),
       3,
     )
-    .option('--rounds <n>', 'kept rounds per comparison', parseIntOption('--rounds', 1, 50), 5)
+    .option('--rounds <n>', 'kept rounds per comparison', parseIntOption('--rounds', 1, 50), 9)
     .option('--warmup <n>', 'rounds discarded first', parseIntOption('--warmup', 0, 10), 1)
     .option(
       '--saturation-duration <s>',

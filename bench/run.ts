@@ -45,7 +45,7 @@ export const FIGURES: readonly FigureSource[] = [
 
 export const DEFAULT_OPTIONS: Omit<BenchOptions, 'log'> = {
   durationS: 3,
-  rounds: 5,
+  rounds: 9,
   warmup: 1,
   saturationS: 2,
   saturationRounds: 2,
