@@ -30,10 +30,7 @@ export async function startServerTracing(resource: Resource): Promise<Tracing> {
   const [
     api,
     { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator, getStringFromEnv, diagLogLevelFromString },
-  ] = await Promise.all([
-    import('@opentelemetry/api'),
-    import('@opentelemetry/core'),
-  ]);
+  ] = await Promise.all([import('@opentelemetry/api'), import('@opentelemetry/core')]);
   const logLevel = getStringFromEnv('OTEL_LOG_LEVEL');
   if (logLevel != null) api.diag.setLogger(new api.DiagConsoleLogger(), { logLevel: diagLogLevelFromString(logLevel) });
   const handOff = new SpanHandOff(handOffOptionsFromEnv());
