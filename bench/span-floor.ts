@@ -17,12 +17,11 @@ import {
   AlwaysOffSampler,
   AlwaysOnSampler,
   BasicTracerProvider,
-  RandomIdGenerator,
   type ReadableSpan,
   type Sampler,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import { LeanTracerProvider, SpanHandOff, type LeanSink } from '../service/index.ts';
+import { BatchedIdGenerator, LeanTracerProvider, SpanHandOff, type LeanSink } from '../service/index.ts';
 
 const BATCH = 512;
 
@@ -128,7 +127,8 @@ export async function leanSpanCost(spans = 50_000): Promise<LeanSpanCost> {
     new LeanTracerProvider({
       resource: resourceFromAttributes({}),
       sampler,
-      idGenerator: new RandomIdGenerator(),
+      // The server's ids (service/telemetry/tracing.ts).
+      idGenerator: new BatchedIdGenerator(),
       sink,
     }).getTracer('coffee-cloud');
   const [discarding, handing, unsampled] = [tracer(discard), tracer(handOff), tracer(discard, new AlwaysOffSampler())];

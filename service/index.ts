@@ -11,6 +11,7 @@ export type { LocalStack, LocalStackOptions } from './local-stack.ts';
 export type { EmbeddedDynamo } from './store/embedded.ts';
 export { tuneHeapForService } from './server/heap.ts';
 export { SECURITY_HEADER_ENTRIES } from './http/security-headers.ts';
+export { BatchedIdGenerator } from './telemetry/batched-ids.ts';
 export { LeanTracerProvider } from './telemetry/lean-tracer.ts';
 export type { LeanSink } from './telemetry/lean-tracer.ts';
 export { SpanHandOff } from './telemetry/span-handoff.ts';

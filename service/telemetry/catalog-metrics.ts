@@ -86,6 +86,9 @@ function createInstruments(provider: MeterProvider, levels: Levels, queue: Measu
   return recorded as Instruments;
 }
 
+/** Request series whose attribute objects are kept (routes are templates, so a few dozen in practice). */
+const MAX_CACHED_SERIES = 2_000;
+
 function statusClass(status: number): string {
   return `${Math.floor(status / 100)}xx`;
 }
@@ -93,8 +96,12 @@ function statusClass(status: number): string {
 export class CatalogMetrics implements ServiceMetrics {
   readonly #instruments: Instruments | undefined;
   readonly #levels: Levels | undefined;
-  // Attribute objects are reused per series: the SDK hashes them on every record.
-  readonly #requestAttributes = new Map<string, Attributes>();
+  // Attribute objects are reused per series: the SDK hashes them on every record. Looked
+  // up by route, method and status class without building a key string: route and method
+  // are the same string objects on every request (their hashes are cached), a joined key
+  // is a new string to flatten and hash each time (about a µs of a GET /menu).
+  readonly #requestAttributes = new Map<string, Map<string, (Attributes | undefined)[]>>();
+  #requestSeries = 0;
   readonly #operationAttributes = new Map<string, Attributes>();
 
   constructor(provider: MeterProvider | undefined, queue: MeasurementQueue) {
@@ -166,16 +173,23 @@ export class CatalogMetrics implements ServiceMetrics {
   }
 
   #requestAttrs(method: string, route: string, status: number): Attributes {
-    const key = `${method} ${route} ${status}`;
-    let attributes = this.#requestAttributes.get(key);
-    if (!attributes) {
-      attributes = {
-        [attr('Route')]: route,
-        [attr('Method')]: method,
-        [attr('StatusClass')]: statusClass(status),
-        [attr('RouteGroup')]: routeGroupOf(method, route),
-      };
-      if (this.#requestAttributes.size < 2_000) this.#requestAttributes.set(key, attributes);
+    const statusIndex = Math.floor(status / 100);
+    const byClass = this.#requestAttributes.get(route)?.get(method);
+    const cached = byClass?.[statusIndex];
+    if (cached) return cached;
+    const attributes = {
+      [attr('Route')]: route,
+      [attr('Method')]: method,
+      [attr('StatusClass')]: statusClass(status),
+      [attr('RouteGroup')]: routeGroupOf(method, route),
+    };
+    if (this.#requestSeries < MAX_CACHED_SERIES) {
+      this.#requestSeries++;
+      let byMethod = this.#requestAttributes.get(route);
+      if (!byMethod) this.#requestAttributes.set(route, (byMethod = new Map()));
+      let classes = byMethod.get(method);
+      if (!classes) byMethod.set(method, (classes = []));
+      classes[statusIndex] = attributes;
     }
     return attributes;
   }

@@ -7,7 +7,6 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   ROOT_CONTEXT,
   SpanKind,
-  trace,
   type Context,
   type Span,
   type TextMapGetter,
@@ -17,7 +16,13 @@ import {
 } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { MeterProvider } from '@opentelemetry/sdk-metrics';
-import { ActiveRequest, type FailureReporter, type RequestRecorder, type RunningRequest } from './active-request.ts';
+import {
+  ActiveRequest,
+  RequestState,
+  type FailureReporter,
+  type RequestRecorder,
+  type RunningRequest,
+} from './active-request.ts';
 import type { CatalogMetrics } from './catalog-metrics.ts';
 import { instrumentDynamoClient } from './dynamo.ts';
 import type { Loggers, RequestFields } from './logger.ts';
@@ -101,7 +106,7 @@ export class ServiceTelemetry implements FullTelemetry {
     const runId = headerRunId && LOAD_RUN_ID.test(headerRunId) ? headerRunId : runIdFromBaggage(baggage);
     if (runId) fields.load_run_id = runId;
     const tracer = this.#parts.tracer;
-    if (!tracer) return new ActiveRequest(start, t0, undefined, { ctx: undefined, fields }, this.#recorder);
+    if (!tracer) return new ActiveRequest(start, t0, undefined, new RequestState(fields), this.#recorder);
     // Most requests carry no context to continue; skip the propagators for them.
     const parent =
       start.headers.get('traceparent') == null && baggage == null
@@ -111,7 +116,7 @@ export class ServiceTelemetry implements FullTelemetry {
     const sc = span.spanContext();
     fields.trace_id = sc.traceId;
     fields.span_id = sc.spanId;
-    return new ActiveRequest(start, t0, span, { ctx: trace.setSpan(parent, span), fields }, this.#recorder);
+    return new ActiveRequest(start, t0, span, new RequestState(fields, span, parent), this.#recorder);
   }
 
   instrumentDynamo(client: DynamoDBClient, tableName: string): void {

@@ -6,6 +6,7 @@
  */
 import type { TracerProvider } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
+import { BatchedIdGenerator } from './batched-ids.ts';
 import { LeanTracerProvider } from './lean-tracer.ts';
 import { SpanHandOff } from './span-handoff.ts';
 import { SynchronousContextManager } from './sync-context.ts';
@@ -18,30 +19,25 @@ export interface Tracing {
 }
 
 /**
- * The server: the service's own TracerProvider (lean-tracer.ts) with the SDK's sampler,
- * id generator and resource detection, configured as the Node SDK reads the environment
- * (trace-config.ts), registered globally with a synchronous context manager. A span is
- * recorded as plain data and leaves the main thread in batches: a worker serialises and
- * sends them (span-handoff.ts), so the request path pays for recording a span, not for
- * its OTLP.
+ * The server: the service's own TracerProvider (lean-tracer.ts) with the SDK's sampler
+ * and resource detection and ids cut from a block of random hex (batched-ids.ts),
+ * configured as the Node SDK reads the environment (trace-config.ts), registered globally
+ * with a synchronous context manager. A span is recorded as plain data and leaves the
+ * main thread in batches: a worker serialises and sends them (span-handoff.ts), so the
+ * request path pays for recording a span, not for its OTLP.
  */
 export async function startServerTracing(resource: Resource): Promise<Tracing> {
   const [
     api,
-    { RandomIdGenerator },
     { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator, getStringFromEnv, diagLogLevelFromString },
-  ] = await Promise.all([
-    import('@opentelemetry/api'),
-    import('@opentelemetry/sdk-trace-base'),
-    import('@opentelemetry/core'),
-  ]);
+  ] = await Promise.all([import('@opentelemetry/api'), import('@opentelemetry/core')]);
   const logLevel = getStringFromEnv('OTEL_LOG_LEVEL');
   if (logLevel != null) api.diag.setLogger(new api.DiagConsoleLogger(), { logLevel: diagLogLevelFromString(logLevel) });
   const handOff = new SpanHandOff(handOffOptionsFromEnv());
   const provider = new LeanTracerProvider({
     resource: serverResource(resource),
     sampler: samplerFromEnv(),
-    idGenerator: new RandomIdGenerator(),
+    idGenerator: new BatchedIdGenerator(),
     sink: handOff,
   });
   // What NodeSDK.start() registered: no AsyncLocalStorage anywhere in the process (see
