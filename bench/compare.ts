@@ -113,6 +113,9 @@ export function roundRate(rate: number): number {
   return Math.floor(rate / step) * step;
 }
 
+/** Kept rounds measured on one set of processes before the pairs get new ones. */
+const ROUNDS_PER_PROCESS = 3;
+
 const ordered = <T>(xs: readonly T[], reversed: boolean) => (reversed ? [...xs].reverse() : [...xs]);
 
 class Comparison {
@@ -120,6 +123,8 @@ class Comparison {
   readonly #spec: ComparisonSpec;
   readonly #pinning: Pinning;
   readonly okAnswers: Record<string, number> = {};
+  /** How many times the CPU rounds started their pairs' processes. */
+  #processSets = 0;
 
   constructor(ctx: BenchContext, spec: ComparisonSpec, pinning: Pinning) {
     this.#ctx = ctx;
@@ -188,38 +193,67 @@ class Comparison {
   }
 
   /**
-   * Every pair gets two processes of its own for all its rounds: both take the same
-   * requests at the same rate at the same time, so a side whose state grows (stored
-   * orders) has the same history as the side it is set against, round after round.
+   * Every pair gets two processes of its own: both take the same requests at the same
+   * rate at the same time, so a side whose state grows (stored orders) has the same
+   * history as the side it is set against. Every `ROUNDS_PER_PROCESS` kept rounds the
+   * pairs get new processes: two processes of the same build differ by a few percent in
+   * CPU per request (their code and heap laid out differently), more than the rounds of
+   * one pair move, and a median over one pair of processes would keep that difference.
    */
   async #cpuRounds(rate: number): Promise<CpuRounds> {
     const pairs = new Map<Pair, BenchTarget[]>();
     const pinning = this.#pinning;
-    try {
+    const { warmup } = this.#ctx.options;
+    let roundsOnThese = 0;
+    const stopAll = () => Promise.all([...pairs.values()].flat().map((t) => t.stop()));
+    const startAll = async () => {
+      await stopAll();
+      pairs.clear();
       for (const pair of this.#spec.pairs) pairs.set(pair, await this.#startEach([pair.over, pair.under]));
       for (const target of [...pairs.values()].flat()) await pinning.pinTarget(target.pid);
+      roundsOnThese = 0;
+      this.#processSets++;
+    };
+    try {
+      await startAll();
       await pinning.pinSelf();
-      return await this.#ctx.rounds(`${this.#spec.route} CPU per request`, async (_, reversed) => {
+      return await this.#ctx.rounds(`${this.#spec.route} CPU per request`, async (index, reversed) => {
+        // The first processes also carry the run's warm-up rounds.
+        if (roundsOnThese >= ROUNDS_PER_PROCESS + (index < warmup + ROUNDS_PER_PROCESS ? warmup : 0)) {
+          await pinning.restoreSelf();
+          await startAll();
+          await pinning.pinSelf();
+        }
+        const fresh = roundsOnThese === 0 && index >= warmup;
+        roundsOnThese++;
         const samples: Record<string, PairSample> = {};
         for (const pair of ordered(this.#spec.pairs, reversed))
-          samples[pair.name] = await this.#pairAtRate(pairs.get(pair)!, rate, reversed);
+          samples[pair.name] = await this.#pairAtRate(pairs.get(pair)!, rate, reversed, fresh);
         return samples;
       });
     } finally {
       try {
         await pinning.restoreSelf();
       } finally {
-        await Promise.all([...pairs.values()].flat().map((t) => t.stop()));
+        await stopAll();
       }
     }
   }
 
-  /** One pair's sample: its two processes under load together, after an unmeasured warm-up. */
-  async #pairAtRate([over, under]: BenchTarget[], rate: number, reversed: boolean): Promise<PairSample> {
+  /**
+   * One pair's sample: its two processes under load together, after an unmeasured warm-up
+   * (as long as the measurement for processes just started, a third of it otherwise).
+   */
+  async #pairAtRate(
+    [over, under]: BenchTarget[],
+    rate: number,
+    reversed: boolean,
+    fresh: boolean,
+  ): Promise<PairSample> {
     const { durationS } = this.#ctx.options;
     const targets = reversed ? [under!, over!] : [over!, under!];
     // The pair sat idle while the others ran: V8 has aged its code and shrunk its heap since.
-    await this.#together(targets, rate, Math.max(1, durationS / 3));
+    await this.#together(targets, rate, fresh ? durationS : Math.max(1, durationS / 3));
     const [first, second] = await this.#together(targets, rate, durationS);
     return reversed ? { over: second!, under: first! } : { over: first!, under: second! };
   }
@@ -291,6 +325,7 @@ class Comparison {
       details: {
         rate,
         pinning: this.#pinning.description,
+        processSets: this.#processSets,
         [`${pair.over}CpuUs`]: sideMedian('over', 'cpuUs'),
         [`${pair.under}CpuUs`]: sideMedian('under', 'cpuUs'),
         [`${pair.over}MainCpuUs`]: sideMedian('over', 'mainCpuUs'),

@@ -31,7 +31,8 @@ describe('coffee bench, end to end', () => {
     const lines: string[] = [];
     const returned = await runBench({
       durationS: 1,
-      rounds: 2,
+      // Enough rounds for the pairs to get new processes once (every 3 kept rounds).
+      rounds: 4,
       warmup: 1,
       saturationS: 1,
       saturationRounds: 1,
@@ -46,13 +47,13 @@ describe('coffee bench, end to end', () => {
     expect(written).toEqual(returned);
     expect(written.options.figures).toEqual(['raw-vs-bare']);
     expect(written.figures.map((f) => [f.name, f.kind, f.rounds.length])).toEqual([
-      ['raw vs bare, CPU per request', 'primary', 2],
+      ['raw vs bare, CPU per request', 'primary', 4],
       ['raw vs bare, throughput at saturation (information)', 'info', 1],
     ]);
     expect(written.figures[0]!.rounds[0]!.sides).toHaveProperty('raw.cpuUs');
-    expect(written.figures[0]!.details).toMatchObject({ rate: 60 });
+    expect(written.figures[0]!.details).toMatchObject({ rate: 60, processSets: 2 });
     expect(written.figures[0]!.rounds[0]!.stealPct).toEqual(expect.any(Number));
-    expect(lines.some((l) => l.includes('round 2/2'))).toBe(true);
+    expect(lines.some((l) => l.includes('round 4/4'))).toBe(true);
     expect(formatBench(written)).toContain('raw vs bare, CPU per request');
   });
 
