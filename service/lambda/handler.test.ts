@@ -93,14 +93,18 @@ describe('Lambda handler (API Gateway HTTP API, payload v2)', () => {
     const probe = fileURLToPath(new URL('./cold-start-probe.mjs', import.meta.url));
     const receiver = await startOtlpJsonReceiver();
     try {
-      const { stdout } = await run('node', [probe, bundle.file, JSON.stringify(httpApiEvent({ path: '/menu/latte' }))], {
-        env: {
-          ...process.env,
-          ...env(join(dir, 'probe-emf.log')),
-          COFFEE_TRACING: 'true',
-          OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      const { stdout } = await run(
+        'node',
+        [probe, bundle.file, JSON.stringify(httpApiEvent({ path: '/menu/latte' }))],
+        {
+          env: {
+            ...process.env,
+            ...env(join(dir, 'probe-emf.log')),
+            COFFEE_TRACING: 'true',
+            OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+          },
         },
-      });
+      );
       const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as { statusCode: number; body: string };
       expect(result.statusCode).toBe(200);
       expect(JSON.parse(result.body).product.id).toBe('latte');
@@ -135,7 +139,8 @@ async function startOtlpJsonReceiver(): Promise<{ url: string; spans(): OtlpJson
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      if (req.url === '/v1/traces') bodies.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as (typeof bodies)[0]);
+      if (req.url === '/v1/traces')
+        bodies.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as (typeof bodies)[0]);
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
   });
