@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,7 +81,7 @@ describe('Lambda handler (API Gateway HTTP API, payload v2)', () => {
     expect(docs.find((d) => 'ColdStarts' in d)?.ColdStarts).toBe(1);
   });
 
-  it('bundles into one ESM file without the embedded store, which a fresh node process can run', async () => {
+  it('bundles into one ESM file without the embedded store, which a fresh node process runs, sending its spans before it answers', async () => {
     // Inside the repository, so the external AWS SDK resolves from node_modules as the
     // Lambda runtime's own SDK would.
     await mkdir(fileURLToPath(new URL('../../out/', import.meta.url)), { recursive: true });
@@ -89,12 +91,63 @@ describe('Lambda handler (API Gateway HTTP API, payload v2)', () => {
     expect(text).not.toMatch(/from\s*["']dynalite["']|require\(["']dynalite["']\)/);
     expect(text).not.toContain('@opentelemetry/sdk-node');
     const probe = fileURLToPath(new URL('./cold-start-probe.mjs', import.meta.url));
-    const { stdout } = await run('node', [probe, bundle.file, JSON.stringify(httpApiEvent({ path: '/menu/latte' }))], {
-      env: { ...process.env, ...env(join(dir, 'probe-emf.log')) },
-    });
-    await rm(out, { recursive: true, force: true });
-    const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as { statusCode: number; body: string };
-    expect(result.statusCode).toBe(200);
-    expect(JSON.parse(result.body).product.id).toBe('latte');
+    const receiver = await startOtlpJsonReceiver();
+    try {
+      const { stdout } = await run(
+        'node',
+        [probe, bundle.file, JSON.stringify(httpApiEvent({ path: '/menu/latte' }))],
+        {
+          env: {
+            ...process.env,
+            ...env(join(dir, 'probe-emf.log')),
+            COFFEE_TRACING: 'true',
+            OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+          },
+        },
+      );
+      const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as { statusCode: number; body: string };
+      expect(result.statusCode).toBe(200);
+      expect(JSON.parse(result.body).product.id).toBe('latte');
+      // The process ends right after its answer and nothing exports at exit: these spans
+      // arrived because the invocation's flush sent them.
+      const spans = receiver.spans();
+      const server = spans.find((s) => s.kind === SPAN_KIND_SERVER);
+      expect(server?.name).toMatch(/^GET \/menu/);
+      expect(spans.filter((s) => s.kind === SPAN_KIND_CLIENT && s.parentSpanId === server?.spanId)).not.toHaveLength(0);
+    } finally {
+      await receiver.stop();
+      await rm(out, { recursive: true, force: true });
+    }
   });
 });
+
+/** OTLP's span kinds as the JSON encoding numbers them. */
+const SPAN_KIND_SERVER = 2;
+const SPAN_KIND_CLIENT = 3;
+
+interface OtlpJsonSpan {
+  name: string;
+  kind: number;
+  spanId: string;
+  parentSpanId?: string;
+}
+
+/** An OTLP/HTTP JSON receiver on port 0 that keeps the spans it was sent on /v1/traces. */
+async function startOtlpJsonReceiver(): Promise<{ url: string; spans(): OtlpJsonSpan[]; stop(): Promise<void> }> {
+  const bodies: { resourceSpans: { scopeSpans: { spans: OtlpJsonSpan[] }[] }[] }[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      if (req.url === '/v1/traces')
+        bodies.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as (typeof bodies)[0]);
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    spans: () => bodies.flatMap((b) => b.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans))),
+    stop: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

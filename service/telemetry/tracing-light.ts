@@ -10,8 +10,14 @@ import type { Tracing } from './tracing.ts';
  * to a worker (lean-tracer.ts, span-handoff.ts): an invocation ends with a flush that must
  * serialise and send its spans before the environment freezes, so a worker would save no
  * time on the answer, and its start (a second isolate loading the exporter) would land in
- * the cold init; the lean span alone would save a few µs per span against a flush's HTTP
- * round trip of milliseconds.
+ * the cold init. The lean spans exported on this thread did not pay either: a cold init
+ * runs every line once, and the lean tracer's code plus the export thread's conversion
+ * cost the first event as much as the SDK's provider, span and batch processor
+ * (docs/performance.md, "Lambda cold init").
+ *
+ * Imported when tracing starts, not with the bundle: statically imported, the ratio looked
+ * 3 to 5 ms better only because the cold init without telemetry then evaluated these
+ * modules too.
  */
 export async function startLightTracing(resource: Resource): Promise<Tracing> {
   const [{ BasicTracerProvider, BatchSpanProcessor }, { OTLPTraceExporter }] = await Promise.all([
