@@ -9,9 +9,12 @@
 // leaves packages to node_modules; it is fast enough to run on every start, so the file is
 // never stale. Each start writes files of its own (random names, not pids,
 // which repeat across containers sharing a checkout), so services starting at once do not
-// read each other's half-written output.
-import { randomUUID } from 'node:crypto';
-import { access, constants, copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+// read each other's half-written output. The worker files a compiled entry loads beside
+// itself go to a directory named by their content: a worker is loaded when first needed
+// (the span export worker with the first spans), and a server started before a `git pull`
+// must still find its own version then, not the one a later start copied.
+import { createHash, randomUUID } from 'node:crypto';
+import { access, constants, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -36,14 +39,49 @@ async function cacheDir() {
 
 const STALE_MS = 60_000;
 
-/** Removes the files of starts that were killed before they removed them (older than a minute). */
+/**
+ * Removes the files of starts that were killed before they removed them (older than a
+ * minute), in `dir` and its builds' directories; the worker files stay.
+ */
 export async function removeStale(dir, now = Date.now()) {
-  for (const name of await readdir(dir).catch(() => [])) {
-    if (!name.includes('.tmp-') && !/-[0-9a-f-]{36}\.mjs$/.test(name)) continue;
-    const file = join(dir, name);
-    const { mtimeMs } = await stat(file).catch(() => ({ mtimeMs: now }));
-    if (now - mtimeMs > STALE_MS) await rm(file, { force: true });
+  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name.startsWith('build-')) await removeStale(path, now);
+      continue;
+    }
+    if (!entry.name.includes('.tmp-') && !/-[0-9a-f-]{36}\.mjs$/.test(entry.name)) continue;
+    const { mtimeMs } = await stat(path).catch(() => ({ mtimeMs: now }));
+    if (now - mtimeMs > STALE_MS) await rm(path, { force: true });
   }
+}
+
+/**
+ * The directory of this checkout's worker files, named by their content, with the files in
+ * it (written once per content; a start that finds them leaves them).
+ */
+async function besideDir(dir) {
+  const sources = await Promise.all(BESIDE.map((file) => readFile(join(ROOT, file))));
+  const hash = createHash('sha256');
+  for (const source of sources) hash.update(source);
+  const build = join(dir, `build-${hash.digest('hex').slice(0, 16)}`);
+  await mkdir(build, { recursive: true });
+  await Promise.all(
+    BESIDE.map(async (file, i) => {
+      const target = join(build, file.slice(file.lastIndexOf('/') + 1));
+      if (
+        await access(target).then(
+          () => true,
+          () => false,
+        )
+      )
+        return;
+      const temp = `${target}.tmp-${randomUUID()}`;
+      await writeFile(temp, sources[i]);
+      await rename(temp, target);
+    }),
+  );
+  return build;
 }
 
 /**
@@ -55,10 +93,11 @@ export async function runCompiled(entry, argv) {
   const dir = await cacheDir();
   if (!dir) return undefined;
   await removeStale(dir);
-  const { build, stop } = await import('esbuild');
-  const outfile = join(dir, `${entry.replace(/[/\\]/g, '-').replace(/\.ts$/, '')}-${randomUUID()}.mjs`);
+  const build = await besideDir(dir);
+  const esbuild = await import('esbuild');
+  const outfile = join(build, `${entry.replace(/[/\\]/g, '-').replace(/\.ts$/, '')}-${randomUUID()}.mjs`);
   try {
-    await build({
+    await esbuild.build({
       entryPoints: [join(ROOT, entry)],
       outfile,
       bundle: true,
@@ -71,13 +110,7 @@ export async function runCompiled(entry, argv) {
     });
   } finally {
     // esbuild's service process is not needed past the build.
-    await stop();
-  }
-  for (const file of BESIDE) {
-    const name = file.slice(file.lastIndexOf('/') + 1);
-    const temp = join(dir, `${name}.tmp-${randomUUID()}`);
-    await copyFile(join(ROOT, file), temp);
-    await rename(temp, join(dir, name));
+    await esbuild.stop();
   }
   // Stack traces name the TypeScript sources, as under tsx.
   process.setSourceMapsEnabled(true);

@@ -3,7 +3,7 @@
  * TypeScript loader, see bin/compiled.js), on its embedded store.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,9 +73,17 @@ describe('coffee serve', () => {
       for (const name of names) await writeFile(join(dir, name), '');
       const old = new Date(Date.now() - 5 * 60_000);
       for (const name of names.slice(0, 3)) await utimes(join(dir, name), old, old);
+      // A build's directory (its worker files named by their content) is cleaned the same way.
+      const build = join(dir, 'build-0123456789abcdef');
+      await mkdir(build);
+      for (const name of [names[0]!, 'span-export-worker.mjs']) {
+        await writeFile(join(build, name), '');
+        await utimes(join(build, name), old, old);
+      }
       await removeStale(dir);
-      // The worker file is shared and kept; a fresh compiled file may be another start's.
-      expect((await readdir(dir)).sort()).toEqual(['embedded-worker.mjs', names[3]!].sort());
+      // The worker files are kept; a fresh compiled file may be another start's.
+      expect((await readdir(dir)).sort()).toEqual(['build-0123456789abcdef', 'embedded-worker.mjs', names[3]!].sort());
+      expect(await readdir(build)).toEqual(['span-export-worker.mjs']);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
