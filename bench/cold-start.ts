@@ -158,7 +158,8 @@ export async function coldStartFigure(ctx: BenchContext): Promise<FigureInput[]>
       repeated: r.repeated,
       sides: { ...r.result.sides, difference: r.result.difference },
     }));
-  const perRound = `median of ${starts.pairsPerRound} pairs per round, a pair's two cold starts at once on one CPU`;
+  const together = pinning.pinned ? 'at once on one CPU' : 'at once (not pinned)';
+  const perRound = `median of ${starts.pairsPerRound} pairs per round, a pair's two cold starts ${together}`;
   const ratio = {
     name: `Lambda bundle cold init: with telemetry / without (budget +${BUDGET_MS} ms)`,
     kind: 'primary',

@@ -218,13 +218,15 @@ class Comparison {
       await startAll();
       await pinning.pinSelf();
       return await this.#ctx.rounds(`${this.#spec.route} CPU per request`, async (index, reversed) => {
-        // The first processes also carry the run's warm-up rounds.
-        if (roundsOnThese >= ROUNDS_PER_PROCESS + (index < warmup + ROUNDS_PER_PROCESS ? warmup : 0)) {
+        // The first processes also carry the run's warm-up rounds; a round measured again
+        // for its steal counts like any other.
+        if (roundsOnThese >= ROUNDS_PER_PROCESS + (this.#processSets === 1 ? warmup : 0)) {
           await pinning.restoreSelf();
           await startAll();
           await pinning.pinSelf();
         }
-        const fresh = roundsOnThese === 0 && index >= warmup;
+        // New processes after the first set get a longer warm-up (the first set's is the warm-up round).
+        const fresh = roundsOnThese === 0 && this.#processSets > 1;
         roundsOnThese++;
         const samples: Record<string, PairSample> = {};
         for (const pair of ordered(this.#spec.pairs, reversed))

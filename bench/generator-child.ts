@@ -78,18 +78,23 @@ async function engineRun(job: GeneratorJob): Promise<Sent> {
     : undefined;
   // The writer's start and its last push are inside the measured CPU: they are part of what the sink costs.
   writer?.start();
-  const result = await runLoad({
-    target: job.url,
-    durationS: job.durationS,
-    rate: job.rate,
-    connections: job.connections,
-    runId: job.runId,
-    profile: 'smoke',
-    journeys: [MENU_ONLY],
-    maxVUs: job.connections * VUS_PER_CONNECTION,
-    ...(writer ? { bucketSink: (report) => writer.bucket(report) } : {}),
-  });
-  await writer?.close();
+  let result;
+  try {
+    result = await runLoad({
+      target: job.url,
+      durationS: job.durationS,
+      rate: job.rate,
+      connections: job.connections,
+      runId: job.runId,
+      profile: 'smoke',
+      journeys: [MENU_ONLY],
+      maxVUs: job.connections * VUS_PER_CONNECTION,
+      ...(writer ? { bucketSink: (report) => writer.bucket(report) } : {}),
+    });
+  } finally {
+    // Its pushes must not run on into the next job's measured CPU.
+    await writer?.close();
+  }
   return { requests: result.totals.requests, seconds: result.durationMs / 1000, pushFailures: writer?.failures ?? 0 };
 }
 

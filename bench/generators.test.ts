@@ -54,4 +54,14 @@ describe('a load generator in a process of its own', () => {
     });
     expect(again.requests).toBeGreaterThan(5);
   });
+
+  it('says a generator that died has exited, rather than hanging or crashing the bench', async () => {
+    const doomed = await GeneratorProcess.start();
+    const job = { generator: 'engine' as const, url: target.url, durationS: 5, rate: 20, connections: 1, runId: 'x' };
+    const running = doomed.run(job);
+    process.kill(doomed.pid, 'SIGKILL');
+    await expect(running).rejects.toThrow(/exited during its engine run/);
+    await expect(doomed.run(job)).rejects.toThrow(/has exited/);
+    await doomed.stop();
+  });
 });

@@ -24,13 +24,24 @@ export type { GeneratorJob, GeneratorResult };
 export class GeneratorProcess {
   readonly #child: ChildProcessByStdio<Writable, Readable, null>;
   readonly #answers: string[] = [];
+  readonly #closed: Promise<void>;
   #waiting: ((line: string | undefined) => void) | undefined;
   #exited = false;
 
   private constructor(child: ChildProcessByStdio<Writable, Readable, null>) {
     this.#child = child;
     createInterface({ input: child.stdout }).on('line', (line) => this.#deliver(line));
-    child.once('exit', () => {
+    // A child that died makes its stdin fail with EPIPE: the run that wrote says so instead.
+    child.stdin.on('error', () => {});
+    // 'close', not 'exit': its last lines have been read by then.
+    this.#closed = new Promise((resolve) =>
+      child.once('close', () => {
+        this.#exited = true;
+        this.#deliver(undefined);
+        resolve();
+      }),
+    );
+    child.once('error', () => {
       this.#exited = true;
       this.#deliver(undefined);
     });
@@ -44,8 +55,8 @@ export class GeneratorProcess {
       stdio: ['pipe', 'pipe', 'inherit'],
     });
     const generator = new GeneratorProcess(child);
-    const ready = await generator.#next();
-    if (ready === undefined || !('ready' in (JSON.parse(ready) as object))) {
+    const ready = await generator.#next(READY_TIMEOUT_MS);
+    if (ready === undefined || !ready.startsWith('{"ready":true')) {
       await generator.stop();
       throw new Error(`bench load generator did not start (said ${ready ?? 'nothing'})`);
     }
@@ -56,11 +67,13 @@ export class GeneratorProcess {
     return this.#child.pid!;
   }
 
-  /** Runs one job; rejects with the generator's error or if it died. */
+  /** Runs one job; rejects with the generator's error, if it died, or if it overran the job by a minute. */
   async run(job: GeneratorJob): Promise<GeneratorResult> {
+    if (this.#waiting) throw new Error(`bench load generator ${this.pid} is already running a job`);
+    if (this.#exited) throw new Error(`bench load generator ${this.pid} has exited`);
     this.#child.stdin.write(`${JSON.stringify(job)}\n`);
-    const line = await this.#next();
-    if (line === undefined) throw new Error(`bench load generator ${this.pid} exited during a ${job.generator} run`);
+    const line = await this.#next(job.durationS * 1000 + JOB_GRACE_MS);
+    if (line === undefined) throw new Error(`bench load generator ${this.pid} exited during its ${job.generator} run`);
     const answer = JSON.parse(line) as GeneratorResult | { error: string };
     if ('error' in answer) throw new Error(`bench load generator (${job.generator}): ${answer.error}`);
     return answer;
@@ -69,17 +82,18 @@ export class GeneratorProcess {
   /** Closes its input and waits for it to end (SIGTERM if it has not after 5 s). */
   async stop(): Promise<void> {
     if (this.#exited) return;
-    const exited = new Promise<void>((resolve) => this.#child.once('exit', () => resolve()));
     this.#child.stdin.end();
     const timer = setTimeout(() => this.#child.kill('SIGTERM'), 5000);
-    await exited;
+    await this.#closed;
     clearTimeout(timer);
   }
 
-  #next(): Promise<string | undefined> {
+  /** The next line, or undefined once the child is gone; after `timeoutMs`, the child is killed. */
+  #next(timeoutMs: number): Promise<string | undefined> {
     const line = this.#answers.shift();
     if (line !== undefined || this.#exited) return Promise.resolve(line);
-    return new Promise((resolve) => (this.#waiting = resolve));
+    const timer = setTimeout(() => this.#child.kill('SIGKILL'), timeoutMs);
+    return new Promise<string | undefined>((resolve) => (this.#waiting = resolve)).finally(() => clearTimeout(timer));
   }
 
   #deliver(line: string | undefined): void {
@@ -89,6 +103,11 @@ export class GeneratorProcess {
     else if (line !== undefined) this.#answers.push(line);
   }
 }
+
+/** How long a generator may take to load and say it is ready. */
+const READY_TIMEOUT_MS = 60_000;
+/** How long past its duration a job may take (a busy machine, the engine's summary) before its generator is killed. */
+const JOB_GRACE_MS = 60_000;
 
 /** Starts `count` generator processes; stops the ones started if one fails. */
 export async function startGenerators(count: number): Promise<GeneratorProcess[]> {
@@ -182,7 +201,8 @@ export async function compareGenerators<S extends string>(
       { rounds: saturationRounds, warmup: 1 },
     );
     const slower = Math.min(...names.map((name) => median(flatOut.map((r) => r.result[name].rps))));
-    const rate = engineRate(ctx, spec.id, slower);
+    // At the rate, all the generators share one CPU: each gets about its share of it.
+    const rate = engineRate(ctx, spec.id, slower / names.length);
     log(`  ${spec.label}: each generator's CPU per request at ${rate} req/s, side by side`);
     const atRate = await ctx.rounds(
       `${spec.label} CPU per request`,
@@ -218,7 +238,8 @@ const SATURATION_SHARE = 0.8;
  * The fixed rate of figure `id`: `--rates ID=N`, else `ENGINE_RATE`, whatever this run's
  * throughput (a rate that followed it would not repeat from run to run: a generator's CPU
  * per request depends on the rate, how many requests share one wake-up); a warning when
- * `flatOut`, the slower side's saturation here, is too close to it for a fair figure.
+ * `flatOut`, what the slower side could send with its share of the CPU, is too close to
+ * it for a fair figure.
  */
 export function engineRate(ctx: BenchContext, id: string, flatOut: number): number {
   const rate = ctx.options.rates?.[id] ?? ENGINE_RATE;
