@@ -217,7 +217,7 @@ class Comparison {
     try {
       await startAll();
       await pinning.pinSelf();
-      return await this.#ctx.rounds(`${this.#spec.route} CPU per request`, async (index, reversed) => {
+      return await this.#ctx.rounds(`${this.#spec.route} CPU per request`, async (_, reversed) => {
         // The first processes also carry the run's warm-up rounds; a round measured again
         // for its steal counts like any other.
         if (roundsOnThese >= ROUNDS_PER_PROCESS + (this.#processSets === 1 ? warmup : 0)) {

@@ -12,6 +12,7 @@ import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Pinning } from './affinity.ts';
 import type { BenchContext } from './context.ts';
+import type { Round } from './figure.ts';
 import type { GeneratorJob, GeneratorResult } from './generator-child.ts';
 import { median } from './judge.ts';
 import type { MeasuredRound } from './rounds.ts';
@@ -165,6 +166,8 @@ export async function compareGenerators<S extends string>(
   spec: GeneratorComparisonSpec<S>,
 ): Promise<GeneratorComparison<S>> {
   const names = Object.keys(spec.sides) as S[];
+  /** The sides' indexes, reversed on odd rounds. */
+  const order = (reversed: boolean) => names.map((_, k) => (reversed ? names.length - 1 - k : k));
   const { connections, saturationS, saturationRounds, log } = ctx.options;
   const pinning = await Pinning.detect();
   const targets: BenchTarget[] = [];
@@ -190,7 +193,7 @@ export async function compareGenerators<S extends string>(
       `${spec.label} flat out`,
       async (index, reversed) => {
         const results: Partial<Record<S, GeneratorResult>> = {};
-        for (const i of reversed ? names.map((_, k) => names.length - 1 - k) : names.map((_, k) => k)) {
+        for (const i of order(reversed)) {
           const offered = spec.sides[names[i]!].generator === 'engine' ? flatOutOffer(best) : undefined;
           const result = await generators[i]!.run(job(i, index, saturationS, offered));
           best = Math.max(best, result.rps);
@@ -207,9 +210,9 @@ export async function compareGenerators<S extends string>(
     const atRate = await ctx.rounds(
       `${spec.label} CPU per request`,
       async (index, reversed) => {
-        const order = reversed ? names.map((_, k) => names.length - 1 - k) : names.map((_, k) => k);
-        const results = await Promise.all(order.map((i) => generators[i]!.run(job(i, index, spec.durationS, rate))));
-        return Object.fromEntries(order.map((i, k) => [names[i]!, results[k]!])) as Record<S, GeneratorResult>;
+        const sides = order(reversed);
+        const results = await Promise.all(sides.map((i) => generators[i]!.run(job(i, index, spec.durationS, rate))));
+        return Object.fromEntries(sides.map((i, k) => [names[i]!, results[k]!])) as Record<S, GeneratorResult>;
       },
       { rounds: spec.rounds, warmup: ctx.options.warmup },
     );
@@ -251,5 +254,21 @@ export function engineRate(ctx: BenchContext, id: string, flatOut: number): numb
   return rate;
 }
 
-/** What a figure's round keeps of each side. */
-export const sideOf = ({ rps, cpuUs, mainCpuUs }: GeneratorResult) => ({ rps, cpuUs, mainCpuUs });
+/** A figure's rounds from a generator comparison's: `value` of each, and what each side measured. */
+export function generatorRounds<S extends string>(
+  rounds: MeasuredRound<Record<S, GeneratorResult>>[],
+  value: (result: Record<S, GeneratorResult>) => number,
+): Round[] {
+  return rounds.map((r) => ({
+    value: value(r.result),
+    stealPct: r.stealPct,
+    load1: r.load1,
+    repeated: r.repeated,
+    sides: Object.fromEntries(
+      Object.entries<GeneratorResult>(r.result).map(([side, { rps, cpuUs, mainCpuUs }]) => [
+        side,
+        { rps, cpuUs, mainCpuUs },
+      ]),
+    ),
+  }));
+}

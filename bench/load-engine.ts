@@ -16,22 +16,9 @@
  */
 import type { BenchContext } from './context.ts';
 import type { FigureInput } from './figure.ts';
-import { compareGenerators, GENERATOR_DURATION_FACTOR, sideOf, type GeneratorResult } from './generators.ts';
-import type { MeasuredRound } from './rounds.ts';
+import { compareGenerators, GENERATOR_DURATION_FACTOR, generatorRounds } from './generators.ts';
 
 type Side = 'autocannon' | 'engine';
-
-const asRounds = (
-  rounds: MeasuredRound<Record<Side, GeneratorResult>>[],
-  value: (r: Record<Side, GeneratorResult>) => number,
-) =>
-  rounds.map((r) => ({
-    value: value(r.result),
-    stealPct: r.stealPct,
-    load1: r.load1,
-    repeated: r.repeated,
-    sides: { autocannon: sideOf(r.result.autocannon), engine: sideOf(r.result.engine) },
-  }));
 
 export async function loadEngineFigures(ctx: BenchContext): Promise<FigureInput[]> {
   ctx.options.log('Load engine vs plain autocannon');
@@ -50,7 +37,7 @@ export async function loadEngineFigures(ctx: BenchContext): Promise<FigureInput[
       unit: 'ratio',
       comparator: '>=',
       budget: 0.95,
-      rounds: asRounds(atRate, (r) => r.autocannon.cpuUs / r.engine.cpuUs),
+      rounds: generatorRounds(atRate, (r) => r.autocannon.cpuUs / r.engine.cpuUs),
       details: {
         rate,
         connections: ctx.options.connections,
@@ -64,7 +51,7 @@ export async function loadEngineFigures(ctx: BenchContext): Promise<FigureInput[
       measure: 'requests per second flat out, each alone, the engine / plain autocannon',
       unit: 'ratio',
       comparator: '>=',
-      rounds: asRounds(flatOut, (r) => r.engine.rps / r.autocannon.rps),
+      rounds: generatorRounds(flatOut, (r) => r.engine.rps / r.autocannon.rps),
     },
   ];
 }

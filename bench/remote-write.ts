@@ -12,25 +12,12 @@
 import { startPrometheus } from '../loadtests/index.ts';
 import type { BenchContext } from './context.ts';
 import type { FigureInput } from './figure.ts';
-import { compareGenerators, GENERATOR_DURATION_FACTOR, sideOf, type GeneratorResult } from './generators.ts';
-import type { MeasuredRound } from './rounds.ts';
+import { compareGenerators, GENERATOR_DURATION_FACTOR, generatorRounds } from './generators.ts';
 
-/** More rounds than the run's default: the sink's cost is a few percent at most, and more rounds narrow the median. */
+/** Rounds at least, whatever `--rounds` says: the sink costs a few percent at most, more rounds narrow the median. */
 const REMOTE_WRITE_ROUNDS = 7;
 
 type Sink = 'off' | 'on';
-
-const asRounds = (
-  rounds: MeasuredRound<Record<Sink, GeneratorResult>>[],
-  value: (r: Record<Sink, GeneratorResult>) => number,
-) =>
-  rounds.map((r) => ({
-    value: value(r.result),
-    stealPct: r.stealPct,
-    load1: r.load1,
-    repeated: r.repeated,
-    sides: { off: sideOf(r.result.off), on: sideOf(r.result.on) },
-  }));
 
 /** The figure module: CPU per request at a fixed rate (primary), achieved rate flat out (information). */
 export async function remoteWriteFigure(ctx: BenchContext): Promise<FigureInput[]> {
@@ -59,7 +46,7 @@ export async function remoteWriteFigure(ctx: BenchContext): Promise<FigureInput[
         unit: 'ratio',
         comparator: '>=',
         budget: 0.95,
-        rounds: asRounds(atRate, (r) => r.off.cpuUs / r.on.cpuUs),
+        rounds: generatorRounds(atRate, (r) => r.off.cpuUs / r.on.cpuUs),
         details: {
           rate,
           connections,
@@ -76,7 +63,7 @@ export async function remoteWriteFigure(ctx: BenchContext): Promise<FigureInput[
         measure: 'requests per second flat out, each alone, on / off',
         unit: 'ratio',
         comparator: '>=',
-        rounds: asRounds(flatOut, (r) => r.on.rps / r.off.rps),
+        rounds: generatorRounds(flatOut, (r) => r.on.rps / r.off.rps),
       },
     ];
   } finally {
