@@ -33,6 +33,17 @@ export interface Pair {
   over: string;
   under: string;
   budget?: number;
+  /**
+   * New processes for every round (else every `ROUNDS_PER_PROCESS` kept rounds), for a
+   * pair whose sides are different programs (the service against a raw server). Two
+   * processes of one program differ by a few percent in CPU per request (code and heap
+   * laid out differently, collections at other moments); two different programs differ
+   * from one start to the next by more, and differently: in two runs of one commit the
+   * service-against-raw ratio of one set of processes ranged from 0.71 to 0.83 while the
+   * rounds on one set moved by a few percent, so its median over three sets moved 5%
+   * between runs. Its own processes every round make its median one over nine sets.
+   */
+  newProcessesEachRound?: boolean;
 }
 
 export interface ComparisonSpec {
@@ -123,8 +134,8 @@ class Comparison {
   readonly #spec: ComparisonSpec;
   readonly #pinning: Pinning;
   readonly okAnswers: Record<string, number> = {};
-  /** How many times the CPU rounds started their pairs' processes. */
-  #processSets = 0;
+  /** How many times the CPU rounds started the processes of each pair. */
+  readonly #processSets = new Map<Pair, number>();
 
   constructor(ctx: BenchContext, spec: ComparisonSpec, pinning: Pinning) {
     this.#ctx = ctx;
@@ -199,38 +210,56 @@ class Comparison {
    * pairs get new processes: two processes of the same build differ by a few percent in
    * CPU per request (their code and heap laid out differently), more than the rounds of
    * one pair move, and a median over one pair of processes would keep that difference.
+   * A pair marked `newProcessesEachRound` starts its two processes in its turn of every
+   * round, warms them up for a whole measurement and stops them after it.
    */
   async #cpuRounds(rate: number): Promise<CpuRounds> {
+    const kept = this.#spec.pairs.filter((p) => !p.newProcessesEachRound);
     const pairs = new Map<Pair, BenchTarget[]>();
     const pinning = this.#pinning;
     const { warmup } = this.#ctx.options;
     let roundsOnThese = 0;
+    let sets = 0;
     const stopAll = () => Promise.all([...pairs.values()].flat().map((t) => t.stop()));
-    const startAll = async () => {
-      await stopAll();
-      pairs.clear();
-      for (const pair of this.#spec.pairs) pairs.set(pair, await this.#startEach([pair.over, pair.under]));
-      for (const target of [...pairs.values()].flat()) await pinning.pinTarget(target.pid);
-      roundsOnThese = 0;
-      this.#processSets++;
+    /** Starts `which` pairs' processes, pinned; the generator is unpinned meanwhile (children inherit its CPU). */
+    const startPairs = async (which: readonly Pair[]) => {
+      await pinning.restoreSelf();
+      for (const pair of which) {
+        pairs.set(pair, await this.#startEach([pair.over, pair.under]));
+        for (const target of pairs.get(pair)!) await pinning.pinTarget(target.pid);
+        this.#processSets.set(pair, (this.#processSets.get(pair) ?? 0) + 1);
+      }
+      await pinning.pinSelf();
     };
     try {
-      await startAll();
-      await pinning.pinSelf();
+      await startPairs(kept);
+      sets = 1;
       return await this.#ctx.rounds(`${this.#spec.route} CPU per request`, async (_, reversed) => {
         // The first processes also carry the run's warm-up rounds; a round measured again
         // for its steal counts like any other.
-        if (roundsOnThese >= ROUNDS_PER_PROCESS + (this.#processSets === 1 ? warmup : 0)) {
-          await pinning.restoreSelf();
-          await startAll();
-          await pinning.pinSelf();
+        if (roundsOnThese >= ROUNDS_PER_PROCESS + (sets === 1 ? warmup : 0)) {
+          await Promise.all(kept.map((pair) => pairs.get(pair)!.map((t) => t.stop())).flat());
+          await startPairs(kept);
+          sets++;
+          roundsOnThese = 0;
         }
         // New processes after the first set get a longer warm-up (the first set's is the warm-up round).
-        const fresh = roundsOnThese === 0 && this.#processSets > 1;
+        const fresh = roundsOnThese === 0 && sets > 1;
         roundsOnThese++;
         const samples: Record<string, PairSample> = {};
-        for (const pair of ordered(this.#spec.pairs, reversed))
-          samples[pair.name] = await this.#pairAtRate(pairs.get(pair)!, rate, reversed, fresh);
+        for (const pair of ordered(this.#spec.pairs, reversed)) {
+          if (!pair.newProcessesEachRound) {
+            samples[pair.name] = await this.#pairAtRate(pairs.get(pair)!, rate, reversed, fresh);
+            continue;
+          }
+          await startPairs([pair]);
+          try {
+            samples[pair.name] = await this.#pairAtRate(pairs.get(pair)!, rate, reversed, true);
+          } finally {
+            await Promise.all(pairs.get(pair)!.map((t) => t.stop()));
+            pairs.delete(pair);
+          }
+        }
         return samples;
       });
     } finally {
@@ -327,7 +356,7 @@ class Comparison {
       details: {
         rate,
         pinning: this.#pinning.description,
-        processSets: this.#processSets,
+        processSets: this.#processSets.get(pair) ?? 0,
         [`${pair.over}CpuUs`]: sideMedian('over', 'cpuUs'),
         [`${pair.under}CpuUs`]: sideMedian('under', 'cpuUs'),
         [`${pair.over}MainCpuUs`]: sideMedian('over', 'mainCpuUs'),

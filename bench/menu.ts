@@ -31,6 +31,7 @@ const PAIRS: Pair[] = [
     over: 'off',
     under: 'raw',
     budget: 0.8,
+    newProcessesEachRound: true,
   },
   { name: 'GET /menu: service (telemetry off) vs raw node:http with only a content type', over: 'off', under: 'bare' },
   { name: 'GET /menu: tracing 100% + metrics vs telemetry off', over: 'traced', under: 'off', budget: 0.9 },

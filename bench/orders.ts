@@ -14,7 +14,13 @@ import { peakRssUnderLoad, type MemoryUnderLoad } from './memory.ts';
 import type { BenchTarget } from './start-targets.ts';
 
 const PAIRS: Pair[] = [
-  { name: 'POST /orders: service vs minimal node:http PutItem handler', over: 'off', under: 'raw', budget: 0.8 },
+  {
+    name: 'POST /orders: service vs minimal node:http PutItem handler',
+    over: 'off',
+    under: 'raw',
+    budget: 0.8,
+    newProcessesEachRound: true,
+  },
   { name: 'POST /orders: tracing 100% + metrics vs telemetry off', over: 'traced', under: 'off', budget: 0.9 },
   { name: 'POST /orders: metrics alone (EMF) vs telemetry off', over: 'metrics', under: 'off' },
   { name: 'POST /orders: tracing at 0% sampling + metrics vs telemetry off', over: 'unsampled', under: 'off' },
