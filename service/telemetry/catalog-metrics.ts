@@ -20,8 +20,8 @@ export const TRACER_NAME = 'coffee-cloud';
 /**
  * Metrics read when a collection runs instead of recorded on every request: the level of
  * in-flight requests, the event-loop delay and the cache's hit and miss totals. A recorded
- * measurement is cheap on the request path only because it is queued (measurement-queue.ts);
- * these need not be recorded at all.
+ * measurement is cheap on the request path only because it is queued (measurement-queue.ts)
+ * or aggregated directly (direct-histograms.ts); these need not be recorded at all.
  */
 const OBSERVED = [
   'InFlightRequests',

@@ -97,14 +97,15 @@ export class DirectHistograms {
   /** A histogram reported by every reader added so far. */
   histogram(options: DirectHistogramOptions): DirectHistogram {
     this.#histograms++;
-    const descriptor: MetricDescriptor = {
+    // As the SDK's instrument descriptor, which carries the instrument type too.
+    const descriptor: MetricDescriptor & { type: InstrumentType; advice: { explicitBucketBoundaries: number[] } } = {
       name: options.name,
       type: InstrumentType.HISTOGRAM,
       description: options.description ?? '',
       unit: options.unit ?? '',
       valueType: ValueType.DOUBLE,
       advice: { explicitBucketBoundaries: [...options.boundaries] },
-    } as MetricDescriptor;
+    };
     const boundaries = bucketBoundaries(options.boundaries);
     return new DirectHistogram(this.#producers.map((p) => p.storage(descriptor, boundaries)));
   }
@@ -277,7 +278,6 @@ class HistogramStorage {
   #open: Series[] = [];
   /** Series ever recorded, in the order of their first record (a cumulative reader's order). */
   readonly #seen: Series[] = [];
-  readonly #seenSet = new Set<Series>();
   #overflow: Series | undefined;
   #lastCollection: HrTime | undefined;
 
@@ -304,10 +304,9 @@ class HistogramStorage {
     }
     series.interval = this.interval;
     series.startTime = millisToHrTime(Date.now());
-    series.firstStart ??= series.startTime;
     this.#open.push(series);
-    if (!this.#seenSet.has(series)) {
-      this.#seenSet.add(series);
+    if (!series.firstStart) {
+      series.firstStart = series.startTime;
       this.#seen.push(series);
     }
     return series;
