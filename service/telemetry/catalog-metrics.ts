@@ -35,7 +35,8 @@ const isObserved = (key: MetricKey): key is Observed => (OBSERVED as readonly Me
 /**
  * Histograms recorded on every request (or DynamoDB call), aggregated by our own code
  * (direct-histograms.ts): through the SDK, `record` cost a cached GET /menu about 2.4 µs,
- * half of what metrics cost it, mostly hashing the attributes on every record.
+ * half of what metrics cost it, mostly hashing the attributes on every record. They are
+ * not queued: in a loop a direct record took about 7 ns, queuing one about 40 ns.
  */
 const DIRECT = ['HttpRequestDuration', 'DynamoDbDuration'] as const satisfies readonly MetricKey[];
 type Direct = (typeof DIRECT)[number];
