@@ -10,7 +10,6 @@
  * await stack.stop();
  */
 import type { TracerProvider } from '@opentelemetry/api';
-import type { MetricReader } from '@opentelemetry/sdk-metrics';
 import type { DestinationStream } from 'pino';
 import { DEFAULT_SERVICE_NAME } from './catalog/metrics.ts';
 import type { LogLevel, MetricsExporter, ServiceConfig } from './config/config.ts';
@@ -22,7 +21,7 @@ import { startEmbeddedDynamo } from './store/embedded.ts';
 import type { Store } from './store/store.ts';
 import { DEFAULT_TABLE_NAME } from './store/table-schema.ts';
 import { startServerTracing } from './telemetry/tracing.ts';
-import { createTelemetry, type FullTelemetry } from './telemetry/telemetry.ts';
+import { createTelemetry, type FullTelemetry, type MetricReaderFactory } from './telemetry/telemetry.ts';
 
 export { startEmbeddedDynamo };
 
@@ -48,7 +47,7 @@ export interface LocalStackOptions {
     logFile?: string;
     serviceName?: string;
     tracerProvider?: TracerProvider;
-    metricReaders?: MetricReader[];
+    metricReaders?: MetricReaderFactory[];
     logDestination?: DestinationStream;
   };
   faults?: { token: string } | false;

@@ -119,7 +119,7 @@ const CASES: Record<string, RequestCase> = {
 
 describe('every route of the app, traced', () => {
   const spans = new InMemorySpanExporter();
-  const reader = new OnDemandReader();
+  let reader: OnDemandReader;
   let db: Awaited<ReturnType<typeof startEmbeddedDynamo>>;
   let telemetry: FullTelemetry;
   let service: Service;
@@ -174,7 +174,7 @@ describe('every route of the app, traced', () => {
     telemetry = await createTelemetry({
       config: config.telemetry,
       tracerProvider: new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }),
-      metricReaders: [reader],
+      metricReaders: [(metricProducers) => (reader = new OnDemandReader({ metricProducers }))],
     });
     service = await createService(config, { telemetry });
     server = await listen(service.app);

@@ -5,12 +5,42 @@ import {
   PeriodicExportingMetricReader,
   type HistogramMetricData,
 } from '@opentelemetry/sdk-metrics';
+import { resourceFromAttributes } from '@opentelemetry/resources';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Dimensions, Metrics } from '../catalog/metrics.ts';
-import { CatalogMetrics } from './catalog-metrics.ts';
+import { CatalogMetrics, MAX_CACHED_SERIES, TRACER_NAME } from './catalog-metrics.ts';
+import { DirectHistograms } from './direct-histograms.ts';
 import { MeasurementQueue } from './measurement-queue.ts';
 
 const attr = (key: keyof typeof Dimensions) => Dimensions[key].attribute;
+
+/** Catalog metrics read by one cumulative in-memory reader, as telemetry.ts wires them. */
+function start(cardinalityLimits?: { histogram: number }) {
+  const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+  const resource = resourceFromAttributes({ 'service.name': 'catalog-metrics-test' });
+  const histograms = new DirectHistograms(resource, TRACER_NAME);
+  const reader = histograms.reader(
+    (metricProducers) =>
+      new PeriodicExportingMetricReader({
+        exporter,
+        exportIntervalMillis: 3_600_000,
+        metricProducers,
+        ...(cardinalityLimits ? { cardinalityLimits } : {}),
+      }),
+  );
+  const provider = new MeterProvider({ resource, readers: [reader] });
+  const queue = new MeasurementQueue(1_000, (error) => expect.fail(String(error)));
+  const metrics = new CatalogMetrics(provider, queue, histograms);
+  const duration = async () => {
+    await reader.forceFlush();
+    return exporter
+      .getMetrics()
+      .at(-1)
+      ?.scopeMetrics.flatMap((s) => s.metrics)
+      .find((m) => m.descriptor.name === Metrics.HttpRequestDuration.otelName) as HistogramMetricData;
+  };
+  return { provider, metrics, duration };
+}
 
 describe('CatalogMetrics request series', () => {
   let provider: MeterProvider | undefined;
@@ -21,10 +51,8 @@ describe('CatalogMetrics request series', () => {
   });
 
   it('records each request in the series of its route, method and status class', async () => {
-    const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
-    const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
-    provider = new MeterProvider({ readers: [reader] });
-    metrics = new CatalogMetrics(provider, new MeasurementQueue(1_000, (error) => expect.fail(String(error))));
+    const started = start();
+    ({ provider, metrics } = started);
 
     metrics.requestEnded('GET', '/menu', 200, 1, undefined);
     metrics.requestEnded('GET', '/menu', 204, 2, undefined);
@@ -32,13 +60,7 @@ describe('CatalogMetrics request series', () => {
     metrics.requestEnded('POST', '/menu', 201, 4, undefined);
     metrics.requestEnded('GET', '/orders/:orderId', 200, 5, undefined);
     metrics.requestEnded('GET', '/menu', 503, 6, 'UNAVAILABLE');
-    await reader.forceFlush();
-
-    const duration = exporter
-      .getMetrics()
-      .at(-1)
-      ?.scopeMetrics.flatMap((s) => s.metrics)
-      .find((m) => m.descriptor.name === Metrics.HttpRequestDuration.otelName) as HistogramMetricData;
+    const duration = await started.duration();
     const series = duration.dataPoints
       .map((p) => ({
         route: p.attributes[attr('Route')],
@@ -55,6 +77,31 @@ describe('CatalogMetrics request series', () => {
       { route: '/menu', method: 'POST', status: '2xx', count: 1, sum: 4 },
       { route: '/orders/:orderId', method: 'GET', status: '2xx', count: 1, sum: 5 },
     ]);
+    expect(duration.dataPoints.every((p) => typeof p.attributes[attr('RouteGroup')] === 'string')).toBe(true);
+  });
+
+  it('counts requests in their series past the series whose recorders it keeps', async () => {
+    // A limit above the series here: the SDK's default (2,000 per interval) would fold
+    // the last ones into its overflow series, which direct-histograms.test.ts covers.
+    const started = start({ histogram: 10_000 });
+    ({ provider, metrics } = started);
+    const routes = MAX_CACHED_SERIES + 50;
+
+    for (let i = 0; i < routes; i++) metrics.requestEnded('GET', `/r/${i}`, 200, 1, undefined);
+    // Past the cap, each record is a new attribute object: still one series per route.
+    for (const i of [0, MAX_CACHED_SERIES - 1, MAX_CACHED_SERIES, routes - 1]) {
+      metrics.requestEnded('GET', `/r/${i}`, 200, 2, undefined);
+      metrics.requestEnded('GET', `/r/${i}`, 201, 3, undefined);
+    }
+    const duration = await started.duration();
+
+    expect(duration.dataPoints).toHaveLength(routes);
+    const byRoute = new Map(duration.dataPoints.map((p) => [p.attributes[attr('Route')], p.value]));
+    for (const i of [0, MAX_CACHED_SERIES - 1, MAX_CACHED_SERIES, routes - 1]) {
+      expect(byRoute.get(`/r/${i}`), `/r/${i}`).toMatchObject({ count: 3, sum: 6, min: 1, max: 3 });
+    }
+    expect(byRoute.get('/r/1')).toMatchObject({ count: 1, sum: 1 });
+    expect(duration.dataPoints.reduce((n, p) => n + p.value.count, 0)).toBe(routes + 8);
     expect(duration.dataPoints.every((p) => typeof p.attributes[attr('RouteGroup')] === 'string')).toBe(true);
   });
 });

@@ -1,12 +1,16 @@
 /**
  * The metric readers of the configured exporter: EMF and OTLP export periodically,
  * Prometheus is read on each scrape. Each hands the queued measurements over before it
- * collects (see measurement-queue.ts).
+ * collects (see measurement-queue.ts), reads the request-path histograms through a
+ * producer (direct-histograms.ts) and merges them into the SDK's scope, so the exporters
+ * see one collection as the SDK alone would have given it.
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
 import type { TelemetryConfig } from '../config/config.ts';
+import { INSTRUMENT_ORDER } from './catalog-metrics.ts';
+import { mergeScopes, type DirectHistograms } from './direct-histograms.ts';
 import { EmfExporter } from './emf.ts';
 import type { MeasurementQueue } from './measurement-queue.ts';
 import type { Logger, Telemetry } from './types.ts';
@@ -21,38 +25,51 @@ export interface MetricReaders {
 export async function startMetricReaders(
   config: TelemetryConfig,
   queue: MeasurementQueue,
+  histograms: DirectHistograms,
   logger: Logger,
   emfWrite: ((line: string) => void) | undefined,
 ): Promise<MetricReaders> {
   if (config.metrics === 'emf') {
     const write = emfWrite ?? emfWriter(config.emfFile);
+    const exporter = new EmfExporter({ write });
     return {
       readers: [
-        new DrainingPeriodicReader(queue, {
-          exporter: new EmfExporter({ write }),
-          exportIntervalMillis: config.exportIntervalMs,
-        }),
+        histograms.reader(
+          (metricProducers) =>
+            new DrainingPeriodicReader(queue, {
+              exporter,
+              exportIntervalMillis: config.exportIntervalMs,
+              metricProducers,
+            }),
+        ),
       ],
     };
   }
   if (config.metrics === 'otlp') {
     const { OTLPMetricExporter } = await import('@opentelemetry/exporter-metrics-otlp-http');
+    const exporter = new OTLPMetricExporter();
     return {
       readers: [
-        new DrainingPeriodicReader(queue, {
-          exporter: new OTLPMetricExporter(),
-          exportIntervalMillis: config.exportIntervalMs,
-        }),
+        histograms.reader(
+          (metricProducers) =>
+            new DrainingPeriodicReader(queue, {
+              exporter,
+              exportIntervalMillis: config.exportIntervalMs,
+              metricProducers,
+            }),
+        ),
       ],
     };
   }
   if (config.metrics === 'prometheus') {
     const { PrometheusExporter, PrometheusSerializer } = await import('@opentelemetry/exporter-prometheus');
-    const exporter = new PrometheusExporter({ preventServerStart: true });
+    const exporter = histograms.reader(
+      (metricProducers) => new PrometheusExporter({ preventServerStart: true, metricProducers }),
+    );
     const serializer = new PrometheusSerializer();
     const prometheus = async () => {
       queue.drain();
-      const { resourceMetrics, errors } = await exporter.collect();
+      const { resourceMetrics, errors } = mergeScopes(await exporter.collect(), INSTRUMENT_ORDER);
       if (errors.length > 0) logger.warn({ errors: errors.map(String) }, 'metric collection reported errors');
       return serializer.serialize(resourceMetrics);
     };
@@ -63,12 +80,13 @@ export async function startMetricReaders(
 
 /**
  * A periodic reader that hands the queued measurements over before its collection takes
- * its timestamp. The observable callback that drains the queue (catalog-metrics.ts) runs
- * after it, so a series first seen in that batch would start a moment after the end of
- * the interval it is reported in, which strict OTLP backends reject; for other readers
- * (tests' in-memory ones) the callback is what drains.
+ * its timestamp, and merges its producers' scopes into the SDK's (`mergeScopes`). The
+ * observable callback that drains the queue (catalog-metrics.ts) runs after it, so a
+ * series first seen in that batch would start a moment after the end of the interval it
+ * is reported in, which strict OTLP backends reject; for other readers (tests' in-memory
+ * ones) the callback is what drains.
  */
-class DrainingPeriodicReader extends PeriodicExportingMetricReader {
+export class DrainingPeriodicReader extends PeriodicExportingMetricReader {
   readonly #queue: MeasurementQueue;
   constructor(queue: MeasurementQueue, options: ConstructorParameters<typeof PeriodicExportingMetricReader>[0]) {
     super(options);
@@ -78,7 +96,7 @@ class DrainingPeriodicReader extends PeriodicExportingMetricReader {
     options?: Parameters<PeriodicExportingMetricReader['collect']>[0],
   ): ReturnType<PeriodicExportingMetricReader['collect']> {
     this.#queue.drain();
-    return super.collect(options);
+    return super.collect(options).then((result) => mergeScopes(result, INSTRUMENT_ORDER));
   }
 }
 

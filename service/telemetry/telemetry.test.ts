@@ -106,7 +106,14 @@ describe('telemetry of a request, from load-run id to trace, logs and metrics', 
       faults: { token: 'fault-token-for-tests' },
       telemetry: {
         tracerProvider: new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }),
-        metricReaders: [new PeriodicExportingMetricReader({ exporter: metricsOut, exportIntervalMillis: 3_600_000 })],
+        metricReaders: [
+          (metricProducers) =>
+            new PeriodicExportingMetricReader({
+              exporter: metricsOut,
+              exportIntervalMillis: 3_600_000,
+              metricProducers,
+            }),
+        ],
         logDestination: logs.stream,
         logLevel: 'info',
         metrics: 'emf',

@@ -10,11 +10,12 @@
 import type { Attributes, TracerProvider } from '@opentelemetry/api';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
-import { MeterProvider, type MetricReader } from '@opentelemetry/sdk-metrics';
+import { MeterProvider, type MetricProducer, type MetricReader } from '@opentelemetry/sdk-metrics';
 import type { DestinationStream } from 'pino';
 import type { TelemetryConfig } from '../config/config.ts';
 import { FailureReporter, RunningRequest } from './active-request.ts';
 import { CatalogMetrics, TRACER_NAME } from './catalog-metrics.ts';
+import { DirectHistograms } from './direct-histograms.ts';
 import { createLoggers, type Loggers } from './logger.ts';
 import { MeasurementQueue } from './measurement-queue.ts';
 import { startMetricReaders } from './metric-readers.ts';
@@ -23,6 +24,9 @@ import type { Tracing } from './tracing.ts';
 
 export { TRACER_NAME };
 export type { FullTelemetry };
+
+/** Makes a metric reader that reads `metricProducers` (pass them in its options). */
+export type MetricReaderFactory = (metricProducers: MetricProducer[]) => MetricReader;
 
 export interface TelemetryOptions {
   config: TelemetryConfig;
@@ -36,8 +40,11 @@ export interface TelemetryOptions {
    * in, so the Lambda bundle never contains the Node SDK.
    */
   startTracing?: (resource: Resource) => Promise<Tracing>;
-  /** Extra metric readers (tests use an in-memory one). */
-  metricReaders?: MetricReader[];
+  /**
+   * Extra metric readers (tests use an in-memory one), each made with the producers it
+   * must read (the request-path histograms; see direct-histograms.ts).
+   */
+  metricReaders?: MetricReaderFactory[];
   /** Where log lines go (tests); else `config.logFile` or stdout. */
   logDestination?: DestinationStream;
   /** Buffer log lines (default); the Lambda handler turns it off. */
@@ -62,8 +69,10 @@ export async function createTelemetry(options: TelemetryOptions): Promise<FullTe
   const { tracing, tracerProvider } = await startTraces(options, resource);
 
   const queue = new MeasurementQueue(256, (error) => failures.report('a metric measurement failed', error));
-  const configured = await startMetricReaders(config, queue, loggers.logger, options.emfWrite);
-  const readers = [...(options.metricReaders ?? []), ...configured.readers];
+  const histograms = new DirectHistograms(resource, TRACER_NAME);
+  const extra = (options.metricReaders ?? []).map((make) => histograms.reader(make));
+  const configured = await startMetricReaders(config, queue, histograms, loggers.logger, options.emfWrite);
+  const readers = [...extra, ...configured.readers];
   const meterProvider =
     readers.length > 0 ? new MeterProvider({ resource, readers: readers as MetricReader[] }) : undefined;
 
@@ -73,7 +82,7 @@ export async function createTelemetry(options: TelemetryOptions): Promise<FullTe
     running,
     loggers,
     failures,
-    metrics: new CatalogMetrics(meterProvider, queue),
+    metrics: new CatalogMetrics(meterProvider, queue, histograms),
     meterProvider,
     prometheus: configured.prometheus,
     tracing,
