@@ -83,7 +83,8 @@ async function main(): Promise<() => Promise<void>> {
     await new Promise((r) => server.once('listening', r));
     print({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
     return async () => {
-      server.close();
+      // Answers still being written finish before the store closes under them.
+      await new Promise((resolve) => server.close(resolve));
       await db.stop();
     };
   }
