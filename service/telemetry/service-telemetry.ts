@@ -30,6 +30,8 @@ import type { Tracing } from './tracing.ts';
 import type { Logger, RequestScope, RequestStart, ServiceMetrics, Telemetry } from './types.ts';
 
 const LOAD_RUN_ID = /^[\w.:-]{1,64}$/;
+/** The server span's options, made once: the tracer only reads them. */
+const SERVER_SPAN = { kind: SpanKind.SERVER } as const;
 
 /** Reads an incoming request's headers for the propagators. */
 const HEADER_GETTER: TextMapGetter<RequestStart['headers']> = {
@@ -155,7 +157,7 @@ export class ServiceTelemetry implements FullTelemetry {
     const route = start.route;
     // Attributes are set only on a span that records, so an unsampled request builds none;
     // the samplers the OTEL_TRACES_SAMPLER variable names decide without them.
-    const span = tracer.startSpan(`${start.method} ${route}`, { kind: SpanKind.SERVER }, parent);
+    const span = tracer.startSpan(`${start.method} ${route}`, SERVER_SPAN, parent);
     if (!span.isRecording()) return span;
     span.setAttributes({
       'http.request.method': start.method,
