@@ -8,7 +8,7 @@ import {
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Dimensions, Metrics } from '../catalog/metrics.ts';
-import { CatalogMetrics, MAX_CACHED_SERIES, TRACER_NAME } from './catalog-metrics.ts';
+import { CatalogMetrics, LOOP_DELAY_RESOLUTION_MS, MAX_CACHED_SERIES, TRACER_NAME } from './catalog-metrics.ts';
 import { DirectHistograms } from './direct-histograms.ts';
 import { MeasurementQueue } from './measurement-queue.ts';
 
@@ -39,7 +39,16 @@ function start(cardinalityLimits?: { histogram: number }) {
       ?.scopeMetrics.flatMap((s) => s.metrics)
       .find((m) => m.descriptor.name === Metrics.HttpRequestDuration.otelName) as HistogramMetricData;
   };
-  return { provider, metrics, duration };
+  const gauge = async (name: string) => {
+    await reader.forceFlush();
+    const metric = exporter
+      .getMetrics()
+      .at(-1)
+      ?.scopeMetrics.flatMap((s) => s.metrics)
+      .find((m) => m.descriptor.name === name);
+    return metric?.dataPoints[0]?.value as number | undefined;
+  };
+  return { provider, metrics, duration, gauge };
 }
 
 describe('CatalogMetrics request series', () => {
@@ -103,5 +112,29 @@ describe('CatalogMetrics request series', () => {
     expect(byRoute.get('/r/1')).toMatchObject({ count: 1, sum: 1 });
     expect(duration.dataPoints.reduce((n, p) => n + p.value.count, 0)).toBe(routes + 8);
     expect(duration.dataPoints.every((p) => typeof p.attributes[attr('RouteGroup')] === 'string')).toBe(true);
+  });
+});
+
+describe('CatalogMetrics event-loop delay', () => {
+  it('reports a stall longer than the monitor resolution as the p99 delay', async () => {
+    const started = start();
+    const stallMs = 4 * LOOP_DELAY_RESOLUTION_MS;
+    const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    try {
+      // The monitor measures from its first sample on.
+      await wait(2 * LOOP_DELAY_RESOLUTION_MS);
+      const until = performance.now() + stallMs;
+      while (performance.now() < until) {
+        // the event loop is blocked
+      }
+      await wait(2 * LOOP_DELAY_RESOLUTION_MS);
+
+      const p99 = await started.gauge(Metrics.EventLoopDelay.otelName);
+
+      expect(p99).toBeGreaterThanOrEqual(stallMs - LOOP_DELAY_RESOLUTION_MS);
+    } finally {
+      started.metrics.stop();
+      await started.provider.shutdown();
+    }
   });
 });

@@ -112,6 +112,15 @@ function createInstruments(
   return recorded as Instruments;
 }
 
+/**
+ * How often the event-loop delay monitor samples, in ms. Each sample is a timer that wakes
+ * the loop, and waking an idle loop costs tens of µs of CPU on a small VM: at 10 ms (100
+ * wake-ups a second) the monitor cost a GET /menu about 1 µs at 2,700 requests a second.
+ * At 20 ms a stall shorter than 20 ms that falls between two samples is seen only in part;
+ * the p99 of a 60 s CloudWatch period still rests on about 3,000 samples.
+ */
+export const LOOP_DELAY_RESOLUTION_MS = 20;
+
 /** Request series whose recorders are kept (routes are templates, so a few dozen in practice). */
 export const MAX_CACHED_SERIES = 2_000;
 
@@ -142,7 +151,7 @@ export class CatalogMetrics implements ServiceMetrics {
       inFlight: 0,
       cacheHits: new Map(),
       cacheMisses: new Map(),
-      loopDelay: monitorEventLoopDelay({ resolution: 10 }),
+      loopDelay: monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS }),
     };
     this.#levels.loopDelay.enable();
     this.#instruments = createInstruments(provider, this.#levels, queue, histograms);

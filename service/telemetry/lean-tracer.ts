@@ -7,6 +7,7 @@
 import {
   context as apiContext,
   INVALID_SPAN_CONTEXT,
+  ROOT_CONTEXT,
   SamplingDecision,
   SpanKind,
   trace,
@@ -44,6 +45,7 @@ export interface LeanTracerProviderOptions {
 }
 
 const NO_LINKS: never[] = [];
+const NO_ATTRIBUTES: Attributes = Object.freeze({});
 
 export class LeanTracerProvider implements TracerProvider {
   readonly #options: LeanTracerProviderOptions;
@@ -78,18 +80,30 @@ export class LeanTracer implements Tracer {
     this.#scope = scope;
   }
 
-  /** The SDK Tracer's steps in its order (ids, sampler, trace state), without its span object. */
+  /**
+   * The SDK Tracer's steps in its order (ids, sampler, trace state), without its span
+   * object. A span started in the root context (a request that continues no trace) skips
+   * the context's look-ups: the root context holds no parent and no suppression.
+   */
   startSpan(name: string, options: SpanOptions = {}, context: Context = apiContext.active()): Span {
     if (options.root) context = trace.deleteSpan(context);
-    if (isTracingSuppressed(context)) return trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
-    const parent = trace.getSpan(context)?.spanContext();
+    const root = context === ROOT_CONTEXT;
+    if (!root && isTracingSuppressed(context)) return trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+    const parent = root ? undefined : trace.getSpan(context)?.spanContext();
     const spanId = this.#ids.generateSpanId();
     const valid = parent !== undefined && trace.isSpanContextValid(parent);
     const traceId = valid ? parent.traceId : this.#ids.generateTraceId();
     const kind = options.kind ?? SpanKind.INTERNAL;
-    const attributes: Attributes = options.attributes ? { ...options.attributes } : {};
+    // The SDK's samplers only read the attributes: an unsampled span copies none.
     const links = options.links ?? NO_LINKS;
-    const sampling = this.#sampler.shouldSample(context, traceId, name, kind, attributes, links);
+    const sampling = this.#sampler.shouldSample(
+      context,
+      traceId,
+      name,
+      kind,
+      options.attributes ?? NO_ATTRIBUTES,
+      links,
+    );
     const sampled = sampling.decision === SamplingDecision.RECORD_AND_SAMPLED;
     const spanContext: SpanContext = {
       traceId,
@@ -98,7 +112,7 @@ export class LeanTracer implements Tracer {
       traceState: sampling.traceState ?? (valid ? parent.traceState : undefined),
     };
     if (sampling.decision === SamplingDecision.NOT_RECORD) return trace.wrapSpanContext(spanContext);
-    if (sampling.attributes) Object.assign(attributes, sampling.attributes);
+    const attributes: Attributes = { ...options.attributes, ...sampling.attributes };
     return new LeanSpan(
       {
         name,

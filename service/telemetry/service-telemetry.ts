@@ -30,6 +30,8 @@ import type { Tracing } from './tracing.ts';
 import type { Logger, RequestScope, RequestStart, ServiceMetrics, Telemetry } from './types.ts';
 
 const LOAD_RUN_ID = /^[\w.:-]{1,64}$/;
+/** The server span's options, made once: the tracer only reads them. */
+const SERVER_SPAN = { kind: SpanKind.SERVER } as const;
 
 /** Reads an incoming request's headers for the propagators. */
 const HEADER_GETTER: TextMapGetter<RequestStart['headers']> = {
@@ -100,22 +102,27 @@ export class ServiceTelemetry implements FullTelemetry {
   startRequest(start: RequestStart): RequestScope {
     const t0 = performance.now();
     this.#parts.metrics.requestStarted();
-    const fields: RequestFields = { request_id: start.requestId };
     const headerRunId = start.headers.get('x-load-run-id');
     const baggage = start.headers.get('baggage');
     const runId = headerRunId && LOAD_RUN_ID.test(headerRunId) ? headerRunId : runIdFromBaggage(baggage);
-    if (runId) fields.load_run_id = runId;
     const tracer = this.#parts.tracer;
-    if (!tracer) return new ActiveRequest(start, t0, undefined, new RequestState(fields), this.#recorder);
+    if (!tracer) {
+      const fields: RequestFields = runId
+        ? { request_id: start.requestId, load_run_id: runId }
+        : { request_id: start.requestId };
+      return new ActiveRequest(start, t0, undefined, new RequestState(fields), this.#recorder);
+    }
     // Most requests carry no context to continue; skip the propagators for them.
     const parent =
       start.headers.get('traceparent') == null && baggage == null
         ? ROOT_CONTEXT
         : this.#parts.propagator.extract(ROOT_CONTEXT, start.headers, HEADER_GETTER);
     const span = this.#startServerSpan(tracer, start, runId, parent);
-    const sc = span.spanContext();
-    fields.trace_id = sc.traceId;
-    fields.span_id = sc.spanId;
+    const { traceId, spanId } = span.spanContext();
+    // Made whole in one literal: fields added one by one would grow the object each time.
+    const fields: RequestFields = runId
+      ? { request_id: start.requestId, load_run_id: runId, trace_id: traceId, span_id: spanId }
+      : { request_id: start.requestId, trace_id: traceId, span_id: spanId };
     return new ActiveRequest(start, t0, span, new RequestState(fields, span, parent), this.#recorder);
   }
 
@@ -155,7 +162,7 @@ export class ServiceTelemetry implements FullTelemetry {
     const route = start.route;
     // Attributes are set only on a span that records, so an unsampled request builds none;
     // the samplers the OTEL_TRACES_SAMPLER variable names decide without them.
-    const span = tracer.startSpan(`${start.method} ${route}`, { kind: SpanKind.SERVER }, parent);
+    const span = tracer.startSpan(`${start.method} ${route}`, SERVER_SPAN, parent);
     if (!span.isRecording()) return span;
     span.setAttributes({
       'http.request.method': start.method,

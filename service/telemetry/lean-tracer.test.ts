@@ -1,0 +1,94 @@
+import { ROOT_CONTEXT, SpanKind, trace, TraceFlags, type Attributes, type Context } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  ParentBasedSampler,
+  SamplingDecision,
+  type Sampler,
+  type SamplingResult,
+} from '@opentelemetry/sdk-trace-base';
+import { describe, expect, it } from 'vitest';
+import { BatchedIdGenerator } from './batched-ids.ts';
+import { SpanClock, type LeanSpan } from './lean-span.ts';
+import { LeanTracerProvider } from './lean-tracer.ts';
+
+function tracerWith(sampler: Sampler) {
+  const ended: LeanSpan[] = [];
+  const tracer = new LeanTracerProvider({
+    resource: resourceFromAttributes({}),
+    sampler,
+    idGenerator: new BatchedIdGenerator(),
+    sink: { clock: new SpanClock(), register: () => 0, onEnd: (span) => ended.push(span) },
+  }).getTracer('test');
+  return { tracer, ended };
+}
+
+/** A sampler that remembers what it was asked and answers `result`. */
+class AskedSampler implements Sampler {
+  readonly asked: { context: Context; attributes: Attributes }[] = [];
+  constructor(readonly result: SamplingResult) {}
+  shouldSample(context: Context, _traceId: string, _name: string, _kind: SpanKind, attributes: Attributes) {
+    this.asked.push({ context, attributes: { ...attributes } });
+    return this.result;
+  }
+  toString() {
+    return 'AskedSampler';
+  }
+}
+
+const REMOTE_PARENT = trace.setSpanContext(ROOT_CONTEXT, {
+  traceId: '0af7651916cd43dd8448eb211c80319c',
+  spanId: 'b7ad6b7169203331',
+  traceFlags: TraceFlags.SAMPLED,
+  isRemote: true,
+});
+
+describe('the lean tracer', () => {
+  it('starts a span in the root context as a new trace, unsampled under always_off', () => {
+    const { tracer, ended } = tracerWith(new AlwaysOffSampler());
+
+    const span = tracer.startSpan('GET /menu', { kind: SpanKind.SERVER }, ROOT_CONTEXT);
+    span.end();
+
+    const sc = span.spanContext();
+    expect(span.isRecording()).toBe(false);
+    expect(trace.isSpanContextValid(sc)).toBe(true);
+    expect(sc.traceFlags).toBe(TraceFlags.NONE);
+    expect(ended).toHaveLength(0);
+  });
+
+  it('continues the trace of a parent in the context, and the parent-based sampler follows it', () => {
+    const { tracer, ended } = tracerWith(new ParentBasedSampler({ root: new AlwaysOffSampler() }));
+
+    const span = tracer.startSpan('GET /menu', { kind: SpanKind.SERVER }, REMOTE_PARENT);
+    span.end();
+
+    expect(span.spanContext().traceId).toBe('0af7651916cd43dd8448eb211c80319c');
+    expect(span.spanContext().traceFlags).toBe(TraceFlags.SAMPLED);
+    expect(ended[0]!.parentSpanId).toBe('b7ad6b7169203331');
+  });
+
+  it('starts nothing valid where tracing is suppressed', () => {
+    const { tracer } = tracerWith(new AlwaysOnSampler());
+
+    const span = tracer.startSpan('x', {}, suppressTracing(REMOTE_PARENT));
+
+    expect(trace.isSpanContextValid(span.spanContext())).toBe(false);
+  });
+
+  it("asks the sampler with the span's attributes and context, and records the sampler's attributes too", () => {
+    const sampler = new AskedSampler({ decision: SamplingDecision.RECORD_AND_SAMPLED, attributes: { added: 1 } });
+    const { tracer, ended } = tracerWith(sampler);
+
+    tracer.startSpan('a', { attributes: { given: 'x' } }, REMOTE_PARENT).end();
+    tracer.startSpan('b', {}, ROOT_CONTEXT).end();
+
+    expect(sampler.asked).toEqual([
+      { context: REMOTE_PARENT, attributes: { given: 'x' } },
+      { context: ROOT_CONTEXT, attributes: {} },
+    ]);
+    expect(ended.map((s) => s.attributes)).toEqual([{ given: 'x', added: 1 }, { added: 1 }]);
+  });
+});
