@@ -10,6 +10,11 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     maxWorkers: 2,
+    // A worker runs many files without loading the modules again for each: importing the
+    // AWS SDK, CDK and OpenTelemetry once per file cost more than 100 s of CPU. What a file
+    // leaves in the process's global state is put back by the setup file.
+    isolate: false,
+    setupFiles: ['./vitest.setup.ts'],
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   },
 });

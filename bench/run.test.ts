@@ -30,11 +30,12 @@ describe('coffee bench, end to end', () => {
     const file = join(dir, 'bench.json');
     const lines: string[] = [];
     const returned = await runBench({
-      durationS: 1,
+      // Half-second rounds: 30 requests per side at 60/s, enough to read CPU per request.
+      durationS: 0.5,
       // Enough rounds for the pairs to get new processes once (every 3 kept rounds).
       rounds: 4,
       warmup: 1,
-      saturationS: 1,
+      saturationS: 0.5,
       saturationRounds: 1,
       loadShare: 0.3,
       rates: { menu: 60 },

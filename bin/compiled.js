@@ -12,9 +12,10 @@
 // read each other's half-written output. The worker files a compiled entry loads beside
 // itself go to a directory named by their content: a worker is loaded when first needed
 // (the span export worker with the first spans), and a server started before a `git pull`
-// must still find its own version then, not the one a later start copied.
+// must still find its own version then, not the one a later start copied. Directories of
+// versions long unused are removed (pruneBuilds says when).
 import { createHash, randomUUID } from 'node:crypto';
-import { access, constants, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { access, constants, mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -56,6 +57,33 @@ export async function removeStale(dir, now = Date.now()) {
   }
 }
 
+/** Builds' directories kept besides the current one, however old. */
+const KEEP_BUILDS = 3;
+/** A build's directory not started from for this long may go, if KEEP_BUILDS newer ones exist. */
+const BUILD_IDLE_MS = 7 * 24 * 60 * 60_000;
+
+/**
+ * Removes the worker files' directories of older versions. A server loads its workers when
+ * first needed, possibly long after its start, from the directory its start chose; so a
+ * directory goes only when it is not `current`, at least KEEP_BUILDS directories were
+ * started from more recently, and its last start (each start sets its mtime) is more than
+ * a week ago: a server still running from it would have to have gone a week without spans
+ * while its checkout moved on by KEEP_BUILDS versions.
+ */
+export async function pruneBuilds(dir, current, now = Date.now()) {
+  const builds = [];
+  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    const path = join(dir, entry.name);
+    if (!entry.isDirectory() || !entry.name.startsWith('build-') || path === current) continue;
+    const { mtimeMs } = await stat(path).catch(() => ({ mtimeMs: now }));
+    builds.push({ path, mtimeMs });
+  }
+  builds.sort((a, b) => b.mtimeMs - a.mtimeMs);
+  for (const { path, mtimeMs } of builds.slice(KEEP_BUILDS)) {
+    if (now - mtimeMs > BUILD_IDLE_MS) await rm(path, { recursive: true, force: true });
+  }
+}
+
 /**
  * The directory of this checkout's worker files, named by their content, with the files in
  * it (written once per content; a start that finds them leaves them).
@@ -66,6 +94,9 @@ async function besideDir(dir) {
   for (const source of sources) hash.update(source);
   const build = join(dir, `build-${hash.digest('hex').slice(0, 16)}`);
   await mkdir(build, { recursive: true });
+  // Marks it used before anything else, so that a prune running now leaves it (pruneBuilds).
+  const now = new Date();
+  await utimes(build, now, now);
   await Promise.all(
     BESIDE.map(async (file, i) => {
       const target = join(build, file.slice(file.lastIndexOf('/') + 1));
@@ -94,6 +125,7 @@ export async function runCompiled(entry, argv) {
   if (!dir) return undefined;
   await removeStale(dir);
   const build = await besideDir(dir);
+  await pruneBuilds(dir, build);
   const esbuild = await import('esbuild');
   const outfile = join(build, `${entry.replace(/[/\\]/g, '-').replace(/\.ts$/, '')}-${randomUUID()}.mjs`);
   try {

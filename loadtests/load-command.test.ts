@@ -52,9 +52,9 @@ describe('coffee load', () => {
       'load',
       'smoke',
       '--duration',
-      '3',
+      '2',
       '--rate',
-      '4',
+      '6',
       '--seed',
       '7',
       '--run-id',
@@ -108,7 +108,7 @@ describe('coffee load', () => {
       'load',
       'smoke',
       '--duration',
-      '2',
+      '1',
       '--threshold',
       'menu-read-latency=0',
       '--out',
@@ -138,33 +138,40 @@ describe('coffee load', () => {
   });
 
   it('exits 2 on usage errors: an unknown profile, a bad option, an unknown threshold', async () => {
-    const unknown = await coffee(['load', 'lunch-rush', '--target', 'http://127.0.0.1:1']);
+    // Independent runs, started together: each is a process start more than work.
+    const [unknown, bad, threshold] = await Promise.all([
+      coffee(['load', 'lunch-rush', '--target', 'http://127.0.0.1:1']),
+      coffee(['load', 'smoke', '--rate', 'fast']),
+      coffee(['load', 'smoke', '--threshold', 'speed=1', '--target', 'http://127.0.0.1:1']),
+    ]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown profile "lunch-rush"; choose one of smoke, average/);
-    const bad = await coffee(['load', 'smoke', '--rate', 'fast']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--rate must be a positive number/);
-    const threshold = await coffee(['load', 'smoke', '--threshold', 'speed=1', '--target', 'http://127.0.0.1:1']);
     expect(threshold.code).toBe(2);
     expect(threshold.stderr).toMatch(/unknown threshold "speed"/);
   });
 
   it('exits 2 on a --tokens file that is missing or malformed, or given without --target, naming what is wrong', async () => {
-    const file = path.join(dir, 'tokens.json');
-    const missing = await coffee(['load', 'smoke', '--tokens', file, '--target', 'http://127.0.0.1:1']);
+    const missingFile = path.join(dir, 'missing-tokens.json');
+    const malformedFile = path.join(dir, 'malformed-tokens.json');
+    const expiringFile = path.join(dir, 'expiring-tokens.json');
+    await writeFile(malformedFile, JSON.stringify({ customers: ['eyJhbGciOi.e30.sig'], baristas: [42] }));
+    const expiring = `eyJhbGciOiJSUzI1NiJ9.${Buffer.from(JSON.stringify({ sub: 'c1', exp: Math.floor(Date.now() / 1000) + 60 })).toString('base64url')}.c2ln`;
+    await writeFile(expiringFile, JSON.stringify({ customers: [expiring], baristas: [expiring] }));
+    // Independent runs, started together: each is a process start more than work.
+    const [missing, malformed, expired, local] = await Promise.all([
+      coffee(['load', 'smoke', '--tokens', missingFile, '--target', 'http://127.0.0.1:1']),
+      coffee(['load', 'smoke', '--tokens', malformedFile, '--target', 'http://127.0.0.1:1']),
+      // The smoke profile lasts 30 s, soak more than an hour: the tokens expire within a minute.
+      coffee(['load', 'soak', '--tokens', expiringFile, '--target', 'http://127.0.0.1:1']),
+      coffee(['load', 'smoke', '--tokens', expiringFile]),
+    ]);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain(`--tokens ${file}: no such file`);
-    await writeFile(file, JSON.stringify({ customers: ['eyJhbGciOi.e30.sig'], baristas: [42] }));
-    const malformed = await coffee(['load', 'smoke', '--tokens', file, '--target', 'http://127.0.0.1:1']);
+    expect(missing.stderr).toContain(`--tokens ${missingFile}: no such file`);
     expect(malformed.code).toBe(2);
-    expect(malformed.stderr).toContain(`--tokens ${file}: baristas[0] is not a bearer token`);
-    const expired = `eyJhbGciOiJSUzI1NiJ9.${Buffer.from(JSON.stringify({ sub: 'c1', exp: Math.floor(Date.now() / 1000) + 60 })).toString('base64url')}.c2ln`;
-    await writeFile(file, JSON.stringify({ customers: [expired], baristas: [expired] }));
-    // The smoke profile lasts 30 s, soak more than an hour: the tokens expire within a minute.
-    expect((await coffee(['load', 'soak', '--tokens', file, '--target', 'http://127.0.0.1:1'])).stderr).toMatch(
-      /--tokens .*: the tokens expire at .*, before the run ends at .*: mint new ones/,
-    );
-    const local = await coffee(['load', 'smoke', '--tokens', file]);
+    expect(malformed.stderr).toContain(`--tokens ${malformedFile}: baristas[0] is not a bearer token`);
+    expect(expired.stderr).toMatch(/--tokens .*: the tokens expire at .*, before the run ends at .*: mint new ones/);
     expect(local.code).toBe(2);
     expect(local.stderr).toMatch(/--tokens needs --target/);
   });

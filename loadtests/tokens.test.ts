@@ -57,6 +57,9 @@ async function load(runId: string, tokens?: ReturnType<typeof parseTokenPool>) {
     durationS: 2,
     rate: 12,
     thinkTimeScale: 0,
+    // Latency limits loosened, as in load-command.test.ts: a loaded 2-core CI machine can miss
+    // the SLOs; this is about the tokens, and the error-rate thresholds still hold.
+    thresholdOverrides: { 'menu-read-latency': 10_000, 'order-read-latency': 10_000, 'order-write-latency': 10_000 },
     seed: 3,
     runId,
     ...(tokens ? { tokens } : {}),
@@ -98,6 +101,7 @@ describe('coffee load --tokens against an external issuer', () => {
         'PATCH /orders/:orderId',
       ]),
     );
+    expect(result.thresholds.filter((t) => !t.pass).map((t) => t.id)).toEqual([]);
     expect(result.verdict).toBe('pass');
   });
 

@@ -12,6 +12,7 @@ export type { EmbeddedDynamo } from './store/embedded.ts';
 export { tuneHeapForService } from './server/heap.ts';
 export { SECURITY_HEADER_ENTRIES } from './http/security-headers.ts';
 export { BatchedIdGenerator } from './telemetry/batched-ids.ts';
+export type { BatchedIdOptions } from './telemetry/batched-ids.ts';
 export { LeanTracerProvider } from './telemetry/lean-tracer.ts';
 export type { LeanSink } from './telemetry/lean-tracer.ts';
 export { SpanHandOff } from './telemetry/span-handoff.ts';

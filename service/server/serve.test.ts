@@ -89,6 +89,45 @@ describe('coffee serve', () => {
     }
   });
 
+  it('removes the worker files of old versions, keeping the current and the three last started', async () => {
+    const { pruneBuilds } = await import('../../bin/compiled.js');
+    const dir = await mkdtemp(join(tmpdir(), 'coffee-compiled-'));
+    try {
+      const day = 24 * 60 * 60_000;
+      // Last started 1, 2, 8, 9, 10 and 11 days ago; the current one (this start's) 30 days ago.
+      const ages = { a: 1, b: 2, c: 8, d: 9, e: 10, f: 11, current: 30 };
+      for (const [name, days] of Object.entries(ages)) {
+        const build = join(dir, `build-${name}`);
+        await mkdir(build);
+        await writeFile(join(build, 'span-export-worker.mjs'), '');
+        const at = new Date(Date.now() - days * day);
+        await utimes(build, at, at);
+      }
+      await writeFile(join(dir, 'build-file'), '');
+      await pruneBuilds(dir, join(dir, 'build-current'));
+      // d, e, f are more than a week unused and have three newer; c is as old but among the
+      // three newest; a file is no build.
+      expect((await readdir(dir)).sort()).toEqual(['build-a', 'build-b', 'build-c', 'build-current', 'build-file']);
+      expect(await readdir(join(dir, 'build-current'))).toEqual(['span-export-worker.mjs']);
+
+      // Three new versions started: b is now the fifth newest of the others but two days
+      // old, and stays (a server started from it may not have loaded its workers yet); c
+      // and the month-old one, no longer current, go.
+      for (const name of ['g', 'h', 'i']) await mkdir(join(dir, `build-${name}`));
+      await pruneBuilds(dir, join(dir, 'build-i'));
+      expect((await readdir(dir)).sort()).toEqual([
+        'build-a',
+        'build-b',
+        'build-file',
+        'build-g',
+        'build-h',
+        'build-i',
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('answers a bad option with exit code 2 and a message naming it', async () => {
     const run = coffee(['serve', '--port', 'http']);
     expect(await run.exit).toBe(2);

@@ -14,13 +14,22 @@ const BLOCK_BYTES = 4096;
 const INVALID_TRACE_ID = '0'.repeat(TRACE_ID_HEX);
 const INVALID_SPAN_ID = '0'.repeat(SPAN_ID_HEX);
 
+export interface BatchedIdOptions {
+  /** Random bytes drawn at a time; default 4096 (256 trace ids). */
+  blockBytes?: number;
+  /** Fills the block with random bytes; default `crypto.randomFillSync`. Tests pass their own. */
+  fill?: (block: Buffer) => void;
+}
+
 export class BatchedIdGenerator implements IdGenerator {
   readonly #bytes: Buffer;
+  readonly #fill: (block: Buffer) => void;
   #hex = '';
   #at = 0;
 
-  constructor(blockBytes = BLOCK_BYTES) {
+  constructor({ blockBytes = BLOCK_BYTES, fill = randomFillSync }: BatchedIdOptions = {}) {
     this.#bytes = Buffer.allocUnsafe(blockBytes);
+    this.#fill = fill;
   }
 
   generateTraceId(): string {
@@ -36,7 +45,7 @@ export class BatchedIdGenerator implements IdGenerator {
 
   #next(length: number): string {
     if (this.#at + length > this.#hex.length) {
-      randomFillSync(this.#bytes);
+      this.#fill(this.#bytes);
       this.#hex = this.#bytes.toString('hex');
       this.#at = 0;
     }
