@@ -51,6 +51,10 @@ export interface ComparisonSpec {
   labels: readonly string[];
   start: (label: string) => Promise<BenchTarget>;
   pairs: readonly Pair[];
+  /** A CPU round's measurement lasts this many times `--duration` (default 1). */
+  durationFactor?: number;
+  /** The fixed rate's share of the slower side's saturation, when `--rates` names none (default `--load-share`). */
+  loadShare?: number;
 }
 
 /** What one side measured in one CPU round, per request served. */
@@ -153,7 +157,8 @@ class Comparison {
       await Promise.all(targets.map((t) => t.stop()));
     }
     const slowest = Math.min(...labels.map((l) => median(saturation.map((r) => r.result[l]!))));
-    const rate = this.#ctx.options.rates?.[this.#spec.route] ?? roundRate(slowest * this.#ctx.options.loadShare);
+    const share = this.#spec.loadShare ?? this.#ctx.options.loadShare;
+    const rate = this.#ctx.options.rates?.[this.#spec.route] ?? roundRate(slowest * share);
     this.#ctx.options.log(`  ${this.#spec.route}: CPU per request at ${rate} req/s, each pair's sides at once`);
     const cpu = await this.#cpuRounds(rate);
     const cpuUs = this.#sideMedians(cpu, 'cpuUs');
@@ -281,7 +286,7 @@ class Comparison {
     reversed: boolean,
     fresh: boolean,
   ): Promise<PairSample> {
-    const { durationS } = this.#ctx.options;
+    const durationS = this.#ctx.options.durationS * (this.#spec.durationFactor ?? 1);
     const targets = reversed ? [under!, over!] : [over!, under!];
     // The pair sat idle while the others ran: V8 has aged its code and shrunk its heap since.
     await this.#together(targets, rate, fresh ? durationS : Math.max(1, durationS / 3));

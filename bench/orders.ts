@@ -27,6 +27,19 @@ const PAIRS: Pair[] = [
 ];
 
 const LABELS = ['raw', 'off', 'traced', 'metrics', 'unsampled'] as const;
+/**
+ * The fixed rate's share of the slower side's saturation (half of GET /menu's, `--load-share`),
+ * and measurements three times `--duration` long. At 100 req/s (a quarter of one side's
+ * saturation alone) the two sides of a pair, sharing one CPU, fell behind their arrivals
+ * in most rounds: a POST /orders costs about twice the CPU at a steady 100 req/s as flat
+ * out (each order crosses the service's event loop, the store's thread and the loopback
+ * twice, every one a wake-up), so the pair used the whole CPU, and which side fell behind
+ * changed from round to round (the ratio's rounds ranged over ±6%). At half the rate a
+ * 3-second window holds about 150 orders, too few for a collection more or less in it
+ * not to show; a window three times as long holds about 450.
+ */
+const ORDERS_LOAD_SHARE_FACTOR = 0.5;
+const ORDERS_DURATION_FACTOR = 3;
 /** Orders each memory reading's service takes (about as many as a throughput round stored). */
 const MEMORY_ORDERS = 4_000;
 
@@ -42,6 +55,8 @@ export async function orderFigures(ctx: BenchContext): Promise<FigureInput[]> {
     labels: LABELS,
     start: (label) => start(ctx, label),
     pairs: PAIRS,
+    loadShare: ctx.options.loadShare * ORDERS_LOAD_SHARE_FACTOR,
+    durationFactor: ORDERS_DURATION_FACTOR,
   });
   const memory: Record<'traced' | 'off', MemoryUnderLoad> = {
     traced: await memoryOf(ctx, 'traced'),
