@@ -116,6 +116,20 @@ describe('CatalogMetrics request series', () => {
 });
 
 describe('CatalogMetrics event-loop delay', () => {
+  it('reports the delay beyond the monitor resolution: an idle loop reads less than it', async () => {
+    const started = start();
+    try {
+      // An idle loop: each sample comes about one resolution after the last.
+      await new Promise((resolve) => setTimeout(resolve, 10 * LOOP_DELAY_RESOLUTION_MS));
+      const p99 = await started.gauge(Metrics.EventLoopDelay.otelName);
+      expect(p99).toBeGreaterThanOrEqual(0);
+      expect(p99).toBeLessThan(LOOP_DELAY_RESOLUTION_MS);
+    } finally {
+      started.metrics.stop();
+      await started.provider.shutdown();
+    }
+  });
+
   it('reports a stall longer than the monitor resolution as the p99 delay', async () => {
     const started = start();
     const stallMs = 4 * LOOP_DELAY_RESOLUTION_MS;
