@@ -244,6 +244,7 @@ class Comparison {
         // for its steal counts like any other.
         if (roundsOnThese >= ROUNDS_PER_PROCESS + (sets === 1 ? warmup : 0)) {
           await Promise.all(kept.map((pair) => pairs.get(pair)!.map((t) => t.stop())).flat());
+          for (const pair of kept) pairs.delete(pair);
           await startPairs(kept);
           sets++;
           roundsOnThese = 0;
