@@ -7,7 +7,7 @@
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
+import { PeriodicExportingMetricReader, type IMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import type { TelemetryConfig } from '../config/config.ts';
 import { INSTRUMENT_ORDER } from './catalog-metrics.ts';
 import { mergeScopes, type DirectHistograms } from './direct-histograms.ts';
@@ -29,37 +29,23 @@ export async function startMetricReaders(
   logger: Logger,
   emfWrite: ((line: string) => void) | undefined,
 ): Promise<MetricReaders> {
-  if (config.metrics === 'emf') {
-    const write = emfWrite ?? emfWriter(config.emfFile);
-    const exporter = new EmfExporter({ write });
-    return {
-      readers: [
-        histograms.reader(
-          (metricProducers) =>
-            new DrainingPeriodicReader(queue, {
-              exporter,
-              exportIntervalMillis: config.exportIntervalMs,
-              metricProducers,
-            }),
-        ),
-      ],
-    };
-  }
+  /** A reader that exports every interval (EMF, OTLP), handing the queue over before each collection. */
+  const periodic = (exporter: PushMetricExporter): MetricReaders => ({
+    readers: [
+      histograms.reader(
+        (metricProducers) =>
+          new DrainingPeriodicReader(queue, {
+            exporter,
+            exportIntervalMillis: config.exportIntervalMs,
+            metricProducers,
+          }),
+      ),
+    ],
+  });
+  if (config.metrics === 'emf') return periodic(new EmfExporter({ write: emfWrite ?? emfWriter(config.emfFile) }));
   if (config.metrics === 'otlp') {
     const { OTLPMetricExporter } = await import('@opentelemetry/exporter-metrics-otlp-http');
-    const exporter = new OTLPMetricExporter();
-    return {
-      readers: [
-        histograms.reader(
-          (metricProducers) =>
-            new DrainingPeriodicReader(queue, {
-              exporter,
-              exportIntervalMillis: config.exportIntervalMs,
-              metricProducers,
-            }),
-        ),
-      ],
-    };
+    return periodic(new OTLPMetricExporter());
   }
   if (config.metrics === 'prometheus') {
     const { PrometheusExporter, PrometheusSerializer } = await import('@opentelemetry/exporter-prometheus');
