@@ -4,6 +4,8 @@ import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { compareSides } from './compare.ts';
 import type { BenchContext } from './context.ts';
+import { judgeFigure } from './figure.ts';
+import { withMainThreadFigures } from './main-thread.ts';
 import { runRounds } from './rounds.ts';
 import type { BenchTarget } from './start-targets.ts';
 
@@ -74,5 +76,45 @@ describe('a comparison of sides at a fixed rate', () => {
       }
     });
     expect(alive).toEqual([]);
+  }, 60_000);
+
+  it('judges a pair marked for it on its main thread, the whole process beside it as information', async () => {
+    const started: BenchTarget[] = [];
+    const options = {
+      ...{ durationS: 0.3, rounds: 2, warmup: 0, saturationS: 0.3, saturationRounds: 1, loadShare: 0.3 },
+      ...{ rates: { menu: 40 }, connections: 2, log: () => {} },
+    };
+    const ctx: BenchContext = {
+      options,
+      otlp: 'http://127.0.0.1:9',
+      work: '',
+      rounds: (label, fn, counts) => runRounds(label, { rounds: 2, warmup: 0, log: options.log, ...counts }, fn),
+      startRaw: () => Promise.reject(new Error('not used')),
+      startService: () => Promise.reject(new Error('not used')),
+    };
+    const pair = { name: 'a vs c', over: 'a', under: 'c', budget: 0.5, judge: 'mainThread' } as const;
+    try {
+      const result = await compareSides(ctx, {
+        route: 'menu',
+        labels: ['a', 'c'],
+        start: () => startTiny(started),
+        pairs: [pair],
+      });
+      const figures = withMainThreadFigures(result, [pair]).map(judgeFigure);
+      expect(figures.map((f) => [f.name, f.kind, f.budget])).toEqual([
+        ['a vs c, CPU per request (whole process, information)', 'info', undefined],
+        ['a vs c, main-thread CPU per request', 'primary', 0.5],
+        ['a vs c, throughput at saturation (information)', 'info', undefined],
+      ]);
+      const [whole, main] = figures;
+      // The judged figure's rounds are the main threads' ratios of the same rounds.
+      expect(main!.rounds.map((r) => r.value)).toEqual(
+        whole!.rounds.map((r) => (r.sides!.c!.mainCpuUs ?? 0) / (r.sides!.a!.mainCpuUs ?? 1)),
+      );
+      expect(['met', 'inconclusive', 'missed']).toContain(main!.verdict);
+      expect(whole!.verdict).toBe('info');
+    } finally {
+      await Promise.all(started.map((t) => t.stop()));
+    }
   }, 60_000);
 });

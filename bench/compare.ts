@@ -44,6 +44,14 @@ export interface Pair {
    * between runs. Its own processes every round make its median one over nine sets.
    */
   newProcessesEachRound?: boolean;
+  /**
+   * Which CPU the budget judges: the whole process (default), or the main thread, for
+   * telemetry designed to move its work off the main thread (DESIGN.md: spans are recorded
+   * there as plain data and a worker thread serialises and sends them). A Node service's
+   * throughput is its main thread's; the whole process's figure is kept beside it
+   * (information, main-thread.ts).
+   */
+  judge?: 'process' | 'mainThread';
 }
 
 export interface ComparisonSpec {
@@ -55,6 +63,8 @@ export interface ComparisonSpec {
   durationFactor?: number;
   /** The fixed rate's share of the slower side's saturation, when `--rates` names none (default `--load-share`). */
   loadShare?: number;
+  /** What the CPU figures' measure says besides the rate (e.g. what the measured process leaves out). */
+  measureNote?: string;
 }
 
 /** What one side measured in one CPU round, per request served. */
@@ -231,7 +241,8 @@ class Comparison {
       await pinning.restoreSelf();
       for (const pair of which) {
         pairs.set(pair, await this.#startEach([pair.over, pair.under]));
-        for (const target of pairs.get(pair)!) await pinning.pinTarget(target.pid);
+        for (const target of pairs.get(pair)!)
+          for (const pid of [target.pid, ...(target.companionPids ?? [])]) await pinning.pinTarget(pid);
         this.#processSets.set(pair, (this.#processSets.get(pair) ?? 0) + 1);
       }
       await pinning.pinSelf();
@@ -351,13 +362,14 @@ class Comparison {
     const mainRatios = samples.map((s) => s.under.mainCpuUs / s.over.mainCpuUs);
     const sideMedian = (side: 'over' | 'under', key: keyof CpuSample) =>
       round2(median(samples.map((s) => s[side][key])));
+    const judged = pair.budget !== undefined && pair.judge !== 'mainThread';
     return {
-      name: `${pair.name}, CPU per request`,
-      kind: pair.budget === undefined ? 'info' : 'primary',
-      measure: `CPU per request (whole process, user + system) of ${pair.under} / ${pair.over}, both at ${rate} req/s at once`,
+      name: `${pair.name}, ${cpuFigureSuffix(pair)}`,
+      kind: judged ? 'primary' : 'info',
+      measure: `CPU per request (whole process, user + system) of ${pair.under} / ${pair.over}, both at ${rate} req/s at once${this.#spec.measureNote ? `; ${this.#spec.measureNote}` : ''}`,
       unit: 'ratio',
       comparator: '>=',
-      ...(pair.budget === undefined ? {} : { budget: pair.budget }),
+      ...(judged ? { budget: pair.budget } : {}),
       rounds,
       details: {
         rate,
@@ -393,6 +405,13 @@ class Comparison {
       })),
     };
   }
+}
+
+/** How a pair's whole-process CPU figure is named after the pair. */
+export function cpuFigureSuffix(pair: Pair): string {
+  return pair.budget !== undefined && pair.judge === 'mainThread'
+    ? 'CPU per request (whole process, information)'
+    : 'CPU per request';
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;

@@ -41,8 +41,16 @@ export interface BenchContext {
   readonly work: string;
   /** Interleaved rounds with the run's warm-up, count and steal rule (rounds.ts). */
   rounds<T>(label: string, fn: RoundFn<T>, counts?: { rounds: number; warmup: number }): Promise<MeasuredRound<T>[]>;
-  startRaw(kind: RawTargetKind): Promise<BenchTarget>;
-  startService(kind: ServiceKind): Promise<BenchTarget>;
+  startRaw(kind: RawTargetKind, options?: StartOptions): Promise<BenchTarget>;
+  startService(kind: ServiceKind, options?: StartOptions): Promise<BenchTarget>;
+}
+
+export interface StartOptions {
+  /**
+   * The target on a store process of its own rather than its embedded one (start-targets.ts,
+   * `withStoreApart`): its measured process then holds the service's work alone.
+   */
+  storeApart?: boolean;
 }
 
 export type FigureModule = (ctx: BenchContext) => Promise<FigureInput | FigureInput[]>;

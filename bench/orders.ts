@@ -21,7 +21,13 @@ const PAIRS: Pair[] = [
     budget: 0.8,
     newProcessesEachRound: true,
   },
-  { name: 'POST /orders: tracing 100% + metrics vs telemetry off', over: 'traced', under: 'off', budget: 0.9 },
+  {
+    name: 'POST /orders: tracing 100% + metrics vs telemetry off',
+    over: 'traced',
+    under: 'off',
+    budget: 0.9,
+    judge: 'mainThread',
+  },
   { name: 'POST /orders: metrics alone (EMF) vs telemetry off', over: 'metrics', under: 'off' },
   { name: 'POST /orders: tracing at 0% sampling + metrics vs telemetry off', over: 'unsampled', under: 'off' },
 ];
@@ -43,13 +49,23 @@ const ORDERS_DURATION_FACTOR = 3;
 /** Orders each memory reading's service takes (about as many as a throughput round stored). */
 const MEMORY_ORDERS = 4_000;
 
-function start(ctx: BenchContext, label: string): Promise<BenchTarget> {
-  if (label === 'raw') return ctx.startRaw('raw-put');
-  return ctx.startService(label as 'off' | 'traced' | 'metrics' | 'unsampled');
+/**
+ * A side of the CPU and throughput rounds: its store in a process of its own, not measured.
+ * On its embedded store (a thread of the same process) half of an order's CPU was the
+ * store's, dynalite's, which is DynamoDB's in AWS and not the service's: a whole-process
+ * ratio was then half made of the test double (the service against raw PutItem read 0.95,
+ * 0.91 with the stores apart). The memory budget still reads the service with its
+ * embedded store, as users run it.
+ */
+function start(ctx: BenchContext, label: string, storeApart = true): Promise<BenchTarget> {
+  if (label === 'raw') return ctx.startRaw('raw-put', { storeApart });
+  return ctx.startService(label as 'off' | 'traced' | 'metrics' | 'unsampled', { storeApart });
 }
 
 export async function orderFigures(ctx: BenchContext): Promise<FigureInput[]> {
-  ctx.options.log('POST /orders: raw PutItem handler, the service with telemetry off and on; two processes per pair');
+  ctx.options.log(
+    'POST /orders: raw PutItem handler, the service with telemetry off and on; two processes per pair, each on a store process of its own',
+  );
   const result = await compareSides(ctx, {
     route: 'orders',
     labels: LABELS,
@@ -57,6 +73,7 @@ export async function orderFigures(ctx: BenchContext): Promise<FigureInput[]> {
     pairs: PAIRS,
     loadShare: ctx.options.loadShare * ORDERS_LOAD_SHARE_FACTOR,
     durationFactor: ORDERS_DURATION_FACTOR,
+    measureNote: "each side's store in a process of its own, not measured",
   });
   const memory: Record<'traced' | 'off', MemoryUnderLoad> = {
     traced: await memoryOf(ctx, 'traced'),
@@ -93,7 +110,7 @@ export async function orderFigures(ctx: BenchContext): Promise<FigureInput[]> {
 
 async function memoryOf(ctx: BenchContext, label: 'traced' | 'off'): Promise<MemoryUnderLoad> {
   ctx.options.log(`  orders: resident memory of a new ${label} service under ${MEMORY_ORDERS} orders`);
-  const target = await start(ctx, label);
+  const target = await start(ctx, label, false);
   try {
     return await peakRssUnderLoad(target, 'orders', MEMORY_ORDERS, ctx.options.connections);
   } finally {

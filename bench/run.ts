@@ -12,7 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { captureMemoryFigure } from './capture.ts';
 import { coldStartFigure } from './cold-start.ts';
-import type { BenchContext, BenchOptions, FigureSource } from './context.ts';
+import type { BenchContext, BenchOptions, FigureSource, StartOptions } from './context.ts';
 import { judgeFigure, type BenchFigure } from './figure.ts';
 import { median, Verdicts } from './judge.ts';
 import { loadEngineFigures } from './load-engine.ts';
@@ -26,6 +26,7 @@ import {
   serviceEnv,
   startRawTarget,
   startServiceTarget,
+  withStoreApart,
   type BenchTarget,
   type RawTargetKind,
   type ServiceKind,
@@ -86,12 +87,18 @@ class RunContext implements BenchContext {
     return runRounds(label, { rounds, warmup, log, ...counts }, fn);
   }
 
-  async startRaw(kind: RawTargetKind): Promise<BenchTarget> {
-    return this.#started(await startRawTarget(kind));
+  async startRaw(kind: RawTargetKind, { storeApart = false }: StartOptions = {}): Promise<BenchTarget> {
+    return this.#started(
+      await (storeApart ? withStoreApart((endpoint) => startRawTarget(kind, endpoint)) : startRawTarget(kind)),
+    );
   }
 
-  async startService(kind: ServiceKind): Promise<BenchTarget> {
-    return this.#started(await startServiceTarget(kind, serviceEnv(kind, this.otlp, this.work)));
+  async startService(kind: ServiceKind, { storeApart = false }: StartOptions = {}): Promise<BenchTarget> {
+    const env = serviceEnv(kind, this.otlp, this.work);
+    const start = (extra: Record<string, string>) => startServiceTarget(kind, { ...env, ...extra });
+    return this.#started(
+      await (storeApart ? withStoreApart((endpoint) => start({ COFFEE_DYNAMODB_ENDPOINT: endpoint })) : start({})),
+    );
   }
 
   #started(target: BenchTarget): BenchTarget {

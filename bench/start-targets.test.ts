@@ -1,5 +1,8 @@
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
-import { serviceEnv, startRawTarget, startServiceTarget, type BenchTarget } from './start-targets.ts';
+import { DEFAULT_TABLE_NAME } from '../service/catalog/index.ts';
+import { createDynamoClient } from '../service/index.ts';
+import { serviceEnv, startRawTarget, startServiceTarget, withStoreApart, type BenchTarget } from './start-targets.ts';
 
 const started: BenchTarget[] = [];
 async function keep(target: Promise<BenchTarget>): Promise<BenchTarget> {
@@ -45,5 +48,28 @@ describe('bench targets', () => {
     expect(((await res.json()) as { created: boolean }).created).toBe(true);
     await raw.stop();
     expect(() => process.kill(raw.pid, 0)).toThrow();
+  });
+
+  it('puts a target on a store process of its own, which stops with it', async () => {
+    let endpoint = '';
+    const raw = await keep(
+      withStoreApart((storeEndpoint) => ((endpoint = storeEndpoint), startRawTarget('raw-put', storeEndpoint))),
+    );
+    expect(raw.companionPids).toHaveLength(1);
+    const res = await fetch(`${raw.url}/orders`, {
+      method: 'POST',
+      body: JSON.stringify({ items: [{ productId: 'latte', quantity: 2 }] }),
+    });
+    expect(res.status).toBe(201);
+    // The order is in the store apart: its table there holds the item.
+    const client = createDynamoClient({ endpoint });
+    try {
+      const scan = await client.send(new ScanCommand({ TableName: DEFAULT_TABLE_NAME, Select: 'COUNT' }));
+      expect(scan.Count).toBeGreaterThan(0);
+    } finally {
+      client.destroy();
+    }
+    await raw.stop();
+    for (const pid of [raw.pid, ...raw.companionPids!]) expect(() => process.kill(pid, 0)).toThrow();
   });
 });

@@ -14,18 +14,61 @@ export interface BenchTarget {
   url: string;
   /** A customer's token for the order routes (the service only). */
   token?: string;
+  /** The measured process. */
   pid: number;
+  /** Processes the target needs but that are not measured (its store), pinned with it. */
+  companionPids?: readonly number[];
   /** SIGTERM; resolves once the process is gone (at once if it already is). */
   stop(): Promise<void>;
 }
 
 export type RawTargetKind = 'raw-menu' | 'raw-menu-bare' | 'raw-put';
 
-/** A raw comparison target of target.ts, ready once it prints its `{"url": ...}` line. */
-export async function startRawTarget(kind: RawTargetKind): Promise<BenchTarget> {
+/**
+ * A raw comparison target of target.ts, ready once it prints its `{"url": ...}` line;
+ * `raw-put` on the store at `storeEndpoint` when given, else on an embedded store of its own.
+ */
+export function startRawTarget(kind: RawTargetKind, storeEndpoint?: string): Promise<BenchTarget> {
+  return startTargetScript(kind === 'raw-put' && storeEndpoint !== undefined ? [kind, storeEndpoint] : [kind]);
+}
+
+/** The embedded DynamoDB in a process of its own; its `url` is the endpoint. */
+export function startStoreTarget(): Promise<BenchTarget> {
+  return startTargetScript(['store']);
+}
+
+/**
+ * `start(endpoint)` on a store process of its own, started first: the target's process
+ * then holds its own work only, as in AWS, where DynamoDB's CPU is not the service's. The
+ * store is the target's companion (pinned with it, not measured) and stops after it.
+ */
+export async function withStoreApart(start: (storeEndpoint: string) => Promise<BenchTarget>): Promise<BenchTarget> {
+  const store = await startStoreTarget();
+  let target: BenchTarget;
+  try {
+    target = await start(store.url);
+  } catch (error) {
+    await store.stop();
+    throw error;
+  }
+  return {
+    ...target,
+    companionPids: [...(target.companionPids ?? []), store.pid],
+    stop: async () => {
+      try {
+        await target.stop();
+      } finally {
+        await store.stop();
+      }
+    },
+  };
+}
+
+async function startTargetScript(args: readonly string[]): Promise<BenchTarget> {
+  const kind = args[0]!;
   // node itself with tsx's loader (not the tsx CLI, which runs the script in a second
   // process): the child's pid is the target's.
-  const child = spawn(process.execPath, ['--import', 'tsx', RAW_TARGET, kind], {
+  const child = spawn(process.execPath, ['--import', 'tsx', RAW_TARGET, ...args], {
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

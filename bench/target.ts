@@ -11,7 +11,10 @@
  * - raw-menu-bare: the same body with only a content type (for information: what the
  *                  service's security headers and request id cost on the wire)
  *                  (both answer GET /health with 200, for a load run's start-up check)
- * - raw-put:       node:http doing the one PutItem an order costs, on its own embedded store
+ * - raw-put:       node:http doing the one PutItem an order costs, on its own embedded store,
+ *                  or on the store at the endpoint given as the next argument
+ * - store:         the embedded DynamoDB alone (its endpoint is the `url`): a store in a
+ *                  process of its own, as DynamoDB is apart from the service in AWS
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -30,7 +33,7 @@ import {
 } from '../service/index.ts';
 import { DEFAULT_TABLE_NAME } from '../service/catalog/index.ts';
 
-const [kind = 'raw-put'] = process.argv.slice(2);
+const [kind = 'raw-put', storeEndpoint] = process.argv.slice(2);
 tuneHeapForService();
 // The bench that started this target is gone when its pipe breaks: nobody to serve.
 process.stdout.on('error', () => process.exit(1));
@@ -63,8 +66,8 @@ async function main(): Promise<() => Promise<void>> {
   if (kind === 'raw-put') {
     // The same single conditional PutItem of the same order item, with no framework, auth,
     // validation or telemetry around it.
-    const db = await startEmbeddedDynamo();
-    const client = createDynamoClient({ endpoint: db.endpoint });
+    const db = storeEndpoint === undefined ? await startEmbeddedDynamo() : undefined;
+    const client = createDynamoClient({ endpoint: storeEndpoint ?? db!.endpoint });
     await ensureTable(client, DEFAULT_TABLE_NAME);
     const store = createStore({ client, tableName: DEFAULT_TABLE_NAME });
     const menu = new Map(seedProducts(new Date().toISOString()).map((p) => [p.id, p]));
@@ -85,10 +88,15 @@ async function main(): Promise<() => Promise<void>> {
     return async () => {
       // Answers still being written finish before the store closes under them.
       await new Promise((resolve) => server.close(resolve));
-      await db.stop();
+      await db?.stop();
     };
   }
-  throw new Error(`unknown bench target "${kind}" (raw-menu, raw-menu-bare, raw-put)`);
+  if (kind === 'store') {
+    const db = await startEmbeddedDynamo();
+    print({ url: db.endpoint });
+    return () => db.stop();
+  }
+  throw new Error(`unknown bench target "${kind}" (raw-menu, raw-menu-bare, raw-put, store)`);
 }
 
 function print(ready: Record<string, string>): void {
