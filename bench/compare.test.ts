@@ -35,23 +35,27 @@ async function startTiny(started: BenchTarget[]): Promise<BenchTarget> {
   return target;
 }
 
+/** Two kept rounds of 0.3 s at 40 req/s after `warmup` rounds; targets come from the spec's `start`. */
+function tinyContext(warmup: number): BenchContext {
+  const options = {
+    ...{ durationS: 0.3, rounds: 2, warmup, saturationS: 0.3, saturationRounds: 1, loadShare: 0.3 },
+    ...{ rates: { menu: 40 }, connections: 2, log: () => {} },
+  };
+  return {
+    options,
+    otlp: 'http://127.0.0.1:9',
+    work: '',
+    rounds: (label, fn, counts) => runRounds(label, { rounds: 2, warmup, log: options.log, ...counts }, fn),
+    startRaw: () => Promise.reject(new Error('not used')),
+    startService: () => Promise.reject(new Error('not used')),
+  };
+}
+
 describe('a comparison of sides at a fixed rate', () => {
   it('gives a pair marked for it new processes in every round, and stops them after it', async () => {
     const started: BenchTarget[] = [];
     const labels: string[] = [];
-    const log: string[] = [];
-    const options = {
-      ...{ durationS: 0.3, rounds: 2, warmup: 1, saturationS: 0.3, saturationRounds: 1, loadShare: 0.3 },
-      ...{ rates: { menu: 40 }, connections: 2, log: (l: string) => log.push(l) },
-    };
-    const ctx: BenchContext = {
-      options,
-      otlp: 'http://127.0.0.1:9',
-      work: '',
-      rounds: (label, fn, counts) => runRounds(label, { rounds: 2, warmup: 1, log: options.log, ...counts }, fn),
-      startRaw: () => Promise.reject(new Error('not used')),
-      startService: () => Promise.reject(new Error('not used')),
-    };
+    const ctx = tinyContext(1);
     const result = await compareSides(ctx, {
       route: 'menu',
       labels: ['a', 'c'],
@@ -80,18 +84,7 @@ describe('a comparison of sides at a fixed rate', () => {
 
   it('judges a pair marked for it on its main thread, the whole process beside it as information', async () => {
     const started: BenchTarget[] = [];
-    const options = {
-      ...{ durationS: 0.3, rounds: 2, warmup: 0, saturationS: 0.3, saturationRounds: 1, loadShare: 0.3 },
-      ...{ rates: { menu: 40 }, connections: 2, log: () => {} },
-    };
-    const ctx: BenchContext = {
-      options,
-      otlp: 'http://127.0.0.1:9',
-      work: '',
-      rounds: (label, fn, counts) => runRounds(label, { rounds: 2, warmup: 0, log: options.log, ...counts }, fn),
-      startRaw: () => Promise.reject(new Error('not used')),
-      startService: () => Promise.reject(new Error('not used')),
-    };
+    const ctx = tinyContext(0);
     const pair = { name: 'a vs c', over: 'a', under: 'c', budget: 0.5, judge: 'mainThread' } as const;
     try {
       const result = await compareSides(ctx, {
