@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GeneratorProcess } from './generators.ts';
+import type { BenchContext } from './context.ts';
+import { compareGenerators, GeneratorProcess } from './generators.ts';
+import { runRounds } from './rounds.ts';
 import { startRawTarget, type BenchTarget } from './start-targets.ts';
 
 let target: BenchTarget;
@@ -64,4 +66,48 @@ describe('a load generator in a process of its own', () => {
     await expect(doomed.run(job)).rejects.toThrow(/has exited/);
     await doomed.stop();
   });
+});
+
+describe('two generators compared', () => {
+  it('runs both at a fixed rate side by side and, when asked, flat out side by side', async () => {
+    const options = {
+      ...{ durationS: 0.5, rounds: 1, warmup: 0, saturationS: 0.5, saturationRounds: 1, loadShare: 0.25 },
+      ...{ rates: { 'generators-test': 200 }, connections: 2, log: () => {} },
+    };
+    const started: BenchTarget[] = [];
+    const ctx: BenchContext = {
+      options,
+      otlp: 'http://127.0.0.1:9',
+      work: '',
+      rounds: (label, fn, counts) => runRounds(label, { rounds: 1, warmup: 0, log: () => {}, ...counts }, fn),
+      startRaw: async (kind) => {
+        const t = await startRawTarget(kind);
+        started.push(t);
+        return t;
+      },
+      startService: () => Promise.reject(new Error('not used')),
+    };
+    try {
+      const result = await compareGenerators(ctx, {
+        id: 'generators-test',
+        label: 'test',
+        sides: { autocannon: { generator: 'autocannon' }, engine: { generator: 'engine' } },
+        durationS: 0.5,
+        rounds: 1,
+        flatOutTogetherRounds: 1,
+      });
+      expect(result.rate).toBe(200);
+      expect(result.atRate).toHaveLength(1);
+      expect(result.flatOutTogether).toHaveLength(1);
+      const [together] = result.flatOutTogether;
+      const [atRate] = result.atRate;
+      for (const side of ['autocannon', 'engine'] as const) {
+        expect(together!.result[side].cpuUs).toBeGreaterThan(0);
+        // Flat out each sent far more than the fixed rate allowed in the same time.
+        expect(together!.result[side].requests).toBeGreaterThan(atRate!.result[side].requests * 2);
+      }
+    } finally {
+      await Promise.all(started.map((t) => t.stop()));
+    }
+  }, 90_000);
 });

@@ -144,6 +144,12 @@ export interface GeneratorComparisonSpec<S extends string> {
   durationS: number;
   /** Kept CPU rounds (after the run's warm-up). */
   rounds: number;
+  /**
+   * Also run every side flat out at the same time, pinned to one CPU, for this many kept
+   * rounds (`flatOutTogether`): each generator's CPU per request where its cost limits its
+   * rate. None when absent.
+   */
+  flatOutTogetherRounds?: number;
 }
 
 export interface GeneratorComparison<S extends string> {
@@ -153,6 +159,8 @@ export interface GeneratorComparison<S extends string> {
   flatOut: MeasuredRound<Record<S, GeneratorResult>>[];
   /** Both sides at `rate` at once. */
   atRate: MeasuredRound<Record<S, GeneratorResult>>[];
+  /** Both sides flat out at once (when the spec asks for it; else empty). */
+  flatOutTogether: MeasuredRound<Record<S, GeneratorResult>>[];
 }
 
 /**
@@ -216,7 +224,29 @@ export async function compareGenerators<S extends string>(
       },
       { rounds: spec.rounds, warmup: ctx.options.warmup },
     );
-    return { rate, pinning: pinning.description.replace('load generator', 'load generators'), flatOut, atRate };
+    // Flat out at once, each offered what it was offered alone (the engine three times the
+    // best rate achieved alone, autocannon no rate at all).
+    const offer = (i: number) => (spec.sides[names[i]!].generator === 'engine' ? flatOutOffer(best) : undefined);
+    const flatOutTogether = spec.flatOutTogetherRounds
+      ? await ctx.rounds(
+          `${spec.label} flat out together`,
+          async (index, reversed) => {
+            const sides = order(reversed);
+            const results = await Promise.all(
+              sides.map((i) => generators[i]!.run(job(i, index, spec.durationS, offer(i)))),
+            );
+            return Object.fromEntries(sides.map((i, k) => [names[i]!, results[k]!])) as Record<S, GeneratorResult>;
+          },
+          { rounds: spec.flatOutTogetherRounds, warmup: ctx.options.warmup },
+        )
+      : [];
+    return {
+      rate,
+      pinning: pinning.description.replace('load generator', 'load generators'),
+      flatOut,
+      atRate,
+      flatOutTogether,
+    };
   } finally {
     await Promise.all([...generators.map((g) => g.stop()), ...targets.map((t) => t.stop())]);
   }
