@@ -46,10 +46,10 @@ export interface Pair {
   newProcessesEachRound?: boolean;
   /**
    * Which CPU the budget judges: the whole process (default), or the main thread, for
-   * telemetry designed to move its work off the main thread (DESIGN.md: spans are recorded
-   * there as plain data and a worker thread serialises and sends them). A Node service's
-   * throughput is its main thread's; the whole process's figure is kept beside it
-   * (information, main-thread.ts).
+   * telemetry designed to move its work off the main thread (spans are recorded there as
+   * plain data and a worker thread serialises and sends them; docs/performance.md, "Which
+   * CPU"). A Node service's throughput is its main thread's; the whole process's figure
+   * is kept beside it (information, main-thread.ts).
    */
   judge?: 'process' | 'mainThread';
 }
