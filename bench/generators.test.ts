@@ -72,7 +72,7 @@ describe('two generators compared', () => {
   it('runs both at a fixed rate side by side and, when asked, flat out side by side', async () => {
     const options = {
       ...{ durationS: 0.5, rounds: 1, warmup: 0, saturationS: 0.5, saturationRounds: 1, loadShare: 0.25 },
-      ...{ rates: { 'generators-test': 200 }, connections: 2, log: () => {} },
+      ...{ rates: { 'generators-test': 50 }, connections: 2, log: () => {} },
     };
     const started: BenchTarget[] = [];
     const ctx: BenchContext = {
@@ -96,14 +96,15 @@ describe('two generators compared', () => {
         rounds: 1,
         flatOutTogetherRounds: 1,
       });
-      expect(result.rate).toBe(200);
+      expect(result.rate).toBe(50);
       expect(result.atRate).toHaveLength(1);
       expect(result.flatOutTogether).toHaveLength(1);
       const [together] = result.flatOutTogether;
       const [atRate] = result.atRate;
       for (const side of ['autocannon', 'engine'] as const) {
         expect(together!.result[side].cpuUs).toBeGreaterThan(0);
-        // Flat out each sent far more than the fixed rate allowed in the same time.
+        // Flat out each sent far more than the fixed rate allowed in the same time (25 at
+        // 50 req/s; flat out sent 311 in a full suite on a busy machine).
         expect(together!.result[side].requests).toBeGreaterThan(atRate!.result[side].requests * 2);
       }
     } finally {
