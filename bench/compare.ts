@@ -113,7 +113,7 @@ function orderHeaders(target: BenchTarget): Record<string, string> {
   };
 }
 
-function openRequest(route: Route, target: BenchTarget): OpenRequest {
+export function openRequest(route: Route, target: BenchTarget): OpenRequest {
   if (route === 'menu') return { method: 'GET', path: '/menu' };
   return { method: 'POST', path: '/orders', headers: orderHeaders(target), body: ORDER_BODY };
 }
@@ -241,8 +241,12 @@ class Comparison {
       await pinning.restoreSelf();
       for (const pair of which) {
         pairs.set(pair, await this.#startEach([pair.over, pair.under]));
-        for (const target of pairs.get(pair)!)
-          for (const pid of [target.pid, ...(target.companionPids ?? [])]) await pinning.pinTarget(pid);
+        for (const target of pairs.get(pair)!) {
+          await pinning.pinTarget(target.pid);
+          // A store is not measured: on the generator's CPU it leaves the measured one to the
+          // two sides (docs/performance.md, "POST /orders: stores apart").
+          for (const pid of target.companionPids ?? []) await pinning.pinGenerator(pid);
+        }
         this.#processSets.set(pair, (this.#processSets.get(pair) ?? 0) + 1);
       }
       await pinning.pinSelf();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BenchContext } from './context.ts';
-import { compareGenerators, GeneratorProcess } from './generators.ts';
+import { compareGenerators, GeneratorProcess, mergeHalves, type GeneratorResult } from './generators.ts';
 import { runRounds } from './rounds.ts';
 import { startRawTarget, type BenchTarget } from './start-targets.ts';
 
@@ -11,6 +11,30 @@ beforeAll(async () => {
   [target, generator] = await Promise.all([startRawTarget('raw-menu'), GeneratorProcess.start()]);
 });
 afterAll(() => Promise.all([generator?.stop(), target?.stop()]));
+
+describe('two mirrored halves of a flat-out round', () => {
+  const result = (requests: number, seconds: number, cpuUs: number, pushFailures = 0): GeneratorResult => ({
+    requests,
+    rps: requests / seconds,
+    cpuUs,
+    mainCpuUs: cpuUs / 2,
+    pushFailures,
+  });
+
+  it('weigh each half by the requests it sent', () => {
+    const merged = mergeHalves(
+      { engine: result(1000, 1, 60), autocannon: result(3000, 1, 40, 1) },
+      { engine: result(3000, 2, 80), autocannon: result(1000, 1, 20, 2) },
+    );
+    expect(merged.engine).toEqual({ requests: 4000, rps: 4000 / 3, cpuUs: 75, mainCpuUs: 37.5, pushFailures: 0 });
+    expect(merged.autocannon).toEqual({ requests: 4000, rps: 2000, cpuUs: 35, mainCpuUs: 17.5, pushFailures: 3 });
+  });
+
+  it('give no CPU per request for sides that sent nothing', () => {
+    const merged = mergeHalves({ engine: result(0, 1, 0) }, { engine: result(0, 1, 0) });
+    expect(merged.engine).toEqual({ requests: 0, rps: 0, cpuUs: 0, mainCpuUs: 0, pushFailures: 0 });
+  });
+});
 
 describe('a load generator in a process of its own', () => {
   it('runs the engine and plain autocannon at a fixed rate and reads its own CPU per request', async () => {

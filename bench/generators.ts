@@ -146,8 +146,8 @@ export interface GeneratorComparisonSpec<S extends string> {
   rounds: number;
   /**
    * Also run every side flat out at the same time, pinned to one CPU, for this many kept
-   * rounds (`flatOutTogether`): each generator's CPU per request where its cost limits its
-   * rate. None when absent.
+   * rounds (`flatOutTogether`, each of two mirrored halves): each generator's CPU per
+   * request where its cost limits its rate. None when absent.
    */
   flatOutTogetherRounds?: number;
 }
@@ -227,16 +227,20 @@ export async function compareGenerators<S extends string>(
     // Flat out at once, each offered what it was offered alone (the engine three times the
     // best rate achieved alone, autocannon no rate at all).
     const offer = (i: number) => (spec.sides[names[i]!].generator === 'engine' ? flatOutOffer(best) : undefined);
+    // A round is two halves, mirrored: the second starts the generators in the other
+    // order and swaps their targets. Flat out, a half's ratio moved by up to 13% with
+    // which generator started first and which target it drove, the same way in every
+    // round of a run and by a different amount in the next run (two runs' medians over
+    // 18 single rounds: 1.074 and 1.033); a round of both halves holds both arrangements.
+    const half = async (index: number, reversed: boolean) => {
+      const sides = order(reversed);
+      const results = await Promise.all(sides.map((i) => generators[i]!.run(job(i, index, spec.durationS, offer(i)))));
+      return Object.fromEntries(sides.map((i, k) => [names[i]!, results[k]!])) as Record<S, GeneratorResult>;
+    };
     const flatOutTogether = spec.flatOutTogetherRounds
       ? await ctx.rounds(
           `${spec.label} flat out together`,
-          async (index, reversed) => {
-            const sides = order(reversed);
-            const results = await Promise.all(
-              sides.map((i) => generators[i]!.run(job(i, index, spec.durationS, offer(i)))),
-            );
-            return Object.fromEntries(sides.map((i, k) => [names[i]!, results[k]!])) as Record<S, GeneratorResult>;
-          },
+          async (index, reversed) => mergeHalves(await half(index, reversed), await half(index + 1, !reversed)),
           { rounds: spec.flatOutTogetherRounds, warmup: ctx.options.warmup },
         )
       : [];
@@ -250,6 +254,34 @@ export async function compareGenerators<S extends string>(
   } finally {
     await Promise.all([...generators.map((g) => g.stop()), ...targets.map((t) => t.stop())]);
   }
+}
+
+/**
+ * Two halves of a round as one result per side: requests and failures added, CPU per
+ * request and the rate over both halves' requests (each half weighs what it sent).
+ */
+export function mergeHalves<S extends string>(
+  a: Record<S, GeneratorResult>,
+  b: Record<S, GeneratorResult>,
+): Record<S, GeneratorResult> {
+  const merged = {} as Record<S, GeneratorResult>;
+  for (const side of Object.keys(a) as S[]) {
+    const [x, y] = [a[side], b[side]];
+    const requests = x.requests + y.requests;
+    const per = (key: 'cpuUs' | 'mainCpuUs') =>
+      requests === 0 ? 0 : (x[key] * x.requests + y[key] * y.requests) / requests;
+    // Each half's seconds are its requests over its rate.
+    const seconds = (r: GeneratorResult) => (r.rps > 0 ? r.requests / r.rps : 0);
+    const totalSeconds = seconds(x) + seconds(y);
+    merged[side] = {
+      requests,
+      rps: totalSeconds > 0 ? requests / totalSeconds : 0,
+      cpuUs: per('cpuUs'),
+      mainCpuUs: per('mainCpuUs'),
+      pushFailures: x.pushFailures + y.pushFailures,
+    };
+  }
+  return merged;
 }
 
 /** The engine's offered rate flat out: three times the best achieved so far, 30,000 req/s before any. */

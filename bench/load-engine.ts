@@ -33,10 +33,9 @@ export async function loadEngineFigures(ctx: BenchContext): Promise<FigureInput[
     sides: { autocannon: { generator: 'autocannon' }, engine: { generator: 'engine' } },
     durationS: ctx.options.durationS * GENERATOR_DURATION_FACTOR,
     rounds: ctx.options.rounds,
-    // Twice the run's rounds: flat out, a round's ratio moves by 3 to 4% with which
-    // generator starts first (the order alternates), and two runs' medians over 9 rounds
-    // differed by 2.9% (1.051 and 1.082).
-    flatOutTogetherRounds: ctx.options.rounds * 2,
+    // Each round two mirrored halves (generators.ts): as long as the 18 single rounds
+    // that came before, whose median moved with the order of starts.
+    flatOutTogetherRounds: ctx.options.rounds,
   });
   const details = {
     connections: ctx.options.connections,

@@ -35,17 +35,21 @@ const PAIRS: Pair[] = [
 
 const LABELS = ['raw', 'off', 'traced', 'metrics', 'unsampled'] as const;
 /**
- * The fixed rate's share of the slower side's saturation (half of GET /menu's, `--load-share`),
- * and measurements three times `--duration` long. At 100 req/s (a quarter of one side's
- * saturation alone) the two sides of a pair, sharing one CPU, fell behind their arrivals
- * in most rounds: a POST /orders costs about twice the CPU at a steady 100 req/s as flat
- * out (each order crosses the service's event loop, the store's thread and the loopback
- * twice, every one a wake-up), so the pair used the whole CPU, and which side fell behind
- * changed from round to round (the ratio's rounds ranged over ±6%). At half the rate a
- * 3-second window holds about 150 orders, too few for a collection more or less in it
- * not to show; a window three times as long holds about 450.
+ * Measurements three times `--duration` long, at the run's share of the slower side's
+ * saturation (`--load-share`, a quarter; pin it with `--rates orders=N` to compare runs).
+ * The stores run on the generator's CPU, so the measured CPU holds the two sides only:
+ * - With the stores on the measured CPU, two services and two stores filled it at 100
+ *   req/s and the sides fell behind their arrivals; at 50 req/s a 9-second window holds
+ *   450 orders, and a side's processes, new every round for the service against raw
+ *   PutItem, were still compiling: V8's other threads took about 1,000 µs of a 3,500 µs
+ *   order, more or less from round to round.
+ * - With the stores on the generator's CPU, one pair of processes (raw PutItem against
+ *   the service) measured for six 9-second rounds after one unmeasured: at 150 req/s the
+ *   rounds read 0.898 to 0.923 and V8's other threads took 30 to 100 µs of an order after
+ *   the first round; at 50 req/s the same rounds read 0.846 to 0.945. In a whole
+ *   `--only orders --rates orders=150` run (new processes every round, steal up to 9%)
+ *   the other threads took about 400 µs of 2,600, and the rounds 0.848 to 0.934.
  */
-const ORDERS_LOAD_SHARE_FACTOR = 0.5;
 const ORDERS_DURATION_FACTOR = 3;
 /** Orders each memory reading's service takes (about as many as a throughput round stored). */
 const MEMORY_ORDERS = 4_000;
@@ -74,7 +78,6 @@ export async function orderFigures(ctx: BenchContext): Promise<FigureInput[]> {
     labels: LABELS,
     start: (label) => start(ctx, label),
     pairs: PAIRS,
-    loadShare: ctx.options.loadShare * ORDERS_LOAD_SHARE_FACTOR,
     durationFactor: ORDERS_DURATION_FACTOR,
     measureNote: "each side's store in a process of its own, not measured",
   });

@@ -16,7 +16,7 @@ export interface BenchTarget {
   token?: string;
   /** The measured process. */
   pid: number;
-  /** Processes the target needs but that are not measured (its store), pinned with it. */
+  /** Processes the target needs but that are not measured (its store), pinned with the load generator. */
   companionPids?: readonly number[];
   /** SIGTERM; resolves once the process is gone (at once if it already is). */
   stop(): Promise<void>;
@@ -40,7 +40,8 @@ export function startStoreTarget(): Promise<BenchTarget> {
 /**
  * `start(endpoint)` on a store process of its own, started first: the target's process
  * then holds its own work only, as in AWS, where DynamoDB's CPU is not the service's. The
- * store is the target's companion (pinned with it, not measured) and stops after it.
+ * store is the target's companion (not measured; compare.ts pins it with the load
+ * generator, off the measured CPU) and stops after it.
  */
 export async function withStoreApart(start: (storeEndpoint: string) => Promise<BenchTarget>): Promise<BenchTarget> {
   const store = await startStoreTarget();
