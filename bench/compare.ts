@@ -113,7 +113,7 @@ function orderHeaders(target: BenchTarget): Record<string, string> {
   };
 }
 
-export function openRequest(route: Route, target: BenchTarget): OpenRequest {
+function openRequest(route: Route, target: BenchTarget): OpenRequest {
   if (route === 'menu') return { method: 'GET', path: '/menu' };
   return { method: 'POST', path: '/orders', headers: orderHeaders(target), body: ORDER_BODY };
 }
@@ -244,7 +244,7 @@ class Comparison {
         for (const target of pairs.get(pair)!) {
           await pinning.pinTarget(target.pid);
           // A store is not measured: on the generator's CPU it leaves the measured one to the
-          // two sides (docs/performance.md, "POST /orders: stores apart").
+          // two sides (docs/performance.md, "POST /orders on stores apart").
           for (const pid of target.companionPids ?? []) await pinning.pinGenerator(pid);
         }
         this.#processSets.set(pair, (this.#processSets.get(pair) ?? 0) + 1);
