@@ -197,13 +197,19 @@ export async function compareGenerators<S extends string>(
     // achieved so far (the surplus arrivals dropped, as k6 drops them): an offered rate far
     // above that would measure the cost of dropping arrivals, not of sending requests.
     let best = 0;
+    const offer = (i: number) => (spec.sides[names[i]!].generator === 'engine' ? flatOutOffer(best) : undefined);
+    /** Every side at once, each at `rateOf(i)` (undefined: flat out), in `reversed`'s order. */
+    const together = async (index: number, reversed: boolean, rateOf: (i: number) => number | undefined) => {
+      const sides = order(reversed);
+      const results = await Promise.all(sides.map((i) => generators[i]!.run(job(i, index, spec.durationS, rateOf(i)))));
+      return Object.fromEntries(sides.map((i, k) => [names[i]!, results[k]!])) as Record<S, GeneratorResult>;
+    };
     const flatOut = await ctx.rounds(
       `${spec.label} flat out`,
       async (index, reversed) => {
         const results: Partial<Record<S, GeneratorResult>> = {};
         for (const i of order(reversed)) {
-          const offered = spec.sides[names[i]!].generator === 'engine' ? flatOutOffer(best) : undefined;
-          const result = await generators[i]!.run(job(i, index, saturationS, offered));
+          const result = await generators[i]!.run(job(i, index, saturationS, offer(i)));
           best = Math.max(best, result.rps);
           results[names[i]!] = result;
         }
@@ -217,30 +223,21 @@ export async function compareGenerators<S extends string>(
     log(`  ${spec.label}: each generator's CPU per request at ${rate} req/s, side by side`);
     const atRate = await ctx.rounds(
       `${spec.label} CPU per request`,
-      async (index, reversed) => {
-        const sides = order(reversed);
-        const results = await Promise.all(sides.map((i) => generators[i]!.run(job(i, index, spec.durationS, rate))));
-        return Object.fromEntries(sides.map((i, k) => [names[i]!, results[k]!])) as Record<S, GeneratorResult>;
-      },
+      (index, reversed) => together(index, reversed, () => rate),
       { rounds: spec.rounds, warmup: ctx.options.warmup },
     );
     // Flat out at once, each offered what it was offered alone (the engine three times the
-    // best rate achieved alone, autocannon no rate at all).
-    const offer = (i: number) => (spec.sides[names[i]!].generator === 'engine' ? flatOutOffer(best) : undefined);
-    // A round is two halves, mirrored: the second starts the generators in the other
-    // order and swaps their targets. Flat out, a half's ratio moved by up to 13% with
-    // which generator started first and which target it drove, the same way in every
-    // round of a run and by a different amount in the next run (two runs' medians over
-    // 18 single rounds: 1.074 and 1.033); a round of both halves holds both arrangements.
-    const half = async (index: number, reversed: boolean) => {
-      const sides = order(reversed);
-      const results = await Promise.all(sides.map((i) => generators[i]!.run(job(i, index, spec.durationS, offer(i)))));
-      return Object.fromEntries(sides.map((i, k) => [names[i]!, results[k]!])) as Record<S, GeneratorResult>;
-    };
+    // best rate achieved alone, autocannon no rate at all). A round is two halves,
+    // mirrored: the second starts the generators in the other order and swaps their
+    // targets. Flat out, a half's ratio moved by up to 13% with which generator started
+    // first and which target it drove, the same way in every round of a run and by a
+    // different amount in the next run (two runs' medians over 18 single rounds: 1.074
+    // and 1.033); a round of both halves holds both arrangements.
     const flatOutTogether = spec.flatOutTogetherRounds
       ? await ctx.rounds(
           `${spec.label} flat out together`,
-          async (index, reversed) => mergeHalves(await half(index, reversed), await half(index + 1, !reversed)),
+          async (index, reversed) =>
+            mergeHalves(await together(index, reversed, offer), await together(index + 1, !reversed, offer)),
           { rounds: spec.flatOutTogetherRounds, warmup: ctx.options.warmup },
         )
       : [];
@@ -265,13 +262,13 @@ export function mergeHalves<S extends string>(
   b: Record<S, GeneratorResult>,
 ): Record<S, GeneratorResult> {
   const merged = {} as Record<S, GeneratorResult>;
+  // A half's seconds are its requests over its rate.
+  const seconds = (r: GeneratorResult) => (r.rps > 0 ? r.requests / r.rps : 0);
   for (const side of Object.keys(a) as S[]) {
     const [x, y] = [a[side], b[side]];
     const requests = x.requests + y.requests;
     const per = (key: 'cpuUs' | 'mainCpuUs') =>
       requests === 0 ? 0 : (x[key] * x.requests + y[key] * y.requests) / requests;
-    // Each half's seconds are its requests over its rate.
-    const seconds = (r: GeneratorResult) => (r.rps > 0 ? r.requests / r.rps : 0);
     const totalSeconds = seconds(x) + seconds(y);
     merged[side] = {
       requests,

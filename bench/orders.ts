@@ -61,7 +61,7 @@ const MEMORY_PROCESSES = 3;
  * On its embedded store (a thread of the same process) half of an order's CPU was the
  * store's, dynalite's, which is DynamoDB's in AWS and not the service's: a whole-process
  * ratio was then half made of the test double (the service against raw PutItem read about
- * 0.95; with the stores apart, 0.91 to 0.94 in three runs). The memory budget still reads
+ * 0.95; with the stores apart, 0.89 to 0.94 in seven runs). The memory budget still reads
  * the service with its embedded store, as users run it.
  */
 function start(ctx: BenchContext, label: string, storeApart = true): Promise<BenchTarget> {
