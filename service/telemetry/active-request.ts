@@ -2,10 +2,19 @@
 import { SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 import type { CatalogMetrics } from './catalog-metrics.ts';
 import type { Loggers, RequestFields } from './logger.ts';
+import { requestFields, type ServerSpans } from './server-span.ts';
 import type { Logger, RequestEnd, RequestScope, RequestStart } from './types.ts';
 
 /** What the log lines and DynamoDB spans of a request read while its code runs. */
-export class RequestState {
+export interface RequestState {
+  /** The ids every log line of the request carries. */
+  readonly fields: RequestFields;
+  /** The request's context for its child spans; undefined without tracing. */
+  readonly ctx: Context | undefined;
+}
+
+/** The state of a request whose server span (if any) started with it. */
+export class StartedRequestState implements RequestState {
   readonly fields: RequestFields;
   readonly #parent: Context | undefined;
   readonly #span: Span | undefined;
@@ -25,6 +34,53 @@ export class RequestState {
   get ctx(): Context | undefined {
     if (this.#ctx === undefined && this.#span && this.#parent) this.#ctx = trace.setSpan(this.#parent, this.#span);
     return this.#ctx;
+  }
+}
+
+/**
+ * The state of a request whose server span the sampler is known to drop (`LeanTracer`'s
+ * `dropsEveryRoot`: OTEL_TRACES_SAMPLER=always_off or parentbased_always_off, and a
+ * request that continues no trace). Its span is started, as it would have been with the
+ * request, only when something reads its ids (a log line, the access line) or its context
+ * (a DynamoDB call's child span); a request that does neither, GET /menu from the cache
+ * with the access line off, makes no span and no ids.
+ *
+ * Why: started with the request, that non-recording span cost about 3 µs of a GET /menu
+ * on the main thread in the service, against 0.2 µs in a loop: code and data gone cold
+ * between two requests (docs/performance.md, "What an unsampled span's instrumentation
+ * cost").
+ */
+export class DeferredRequestState implements RequestState {
+  readonly #spans: ServerSpans;
+  readonly #start: RequestStart;
+  readonly #runId: string | undefined;
+  readonly #parent: Context;
+  #started: StartedRequestState | undefined = undefined;
+
+  constructor(spans: ServerSpans, start: RequestStart, runId: string | undefined, parent: Context) {
+    this.#spans = spans;
+    this.#start = start;
+    this.#runId = runId;
+    this.#parent = parent;
+  }
+
+  get fields(): RequestFields {
+    return this.#state().fields;
+  }
+
+  get ctx(): Context | undefined {
+    return this.#state().ctx;
+  }
+
+  #state(): StartedRequestState {
+    if (this.#started) return this.#started;
+    const span = this.#spans.start(this.#start, this.#runId, this.#parent);
+    this.#started = new StartedRequestState(
+      requestFields(this.#start.requestId, this.#runId, span),
+      span,
+      this.#parent,
+    );
+    return this.#started;
   }
 }
 

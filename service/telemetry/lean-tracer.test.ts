@@ -6,13 +6,14 @@ import {
   AlwaysOnSampler,
   ParentBasedSampler,
   SamplingDecision,
+  TraceIdRatioBasedSampler,
   type Sampler,
   type SamplingResult,
 } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
 import { BatchedIdGenerator } from './batched-ids.ts';
 import { SpanClock, type LeanSpan } from './lean-span.ts';
-import { LeanTracerProvider } from './lean-tracer.ts';
+import { dropsEveryRoot, LeanTracerProvider } from './lean-tracer.ts';
 
 function tracerWith(sampler: Sampler) {
   const ended: LeanSpan[] = [];
@@ -90,5 +91,29 @@ describe('the lean tracer', () => {
       { context: ROOT_CONTEXT, attributes: {} },
     ]);
     expect(ended.map((s) => s.attributes)).toEqual([{ given: 'x', added: 1 }, { added: 1 }]);
+  });
+});
+
+describe('dropsEveryRoot', () => {
+  class QuietOff extends AlwaysOffSampler {}
+  class SometimesOn extends AlwaysOffSampler {
+    override shouldSample() {
+      return { decision: SamplingDecision.RECORD_AND_SAMPLED };
+    }
+  }
+
+  it('knows the samplers that drop every root span, as OTEL_TRACES_SAMPLER names them', () => {
+    expect(dropsEveryRoot(new AlwaysOffSampler())).toBe(true);
+    expect(dropsEveryRoot(new ParentBasedSampler({ root: new AlwaysOffSampler() }))).toBe(true);
+  });
+
+  it('asks every other sampler, a subclass included, even one that never samples', () => {
+    expect(dropsEveryRoot(new AlwaysOnSampler())).toBe(false);
+    expect(dropsEveryRoot(new ParentBasedSampler({ root: new AlwaysOnSampler() }))).toBe(false);
+    expect(dropsEveryRoot(new TraceIdRatioBasedSampler(0))).toBe(false);
+    expect(dropsEveryRoot(new QuietOff())).toBe(false);
+    expect(dropsEveryRoot(new SometimesOn())).toBe(false);
+    expect(dropsEveryRoot(new ParentBasedSampler({ root: new SometimesOn() }))).toBe(false);
+    expect(dropsEveryRoot(new AskedSampler({ decision: SamplingDecision.NOT_RECORD }))).toBe(false);
   });
 });

@@ -22,7 +22,7 @@ import {
 } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
-import type { IdGenerator, Sampler } from '@opentelemetry/sdk-trace-base';
+import { AlwaysOffSampler, ParentBasedSampler, type IdGenerator, type Sampler } from '@opentelemetry/sdk-trace-base';
 import { LeanSpan, linkRecord, type SpanClock, type SpanSink } from './lean-span.ts';
 
 /** What a tracer needs from the hand-off: where ended spans go, and a number for its resource and scope. */
@@ -67,7 +67,27 @@ export class LeanTracerProvider implements TracerProvider {
   }
 }
 
+/**
+ * Whether `sampler` drops every root span (one that continues no trace, or continues one
+ * with no valid span context) whatever its ids, name, kind and attributes: the SDK's
+ * `AlwaysOffSampler`, and its `ParentBasedSampler` with that as the root sampler (what
+ * OTEL_TRACES_SAMPLER=always_off and parentbased_always_off make). Known by the exact
+ * classes, never guessed: a subclass, any other sampler, or a ParentBasedSampler whose
+ * root this cannot read (its `_root` field, not public API) is asked for every span.
+ */
+export function dropsEveryRoot(sampler: Sampler): boolean {
+  if (sampler.constructor === AlwaysOffSampler) return true;
+  if (sampler.constructor !== ParentBasedSampler) return false;
+  const root = (sampler as unknown as { _root?: Sampler })._root;
+  return root?.constructor === AlwaysOffSampler;
+}
+
 export class LeanTracer implements Tracer {
+  /**
+   * The sampler drops every root span (`dropsEveryRoot`): a caller that only needs such a
+   * span's ids may start it when they are first read (active-request.ts).
+   */
+  readonly dropsEveryRoot: boolean;
   readonly #sampler: Sampler;
   readonly #ids: IdGenerator;
   readonly #sink: LeanSink;
@@ -75,6 +95,7 @@ export class LeanTracer implements Tracer {
 
   constructor({ sampler, idGenerator, sink }: LeanTracerProviderOptions, scope: number) {
     this.#sampler = sampler;
+    this.dropsEveryRoot = dropsEveryRoot(sampler);
     this.#ids = idGenerator;
     this.#sink = sink;
     this.#scope = scope;

@@ -6,9 +6,8 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   ROOT_CONTEXT,
-  SpanKind,
+  trace,
   type Context,
-  type Span,
   type TextMapGetter,
   type TextMapPropagator,
   type Tracer,
@@ -18,20 +17,21 @@ import type { Resource } from '@opentelemetry/resources';
 import type { MeterProvider } from '@opentelemetry/sdk-metrics';
 import {
   ActiveRequest,
-  RequestState,
+  DeferredRequestState,
+  StartedRequestState,
   type FailureReporter,
   type RequestRecorder,
   type RunningRequest,
 } from './active-request.ts';
 import type { CatalogMetrics } from './catalog-metrics.ts';
 import { instrumentDynamoClient } from './dynamo.ts';
-import type { Loggers, RequestFields } from './logger.ts';
+import { LeanTracer } from './lean-tracer.ts';
+import type { Loggers } from './logger.ts';
+import { requestFields, ServerSpans } from './server-span.ts';
 import type { Tracing } from './tracing.ts';
 import type { Logger, RequestScope, RequestStart, ServiceMetrics, Telemetry } from './types.ts';
 
 const LOAD_RUN_ID = /^[\w.:-]{1,64}$/;
-/** The server span's options, made once: the tracer only reads them. */
-const SERVER_SPAN = { kind: SpanKind.SERVER } as const;
 
 /** Reads an incoming request's headers for the propagators. */
 const HEADER_GETTER: TextMapGetter<RequestStart['headers']> = {
@@ -83,6 +83,9 @@ export class ServiceTelemetry implements FullTelemetry {
   declare readonly prometheus?: () => Promise<string>;
   readonly #parts: TelemetryParts;
   readonly #recorder: RequestRecorder;
+  readonly #spans: ServerSpans | undefined;
+  /** Requests that continue no trace need no span until read (`DeferredRequestState`). */
+  readonly #deferRoots: boolean;
 
   constructor(parts: TelemetryParts) {
     this.#parts = parts;
@@ -97,6 +100,8 @@ export class ServiceTelemetry implements FullTelemetry {
       access: parts.loggers.access,
       failures: parts.failures,
     };
+    this.#spans = parts.tracer ? new ServerSpans(parts.tracer) : undefined;
+    this.#deferRoots = parts.tracer instanceof LeanTracer && parts.tracer.dropsEveryRoot;
   }
 
   startRequest(start: RequestStart): RequestScope {
@@ -105,25 +110,33 @@ export class ServiceTelemetry implements FullTelemetry {
     const headerRunId = start.headers.get('x-load-run-id');
     const baggage = start.headers.get('baggage');
     const runId = headerRunId && LOAD_RUN_ID.test(headerRunId) ? headerRunId : runIdFromBaggage(baggage);
-    const tracer = this.#parts.tracer;
-    if (!tracer) {
-      const fields: RequestFields = runId
-        ? { request_id: start.requestId, load_run_id: runId }
-        : { request_id: start.requestId };
-      return new ActiveRequest(start, t0, undefined, new RequestState(fields), this.#recorder);
+    const spans = this.#spans;
+    if (!spans) {
+      return new ActiveRequest(
+        start,
+        t0,
+        undefined,
+        new StartedRequestState(requestFields(start.requestId, runId)),
+        this.#recorder,
+      );
     }
     // Most requests carry no context to continue; skip the propagators for them.
     const parent =
       start.headers.get('traceparent') == null && baggage == null
         ? ROOT_CONTEXT
         : this.#parts.propagator.extract(ROOT_CONTEXT, start.headers, HEADER_GETTER);
-    const span = this.#startServerSpan(tracer, start, runId, parent);
-    const { traceId, spanId } = span.spanContext();
-    // Made whole in one literal: fields added one by one would grow the object each time.
-    const fields: RequestFields = runId
-      ? { request_id: start.requestId, load_run_id: runId, trace_id: traceId, span_id: spanId }
-      : { request_id: start.requestId, trace_id: traceId, span_id: spanId };
-    return new ActiveRequest(start, t0, span, new RequestState(fields, span, parent), this.#recorder);
+    if (this.#deferRoots && (parent === ROOT_CONTEXT || !trace.getSpan(parent))) {
+      return new ActiveRequest(
+        start,
+        t0,
+        undefined,
+        new DeferredRequestState(spans, start, runId, parent),
+        this.#recorder,
+      );
+    }
+    const span = spans.start(start, runId, parent);
+    const state = new StartedRequestState(requestFields(start.requestId, runId, span), span, parent);
+    return new ActiveRequest(start, t0, span, state, this.#recorder);
   }
 
   instrumentDynamo(client: DynamoDBClient, tableName: string): void {
@@ -156,23 +169,5 @@ export class ServiceTelemetry implements FullTelemetry {
     metrics.stop();
     loggers.close();
     await Promise.allSettled([tracing?.shutdown(), meterProvider?.shutdown()]);
-  }
-
-  #startServerSpan(tracer: Tracer, start: RequestStart, runId: string | undefined, parent: Context): Span {
-    const route = start.route;
-    // Attributes are set only on a span that records, so an unsampled request builds none;
-    // the samplers the OTEL_TRACES_SAMPLER variable names decide without them.
-    const span = tracer.startSpan(`${start.method} ${route}`, SERVER_SPAN, parent);
-    if (!span.isRecording()) return span;
-    span.setAttributes({
-      'http.request.method': start.method,
-      'http.route': route,
-      'url.path': start.path,
-      'url.scheme': 'http',
-      'user_agent.original': start.headers.get('user-agent') ?? '',
-      'coffee.request_id': start.requestId,
-      ...(runId ? { 'coffee.load_run_id': runId, 'coffee.synthetic': true } : {}),
-    });
-    return span;
   }
 }
