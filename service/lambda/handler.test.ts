@@ -90,6 +90,8 @@ describe('Lambda handler (API Gateway HTTP API, payload v2)', () => {
     const text = await readFile(bundle.file, 'utf8');
     expect(text).not.toMatch(/from\s*["']dynalite["']|require\(["']dynalite["']\)/);
     expect(text).not.toContain('@opentelemetry/sdk-node');
+    // Nor the server's own tracer and span hand-off: Lambda keeps the SDK's (tracing-light.ts).
+    expect(text).not.toMatch(/class (LeanTracer|LeanSpan|SpanHandOff)\b/);
     const probe = fileURLToPath(new URL('./cold-start-probe.mjs', import.meta.url));
     const receiver = await startOtlpJsonReceiver();
     try {

@@ -25,7 +25,7 @@ import {
 } from './active-request.ts';
 import type { CatalogMetrics } from './catalog-metrics.ts';
 import { instrumentDynamoClient } from './dynamo.ts';
-import { LeanTracer } from './lean-tracer.ts';
+import type { LeanTracer } from './lean-tracer.ts';
 import type { Loggers } from './logger.ts';
 import { requestFields, ServerSpans } from './server-span.ts';
 import type { Tracing } from './tracing.ts';
@@ -101,7 +101,9 @@ export class ServiceTelemetry implements FullTelemetry {
       failures: parts.failures,
     };
     this.#spans = parts.tracer ? new ServerSpans(parts.tracer) : undefined;
-    this.#deferRoots = parts.tracer instanceof LeanTracer && parts.tracer.dropsEveryRoot;
+    // Asked, not imported: the Lambda bundle, whose tracer is the SDK's, stays without the lean tracer.
+    this.#deferRoots =
+      (parts.tracer as Partial<Pick<LeanTracer, 'dropsEveryRoot'>> | undefined)?.dropsEveryRoot === true;
   }
 
   startRequest(start: RequestStart): RequestScope {
