@@ -37,7 +37,7 @@ export function registerBenchCommands(program: Command): void {
   program
     .command('bench')
     .description(
-      'Measure the performance budgets: CPU per request at a fixed arrival rate in interleaved rounds, judged as met, inconclusive or missed (about 35 minutes with the defaults on an idle 2-core machine)',
+      'Measure the performance budgets: CPU per request at a fixed arrival rate in interleaved rounds, judged as met, inconclusive or missed (about 35 minutes with the defaults on a shared 2-core VM)',
     )
     .option(
       '--duration <s>',

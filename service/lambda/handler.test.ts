@@ -91,7 +91,10 @@ describe('Lambda handler (API Gateway HTTP API, payload v2)', () => {
     expect(text).not.toMatch(/from\s*["']dynalite["']|require\(["']dynalite["']\)/);
     expect(text).not.toContain('@opentelemetry/sdk-node');
     // Nor the server's own tracer and span hand-off: Lambda keeps the SDK's (tracing-light.ts).
-    expect(text).not.toMatch(/class (LeanTracer|LeanSpan|SpanHandOff)\b/);
+    // The bundle is minified, so its source map says which files are in it.
+    const { sources } = JSON.parse(await readFile(`${bundle.file}.map`, 'utf8')) as { sources: string[] };
+    expect(sources.some((source) => source.endsWith('service/telemetry/active-request.ts'))).toBe(true);
+    expect(sources.filter((source) => /telemetry\/(lean-tracer|lean-span|span-handoff)\.ts$/.test(source))).toEqual([]);
     const probe = fileURLToPath(new URL('./cold-start-probe.mjs', import.meta.url));
     const receiver = await startOtlpJsonReceiver();
     try {

@@ -88,13 +88,13 @@ describe('DeferredRequestState', () => {
 
   it("starts it in the context the request's headers carried when a child span asks for its context", () => {
     const { spans } = spansCounting();
-    const key = createContextKey('baggage');
-    const parent = ROOT_CONTEXT.setValue(key, 'coffee.run_id=run-2');
+    const key = createContextKey('from the caller');
+    const parent = ROOT_CONTEXT.setValue(key, 'a value the caller propagated');
     const state = new DeferredRequestState(spans, start, undefined, parent);
 
     const ctx = state.ctx!;
 
-    expect(ctx.getValue(key)).toBe('coffee.run_id=run-2');
+    expect(ctx.getValue(key)).toBe('a value the caller propagated');
     expect(trace.getSpan(ctx)!.spanContext().spanId).toBe(state.fields.span_id);
     expect(state.fields).not.toHaveProperty('load_run_id');
   });

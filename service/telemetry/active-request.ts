@@ -16,14 +16,15 @@ export interface RequestState {
 /** The state of a request whose server span (if any) started with it. */
 export class StartedRequestState implements RequestState {
   readonly fields: RequestFields;
+  /** The request's server span, when tracing. */
+  readonly span: Span | undefined;
   readonly #parent: Context | undefined;
-  readonly #span: Span | undefined;
   #ctx: Context | undefined;
 
   /** `span` (when tracing) and the context it was started in, whose child context is `ctx`. */
   constructor(fields: RequestFields, span?: Span, parent?: Context) {
     this.fields = fields;
-    this.#span = span;
+    this.span = span;
     this.#parent = parent;
   }
 
@@ -32,23 +33,27 @@ export class StartedRequestState implements RequestState {
    * none (GET /menu from the cache) never copies the context's map (about 2 µs).
    */
   get ctx(): Context | undefined {
-    if (this.#ctx === undefined && this.#span && this.#parent) this.#ctx = trace.setSpan(this.#parent, this.#span);
+    if (this.#ctx === undefined && this.span && this.#parent) this.#ctx = trace.setSpan(this.#parent, this.span);
     return this.#ctx;
   }
 }
 
+/** Starts `start`'s server span in `parent` (the context its headers carried), and the state its code reads. */
+export function startedState(
+  spans: ServerSpans,
+  start: RequestStart,
+  runId: string | undefined,
+  parent: Context,
+): StartedRequestState {
+  const span = spans.start(start, runId, parent);
+  return new StartedRequestState(requestFields(start.requestId, runId, span), span, parent);
+}
+
 /**
- * The state of a request whose server span the sampler is known to drop (`LeanTracer`'s
- * `dropsEveryRoot`: OTEL_TRACES_SAMPLER=always_off or parentbased_always_off, and a
- * request that continues no trace). Its span is started, as it would have been with the
- * request, only when something reads its ids (a log line, the access line) or its context
- * (a DynamoDB call's child span); a request that does neither, GET /menu from the cache
- * with the access line off, makes no span and no ids.
- *
- * Why: started with the request, that non-recording span cost about 3 µs of a GET /menu
- * on the main thread in the service, against 0.2 µs in a loop: code and data gone cold
- * between two requests (docs/performance.md, "What an unsampled span's instrumentation
- * cost").
+ * The state of a request that continues no trace, when the sampler drops every root span
+ * (`ServerSpans.defersRoots`): its non-recording span is started only when a log line
+ * reads its ids or a DynamoDB call its context, so a cached GET /menu makes none. Started
+ * with every request, that span cost about 3 µs of it, cold (docs/performance.md).
  */
 export class DeferredRequestState implements RequestState {
   readonly #spans: ServerSpans;
@@ -73,13 +78,7 @@ export class DeferredRequestState implements RequestState {
   }
 
   #state(): StartedRequestState {
-    if (this.#started) return this.#started;
-    const span = this.#spans.start(this.#start, this.#runId, this.#parent);
-    this.#started = new StartedRequestState(
-      requestFields(this.#start.requestId, this.#runId, span),
-      span,
-      this.#parent,
-    );
+    this.#started ??= startedState(this.#spans, this.#start, this.#runId, this.#parent);
     return this.#started;
   }
 }

@@ -116,4 +116,12 @@ describe('dropsEveryRoot', () => {
     expect(dropsEveryRoot(new ParentBasedSampler({ root: new SometimesOn() }))).toBe(false);
     expect(dropsEveryRoot(new AskedSampler({ decision: SamplingDecision.NOT_RECORD }))).toBe(false);
   });
+
+  it('asks an AlwaysOffSampler whose method was replaced, alone or as the root', () => {
+    const patched = new AlwaysOffSampler();
+    patched.shouldSample = () => ({ decision: SamplingDecision.RECORD_AND_SAMPLED });
+
+    expect(dropsEveryRoot(patched)).toBe(false);
+    expect(dropsEveryRoot(new ParentBasedSampler({ root: patched }))).toBe(false);
+  });
 });

@@ -24,6 +24,7 @@ import { isTracingSuppressed } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import { AlwaysOffSampler, ParentBasedSampler, type IdGenerator, type Sampler } from '@opentelemetry/sdk-trace-base';
 import { LeanSpan, linkRecord, type SpanClock, type SpanSink } from './lean-span.ts';
+import type { RootSampling } from './server-span.ts';
 
 /** What a tracer needs from the hand-off: where ended spans go, and a number for its resource and scope. */
 export interface LeanSink extends SpanSink {
@@ -72,17 +73,23 @@ export class LeanTracerProvider implements TracerProvider {
  * with no valid span context) whatever its ids, name, kind and attributes: the SDK's
  * `AlwaysOffSampler`, and its `ParentBasedSampler` with that as the root sampler (what
  * OTEL_TRACES_SAMPLER=always_off and parentbased_always_off make). Known by the exact
- * classes, never guessed: a subclass, any other sampler, or a ParentBasedSampler whose
- * root this cannot read (its `_root` field, not public API) is asked for every span.
+ * classes and their own `shouldSample`, never guessed: a subclass, a patched method, any
+ * other sampler, or a ParentBasedSampler whose root this cannot read (its `_root` field,
+ * not public API) is asked for every span.
  */
 export function dropsEveryRoot(sampler: Sampler): boolean {
-  if (sampler.constructor === AlwaysOffSampler) return true;
-  if (sampler.constructor !== ParentBasedSampler) return false;
+  if (isExactly(sampler, AlwaysOffSampler.prototype)) return true;
+  if (!isExactly(sampler, ParentBasedSampler.prototype)) return false;
   const root = (sampler as unknown as { _root?: Sampler })._root;
-  return root?.constructor === AlwaysOffSampler;
+  return root !== undefined && isExactly(root, AlwaysOffSampler.prototype);
 }
 
-export class LeanTracer implements Tracer {
+/** `sampler` is an instance of the class of `prototype` itself, deciding with that class's own method. */
+function isExactly(sampler: Sampler, prototype: Sampler): boolean {
+  return Object.getPrototypeOf(sampler) === prototype && sampler.shouldSample === prototype.shouldSample;
+}
+
+export class LeanTracer implements Tracer, RootSampling {
   /**
    * The sampler drops every root span (`dropsEveryRoot`): a caller that only needs such a
    * span's ids may start it when they are first read (active-request.ts).

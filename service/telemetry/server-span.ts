@@ -10,12 +10,23 @@ import type { RequestStart } from './types.ts';
 /** The server span's options, made once: the tracer only reads them. */
 const SERVER_SPAN = { kind: SpanKind.SERVER } as const;
 
+/** A tracer that can say its sampler drops every root span (the server's `LeanTracer` does). */
+export interface RootSampling {
+  readonly dropsEveryRoot?: boolean;
+}
+
 /** Starts the server spans of one service's requests. */
 export class ServerSpans {
-  readonly tracer: Tracer;
+  /**
+   * A request that continues no trace may start its span when first read
+   * (`DeferredRequestState`): the tracer's sampler drops every root span.
+   */
+  readonly defersRoots: boolean;
+  readonly #tracer: Tracer;
 
-  constructor(tracer: Tracer) {
-    this.tracer = tracer;
+  constructor(tracer: Tracer & RootSampling) {
+    this.#tracer = tracer;
+    this.defersRoots = tracer.dropsEveryRoot === true;
   }
 
   /**
@@ -25,7 +36,7 @@ export class ServerSpans {
    */
   start(start: RequestStart, runId: string | undefined, parent: Context): Span {
     const route = start.route;
-    const span = this.tracer.startSpan(`${start.method} ${route}`, SERVER_SPAN, parent);
+    const span = this.#tracer.startSpan(`${start.method} ${route}`, SERVER_SPAN, parent);
     if (!span.isRecording()) return span;
     span.setAttributes({
       'http.request.method': start.method,

@@ -18,6 +18,7 @@ import type { MeterProvider } from '@opentelemetry/sdk-metrics';
 import {
   ActiveRequest,
   DeferredRequestState,
+  startedState,
   StartedRequestState,
   type FailureReporter,
   type RequestRecorder,
@@ -25,7 +26,6 @@ import {
 } from './active-request.ts';
 import type { CatalogMetrics } from './catalog-metrics.ts';
 import { instrumentDynamoClient } from './dynamo.ts';
-import type { LeanTracer } from './lean-tracer.ts';
 import type { Loggers } from './logger.ts';
 import { requestFields, ServerSpans } from './server-span.ts';
 import type { Tracing } from './tracing.ts';
@@ -84,8 +84,6 @@ export class ServiceTelemetry implements FullTelemetry {
   readonly #parts: TelemetryParts;
   readonly #recorder: RequestRecorder;
   readonly #spans: ServerSpans | undefined;
-  /** Requests that continue no trace need no span until read (`DeferredRequestState`). */
-  readonly #deferRoots: boolean;
 
   constructor(parts: TelemetryParts) {
     this.#parts = parts;
@@ -101,9 +99,6 @@ export class ServiceTelemetry implements FullTelemetry {
       failures: parts.failures,
     };
     this.#spans = parts.tracer ? new ServerSpans(parts.tracer) : undefined;
-    // Asked, not imported: the Lambda bundle, whose tracer is the SDK's, stays without the lean tracer.
-    this.#deferRoots =
-      (parts.tracer as Partial<Pick<LeanTracer, 'dropsEveryRoot'>> | undefined)?.dropsEveryRoot === true;
   }
 
   startRequest(start: RequestStart): RequestScope {
@@ -127,7 +122,7 @@ export class ServiceTelemetry implements FullTelemetry {
       start.headers.get('traceparent') == null && baggage == null
         ? ROOT_CONTEXT
         : this.#parts.propagator.extract(ROOT_CONTEXT, start.headers, HEADER_GETTER);
-    if (this.#deferRoots && (parent === ROOT_CONTEXT || !trace.getSpan(parent))) {
+    if (spans.defersRoots && (parent === ROOT_CONTEXT || !trace.getSpan(parent))) {
       return new ActiveRequest(
         start,
         t0,
@@ -136,9 +131,8 @@ export class ServiceTelemetry implements FullTelemetry {
         this.#recorder,
       );
     }
-    const span = spans.start(start, runId, parent);
-    const state = new StartedRequestState(requestFields(start.requestId, runId, span), span, parent);
-    return new ActiveRequest(start, t0, span, state, this.#recorder);
+    const state = startedState(spans, start, runId, parent);
+    return new ActiveRequest(start, t0, state.span, state, this.#recorder);
   }
 
   instrumentDynamo(client: DynamoDBClient, tableName: string): void {

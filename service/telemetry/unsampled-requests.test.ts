@@ -19,13 +19,13 @@ const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 async function stackWith(accessLogLevel: 'info' | 'debug') {
   const lines: Record<string, any>[] = [];
   const recorded: LeanSpan[] = [];
-  const made = { ids: 0 };
+  const made = { ids: 0, traces: 0 };
   const ids = new BatchedIdGenerator();
   const provider = new LeanTracerProvider({
     resource: resourceFromAttributes({ 'service.name': 'unsampled-test' }),
     sampler: new ParentBasedSampler({ root: new AlwaysOffSampler() }),
     idGenerator: {
-      generateTraceId: () => (made.ids++, ids.generateTraceId()),
+      generateTraceId: () => (made.ids++, made.traces++, ids.generateTraceId()),
       generateSpanId: () => (made.ids++, ids.generateSpanId()),
     },
     sink: { clock: new SpanClock(), register: () => 0, onEnd: (span) => recorded.push(span) },
@@ -80,12 +80,14 @@ describe('requests under a sampler that drops every root span', () => {
   });
 
   it('gives DynamoDB calls a parent when an order continues no trace, and records none of it', async () => {
-    const before = quiet.made.ids;
+    const before = { ...quiet.made };
 
     expect(await quiet.order('quiet-1')).toBe(201);
 
-    // The request's span and its DynamoDB children were started (unsampled): ids were made.
-    expect(quiet.made.ids).toBeGreaterThan(before + 2);
+    // The request's span and its DynamoDB children were started (unsampled), in one trace:
+    // the children continued the request's span rather than each starting a trace.
+    expect(quiet.made.traces - before.traces).toBe(1);
+    expect(quiet.made.ids - before.ids).toBeGreaterThan(2);
     expect(quiet.recorded).toHaveLength(0);
   });
 
@@ -102,6 +104,20 @@ describe('requests under a sampler that drops every root span', () => {
     }
     expect(new Set(access.map((l) => l.trace_id)).size).toBe(4);
     expect(access[3]).toMatchObject({ route: '/orders', status: 201, load_run_id: 'run-b' });
+    expect(logged.recorded).toHaveLength(0);
+  });
+
+  it('continues an unsampled trace without recording it, and starts a new one for an invalid traceparent', async () => {
+    const unsampled = '0af7651916cd43dd8448eb211c80319c';
+    const invalid = '00000000000000000000000000000000';
+    expect(await logged.order('logged-3', { traceparent: `00-${unsampled}-b7ad6b7169203331-00` })).toBe(201);
+    expect(await logged.order('logged-4', { traceparent: `00-${invalid}-b7ad6b7169203331-01` })).toBe(201);
+    await logged.stack.telemetry.flush();
+
+    const [continued, fresh] = logged.lines.filter((l) => l.message === 'request').slice(-2);
+    expect(continued).toMatchObject({ route: '/orders', trace_id: unsampled });
+    expect(fresh!.trace_id).toMatch(/^[0-9a-f]{32}$/);
+    expect(fresh!.trace_id).not.toBe(invalid);
     expect(logged.recorded).toHaveLength(0);
   });
 
