@@ -2,7 +2,7 @@
 import { SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 import type { CatalogMetrics } from './catalog-metrics.ts';
 import type { Loggers, RequestFields } from './logger.ts';
-import { requestFields, type ServerSpans } from './server-span.ts';
+import { requestFields, type RootDecision, type ServerSpans } from './server-span.ts';
 import type { Logger, RequestEnd, RequestScope, RequestStart } from './types.ts';
 
 /** What the log lines and DynamoDB spans of a request read while its code runs. */
@@ -38,35 +38,48 @@ export class StartedRequestState implements RequestState {
   }
 }
 
-/** Starts `start`'s server span in `parent` (the context its headers carried), and the state its code reads. */
+/**
+ * Starts `start`'s server span in `parent` (the context its headers carried), or on a
+ * root's `decision` taken before (`ServerSpans.decide`), and the state its code reads.
+ */
 export function startedState(
   spans: ServerSpans,
   start: RequestStart,
   runId: string | undefined,
   parent: Context,
+  decision?: RootDecision,
 ): StartedRequestState {
-  const span = spans.start(start, runId, parent);
+  const span = spans.start(start, runId, parent, decision);
   return new StartedRequestState(requestFields(start.requestId, runId, span), span, parent);
 }
 
 /**
- * The state of a request that continues no trace, when the sampler drops every root span
- * (`ServerSpans.defersRoots`): its non-recording span is started only when a log line
- * reads its ids or a DynamoDB call its context, so a cached GET /menu makes none. Started
- * with every request, that span cost about 3 µs of it, cold (docs/performance.md).
+ * The state of an unsampled request that continues no trace: its non-recording span is
+ * started (on the sampler's `decision`, when one was taken) only when a log line reads its
+ * ids or a DynamoDB call its context, so a cached GET /menu makes none. Started with every
+ * request, that span cost about 3 µs of it, cold (docs/performance.md).
  */
 export class DeferredRequestState implements RequestState {
   readonly #spans: ServerSpans;
   readonly #start: RequestStart;
   readonly #runId: string | undefined;
   readonly #parent: Context;
+  readonly #decision: RootDecision | undefined;
   #started: StartedRequestState | undefined = undefined;
 
-  constructor(spans: ServerSpans, start: RequestStart, runId: string | undefined, parent: Context) {
+  /** Without a `decision`, only when the sampler drops every root span (`ServerSpans.defersRoots`). */
+  constructor(
+    spans: ServerSpans,
+    start: RequestStart,
+    runId: string | undefined,
+    parent: Context,
+    decision?: RootDecision,
+  ) {
     this.#spans = spans;
     this.#start = start;
     this.#runId = runId;
     this.#parent = parent;
+    this.#decision = decision;
   }
 
   get fields(): RequestFields {
@@ -78,7 +91,7 @@ export class DeferredRequestState implements RequestState {
   }
 
   #state(): StartedRequestState {
-    this.#started ??= startedState(this.#spans, this.#start, this.#runId, this.#parent);
+    this.#started ??= startedState(this.#spans, this.#start, this.#runId, this.#parent, this.#decision);
     return this.#started;
   }
 }

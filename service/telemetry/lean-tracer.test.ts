@@ -1,5 +1,5 @@
 import { ROOT_CONTEXT, SpanKind, trace, TraceFlags, type Attributes, type Context } from '@opentelemetry/api';
-import { suppressTracing } from '@opentelemetry/core';
+import { suppressTracing, TraceState as TraceStateImpl } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AlwaysOffSampler,
@@ -13,7 +13,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { BatchedIdGenerator } from './batched-ids.ts';
 import { SpanClock, type LeanSpan } from './lean-span.ts';
-import { dropsEveryRoot, LeanTracerProvider } from './lean-tracer.ts';
+import { dropsEveryRoot, LeanTracerProvider, type LeanTracer } from './lean-tracer.ts';
 
 function tracerWith(sampler: Sampler) {
   const ended: LeanSpan[] = [];
@@ -22,7 +22,7 @@ function tracerWith(sampler: Sampler) {
     sampler,
     idGenerator: new BatchedIdGenerator(),
     sink: { clock: new SpanClock(), register: () => 0, onEnd: (span) => ended.push(span) },
-  }).getTracer('test');
+  }).getTracer('test') as LeanTracer;
   return { tracer, ended };
 }
 
@@ -123,5 +123,47 @@ describe('dropsEveryRoot', () => {
 
     expect(dropsEveryRoot(patched)).toBe(false);
     expect(dropsEveryRoot(new ParentBasedSampler({ root: patched }))).toBe(false);
+  });
+});
+
+describe("a root span's decision taken before its start", () => {
+  it('is not taken where startSpan would continue a parent or start nothing', () => {
+    const { tracer } = tracerWith(new AlwaysOnSampler());
+
+    expect(tracer.decideRoot('GET /menu', SpanKind.SERVER, REMOTE_PARENT)).toBeUndefined();
+    expect(tracer.decideRoot('GET /menu', SpanKind.SERVER, suppressTracing(ROOT_CONTEXT))).toBeUndefined();
+  });
+
+  it('asks the sampler once, and the span it starts later is in the trace it was asked about', () => {
+    const sampler = new AskedSampler({
+      decision: SamplingDecision.RECORD_AND_SAMPLED,
+      attributes: { added: 1 },
+      traceState: new TraceStateImpl('vendor=a1'),
+    });
+    const { tracer, ended } = tracerWith(sampler);
+    const baggage = ROOT_CONTEXT.setValue(Symbol('baggage only'), 'x');
+
+    const decision = tracer.decideRoot('GET /menu', SpanKind.SERVER, baggage)!;
+    const span = tracer.startRoot('GET /menu', { kind: SpanKind.SERVER }, decision);
+    span.end();
+
+    expect(sampler.asked).toEqual([{ context: baggage, attributes: {} }]);
+    expect(span.spanContext()).toMatchObject({ traceId: decision.traceId, traceFlags: TraceFlags.SAMPLED });
+    expect(span.spanContext().traceState?.serialize()).toBe('vendor=a1');
+    expect(ended[0]).toMatchObject({ name: 'GET /menu', kind: SpanKind.SERVER, attributes: { added: 1 } });
+    expect(ended[0]!.parentSpanId).toBeUndefined();
+  });
+
+  it('starts an unsampled decision as a non-recording span in its trace', () => {
+    const { tracer, ended } = tracerWith(new AlwaysOffSampler());
+
+    const decision = tracer.decideRoot('GET /menu', SpanKind.SERVER, ROOT_CONTEXT)!;
+    const span = tracer.startRoot('GET /menu', { kind: SpanKind.SERVER }, decision);
+    span.end();
+
+    expect(span.isRecording()).toBe(false);
+    expect(span.spanContext()).toMatchObject({ traceId: decision.traceId, traceFlags: TraceFlags.NONE });
+    expect(trace.isSpanContextValid(span.spanContext())).toBe(true);
+    expect(ended).toHaveLength(0);
   });
 });

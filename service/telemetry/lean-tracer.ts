@@ -22,9 +22,15 @@ import {
 } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
-import { AlwaysOffSampler, ParentBasedSampler, type IdGenerator, type Sampler } from '@opentelemetry/sdk-trace-base';
+import {
+  AlwaysOffSampler,
+  ParentBasedSampler,
+  type IdGenerator,
+  type Sampler,
+  type SamplingResult,
+} from '@opentelemetry/sdk-trace-base';
 import { LeanSpan, linkRecord, type SpanClock, type SpanSink } from './lean-span.ts';
-import type { RootSampling } from './server-span.ts';
+import type { RootDecision, RootSampling } from './server-span.ts';
 
 /** What a tracer needs from the hand-off: where ended spans go, and a number for its resource and scope. */
 export interface LeanSink extends SpanSink {
@@ -132,22 +138,58 @@ export class LeanTracer implements Tracer, RootSampling {
       options.attributes ?? NO_ATTRIBUTES,
       links,
     );
+    return this.#make(name, kind, options, spanId, traceId, sampling, valid ? parent : undefined);
+  }
+
+  /**
+   * The sampler's decision for a span named `name` of `kind`, with no attributes or links,
+   * that would start in `context` as a root (no valid parent span there), taken as
+   * `startSpan` takes it (a new trace id) but without starting the span: `startRoot`
+   * starts it later, on that decision. Undefined where `startSpan` would not decide a
+   * root: the context holds a valid span, or suppresses tracing.
+   */
+  decideRoot(name: string, kind: SpanKind, context: Context): RootDecision | undefined {
+    if (context !== ROOT_CONTEXT) {
+      if (isTracingSuppressed(context)) return undefined;
+      const parent = trace.getSpan(context)?.spanContext();
+      if (parent !== undefined && trace.isSpanContextValid(parent)) return undefined;
+    }
+    const traceId = this.#ids.generateTraceId();
+    return { traceId, sampling: this.#sampler.shouldSample(context, traceId, name, kind, NO_ATTRIBUTES, NO_LINKS) };
+  }
+
+  /** The root span `decideRoot` decided, in its trace: the sampler is not asked again. */
+  startRoot(name: string, options: SpanOptions, decision: RootDecision): Span {
+    const { traceId, sampling } = decision;
+    return this.#make(name, options.kind ?? SpanKind.INTERNAL, options, this.#ids.generateSpanId(), traceId, sampling);
+  }
+
+  #make(
+    name: string,
+    kind: SpanKind,
+    options: SpanOptions,
+    spanId: string,
+    traceId: string,
+    sampling: SamplingResult,
+    parent?: SpanContext,
+  ): Span {
     const sampled = sampling.decision === SamplingDecision.RECORD_AND_SAMPLED;
     const spanContext: SpanContext = {
       traceId,
       spanId,
       traceFlags: sampled ? TraceFlags.SAMPLED : TraceFlags.NONE,
-      traceState: sampling.traceState ?? (valid ? parent.traceState : undefined),
+      traceState: sampling.traceState ?? parent?.traceState,
     };
     if (sampling.decision === SamplingDecision.NOT_RECORD) return trace.wrapSpanContext(spanContext);
     const attributes: Attributes = { ...options.attributes, ...sampling.attributes };
+    const links = options.links ?? NO_LINKS;
     return new LeanSpan(
       {
         name,
         kind,
         context: spanContext,
-        parentSpanId: valid ? parent.spanId : undefined,
-        parentIsRemote: valid ? parent.isRemote : undefined,
+        parentSpanId: parent?.spanId,
+        parentIsRemote: parent?.isRemote,
         attributes,
         links: links.length === 0 ? undefined : links.map(linkRecord),
         startTime: options.startTime,

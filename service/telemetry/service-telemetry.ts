@@ -27,7 +27,7 @@ import {
 import type { CatalogMetrics } from './catalog-metrics.ts';
 import { instrumentDynamoClient } from './dynamo.ts';
 import type { Loggers } from './logger.ts';
-import { requestFields, ServerSpans } from './server-span.ts';
+import { requestFields, ServerSpans, type RootDecision } from './server-span.ts';
 import type { Tracing } from './tracing.ts';
 import type { Logger, RequestScope, RequestStart, ServiceMetrics, Telemetry } from './types.ts';
 
@@ -122,16 +122,17 @@ export class ServiceTelemetry implements FullTelemetry {
       start.headers.get('traceparent') == null && baggage == null
         ? ROOT_CONTEXT
         : this.#parts.propagator.extract(ROOT_CONTEXT, start.headers, HEADER_GETTER);
-    if (spans.defersRoots && (parent === ROOT_CONTEXT || !trace.getSpan(parent))) {
-      return new ActiveRequest(
-        start,
-        t0,
-        undefined,
-        new DeferredRequestState(spans, start, runId, parent),
-        this.#recorder,
-      );
+    // A request that continues no trace, unsampled, starts its span only when read.
+    let decision: RootDecision | undefined;
+    if (parent === ROOT_CONTEXT || !trace.getSpan(parent)) {
+      const decided = spans.defersRoots ? undefined : spans.decide(start, parent);
+      if (spans.defersRoots || decided?.sampled === false) {
+        const state = new DeferredRequestState(spans, start, runId, parent, decided?.decision);
+        return new ActiveRequest(start, t0, undefined, state, this.#recorder);
+      }
+      decision = decided?.decision;
     }
-    const state = startedState(spans, start, runId, parent);
+    const state = startedState(spans, start, runId, parent, decision);
     return new ActiveRequest(start, t0, state.span, state, this.#recorder);
   }
 

@@ -1,12 +1,21 @@
 /**
- * Under a sampler that drops every root span (parentbased_always_off here), a request that
- * continues no trace records nothing and makes its span only when something reads it: its
- * log lines still carry trace and span ids, its DynamoDB calls are children of its span,
- * and a request that continues a sampled trace is recorded as ever.
+ * An unsampled request that continues no trace records nothing and makes its span only
+ * when something reads it: its log lines still carry trace and span ids, its DynamoDB
+ * calls are children of its span, and a request that continues a sampled trace is
+ * recorded as ever. Under a sampler that drops every root span (parentbased_always_off)
+ * nothing is decided up front; under any other, the sampler decides once, up front, and
+ * the span, when started, is in the trace it decided on.
  */
 import { Writable } from 'node:stream';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { AlwaysOffSampler, ParentBasedSampler } from '@opentelemetry/sdk-trace-base';
+import { ROOT_CONTEXT, SpanKind, type Attributes, type Context, type Link } from '@opentelemetry/api';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  ParentBasedSampler,
+  TraceIdRatioBasedSampler,
+  type Sampler,
+} from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack } from '../local-stack.ts';
 import { api } from '../testing/http-client.ts';
@@ -16,17 +25,33 @@ import { LeanTracerProvider } from './lean-tracer.ts';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 
-async function stackWith(accessLogLevel: 'info' | 'debug') {
+/** A sampler that remembers the trace ids of the root spans it decided, and asks `inner`. */
+class RootsAsked implements Sampler {
+  readonly traceIds: string[] = [];
+  constructor(readonly inner: Sampler) {}
+  shouldSample(context: Context, traceId: string, name: string, kind: SpanKind, attributes: Attributes, links: Link[]) {
+    if (context === ROOT_CONTEXT) this.traceIds.push(traceId);
+    return this.inner.shouldSample(context, traceId, name, kind, attributes, links);
+  }
+  toString() {
+    return `RootsAsked{${this.inner.toString()}}`;
+  }
+}
+
+async function stackWith(
+  accessLogLevel: 'info' | 'debug',
+  sampler: Sampler = new ParentBasedSampler({ root: new AlwaysOffSampler() }),
+) {
   const lines: Record<string, any>[] = [];
   const recorded: LeanSpan[] = [];
-  const made = { ids: 0, traces: 0 };
+  const made = { ids: 0, traces: 0, spans: 0 };
   const ids = new BatchedIdGenerator();
   const provider = new LeanTracerProvider({
     resource: resourceFromAttributes({ 'service.name': 'unsampled-test' }),
-    sampler: new ParentBasedSampler({ root: new AlwaysOffSampler() }),
+    sampler,
     idGenerator: {
       generateTraceId: () => (made.ids++, made.traces++, ids.generateTraceId()),
-      generateSpanId: () => (made.ids++, ids.generateSpanId()),
+      generateSpanId: () => (made.ids++, made.spans++, ids.generateSpanId()),
     },
     sink: { clock: new SpanClock(), register: () => 0, onEnd: (span) => recorded.push(span) },
   });
@@ -133,5 +158,73 @@ describe('requests under a sampler that drops every root span', () => {
     await logged.stack.telemetry.flush();
     const access = logged.lines.filter((l) => l.message === 'request').at(-1);
     expect(access).toMatchObject({ trace_id: TRACE_ID, span_id: server.spanContext().spanId });
+  });
+});
+
+describe('unsampled requests under a sampler that reads the trace id', () => {
+  const ratio = new RootsAsked(new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(0) }));
+  const always = new RootsAsked(new AlwaysOnSampler());
+  let quiet: Awaited<ReturnType<typeof stackWith>>;
+  let unsampled: Awaited<ReturnType<typeof stackWith>>;
+  let sampled: Awaited<ReturnType<typeof stackWith>>;
+
+  beforeAll(async () => {
+    quiet = await stackWith('debug', new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(0) }));
+    unsampled = await stackWith('info', ratio);
+    sampled = await stackWith('info', always);
+  });
+
+  afterAll(async () => {
+    await quiet?.stack.stop();
+    await unsampled?.stack.stop();
+    await sampled?.stack.stop();
+  });
+
+  it('decides a GET /menu from the cache with its trace id alone, and starts no span, with the access line off', async () => {
+    expect((await fetch(`${quiet.stack.url}/menu`)).status).toBe(200); // fills the cache
+    const before = { ...quiet.made };
+
+    for (let i = 0; i < 3; i++) expect((await fetch(`${quiet.stack.url}/menu`)).status).toBe(200);
+
+    expect(quiet.made.traces - before.traces).toBe(3);
+    expect(quiet.made.spans - before.spans).toBe(0);
+    expect(quiet.recorded).toHaveLength(0);
+  });
+
+  it('starts the span of an access line in the trace it decided on, deciding once', async () => {
+    expect((await fetch(`${unsampled.stack.url}/menu`)).status).toBe(200); // fills the cache
+    await unsampled.stack.telemetry.flush();
+    const before = { ...unsampled.made, asked: ratio.traceIds.length, lines: unsampled.lines.length };
+
+    for (let i = 0; i < 3; i++) expect((await fetch(`${unsampled.stack.url}/menu`)).status).toBe(200);
+    await unsampled.stack.telemetry.flush();
+
+    const decided = ratio.traceIds.slice(before.asked);
+    expect(decided).toHaveLength(3);
+    const access = unsampled.lines.slice(before.lines).filter((l) => l.message === 'request');
+    expect(access.map((l) => l.trace_id)).toEqual(decided);
+    expect(unsampled.made.traces - before.traces).toBe(3);
+    expect(unsampled.made.spans - before.spans).toBe(3);
+    expect(unsampled.recorded).toHaveLength(0);
+  });
+
+  it("keeps an order's DynamoDB calls in the decided trace", async () => {
+    const before = ratio.traceIds.length;
+    expect(await unsampled.order('ratio-1')).toBe(201);
+    await unsampled.stack.telemetry.flush();
+
+    expect(ratio.traceIds.slice(before)).toHaveLength(1);
+    expect(unsampled.lines.filter((l) => l.message === 'request').at(-1)!.trace_id).toBe(ratio.traceIds.at(-1));
+    expect(unsampled.recorded).toHaveLength(0);
+  });
+
+  it('records a sampled request in the trace its sampler was asked about, asking once', async () => {
+    const before = always.traceIds.length;
+    expect((await fetch(`${sampled.stack.url}/menu`)).status).toBe(200);
+
+    expect(always.traceIds.slice(before)).toHaveLength(1);
+    const server = sampled.recorded.find((s) => s.name === 'GET /menu')!;
+    expect(server.spanContext().traceId).toBe(always.traceIds.at(-1));
+    expect(server.parentSpanId).toBeUndefined();
   });
 });
