@@ -1,4 +1,12 @@
-import { ROOT_CONTEXT, SpanKind, trace, TraceFlags, type Attributes, type Context } from '@opentelemetry/api';
+import {
+  INVALID_SPAN_CONTEXT,
+  ROOT_CONTEXT,
+  SpanKind,
+  trace,
+  TraceFlags,
+  type Attributes,
+  type Context,
+} from '@opentelemetry/api';
 import { suppressTracing, TraceState as TraceStateImpl } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
@@ -132,6 +140,14 @@ describe("a root span's decision taken before its start", () => {
 
     expect(tracer.decideRoot('GET /menu', SpanKind.SERVER, REMOTE_PARENT)).toBeUndefined();
     expect(tracer.decideRoot('GET /menu', SpanKind.SERVER, suppressTracing(ROOT_CONTEXT))).toBeUndefined();
+  });
+
+  it('is taken where the context holds only an invalid span, as startSpan starts a root there', () => {
+    const { tracer } = tracerWith(new AlwaysOnSampler());
+    const invalid = trace.setSpanContext(ROOT_CONTEXT, INVALID_SPAN_CONTEXT);
+
+    expect(tracer.decideRoot('GET /menu', SpanKind.SERVER, invalid)?.traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(tracer.startSpan('GET /menu', {}, invalid).spanContext().traceId).not.toBe(INVALID_SPAN_CONTEXT.traceId);
   });
 
   it('asks the sampler once, and the span it starts later is in the trace it was asked about', () => {

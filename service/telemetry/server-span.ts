@@ -48,7 +48,9 @@ export class ServerSpans {
    * (start the span then). `sampled` says whether to start it now.
    */
   decide(start: RequestStart, parent: Context): { decision: RootDecision; sampled: boolean } | undefined {
-    const decision = this.#tracer.decideRoot?.(spanName(start), SpanKind.SERVER, parent);
+    // Both or neither: a decision the tracer cannot start on would ask the sampler again.
+    if (!this.#tracer.decideRoot || !this.#tracer.startRoot) return undefined;
+    const decision = this.#tracer.decideRoot(spanName(start), SpanKind.SERVER, parent);
     if (!decision) return undefined;
     return { decision, sampled: decision.sampling.decision !== SamplingDecision.NOT_RECORD };
   }

@@ -43,6 +43,13 @@ const HEADER_GETTER: TextMapGetter<RequestStart['headers']> = {
   },
 };
 
+/** No valid span in `parent`: a span started there is a root (an all-zero `traceparent` is no trace). */
+function continuesNoTrace(parent: Context): boolean {
+  if (parent === ROOT_CONTEXT) return true;
+  const incoming = trace.getSpanContext(parent);
+  return incoming === undefined || !trace.isSpanContextValid(incoming);
+}
+
 /** Reads `coffee.run_id` from a W3C baggage header without a full parse. */
 function runIdFromBaggage(baggage: string | null | undefined): string | undefined {
   if (!baggage) return undefined;
@@ -124,7 +131,7 @@ export class ServiceTelemetry implements FullTelemetry {
         : this.#parts.propagator.extract(ROOT_CONTEXT, start.headers, HEADER_GETTER);
     // A request that continues no trace, unsampled, starts its span only when read.
     let decision: RootDecision | undefined;
-    if (parent === ROOT_CONTEXT || !trace.getSpan(parent)) {
+    if (continuesNoTrace(parent)) {
       const decided = spans.defersRoots ? undefined : spans.decide(start, parent);
       if (spans.defersRoots || decided?.sampled === false) {
         const state = new DeferredRequestState(spans, start, runId, parent, decided?.decision);

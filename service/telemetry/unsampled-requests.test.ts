@@ -185,8 +185,11 @@ describe('unsampled requests under a sampler that reads the trace id', () => {
     const before = { ...quiet.made };
 
     for (let i = 0; i < 3; i++) expect((await fetch(`${quiet.stack.url}/menu`)).status).toBe(200);
+    // An all-zero traceparent continues no trace: decided and deferred like the rest.
+    const zeros = `00-${'0'.repeat(32)}-${'0'.repeat(16)}-01`;
+    expect((await fetch(`${quiet.stack.url}/menu`, { headers: { traceparent: zeros } })).status).toBe(200);
 
-    expect(quiet.made.traces - before.traces).toBe(3);
+    expect(quiet.made.traces - before.traces).toBe(4);
     expect(quiet.made.spans - before.spans).toBe(0);
     expect(quiet.recorded).toHaveLength(0);
   });
@@ -209,11 +212,13 @@ describe('unsampled requests under a sampler that reads the trace id', () => {
   });
 
   it("keeps an order's DynamoDB calls in the decided trace", async () => {
-    const before = ratio.traceIds.length;
+    const before = { asked: ratio.traceIds.length, traces: unsampled.made.traces };
     expect(await unsampled.order('ratio-1')).toBe(201);
     await unsampled.stack.telemetry.flush();
 
-    expect(ratio.traceIds.slice(before)).toHaveLength(1);
+    expect(ratio.traceIds.slice(before.asked)).toHaveLength(1);
+    // Its DynamoDB spans continued the request's span rather than each starting a trace.
+    expect(unsampled.made.traces - before.traces).toBe(1);
     expect(unsampled.lines.filter((l) => l.message === 'request').at(-1)!.trace_id).toBe(ratio.traceIds.at(-1));
     expect(unsampled.recorded).toHaveLength(0);
   });
