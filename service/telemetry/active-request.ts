@@ -2,7 +2,7 @@
 import { SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 import type { CatalogMetrics } from './catalog-metrics.ts';
 import type { Loggers, RequestFields } from './logger.ts';
-import { requestFields, type RootDecision, type ServerSpans } from './server-span.ts';
+import { requestFields, type ServerSpans, type UnsampledRoot } from './server-span.ts';
 import type { Logger, RequestEnd, RequestScope, RequestStart } from './types.ts';
 
 /** What the log lines and DynamoDB spans of a request read while its code runs. */
@@ -39,47 +39,56 @@ export class StartedRequestState implements RequestState {
 }
 
 /**
- * Starts `start`'s server span in `parent` (the context its headers carried), or on a
- * root's `decision` taken before (`ServerSpans.decide`), and the state its code reads.
+ * Starts `start`'s server span in `parent` (the context its headers carried), or the
+ * `unsampled` root's, and the state its code reads.
  */
 export function startedState(
   spans: ServerSpans,
   start: RequestStart,
   runId: string | undefined,
   parent: Context,
-  decision?: RootDecision,
+  unsampled?: UnsampledRoot,
 ): StartedRequestState {
-  const span = spans.start(start, runId, parent, decision);
+  return requestState(start, runId, spans.start(start, runId, parent, unsampled), parent);
+}
+
+/** The state the code of `start`'s request reads, its server span `span` started in `parent`. */
+export function requestState(
+  start: RequestStart,
+  runId: string | undefined,
+  span: Span,
+  parent: Context,
+): StartedRequestState {
   return new StartedRequestState(requestFields(start.requestId, runId, span), span, parent);
 }
 
 /**
  * The state of an unsampled request that continues no trace: its non-recording span is
- * started (on the sampler's `decision`, when one was taken) only when a log line reads its
- * ids or a DynamoDB call its context, so a cached GET /menu makes none. Started with every
- * request, that span cost about 3 µs of it, cold (docs/performance.md).
+ * started (in the `unsampled` root's trace, when the sampler was asked) only when a log
+ * line reads its ids or a DynamoDB call its context, so a cached GET /menu makes none.
+ * Started with every request, that span cost about 3 µs of it, cold (docs/performance.md).
  */
 export class DeferredRequestState implements RequestState {
   readonly #spans: ServerSpans;
   readonly #start: RequestStart;
   readonly #runId: string | undefined;
   readonly #parent: Context;
-  readonly #decision: RootDecision | undefined;
+  readonly #unsampled: UnsampledRoot | undefined;
   #started: StartedRequestState | undefined = undefined;
 
-  /** Without a `decision`, only when the sampler drops every root span (`ServerSpans.defersRoots`). */
+  /** Without `unsampled`, only when the sampler drops every root span (`ServerSpans.defersRoots`). */
   constructor(
     spans: ServerSpans,
     start: RequestStart,
     runId: string | undefined,
     parent: Context,
-    decision?: RootDecision,
+    unsampled?: UnsampledRoot,
   ) {
     this.#spans = spans;
     this.#start = start;
     this.#runId = runId;
     this.#parent = parent;
-    this.#decision = decision;
+    this.#unsampled = unsampled;
   }
 
   get fields(): RequestFields {
@@ -91,7 +100,7 @@ export class DeferredRequestState implements RequestState {
   }
 
   #state(): StartedRequestState {
-    this.#started ??= startedState(this.#spans, this.#start, this.#runId, this.#parent, this.#decision);
+    this.#started ??= startedState(this.#spans, this.#start, this.#runId, this.#parent, this.#unsampled);
     return this.#started;
   }
 }

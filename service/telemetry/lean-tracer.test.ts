@@ -6,6 +6,7 @@ import {
   TraceFlags,
   type Attributes,
   type Context,
+  type Span,
 } from '@opentelemetry/api';
 import { suppressTracing, TraceState as TraceStateImpl } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -21,7 +22,8 @@ import {
 import { describe, expect, it } from 'vitest';
 import { BatchedIdGenerator } from './batched-ids.ts';
 import { SpanClock, type LeanSpan } from './lean-span.ts';
-import { dropsEveryRoot, LeanTracerProvider, type LeanTracer } from './lean-tracer.ts';
+import { dropsEveryRoot, LeanTracerProvider, recordsEveryRoot, type LeanTracer } from './lean-tracer.ts';
+import { UnsampledRoot } from './server-span.ts';
 
 function tracerWith(sampler: Sampler) {
   const ended: LeanSpan[] = [];
@@ -125,6 +127,15 @@ describe('dropsEveryRoot', () => {
     expect(dropsEveryRoot(new AskedSampler({ decision: SamplingDecision.NOT_RECORD }))).toBe(false);
   });
 
+  it('knows the samplers that record every root span, and no other', () => {
+    expect(recordsEveryRoot(new AlwaysOnSampler())).toBe(true);
+    expect(recordsEveryRoot(new ParentBasedSampler({ root: new AlwaysOnSampler() }))).toBe(true);
+    expect(recordsEveryRoot(new AlwaysOffSampler())).toBe(false);
+    expect(recordsEveryRoot(new TraceIdRatioBasedSampler(1))).toBe(false);
+    expect(recordsEveryRoot(new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(1) }))).toBe(false);
+    expect(recordsEveryRoot(new AskedSampler({ decision: SamplingDecision.RECORD_AND_SAMPLED }))).toBe(false);
+  });
+
   it('asks an AlwaysOffSampler whose method was replaced, alone or as the root', () => {
     const patched = new AlwaysOffSampler();
     patched.shouldSample = () => ({ decision: SamplingDecision.RECORD_AND_SAMPLED });
@@ -134,23 +145,27 @@ describe('dropsEveryRoot', () => {
   });
 });
 
-describe("a root span's decision taken before its start", () => {
-  it('is not taken where startSpan would continue a parent or start nothing', () => {
+describe('a root span started only when its sampler records it', () => {
+  const SERVER = { kind: SpanKind.SERVER };
+
+  it('is not taken apart where startSpan would continue a parent or start nothing', () => {
     const { tracer } = tracerWith(new AlwaysOnSampler());
 
-    expect(tracer.decideRoot('GET /menu', SpanKind.SERVER, REMOTE_PARENT)).toBeUndefined();
-    expect(tracer.decideRoot('GET /menu', SpanKind.SERVER, suppressTracing(ROOT_CONTEXT))).toBeUndefined();
+    expect(tracer.startOrDeferRoot('GET /menu', SERVER, REMOTE_PARENT)).toBeUndefined();
+    expect(tracer.startOrDeferRoot('GET /menu', SERVER, suppressTracing(ROOT_CONTEXT))).toBeUndefined();
   });
 
-  it('is taken where the context holds only an invalid span, as startSpan starts a root there', () => {
+  it('is a root where the context holds only an invalid span, as startSpan starts one there', () => {
     const { tracer } = tracerWith(new AlwaysOnSampler());
     const invalid = trace.setSpanContext(ROOT_CONTEXT, INVALID_SPAN_CONTEXT);
 
-    expect(tracer.decideRoot('GET /menu', SpanKind.SERVER, invalid)?.traceId).toMatch(/^[0-9a-f]{32}$/);
-    expect(tracer.startSpan('GET /menu', {}, invalid).spanContext().traceId).not.toBe(INVALID_SPAN_CONTEXT.traceId);
+    const span = tracer.startOrDeferRoot('GET /menu', SERVER, invalid) as Span;
+
+    expect(span.isRecording()).toBe(true);
+    expect(trace.isSpanContextValid(span.spanContext())).toBe(true);
   });
 
-  it('asks the sampler once, and the span it starts later is in the trace it was asked about', () => {
+  it('starts a sampled root at once, as startSpan would, asking the sampler once', () => {
     const sampler = new AskedSampler({
       decision: SamplingDecision.RECORD_AND_SAMPLED,
       attributes: { added: 1 },
@@ -159,26 +174,31 @@ describe("a root span's decision taken before its start", () => {
     const { tracer, ended } = tracerWith(sampler);
     const baggage = ROOT_CONTEXT.setValue(Symbol('baggage only'), 'x');
 
-    const decision = tracer.decideRoot('GET /menu', SpanKind.SERVER, baggage)!;
-    const span = tracer.startRoot('GET /menu', { kind: SpanKind.SERVER }, decision);
+    const span = tracer.startOrDeferRoot('GET /menu', SERVER, baggage) as Span;
     span.end();
 
     expect(sampler.asked).toEqual([{ context: baggage, attributes: {} }]);
-    expect(span.spanContext()).toMatchObject({ traceId: decision.traceId, traceFlags: TraceFlags.SAMPLED });
+    expect(span.spanContext().traceFlags).toBe(TraceFlags.SAMPLED);
     expect(span.spanContext().traceState?.serialize()).toBe('vendor=a1');
     expect(ended[0]).toMatchObject({ name: 'GET /menu', kind: SpanKind.SERVER, attributes: { added: 1 } });
     expect(ended[0]!.parentSpanId).toBeUndefined();
   });
 
-  it('starts an unsampled decision as a non-recording span in its trace', () => {
-    const { tracer, ended } = tracerWith(new AlwaysOffSampler());
+  it('starts nothing for an unsampled root, and later its non-recording span in the trace the sampler was asked about', () => {
+    const sampler = new AskedSampler({ decision: SamplingDecision.NOT_RECORD });
+    const { tracer, ended } = tracerWith(sampler);
 
-    const decision = tracer.decideRoot('GET /menu', SpanKind.SERVER, ROOT_CONTEXT)!;
-    const span = tracer.startRoot('GET /menu', { kind: SpanKind.SERVER }, decision);
+    const unsampled = tracer.startOrDeferRoot('GET /menu', SERVER, ROOT_CONTEXT);
+    expect(unsampled).toBeInstanceOf(UnsampledRoot);
+    const span = tracer.startRoot('GET /menu', SERVER, unsampled as UnsampledRoot);
     span.end();
 
+    expect(sampler.asked).toHaveLength(1);
     expect(span.isRecording()).toBe(false);
-    expect(span.spanContext()).toMatchObject({ traceId: decision.traceId, traceFlags: TraceFlags.NONE });
+    expect(span.spanContext()).toMatchObject({
+      traceId: (unsampled as UnsampledRoot).traceId,
+      traceFlags: TraceFlags.NONE,
+    });
     expect(trace.isSpanContextValid(span.spanContext())).toBe(true);
     expect(ended).toHaveLength(0);
   });

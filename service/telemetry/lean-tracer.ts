@@ -24,13 +24,14 @@ import { isTracingSuppressed } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import {
   AlwaysOffSampler,
+  AlwaysOnSampler,
   ParentBasedSampler,
   type IdGenerator,
   type Sampler,
   type SamplingResult,
 } from '@opentelemetry/sdk-trace-base';
 import { LeanSpan, linkRecord, type SpanClock, type SpanSink } from './lean-span.ts';
-import type { RootDecision, RootSampling } from './server-span.ts';
+import { UnsampledRoot, type RootSampling } from './server-span.ts';
 
 /** What a tracer needs from the hand-off: where ended spans go, and a number for its resource and scope. */
 export interface LeanSink extends SpanSink {
@@ -84,10 +85,24 @@ export class LeanTracerProvider implements TracerProvider {
  * not public API) is asked for every span.
  */
 export function dropsEveryRoot(sampler: Sampler): boolean {
-  if (isExactly(sampler, AlwaysOffSampler.prototype)) return true;
+  return rootIs(sampler, AlwaysOffSampler.prototype);
+}
+
+/** `sampler` is exactly the sampler of `prototype`, or a ParentBasedSampler whose root is. */
+function rootIs(sampler: Sampler, prototype: Sampler): boolean {
+  if (isExactly(sampler, prototype)) return true;
   if (!isExactly(sampler, ParentBasedSampler.prototype)) return false;
   const root = (sampler as unknown as { _root?: Sampler })._root;
-  return root !== undefined && isExactly(root, AlwaysOffSampler.prototype);
+  return root !== undefined && isExactly(root, prototype);
+}
+
+/**
+ * Whether `sampler` records every root span: the SDK's `AlwaysOnSampler`, and its
+ * `ParentBasedSampler` rooted in one (OTEL_TRACES_SAMPLER=always_on, parentbased_always_on
+ * and the default), known as `dropsEveryRoot` knows its samplers.
+ */
+export function recordsEveryRoot(sampler: Sampler): boolean {
+  return rootIs(sampler, AlwaysOnSampler.prototype);
 }
 
 /** `sampler` is an instance of the class of `prototype` itself, deciding with that class's own method. */
@@ -101,6 +116,8 @@ export class LeanTracer implements Tracer, RootSampling {
    * span's ids may start it when they are first read (active-request.ts).
    */
   readonly dropsEveryRoot: boolean;
+  /** The sampler records every root span (`recordsEveryRoot`): nothing to defer. */
+  readonly recordsEveryRoot: boolean;
   readonly #sampler: Sampler;
   readonly #ids: IdGenerator;
   readonly #sink: LeanSink;
@@ -109,6 +126,7 @@ export class LeanTracer implements Tracer, RootSampling {
   constructor({ sampler, idGenerator, sink }: LeanTracerProviderOptions, scope: number) {
     this.#sampler = sampler;
     this.dropsEveryRoot = dropsEveryRoot(sampler);
+    this.recordsEveryRoot = recordsEveryRoot(sampler);
     this.#ids = idGenerator;
     this.#sink = sink;
     this.#scope = scope;
@@ -117,7 +135,9 @@ export class LeanTracer implements Tracer, RootSampling {
   /**
    * The SDK Tracer's steps in its order (ids, sampler, trace state), without its span
    * object. A span started in the root context (a request that continues no trace) skips
-   * the context's look-ups: the root context holds no parent and no suppression.
+   * the context's look-ups: the root context holds no parent and no suppression. It makes
+   * its span itself rather than through `#make`: that extra call cost a sampled GET /menu
+   * about 0.7 µs in the service (docs/performance.md).
    */
   startSpan(name: string, options: SpanOptions = {}, context: Context = apiContext.active()): Span {
     if (options.root) context = trace.deleteSpan(context);
@@ -138,30 +158,63 @@ export class LeanTracer implements Tracer, RootSampling {
       options.attributes ?? NO_ATTRIBUTES,
       links,
     );
-    return this.#make(name, kind, options, spanId, traceId, sampling, valid ? parent : undefined);
+    const sampled = sampling.decision === SamplingDecision.RECORD_AND_SAMPLED;
+    const spanContext: SpanContext = {
+      traceId,
+      spanId,
+      traceFlags: sampled ? TraceFlags.SAMPLED : TraceFlags.NONE,
+      traceState: sampling.traceState ?? (valid ? parent.traceState : undefined),
+    };
+    if (sampling.decision === SamplingDecision.NOT_RECORD) return trace.wrapSpanContext(spanContext);
+    const attributes: Attributes = { ...options.attributes, ...sampling.attributes };
+    return new LeanSpan(
+      {
+        name,
+        kind,
+        context: spanContext,
+        parentSpanId: valid ? parent.spanId : undefined,
+        parentIsRemote: valid ? parent.isRemote : undefined,
+        attributes,
+        links: links.length === 0 ? undefined : links.map(linkRecord),
+        startTime: options.startTime,
+        scope: this.#scope,
+      },
+      this.#sink,
+      this.#sink.clock,
+    );
   }
 
   /**
-   * The sampler's decision for a span named `name` of `kind`, with no attributes or links,
-   * that would start in `context` as a root (no valid parent span there), taken as
-   * `startSpan` takes it (a new trace id) but without starting the span: `startRoot`
-   * starts it later, on that decision. Undefined where `startSpan` would not decide a
-   * root: the context holds a valid span, or suppresses tracing.
+   * A root span (no valid span in `context`) started as `startSpan` starts it, when its
+   * sampler records it; when not, nothing is started and the sampler's decision comes
+   * back (`UnsampledRoot`), for `startRoot` to start the non-recording span on if it is
+   * ever needed. Undefined where `startSpan` would not start a root: the context holds a
+   * valid span, or suppresses tracing.
    */
-  decideRoot(name: string, kind: SpanKind, context: Context): RootDecision | undefined {
+  startOrDeferRoot(name: string, options: SpanOptions, context: Context): Span | UnsampledRoot | undefined {
     if (context !== ROOT_CONTEXT) {
       if (isTracingSuppressed(context)) return undefined;
       const parent = trace.getSpan(context)?.spanContext();
       if (parent !== undefined && trace.isSpanContextValid(parent)) return undefined;
     }
     const traceId = this.#ids.generateTraceId();
-    return { traceId, sampling: this.#sampler.shouldSample(context, traceId, name, kind, NO_ATTRIBUTES, NO_LINKS) };
+    const kind = options.kind ?? SpanKind.INTERNAL;
+    const sampling = this.#sampler.shouldSample(
+      context,
+      traceId,
+      name,
+      kind,
+      options.attributes ?? NO_ATTRIBUTES,
+      options.links ?? NO_LINKS,
+    );
+    if (sampling.decision === SamplingDecision.NOT_RECORD) return new UnsampledRoot(traceId, sampling);
+    return this.#make(name, kind, options, this.#ids.generateSpanId(), traceId, sampling);
   }
 
-  /** The root span `decideRoot` decided, in its trace: the sampler is not asked again. */
-  startRoot(name: string, options: SpanOptions, decision: RootDecision): Span {
-    const { traceId, sampling } = decision;
-    return this.#make(name, options.kind ?? SpanKind.INTERNAL, options, this.#ids.generateSpanId(), traceId, sampling);
+  /** The non-recording span of an `UnsampledRoot`, in its trace: the sampler is not asked again. */
+  startRoot(name: string, options: SpanOptions, unsampled: UnsampledRoot): Span {
+    const kind = options.kind ?? SpanKind.INTERNAL;
+    return this.#make(name, kind, options, this.#ids.generateSpanId(), unsampled.traceId, unsampled.sampling);
   }
 
   #make(

@@ -3,7 +3,7 @@
  * span starts with the request or later, when something first reads it (see
  * `DeferredRequestState` in active-request.ts).
  */
-import { SamplingDecision, SpanKind, type Context, type Span, type SpanOptions, type Tracer } from '@opentelemetry/api';
+import { SpanKind, type Context, type Span, type SpanOptions, type Tracer } from '@opentelemetry/api';
 import type { SamplingResult } from '@opentelemetry/sdk-trace-base';
 import type { RequestFields } from './logger.ts';
 import type { RequestStart } from './types.ts';
@@ -11,21 +11,36 @@ import type { RequestStart } from './types.ts';
 /** The server span's options, made once: the tracer only reads them. */
 const SERVER_SPAN = { kind: SpanKind.SERVER } as const;
 
-/** A root span's trace id and the sampler's decision on it, taken before the span starts. */
-export interface RootDecision {
+/**
+ * A root span its sampler did not record, not started yet: the trace id the sampler was
+ * asked about and its decision, to start the non-recording span on if it is ever read.
+ */
+export class UnsampledRoot {
   readonly traceId: string;
   readonly sampling: SamplingResult;
+
+  constructor(traceId: string, sampling: SamplingResult) {
+    this.traceId = traceId;
+    this.sampling = sampling;
+  }
 }
 
 /**
  * What a tracer may offer beyond the API for a request's root span (the server's
  * `LeanTracer` does; the SDK's tracer in Lambda does not): whether its sampler drops every
- * root span, and a root's decision taken before the span is started.
+ * root span, and a root span started only when its sampler records it.
  */
 export interface RootSampling {
   readonly dropsEveryRoot?: boolean;
-  decideRoot?(name: string, kind: SpanKind, context: Context): RootDecision | undefined;
-  startRoot?(name: string, options: SpanOptions, decision: RootDecision): Span;
+  readonly recordsEveryRoot?: boolean;
+  /**
+   * A root span (no valid span in `context`), started as `startSpan` would when its
+   * sampler records it, else its `UnsampledRoot`; undefined where `startSpan` would not
+   * start a root.
+   */
+  startOrDeferRoot?(name: string, options: SpanOptions, context: Context): Span | UnsampledRoot | undefined;
+  /** The non-recording span of an `UnsampledRoot`, in its trace: the sampler is not asked again. */
+  startRoot?(name: string, options: SpanOptions, unsampled: UnsampledRoot): Span;
 }
 
 /** Starts the server spans of one service's requests. */
@@ -35,49 +50,62 @@ export class ServerSpans {
    * (`DeferredRequestState`): the tracer's sampler drops every root span.
    */
   readonly defersRoots: boolean;
+  /**
+   * A request that continues no trace is decided before its span starts (`startOrDefer`):
+   * the tracer can, and its sampler's answer is not known beforehand. A sampler that
+   * records every root (the default) starts the span at once, without the detour.
+   */
+  readonly decidesRoots: boolean;
   readonly #tracer: Tracer & RootSampling;
 
   constructor(tracer: Tracer & RootSampling) {
     this.#tracer = tracer;
     this.defersRoots = tracer.dropsEveryRoot === true;
+    // Both or neither: an unsampled root the tracer cannot start would ask the sampler again.
+    this.decidesRoots =
+      !this.defersRoots &&
+      tracer.recordsEveryRoot !== true &&
+      tracer.startOrDeferRoot !== undefined &&
+      tracer.startRoot !== undefined;
   }
 
   /**
-   * The sampler's decision on the server span of `start`, a request that continues no
-   * trace, before the span is started; undefined when the tracer cannot take it apart
-   * (start the span then). `sampled` says whether to start it now.
+   * The server span of `start`, a request that continues no trace, when its sampler
+   * records it; else the sampler's decision, to start it on when read (`start`).
+   * Undefined when the tracer cannot tell them apart: start the span then.
    */
-  decide(start: RequestStart, parent: Context): { decision: RootDecision; sampled: boolean } | undefined {
-    // Both or neither: a decision the tracer cannot start on would ask the sampler again.
-    if (!this.#tracer.decideRoot || !this.#tracer.startRoot) return undefined;
-    const decision = this.#tracer.decideRoot(spanName(start), SpanKind.SERVER, parent);
-    if (!decision) return undefined;
-    return { decision, sampled: decision.sampling.decision !== SamplingDecision.NOT_RECORD };
+  startOrDefer(start: RequestStart, runId: string | undefined, parent: Context): Span | UnsampledRoot | undefined {
+    if (!this.decidesRoots) return undefined;
+    const started = this.#tracer.startOrDeferRoot!(spanName(start), SERVER_SPAN, parent);
+    return started === undefined || started instanceof UnsampledRoot ? started : described(started, start, runId);
   }
 
-  /**
-   * The request's server span, in `parent` (the context its headers carried), or on
-   * `decision` (`decide`). Attributes are set only on a span that records, so an
-   * unsampled request builds none; the samplers the OTEL_TRACES_SAMPLER variable names
-   * decide without them.
-   */
-  start(start: RequestStart, runId: string | undefined, parent: Context, decision?: RootDecision): Span {
+  /** The request's server span, in `parent` (the context its headers carried), or the `unsampled` root's. */
+  start(start: RequestStart, runId: string | undefined, parent: Context, unsampled?: UnsampledRoot): Span {
     const span =
-      decision && this.#tracer.startRoot
-        ? this.#tracer.startRoot(spanName(start), SERVER_SPAN, decision)
+      unsampled && this.#tracer.startRoot
+        ? this.#tracer.startRoot(spanName(start), SERVER_SPAN, unsampled)
         : this.#tracer.startSpan(spanName(start), SERVER_SPAN, parent);
-    if (!span.isRecording()) return span;
-    span.setAttributes({
-      'http.request.method': start.method,
-      'http.route': start.route,
-      'url.path': start.path,
-      'url.scheme': 'http',
-      'user_agent.original': start.headers.get('user-agent') ?? '',
-      'coffee.request_id': start.requestId,
-      ...(runId ? { 'coffee.load_run_id': runId, 'coffee.synthetic': true } : {}),
-    });
-    return span;
+    return described(span, start, runId);
   }
+}
+
+/**
+ * `span` with the request's attributes, when it records: an unsampled request builds none
+ * (the samplers the OTEL_TRACES_SAMPLER variable names decide without them).
+ */
+function described(span: Span, start: RequestStart, runId: string | undefined): Span {
+  if (!span.isRecording()) return span;
+  span.setAttributes({
+    'http.request.method': start.method,
+    'http.route': start.route,
+    'url.path': start.path,
+    'url.scheme': 'http',
+    'user_agent.original': start.headers.get('user-agent') ?? '',
+    'coffee.request_id': start.requestId,
+    ...(runId ? { 'coffee.load_run_id': runId, 'coffee.synthetic': true } : {}),
+  });
+  return span;
 }
 
 /** A server span's name: the method and the route template. */

@@ -18,6 +18,7 @@ import type { MeterProvider } from '@opentelemetry/sdk-metrics';
 import {
   ActiveRequest,
   DeferredRequestState,
+  requestState,
   startedState,
   StartedRequestState,
   type FailureReporter,
@@ -27,7 +28,7 @@ import {
 import type { CatalogMetrics } from './catalog-metrics.ts';
 import { instrumentDynamoClient } from './dynamo.ts';
 import type { Loggers } from './logger.ts';
-import { requestFields, ServerSpans, type RootDecision } from './server-span.ts';
+import { requestFields, ServerSpans, UnsampledRoot } from './server-span.ts';
 import type { Tracing } from './tracing.ts';
 import type { Logger, RequestScope, RequestStart, ServiceMetrics, Telemetry } from './types.ts';
 
@@ -130,17 +131,27 @@ export class ServiceTelemetry implements FullTelemetry {
         ? ROOT_CONTEXT
         : this.#parts.propagator.extract(ROOT_CONTEXT, start.headers, HEADER_GETTER);
     // A request that continues no trace, unsampled, starts its span only when read.
-    let decision: RootDecision | undefined;
-    if (continuesNoTrace(parent)) {
-      const decided = spans.defersRoots ? undefined : spans.decide(start, parent);
-      if (spans.defersRoots || decided?.sampled === false) {
-        const state = new DeferredRequestState(spans, start, runId, parent, decided?.decision);
-        return new ActiveRequest(start, t0, undefined, state, this.#recorder);
-      }
-      decision = decided?.decision;
+    if ((spans.defersRoots || spans.decidesRoots) && continuesNoTrace(parent)) {
+      if (spans.defersRoots) return this.#deferred(spans, start, t0, runId, parent);
+      const started = spans.startOrDefer(start, runId, parent);
+      if (started instanceof UnsampledRoot) return this.#deferred(spans, start, t0, runId, parent, started);
+      if (started)
+        return new ActiveRequest(start, t0, started, requestState(start, runId, started, parent), this.#recorder);
     }
-    const state = startedState(spans, start, runId, parent, decision);
+    const state = startedState(spans, start, runId, parent);
     return new ActiveRequest(start, t0, state.span, state, this.#recorder);
+  }
+
+  #deferred(
+    spans: ServerSpans,
+    start: RequestStart,
+    t0: number,
+    runId: string | undefined,
+    parent: Context,
+    unsampled?: UnsampledRoot,
+  ): RequestScope {
+    const state = new DeferredRequestState(spans, start, runId, parent, unsampled);
+    return new ActiveRequest(start, t0, undefined, state, this.#recorder);
   }
 
   instrumentDynamo(client: DynamoDBClient, tableName: string): void {
