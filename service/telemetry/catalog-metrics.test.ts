@@ -9,8 +9,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Dimensions, Metrics } from '../catalog/metrics.ts';
 import { CatalogMetrics, LOOP_DELAY_RESOLUTION_MS, MAX_CACHED_SERIES, TRACER_NAME } from './catalog-metrics.ts';
-import { DirectHistograms } from './direct-histograms.ts';
-import { MeasurementQueue } from './measurement-queue.ts';
+import { DirectMetrics } from './direct-metrics.ts';
 
 const attr = (key: keyof typeof Dimensions) => Dimensions[key].attribute;
 
@@ -18,8 +17,8 @@ const attr = (key: keyof typeof Dimensions) => Dimensions[key].attribute;
 function start(cardinalityLimits?: { histogram: number }) {
   const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
   const resource = resourceFromAttributes({ 'service.name': 'catalog-metrics-test' });
-  const histograms = new DirectHistograms(resource, TRACER_NAME);
-  const reader = histograms.reader(
+  const direct = new DirectMetrics(resource, TRACER_NAME);
+  const reader = direct.reader(
     (metricProducers) =>
       new PeriodicExportingMetricReader({
         exporter,
@@ -29,8 +28,7 @@ function start(cardinalityLimits?: { histogram: number }) {
       }),
   );
   const provider = new MeterProvider({ resource, readers: [reader] });
-  const queue = new MeasurementQueue(1_000, (error) => expect.fail(String(error)));
-  const metrics = new CatalogMetrics(provider, queue, histograms);
+  const metrics = new CatalogMetrics(direct);
   const duration = async () => {
     await reader.forceFlush();
     return exporter

@@ -1,117 +1,62 @@
 /**
  * The catalog's instruments and what the service records with them: business and cache
  * metrics for the app, request and DynamoDB measurements for the telemetry's own use.
- * Without a meter provider every method is a no-op.
+ * All are aggregated by the service's own code (direct-metrics.ts). Without metrics every
+ * method is a no-op.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { Attributes, Counter, Histogram } from '@opentelemetry/api';
-import type { MeterProvider } from '@opentelemetry/sdk-metrics';
+import type { Attributes } from '@opentelemetry/api';
 import { Dimensions, Metrics, OTEL_UNITS, type MetricDefinition, type MetricKey } from '../catalog/metrics.ts';
 import { routeGroupOf } from '../catalog/slos.ts';
 import type { OrderStatus } from '../domain/types.ts';
-import type { DirectHistogram, DirectHistograms, SeriesRecorder } from './direct-histograms.ts';
+import type { DirectInstrument, DirectMetrics, SeriesRecorder } from './direct-metrics.ts';
 import type { DynamoInstruments } from './dynamo.ts';
-import type { MeasurementQueue } from './measurement-queue.ts';
 import type { ServiceMetrics } from './types.ts';
 
 /** The instrumentation scope of the service's tracer and meter. */
 export const TRACER_NAME = 'coffee-cloud';
 
-/**
- * Metrics read when a collection runs instead of recorded on every request: the level of
- * in-flight requests, the event-loop delay and the cache's hit and miss totals. A recorded
- * measurement is cheap on the request path only because it is queued (measurement-queue.ts)
- * or aggregated directly (direct-histograms.ts); these need not be recorded at all.
- */
-const OBSERVED = [
-  'InFlightRequests',
-  'EventLoopDelay',
-  'CacheHits',
-  'CacheMisses',
-] as const satisfies readonly MetricKey[];
-type Observed = (typeof OBSERVED)[number];
-const isObserved = (key: MetricKey): key is Observed => (OBSERVED as readonly MetricKey[]).includes(key);
+/** Gauges read when a collection runs: the level of in-flight requests and the event-loop delay. */
+const GAUGES = ['InFlightRequests', 'EventLoopDelay'] as const satisfies readonly MetricKey[];
+type Gauge = (typeof GAUGES)[number];
+const isGauge = (key: MetricKey): key is Gauge => (GAUGES as readonly MetricKey[]).includes(key);
 
-/**
- * Histograms recorded on every request (or DynamoDB call), aggregated by our own code
- * (direct-histograms.ts): through the SDK, `record` cost a cached GET /menu about 2.4 µs,
- * half of what metrics cost it, mostly hashing the attributes on every record. They are
- * not queued: in a loop a direct record took about 7 ns, queuing one about 40 ns.
- */
-const DIRECT = ['HttpRequestDuration', 'DynamoDbDuration'] as const satisfies readonly MetricKey[];
-type Direct = (typeof DIRECT)[number];
-const isDirect = (key: MetricKey): key is Direct => (DIRECT as readonly MetricKey[]).includes(key);
-
-const RECORDED = (Object.keys(Metrics) as MetricKey[]).filter((key) => !isObserved(key));
-/**
- * The order the SDK reports the meter's metrics in: the order `createInstruments` makes
- * them (the recorded ones in catalog order, then the observed ones). The readers put the
- * direct histograms back in their place with it (`mergeScopes`).
- */
-export const INSTRUMENT_ORDER: readonly string[] = [...RECORDED, ...OBSERVED].map((key) => Metrics[key].otelName);
-
-/** The recorded instruments: the direct histograms, the others queued (see measurement-queue.ts). */
-type Instruments = { [K in Direct]: DirectHistogram } & {
-  [K in Exclude<MetricKey, Observed | Direct>]: (typeof Metrics)[K]['kind'] extends 'histogram'
-    ? Pick<Histogram, 'record'>
-    : Pick<Counter, 'add'>;
-};
+/** The recorded instruments, in catalog order (the order they are reported in). */
+type Instruments = Record<Exclude<MetricKey, Gauge>, DirectInstrument>;
 
 const attr = (key: keyof typeof Dimensions) => Dimensions[key].attribute;
 
-/** What the observed metrics read. */
+/** What the gauges read. */
 interface Levels {
   inFlight: number;
-  cacheHits: Map<string, number>;
-  cacheMisses: Map<string, number>;
   loopDelay: ReturnType<typeof monitorEventLoopDelay>;
 }
 
-function createInstruments(
-  provider: MeterProvider,
-  levels: Levels,
-  queue: MeasurementQueue,
-  histograms: DirectHistograms,
-): Instruments {
-  const meter = provider.getMeter(TRACER_NAME);
-  const options = (m: MetricDefinition) => ({ description: m.description, unit: OTEL_UNITS[m.unit] });
-  const recorded: Record<string, DirectHistogram | Pick<Histogram, 'record'> | Pick<Counter, 'add'>> = {};
-  for (const key of RECORDED) {
+function createInstruments(metrics: DirectMetrics, levels: Levels): Instruments {
+  const options = (m: MetricDefinition) => ({ name: m.otelName, description: m.description, unit: OTEL_UNITS[m.unit] });
+  const recorded: Partial<Instruments> = {};
+  for (const key of Object.keys(Metrics) as MetricKey[]) {
     const m: MetricDefinition = Metrics[key];
-    recorded[key] = isDirect(key)
-      ? histograms.histogram({ name: m.otelName, ...options(m), boundaries: m.buckets ?? [] })
-      : m.kind === 'histogram'
-        ? queue.histogram(
-            meter.createHistogram(m.otelName, {
-              ...options(m),
-              advice: { explicitBucketBoundaries: [...(m.buckets ?? [])] },
-            }),
-          )
-        : queue.counter(meter.createCounter(m.otelName, options(m)));
+    if (isGauge(key)) continue;
+    if (m.kind === 'gauge') throw new Error(`catalog gauge ${key} has nothing that reads it (catalog-metrics.ts)`);
+    recorded[key] =
+      m.kind === 'histogram'
+        ? metrics.histogram({ ...options(m), boundaries: m.buckets ?? [] })
+        : metrics.counter(options(m));
   }
-  const inFlight = meter.createObservableGauge(Metrics.InFlightRequests.otelName, options(Metrics.InFlightRequests));
-  inFlight.addCallback((result) => result.observe(levels.inFlight));
-  // The SDK runs observable callbacks before it reads its storages, so every collection
-  // first hands over what the request path queued.
-  meter.addBatchObservableCallback(() => queue.drain(), [inFlight]);
-  meter
-    .createObservableGauge(Metrics.EventLoopDelay.otelName, options(Metrics.EventLoopDelay))
-    .addCallback((result) => {
-      if (levels.loopDelay.count === 0) return;
-      // The monitor records the whole time between two of its timer's callbacks, the
-      // resolution included (an idle loop reads about LOOP_DELAY_RESOLUTION_MS): the delay
-      // is what lies beyond it.
-      result.observe(Math.max(0, levels.loopDelay.percentile(99) / 1e6 - LOOP_DELAY_RESOLUTION_MS));
-      levels.loopDelay.reset();
-    });
-  for (const [m, totals] of [
-    [Metrics.CacheHits, levels.cacheHits],
-    [Metrics.CacheMisses, levels.cacheMisses],
-  ] as const) {
-    meter.createObservableCounter(m.otelName, options(m)).addCallback((result) => {
-      for (const [cache, total] of totals) result.observe(total, { [attr('Cache')]: cache });
-    });
-  }
+  metrics.gauge(options(Metrics.InFlightRequests), () => levels.inFlight);
+  // Each read takes the samples since the last one; a read that finds none (a second
+  // reader collecting right after the first, or no sample yet) gives the last delay read.
+  let delay: number | undefined;
+  metrics.gauge(options(Metrics.EventLoopDelay), () => {
+    if (levels.loopDelay.count === 0) return delay;
+    // The monitor records the whole time between two of its timer's callbacks, the
+    // resolution included (an idle loop reads about LOOP_DELAY_RESOLUTION_MS): the delay
+    // is what lies beyond it.
+    delay = Math.max(0, levels.loopDelay.percentile(99) / 1e6 - LOOP_DELAY_RESOLUTION_MS);
+    levels.loopDelay.reset();
+    return delay;
+  });
   return recorded as Instruments;
 }
 
@@ -132,8 +77,64 @@ function statusClass(status: number): string {
   return `${Math.floor(status / 100)}xx`;
 }
 
+/**
+ * The recorders of one attribute's values (a cache, a status, an error code, an operation:
+ * values the code names, so few), kept so that a measurement builds no attribute set.
+ */
+class ByValue<R> {
+  readonly #make: (attributes: Attributes) => R;
+  readonly #attribute: string;
+  readonly #recorders = new Map<string, R>();
+  constructor(attribute: string, make: (attributes: Attributes) => R) {
+    this.#attribute = attribute;
+    this.#make = make;
+  }
+  of(value: string): R {
+    let recorder = this.#recorders.get(value);
+    if (!recorder) this.#recorders.set(value, (recorder = this.#make({ [this.#attribute]: value })));
+    return recorder;
+  }
+}
+
+/** What the service records with: a recorder per series, kept. */
+interface Recorders {
+  ordersPlaced: SeriesRecorder;
+  orderValue: SeriesRecorder;
+  registrations: SeriesRecorder;
+  preparationTime: SeriesRecorder;
+  coldStarts: SeriesRecorder;
+  transitions: ByValue<SeriesRecorder>;
+  errors: ByValue<SeriesRecorder>;
+  cacheHits: ByValue<SeriesRecorder>;
+  cacheMisses: ByValue<SeriesRecorder>;
+  requestDuration: DirectInstrument;
+  operations: ByValue<{ duration: SeriesRecorder; retries: SeriesRecorder; throttles: SeriesRecorder }>;
+}
+
+function recorders(instruments: Instruments): Recorders {
+  const byValue = (instrument: DirectInstrument, dimension: keyof typeof Dimensions) =>
+    new ByValue(attr(dimension), (attributes) => instrument.series(attributes));
+  return {
+    ordersPlaced: instruments.OrdersPlaced.series(),
+    orderValue: instruments.OrderValue.series(),
+    registrations: instruments.Registrations.series(),
+    preparationTime: instruments.OrderPreparationTime.series(),
+    coldStarts: instruments.ColdStarts.series(),
+    transitions: byValue(instruments.OrderStatusTransitions, 'ToStatus'),
+    errors: byValue(instruments.Errors, 'ErrorCode'),
+    cacheHits: byValue(instruments.CacheHits, 'Cache'),
+    cacheMisses: byValue(instruments.CacheMisses, 'Cache'),
+    requestDuration: instruments.HttpRequestDuration,
+    operations: new ByValue(attr('Operation'), (attributes) => ({
+      duration: instruments.DynamoDbDuration.series(attributes),
+      retries: instruments.DynamoDbRetries.series(attributes),
+      throttles: instruments.DynamoDbThrottles.series(attributes),
+    })),
+  };
+}
+
 export class CatalogMetrics implements ServiceMetrics {
-  readonly #instruments: Instruments | undefined;
+  readonly #recorders: Recorders | undefined;
   readonly #levels: Levels | undefined;
   // The request duration's recorder per series, so a request neither builds nor hashes its
   // attributes. Looked up by route, method and status class without building a key string:
@@ -143,50 +144,39 @@ export class CatalogMetrics implements ServiceMetrics {
   // values (hashed, as the SDK would), so it is still counted in its series.
   readonly #requestRecorders = new Map<string, Map<string, (SeriesRecorder | undefined)[]>>();
   #requestSeries = 0;
-  readonly #operations = new Map<string, { attributes: Attributes; duration: SeriesRecorder }>();
 
-  /**
-   * @param histograms where the request-path histograms are aggregated; its readers must
-   * be the provider's (see telemetry.ts)
-   */
-  constructor(provider: MeterProvider | undefined, queue: MeasurementQueue, histograms: DirectHistograms) {
-    if (!provider) return;
-    this.#levels = {
-      inFlight: 0,
-      cacheHits: new Map(),
-      cacheMisses: new Map(),
-      loopDelay: monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS }),
-    };
+  /** @param metrics where the catalog's metrics are aggregated, its readers added (telemetry.ts); none: no metrics */
+  constructor(metrics: DirectMetrics | undefined) {
+    if (!metrics) return;
+    this.#levels = { inFlight: 0, loopDelay: monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS }) };
     this.#levels.loopDelay.enable();
-    this.#instruments = createInstruments(provider, this.#levels, queue, histograms);
+    this.#recorders = recorders(createInstruments(metrics, this.#levels));
   }
 
   orderPlaced(total: number): void {
-    this.#instruments?.OrdersPlaced.add(1);
-    this.#instruments?.OrderValue.record(total);
+    this.#recorders?.ordersPlaced.record(1);
+    this.#recorders?.orderValue.record(total);
   }
 
   userRegistered(): void {
-    this.#instruments?.Registrations.add(1);
+    this.#recorders?.registrations.record(1);
   }
 
   statusChanged(to: OrderStatus, preparationMs?: number): void {
-    this.#instruments?.OrderStatusTransitions.add(1, { [attr('ToStatus')]: to });
-    if (preparationMs !== undefined) this.#instruments?.OrderPreparationTime.record(preparationMs);
+    this.#recorders?.transitions.of(to).record(1);
+    if (preparationMs !== undefined) this.#recorders?.preparationTime.record(preparationMs);
   }
 
   cacheHit(cache: string): void {
-    const levels = this.#levels;
-    if (levels) levels.cacheHits.set(cache, (levels.cacheHits.get(cache) ?? 0) + 1);
+    this.#recorders?.cacheHits.of(cache).record(1);
   }
 
   cacheMiss(cache: string): void {
-    const levels = this.#levels;
-    if (levels) levels.cacheMisses.set(cache, (levels.cacheMisses.get(cache) ?? 0) + 1);
+    this.#recorders?.cacheMisses.of(cache).record(1);
   }
 
   coldStart(): void {
-    this.#instruments?.ColdStarts.add(1);
+    this.#recorders?.coldStarts.record(1);
   }
 
   requestStarted(): void {
@@ -195,21 +185,20 @@ export class CatalogMetrics implements ServiceMetrics {
 
   requestEnded(method: string, route: string, status: number, ms: number, errorCode: string | undefined): void {
     if (this.#levels) this.#levels.inFlight--;
-    const instruments = this.#instruments;
-    if (!instruments) return;
-    this.#requestRecorder(instruments.HttpRequestDuration, method, route, status).record(ms);
-    if (errorCode) instruments.Errors.add(1, { [attr('ErrorCode')]: errorCode });
+    const recorders = this.#recorders;
+    if (!recorders) return;
+    this.#requestRecorder(recorders.requestDuration, method, route, status).record(ms);
+    if (errorCode) recorders.errors.of(errorCode).record(1);
   }
 
   /** What the DynamoDB instrumentation records with, when metrics are on. */
   dynamoInstruments(): DynamoInstruments | undefined {
-    const instruments = this.#instruments;
-    if (!instruments) return undefined;
+    const operations = this.#recorders?.operations;
+    if (!operations) return undefined;
     return {
-      duration: (operation, ms) => this.#operation(instruments, operation).duration.record(ms),
-      retries: (operation, count) =>
-        instruments.DynamoDbRetries.add(count, this.#operation(instruments, operation).attributes),
-      throttle: (operation) => instruments.DynamoDbThrottles.add(1, this.#operation(instruments, operation).attributes),
+      duration: (operation, ms) => operations.of(operation).duration.record(ms),
+      retries: (operation, count) => operations.of(operation).retries.record(count),
+      throttle: (operation) => operations.of(operation).throttles.record(1),
     };
   }
 
@@ -218,7 +207,7 @@ export class CatalogMetrics implements ServiceMetrics {
     this.#levels?.loopDelay.disable();
   }
 
-  #requestRecorder(histogram: DirectHistogram, method: string, route: string, status: number): SeriesRecorder {
+  #requestRecorder(histogram: DirectInstrument, method: string, route: string, status: number): SeriesRecorder {
     const statusIndex = Math.floor(status / 100);
     const cached = this.#requestRecorders.get(route)?.get(method)?.[statusIndex];
     if (cached) return cached;
@@ -238,15 +227,5 @@ export class CatalogMetrics implements ServiceMetrics {
       classes[statusIndex] = recorder;
     }
     return recorder;
-  }
-
-  #operation(instruments: Instruments, operation: string): { attributes: Attributes; duration: SeriesRecorder } {
-    let cached = this.#operations.get(operation);
-    if (!cached) {
-      const attributes = { [attr('Operation')]: operation };
-      cached = { attributes, duration: instruments.DynamoDbDuration.series(attributes) };
-      this.#operations.set(operation, cached);
-    }
-    return cached;
   }
 }

@@ -1,88 +1,162 @@
 /**
- * The metric readers of the configured exporter: EMF and OTLP export periodically,
- * Prometheus is read on each scrape. Each hands the queued measurements over before it
- * collects (see measurement-queue.ts), reads the request-path histograms through a
- * producer (direct-histograms.ts) and merges them into the SDK's scope, so the exporters
- * see one collection as the SDK alone would have given it.
+ * The readers of the configured exporter, all reading the service's own aggregation
+ * (direct-metrics.ts): EMF and OTLP are pushed every interval and on every flush
+ * (`PushingReader`), Prometheus is read on each scrape. None needs the SDK's
+ * `MeterProvider`: its readers only collect what a provider registers with them, and
+ * nothing of the service's metrics is in the SDK's storages, while the provider's code,
+ * run for the first time, was part of what telemetry added to a Lambda cold start.
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { PeriodicExportingMetricReader, type IMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import {
+  AggregationTemporality,
+  type InstrumentType,
+  type MetricProducer,
+  type PushMetricExporter,
+} from '@opentelemetry/sdk-metrics';
 import type { TelemetryConfig } from '../config/config.ts';
-import { INSTRUMENT_ORDER } from './catalog-metrics.ts';
-import { mergeScopes, type DirectHistograms } from './direct-histograms.ts';
+import type { DirectMetrics } from './direct-metrics.ts';
 import { EmfExporter } from './emf.ts';
-import type { MeasurementQueue } from './measurement-queue.ts';
-import type { Logger, Telemetry } from './types.ts';
+import type { Telemetry } from './types.ts';
+
+/** What a flush or a shutdown of the telemetry waits for. */
+export interface MetricExport {
+  forceFlush(): Promise<void>;
+  shutdown(): Promise<void>;
+}
 
 export interface MetricReaders {
-  readers: IMetricReader[];
+  /** The push exports (EMF, OTLP), started. */
+  exports: MetricExport[];
   /** The Prometheus text exposition, when that exporter is on. */
   prometheus?: Telemetry['prometheus'];
 }
 
-/** The readers for `config.metrics` (none for `none`); the exporters are imported only when chosen. */
+/**
+ * The readers for `config.metrics` (none for `none`); the exporters are imported only when
+ * chosen. `onError` is told of a failed export that no flush waited for.
+ */
 export async function startMetricReaders(
   config: TelemetryConfig,
-  queue: MeasurementQueue,
-  histograms: DirectHistograms,
-  logger: Logger,
+  metrics: DirectMetrics,
+  onError: (error: unknown) => void,
   emfWrite: ((line: string) => void) | undefined,
 ): Promise<MetricReaders> {
-  /** A reader that exports every interval (EMF, OTLP), handing the queue over before each collection. */
-  const periodic = (exporter: PushMetricExporter): MetricReaders => ({
-    readers: [
-      histograms.reader(
-        (metricProducers) =>
-          new DrainingPeriodicReader(queue, {
-            exporter,
-            exportIntervalMillis: config.exportIntervalMs,
-            metricProducers,
-          }),
-      ),
-    ],
-  });
-  if (config.metrics === 'emf') return periodic(new EmfExporter({ write: emfWrite ?? emfWriter(config.emfFile) }));
+  const pushed = (exporter: PushMetricExporter): MetricReaders => {
+    const reader = metrics.reader(
+      ([producer]) =>
+        new PushingReader({ exporter, producer: producer!, intervalMs: config.exportIntervalMs, onError }),
+    );
+    reader.start();
+    return { exports: [reader] };
+  };
+  if (config.metrics === 'emf') return pushed(new EmfExporter({ write: emfWrite ?? emfWriter(config.emfFile) }));
   if (config.metrics === 'otlp') {
     const { OTLPMetricExporter } = await import('@opentelemetry/exporter-metrics-otlp-http');
-    return periodic(new OTLPMetricExporter());
+    return pushed(new OTLPMetricExporter());
   }
   if (config.metrics === 'prometheus') {
-    const { PrometheusExporter, PrometheusSerializer } = await import('@opentelemetry/exporter-prometheus');
-    const exporter = histograms.reader(
-      (metricProducers) => new PrometheusExporter({ preventServerStart: true, metricProducers }),
-    );
+    const { PrometheusSerializer } = await import('@opentelemetry/exporter-prometheus');
+    let producer: MetricProducer | undefined;
+    // Each scrape reads the totals: the reader is the scrape, cumulative.
+    metrics.reader(([made]) => {
+      producer = made;
+      return { selectAggregationTemporality: () => AggregationTemporality.CUMULATIVE };
+    });
     const serializer = new PrometheusSerializer();
-    const prometheus = async () => {
-      queue.drain();
-      const { resourceMetrics, errors } = mergeScopes(await exporter.collect(), INSTRUMENT_ORDER);
-      if (errors.length > 0) logger.warn({ errors: errors.map(String) }, 'metric collection reported errors');
-      return serializer.serialize(resourceMetrics);
-    };
-    return { readers: [exporter], prometheus };
+    const prometheus = async () => serializer.serialize((await producer!.collect()).resourceMetrics);
+    return { exports: [], prometheus };
   }
-  return { readers: [] };
+  return { exports: [] };
+}
+
+export interface PushingReaderOptions {
+  exporter: PushMetricExporter;
+  /** What is collected and pushed (the direct metrics' producer for this reader). */
+  producer: MetricProducer;
+  /** How often the timer pushes, in ms. */
+  intervalMs: number;
+  /** Told of a failed push that no `forceFlush` waited for (a timer's). */
+  onError: (error: unknown) => void;
 }
 
 /**
- * A periodic reader that hands the queued measurements over before its collection takes
- * its timestamp, and merges its producers' scopes into the SDK's (`mergeScopes`). The
- * observable callback that drains the queue (catalog-metrics.ts) runs after it, so a
- * series first seen in that batch would start a moment after the end of the interval it
- * is reported in, which strict OTLP backends reject; for other readers (tests' in-memory
- * ones) the callback is what drains.
+ * Collects and pushes to an exporter every interval, and on `forceFlush` (every Lambda
+ * invocation, before it returns) and `shutdown`, as the SDK's `PeriodicExportingMetricReader`
+ * does for a provider's metrics: pushes never overlap (a timer's push is skipped while one
+ * is under way, a flush waits for it and then pushes what came since), an empty collection
+ * is not pushed, and the exporter's own flush follows a forced push.
  */
-export class DrainingPeriodicReader extends PeriodicExportingMetricReader {
-  readonly #queue: MeasurementQueue;
-  constructor(queue: MeasurementQueue, options: ConstructorParameters<typeof PeriodicExportingMetricReader>[0]) {
-    super(options);
-    this.#queue = queue;
+export class PushingReader implements MetricExport {
+  readonly #exporter: PushMetricExporter;
+  readonly #producer: MetricProducer;
+  readonly #intervalMs: number;
+  readonly #onError: (error: unknown) => void;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+  #stopped = false;
+
+  constructor({ exporter, producer, intervalMs, onError }: PushingReaderOptions) {
+    this.#exporter = exporter;
+    this.#producer = producer;
+    this.#intervalMs = intervalMs;
+    this.#onError = onError;
   }
-  override collect(
-    options?: Parameters<PeriodicExportingMetricReader['collect']>[0],
-  ): ReturnType<PeriodicExportingMetricReader['collect']> {
-    this.#queue.drain();
-    return super.collect(options).then((result) => mergeScopes(result, INSTRUMENT_ORDER));
+
+  /** The exporter's temporality (cumulative when it names none, as the SDK's reader defaults). */
+  selectAggregationTemporality(type: InstrumentType): AggregationTemporality {
+    return this.#exporter.selectAggregationTemporality?.(type) ?? AggregationTemporality.CUMULATIVE;
+  }
+
+  /** Starts the timer; it never keeps the process alive. */
+  start(): void {
+    this.#timer ??= setInterval(() => {
+      if (!this.#running) this.#push().catch(this.#onError);
+    }, this.#intervalMs).unref();
+  }
+
+  /** Pushes what was recorded since the last push, then flushes the exporter; rejects when the push failed. */
+  async forceFlush(): Promise<void> {
+    await this.#push();
+    await this.#exporter.forceFlush();
+  }
+
+  /** Stops the timer, pushes what is left and shuts the exporter down. */
+  async shutdown(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    clearInterval(this.#timer);
+    try {
+      await this.#push();
+    } finally {
+      await this.#exporter.shutdown();
+    }
+  }
+
+  /** One push after any under way: the pushes are a chain, never two at once. */
+  #push(): Promise<void> {
+    const previous = this.#running;
+    const run = (async () => {
+      if (previous) await previous.catch(() => undefined);
+      await this.#pushOnce();
+    })();
+    this.#running = run;
+    const clear = () => {
+      if (this.#running === run) this.#running = undefined;
+    };
+    run.then(clear, clear);
+    return run;
+  }
+
+  async #pushOnce(): Promise<void> {
+    const { resourceMetrics, errors } = await this.#producer.collect();
+    if (errors.length > 0) throw new AggregateError(errors, 'metric collection reported errors');
+    if (resourceMetrics.scopeMetrics.length === 0) return;
+    const result = await new Promise<ExportResult>((resolve) => this.#exporter.export(resourceMetrics, resolve));
+    if (result.code !== ExportResultCode.SUCCESS) {
+      throw result.error ?? new Error('the metric exporter reported a failed export');
+    }
   }
 }
 

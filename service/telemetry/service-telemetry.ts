@@ -14,7 +14,6 @@ import {
   type TracerProvider,
 } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
-import type { MeterProvider } from '@opentelemetry/sdk-metrics';
 import {
   ActiveRequest,
   DeferredRequestState,
@@ -28,6 +27,7 @@ import {
 import type { CatalogMetrics } from './catalog-metrics.ts';
 import { instrumentDynamoClient } from './dynamo.ts';
 import type { Loggers } from './logger.ts';
+import type { MetricExport } from './metric-readers.ts';
 import { requestFields, ServerSpans, UnsampledRoot } from './server-span.ts';
 import type { Tracing } from './tracing.ts';
 import type { Logger, RequestScope, RequestStart, ServiceMetrics, Telemetry } from './types.ts';
@@ -74,7 +74,8 @@ export interface TelemetryParts {
   loggers: Loggers;
   failures: FailureReporter;
   metrics: CatalogMetrics;
-  meterProvider: MeterProvider | undefined;
+  /** What a flush pushes and a shutdown ends: the push exports, and a provider of SDK readers. */
+  metricExports: MetricExport[];
   prometheus: Telemetry['prometheus'] | undefined;
   /** The trace pipeline `createTelemetry` started (absent when a provider was given or tracing is off). */
   tracing: Tracing | undefined;
@@ -171,8 +172,8 @@ export class ServiceTelemetry implements FullTelemetry {
   }
 
   async flush(): Promise<void> {
-    const { tracing, meterProvider, failures, loggers } = this.#parts;
-    await Promise.allSettled([tracing?.flush(), meterProvider?.forceFlush()]).then((results) => {
+    const { tracing, metricExports, failures, loggers } = this.#parts;
+    await Promise.allSettled([tracing?.flush(), ...metricExports.map((e) => e.forceFlush())]).then((results) => {
       for (const r of results) if (r.status === 'rejected') failures.report('telemetry flush failed', r.reason);
     });
     await loggers.flush();
@@ -180,9 +181,9 @@ export class ServiceTelemetry implements FullTelemetry {
 
   async shutdown(): Promise<void> {
     await this.flush();
-    const { metrics, loggers, tracing, meterProvider } = this.#parts;
+    const { metrics, loggers, tracing, metricExports } = this.#parts;
     metrics.stop();
     loggers.close();
-    await Promise.allSettled([tracing?.shutdown(), meterProvider?.shutdown()]);
+    await Promise.allSettled([tracing?.shutdown(), ...metricExports.map((e) => e.shutdown())]);
   }
 }

@@ -15,9 +15,8 @@ import type { DestinationStream } from 'pino';
 import type { TelemetryConfig } from '../config/config.ts';
 import { FailureReporter, RunningRequest } from './active-request.ts';
 import { CatalogMetrics, TRACER_NAME } from './catalog-metrics.ts';
-import { DirectHistograms } from './direct-histograms.ts';
+import { DirectMetrics } from './direct-metrics.ts';
 import { createLoggers, type Loggers } from './logger.ts';
-import { MeasurementQueue } from './measurement-queue.ts';
 import { startMetricReaders } from './metric-readers.ts';
 import { ServiceTelemetry, type FullTelemetry } from './service-telemetry.ts';
 import type { Tracing } from './tracing.ts';
@@ -25,7 +24,7 @@ import type { Tracing } from './tracing.ts';
 export { TRACER_NAME };
 export type { FullTelemetry };
 
-/** Makes a metric reader that reads `metricProducers` (pass them in its options). */
+/** Makes an SDK metric reader that reads `metricProducers` (pass them in its options). */
 export type MetricReaderFactory = (metricProducers: MetricProducer[]) => MetricReader;
 
 export interface TelemetryOptions {
@@ -41,8 +40,9 @@ export interface TelemetryOptions {
    */
   startTracing?: (resource: Resource) => Promise<Tracing>;
   /**
-   * Extra metric readers (tests use an in-memory one), each made with the producers it
-   * must read (the request-path histograms; see direct-histograms.ts).
+   * Extra SDK metric readers (tests use in-memory ones), each made with the producers it
+   * must read (the service's metrics; see direct-metrics.ts). They are registered with a
+   * `MeterProvider`, the only thing one is made for.
    */
   metricReaders?: MetricReaderFactory[];
   /** Where log lines go (tests); else `config.logFile` or stdout. */
@@ -68,13 +68,12 @@ export async function createTelemetry(options: TelemetryOptions): Promise<FullTe
   const failures = new FailureReporter(loggers.logger);
   const { tracing, tracerProvider } = await startTraces(options, resource);
 
-  const queue = new MeasurementQueue(256, (error) => failures.report('a metric measurement failed', error));
-  const histograms = new DirectHistograms(resource, TRACER_NAME);
-  const extra = (options.metricReaders ?? []).map((make) => histograms.reader(make));
-  const configured = await startMetricReaders(config, queue, histograms, loggers.logger, options.emfWrite);
-  const readers = [...extra, ...configured.readers];
-  const meterProvider =
-    readers.length > 0 ? new MeterProvider({ resource, readers: readers as MetricReader[] }) : undefined;
+  const directMetrics = new DirectMetrics(resource, TRACER_NAME);
+  const extra = (options.metricReaders ?? []).map((make) => directMetrics.reader(make));
+  const reportExportFailure = (error: unknown) => failures.report('metric export failed', error);
+  const configured = await startMetricReaders(config, directMetrics, reportExportFailure, options.emfWrite);
+  // SDK readers collect only through a provider; none is made for the service's own exports.
+  const meterProvider = extra.length > 0 ? new MeterProvider({ resource, readers: extra }) : undefined;
 
   return new ServiceTelemetry({
     resource,
@@ -82,8 +81,8 @@ export async function createTelemetry(options: TelemetryOptions): Promise<FullTe
     running,
     loggers,
     failures,
-    metrics: new CatalogMetrics(meterProvider, queue, histograms),
-    meterProvider,
+    metrics: new CatalogMetrics(directMetrics.read ? directMetrics : undefined),
+    metricExports: meterProvider ? [...configured.exports, meterProvider] : configured.exports,
     prometheus: configured.prometheus,
     tracing,
     tracerProvider,
