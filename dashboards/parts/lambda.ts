@@ -111,7 +111,11 @@ function concurrency(context: PartContext): GraphWidget {
   };
 }
 
-/** Every cache the service names: the searches sum over the `Cache` dimension's values. */
+/**
+ * Every cache the service names: the searches sum over the `Cache` dimension's values. A
+ * period with hits and no misses has no misses at all (the service reports a counter only
+ * in the intervals it counted in), hence the FILLs.
+ */
 function cacheHitRatio({ factory }: PartContext): GraphWidget {
   const { prom } = factory;
   const total = (def: typeof Metrics.CacheHits | typeof Metrics.CacheMisses, id: string) =>
@@ -134,7 +138,13 @@ function cacheHitRatio({ factory }: PartContext): GraphWidget {
     signals: [
       signal(
         'Hit ratio',
-        [hits, misses, factory.expression('hit_ratio', '100 * hits / (hits + misses)', { label: 'Hit ratio' })],
+        [
+          hits,
+          misses,
+          factory.expression('hit_ratio', '100 * FILL(hits, 0) / (FILL(hits, 0) + FILL(misses, 0))', {
+            label: 'Hit ratio',
+          }),
+        ],
         `100 * ${prom.counterRate(Metrics.CacheHits, { by: ['Cache'] })} / (${prom.counterRate(Metrics.CacheHits, { by: ['Cache'] })} + ${prom.counterRate(Metrics.CacheMisses, { by: ['Cache'] })})`,
         '{{coffee_cache_name}}',
       ),

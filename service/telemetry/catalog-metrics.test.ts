@@ -89,7 +89,7 @@ describe('CatalogMetrics request series', () => {
 
   it('counts requests in their series past the series whose recorders it keeps', async () => {
     // A limit above the series here: the SDK's default (2,000 per interval) would fold
-    // the last ones into its overflow series, which direct-histograms.test.ts covers.
+    // the last ones into its overflow series, which direct-metrics.test.ts covers.
     const started = start({ histogram: 10_000 });
     ({ provider, metrics } = started);
     const routes = MAX_CACHED_SERIES + 50;

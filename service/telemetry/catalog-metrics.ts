@@ -9,7 +9,7 @@ import type { Attributes } from '@opentelemetry/api';
 import { Dimensions, Metrics, OTEL_UNITS, type MetricDefinition, type MetricKey } from '../catalog/metrics.ts';
 import { routeGroupOf } from '../catalog/slos.ts';
 import type { OrderStatus } from '../domain/types.ts';
-import type { DirectInstrument, DirectMetrics, SeriesRecorder } from './direct-metrics.ts';
+import type { DirectInstrument, DirectMetrics, GaugeRead, SeriesRecorder } from './direct-metrics.ts';
 import type { DynamoInstruments } from './dynamo.ts';
 import type { ServiceMetrics } from './types.ts';
 
@@ -26,10 +26,30 @@ type Instruments = Record<Exclude<MetricKey, Gauge>, DirectInstrument>;
 
 const attr = (key: keyof typeof Dimensions) => Dimensions[key].attribute;
 
-/** What the gauges read. */
+/** What the gauges read: the in-flight level, and an event-loop delay monitor per reader. */
 interface Levels {
   inFlight: number;
-  loopDelay: ReturnType<typeof monitorEventLoopDelay>;
+  loopDelay: ReturnType<typeof monitorEventLoopDelay>[];
+}
+
+/**
+ * A reader's read of the event-loop delay: the p99 of its monitor's samples since its last
+ * read (a monitor per reader: the samples are consumed by a read, and Node cannot copy a
+ * monitor's histogram into another), or nothing when none came.
+ */
+function loopDelayRead(levels: Levels): GaugeRead {
+  const monitor = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
+  monitor.enable();
+  levels.loopDelay.push(monitor);
+  return () => {
+    if (monitor.count === 0) return undefined;
+    // The monitor records the whole time between two of its timer's callbacks, the
+    // resolution included (an idle loop reads about LOOP_DELAY_RESOLUTION_MS): the delay
+    // is what lies beyond it.
+    const delay = Math.max(0, monitor.percentile(99) / 1e6 - LOOP_DELAY_RESOLUTION_MS);
+    monitor.reset();
+    return delay;
+  };
 }
 
 function createInstruments(metrics: DirectMetrics, levels: Levels): Instruments {
@@ -44,19 +64,8 @@ function createInstruments(metrics: DirectMetrics, levels: Levels): Instruments 
         ? metrics.histogram({ ...options(m), boundaries: m.buckets ?? [] })
         : metrics.counter(options(m));
   }
-  metrics.gauge(options(Metrics.InFlightRequests), () => levels.inFlight);
-  // Each read takes the samples since the last one; a read that finds none (a second
-  // reader collecting right after the first, or no sample yet) gives the last delay read.
-  let delay: number | undefined;
-  metrics.gauge(options(Metrics.EventLoopDelay), () => {
-    if (levels.loopDelay.count === 0) return delay;
-    // The monitor records the whole time between two of its timer's callbacks, the
-    // resolution included (an idle loop reads about LOOP_DELAY_RESOLUTION_MS): the delay
-    // is what lies beyond it.
-    delay = Math.max(0, levels.loopDelay.percentile(99) / 1e6 - LOOP_DELAY_RESOLUTION_MS);
-    levels.loopDelay.reset();
-    return delay;
-  });
+  metrics.gauge(options(Metrics.InFlightRequests), () => () => levels.inFlight);
+  metrics.gauge(options(Metrics.EventLoopDelay), () => loopDelayRead(levels));
   return recorded as Instruments;
 }
 
@@ -148,8 +157,7 @@ export class CatalogMetrics implements ServiceMetrics {
   /** @param metrics where the catalog's metrics are aggregated, its readers added (telemetry.ts); none: no metrics */
   constructor(metrics: DirectMetrics | undefined) {
     if (!metrics) return;
-    this.#levels = { inFlight: 0, loopDelay: monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS }) };
-    this.#levels.loopDelay.enable();
+    this.#levels = { inFlight: 0, loopDelay: [] };
     this.#recorders = recorders(createInstruments(metrics, this.#levels));
   }
 
@@ -204,7 +212,7 @@ export class CatalogMetrics implements ServiceMetrics {
 
   /** Stops sampling the event loop. */
   stop(): void {
-    this.#levels?.loopDelay.disable();
+    for (const monitor of this.#levels?.loopDelay ?? []) monitor.disable();
   }
 
   #requestRecorder(histogram: DirectInstrument, method: string, route: string, status: number): SeriesRecorder {

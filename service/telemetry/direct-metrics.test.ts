@@ -278,43 +278,111 @@ describe('direct metrics', () => {
 });
 
 describe('direct gauges', () => {
-  it('are read at each collection, and report nothing when the read gives nothing', async () => {
-    vi.useFakeTimers({ toFake: ['Date'] });
-    try {
-      const metrics = new DirectMetrics(resource, SCOPE);
-      const delta = new InMemoryMetricExporter(AggregationTemporality.DELTA);
-      const push = pushed(metrics, delta);
-      const config = { metrics: 'prometheus', exportIntervalMs: HOUR } as TelemetryConfig;
-      const { prometheus } = await startMetricReaders(config, metrics, (e) => expect.fail(String(e)), undefined);
-      const levels = [3, undefined, 5];
-      let reads = 0;
-      const inFlight = Metrics.InFlightRequests;
-      metrics.gauge({ name: inFlight.otelName, description: inFlight.description }, () => levels[reads++ % 3]);
+  /** What a gauge reads at each collection: values, and collections where it reads nothing. */
+  const READS = [5, undefined, 7, 8, undefined, undefined, 9];
+  const INFLIGHT = { name: Metrics.InFlightRequests.otelName, description: Metrics.InFlightRequests.description };
 
-      const times: number[] = [];
-      for (let i = 0; i < 3; i++) {
-        vi.setSystemTime(1_700_000_000_000 + i * 1_000);
-        times.push(Date.now());
-        await push.forceFlush();
-      }
-      const points = delta.getMetrics().map((m) => m.scopeMetrics[0]?.metrics[0]?.dataPoints[0]);
-      const ms = (t: unknown) => {
-        const [s, ns] = t as [number, number];
-        return s * 1000 + ns / 1e6;
+  /** The points one reader gets from a gauge that reads READS, one collection a second. */
+  async function collected(reader: 'delta' | 'cumulative' | 'prometheus', side: 'sdk' | 'direct') {
+    let reads = 0;
+    const read = () => READS[reads++];
+    const exporter = new InMemoryMetricExporter(
+      reader === 'delta' ? AggregationTemporality.DELTA : AggregationTemporality.CUMULATIVE,
+    );
+    let collect: () => Promise<string | undefined>;
+    let stop: () => Promise<void>;
+    if (side === 'sdk') {
+      const sdkReader =
+        reader === 'prometheus'
+          ? new PrometheusExporter({ preventServerStart: true })
+          : new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: HOUR });
+      const provider = new MeterProvider({ resource, readers: [sdkReader] });
+      provider
+        .getMeter(SCOPE)
+        .createObservableGauge(INFLIGHT.name, { description: INFLIGHT.description })
+        .addCallback((result) => {
+          const value = read();
+          if (value !== undefined) result.observe(value);
+        });
+      collect = async () => {
+        if (!(sdkReader instanceof PrometheusExporter)) return void (await sdkReader.forceFlush());
+        return new PrometheusSerializer().serialize((await sdkReader.collect()).resourceMetrics);
       };
-      expect(points).toHaveLength(2); // the second collection had nothing to push
-      expect(points.map((p) => p?.value)).toEqual([3, 5]);
-      expect(points.map((p) => [ms(p?.startTime), ms(p?.endTime)])).toEqual([
-        [times[0], times[0]],
-        [times[1], times[2]],
-      ]);
-      reads = 0;
-      expect(await prometheus!()).toMatch(/^coffee_http_server_active_requests\{otel_scope_name="coffee-cloud"\} 3$/m);
-      expect(await prometheus!()).not.toContain('coffee_http_server_active_requests');
-      await push.shutdown();
-    } finally {
-      vi.useRealTimers();
+      stop = () => provider.shutdown();
+    } else {
+      const metrics = new DirectMetrics(resource, SCOPE);
+      const fail = (error: unknown) => expect.fail(String(error));
+      const config = { metrics: 'prometheus', exportIntervalMs: HOUR } as TelemetryConfig;
+      const { prometheus } = reader === 'prometheus' ? await startMetricReaders(config, metrics, fail, undefined) : {};
+      const push = reader === 'prometheus' ? undefined : pushed(metrics, exporter);
+      metrics.gauge(INFLIGHT, () => read);
+      collect = async () => (prometheus ? prometheus() : void (await push!.forceFlush()));
+      stop = async () => push?.shutdown();
     }
+    const texts: (string | undefined)[] = [];
+    for (let i = 0; i < READS.length; i++) {
+      vi.setSystemTime(1_700_000_000_000 + i * 1_000);
+      texts.push(await collect());
+    }
+    await stop();
+    return { texts, points: exporter.getMetrics().map((m) => m.scopeMetrics[0]?.metrics[0]) };
+  }
+
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('report to each reader kind what the SDK reports to a reader of its own, timestamps included', async () => {
+    for (const reader of ['delta', 'cumulative', 'prometheus'] as const) {
+      const expected = await collected(reader, 'sdk');
+      const actual = await collected(reader, 'direct');
+      expect(actual, reader).toEqual(expected);
+    }
+    // What that is: a delta reader gets only the values read (5, 7, 8, 9), a cumulative one
+    // the last value again when nothing was read.
+    const delta = await collected('delta', 'direct');
+    expect(delta.points.map((m) => m?.dataPoints[0]?.value)).toEqual([5, 7, 8, 9]);
+    const cumulative = await collected('cumulative', 'direct');
+    // (and an eighth at the shutdown)
+    expect(cumulative.points.map((m) => m?.dataPoints[0]?.value)).toEqual([5, 5, 7, 8, 8, 8, 9, 9]);
+  });
+
+  it('give each reader a read of its own, and report a read that throws without losing the rest', async () => {
+    const metrics = new DirectMetrics(resource, SCOPE);
+    const errors: unknown[] = [];
+    const exporters = [0, 1].map(() => new InMemoryMetricExporter(AggregationTemporality.DELTA));
+    const pushes = exporters.map((exporter) =>
+      metrics.reader(
+        ([producer]) =>
+          new PushingReader({ exporter, producer: producer!, intervalMs: HOUR, onError: (e) => errors.push(e) }),
+      ),
+    );
+    let made = 0;
+    metrics.gauge(INFLIGHT, () => {
+      const reader = made++;
+      return () => {
+        if (reader === 1) throw new Error('the gauge broke');
+        return 10 + reader;
+      };
+    });
+    const counter = metrics.counter({ name: 'coffee.test' }).series();
+    counter.record(3);
+    for (const push of pushes) await push.forceFlush();
+
+    const names = (exporter: InMemoryMetricExporter) =>
+      exporter.getMetrics().flatMap((m) => m.scopeMetrics.flatMap((s) => s.metrics.map((x) => x.descriptor.name)));
+    const gauge = exporters[0]!
+      .getMetrics()[0]
+      ?.scopeMetrics[0]?.metrics.find((m) => m.descriptor.name === INFLIGHT.name);
+    expect(gauge?.dataPoints[0]?.value).toBe(10);
+    expect(names(exporters[0]!)).toEqual([INFLIGHT.name, 'coffee.test']);
+    expect(names(exporters[1]!)).toEqual(['coffee.test']);
+    expect(errors).toHaveLength(1);
+    expect(String((errors[0] as AggregateError).errors[0])).toMatch(/the gauge broke/);
+    for (const push of pushes) await push.shutdown();
   });
 });
 
@@ -346,7 +414,7 @@ describe('PushingReader', () => {
   const counted = (exporter: PushMetricExporter, onError: (error: unknown) => void = (e) => expect.fail(String(e))) => {
     const metrics = new DirectMetrics(resource, SCOPE);
     const reader = metrics.reader(
-      ([producer]) => new PushingReader({ exporter, producer: producer!, intervalMs: 20, onError }),
+      ([producer]) => new PushingReader({ exporter, producer: producer!, intervalMs: 200, onError }),
     );
     return { reader, counter: metrics.counter({ name: 'coffee.test' }).series() };
   };
@@ -397,6 +465,45 @@ describe('PushingReader', () => {
     await reader.shutdown();
   });
 
+  it('lets a shutdown wait for a push under way, once for every caller, and does nothing after it', async () => {
+    const exporter = new SlowExporter(40);
+    const { reader, counter } = counted(exporter);
+    counter.record(1);
+    const flushing = reader.forceFlush();
+    counter.record(2);
+    const first = reader.shutdown();
+    const second = reader.shutdown();
+    expect(second).toBe(first);
+    await Promise.all([flushing, second]);
+
+    expect(total(exporter)).toBe(3);
+    expect(exporter.shutDown).toBe(true);
+    counter.record(4);
+    await reader.forceFlush();
+    expect(total(exporter)).toBe(3);
+  });
+
+  it('fails a push the exporter never answers, and pushes again after it', async () => {
+    const exporter = new SlowExporter(0);
+    const errors: unknown[] = [];
+    const metrics = new DirectMetrics(resource, SCOPE);
+    const reader = metrics.reader(
+      ([producer]) =>
+        new PushingReader({ exporter, producer: producer!, intervalMs: 50, onError: (e) => errors.push(e) }),
+    );
+    const counter = metrics.counter({ name: 'coffee.test' }).series();
+    const answer = exporter.export.bind(exporter);
+    exporter.export = () => undefined; // never calls back
+    counter.record(1);
+    await expect(reader.forceFlush()).rejects.toThrow(/longer than 50 ms/);
+
+    exporter.export = answer;
+    counter.record(2);
+    await reader.forceFlush();
+    expect(total(exporter)).toBe(2); // the first push's collection was lost with it, as the SDK's would be
+    await reader.shutdown();
+  });
+
   it('pushes what is left on shutdown, then shuts the exporter down and stops its timer', async () => {
     const exporter = new SlowExporter(0);
     const { reader, counter } = counted(exporter);
@@ -407,7 +514,7 @@ describe('PushingReader', () => {
     expect(total(exporter)).toBe(5);
     expect(exporter.shutDown).toBe(true);
     counter.record(1);
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    await new Promise((resolve) => setTimeout(resolve, 400));
     expect(total(exporter)).toBe(5);
   });
 });

@@ -30,10 +30,14 @@
  * Negative and non-number values are dropped; NaN opens a series without counting (the
  * SDK's histogram does the same; its counter would turn the sum into NaN).
  *
- * Gauges are read when a collection runs (`gauge`): a point with the value read, or none
- * when the read gives none. Unlike the SDK's observable gauge, which repeats its last
- * value to a delta reader that observed nothing, a gauge with nothing to report is not
- * reported.
+ * Gauges are read when a collection runs (`gauge`), each reader through a read of its own,
+ * and reported as the SDK reports an observable gauge to a reader of its own: a delta
+ * point starts at the previous collection when the gauge was reported then and at the
+ * collection otherwise, a cumulative point at the first read that gave a value; a read
+ * that gives nothing reports nothing to a delta reader and the last value again to a
+ * cumulative one. (With several readers on one provider, the SDK shares the observations
+ * between them.) A read that throws is reported in the collection's `errors`; the other
+ * metrics are collected.
  *
  * Unlike the SDK, a series' state is kept once seen (the SDK forgets a delta reader's idle
  * series): series are looked up by attribute values once and the recorder reused, so the
@@ -54,6 +58,9 @@ import {
   type MetricDescriptor,
   type MetricProducer,
 } from '@opentelemetry/sdk-metrics';
+
+/** A gauge's value now, or `undefined` when it has none. */
+export type GaugeRead = () => number | undefined;
 
 /** Records into one series; keep it for the series' attribute values. For a counter, `record` adds. */
 export interface SeriesRecorder {
@@ -157,11 +164,16 @@ export class DirectMetrics {
     return this.#instrument((p) => p.storage(made, (storage, attributes) => new SumSeries(storage, attributes)));
   }
 
-  /** A gauge without attributes, `read` when a collection runs; `undefined` reports nothing. */
-  gauge(options: DirectInstrumentOptions, read: () => number | undefined): void {
+  /**
+   * A gauge without attributes, read when a collection runs. `reading` is called once for
+   * each reader added so far and gives the function that reader reads the gauge with
+   * (`undefined`: no value now), so a read that consumes what it reads (a delay since the
+   * last read) can keep that per reader.
+   */
+  gauge(options: DirectInstrumentOptions, reading: () => GaugeRead): void {
     this.#instruments++;
     const made = descriptor(options, InstrumentType.OBSERVABLE_GAUGE);
-    for (const producer of this.#producers) producer.gauge(made, read);
+    for (const producer of this.#producers) producer.gauge(made, reading());
   }
 
   #instrument(storage: (producer: DirectProducer) => Storage): DirectInstrument {
@@ -467,25 +479,37 @@ class Storage {
 /** A gauge as one reader sees it: read at each collection. */
 class GaugeStorage {
   readonly #descriptor: Descriptor;
-  readonly #read: () => number | undefined;
-  #lastCollection: HrTime | undefined;
+  readonly #read: GaugeRead;
+  /** The last value read, and the time of the first read that gave one (a cumulative point's start). */
+  #last: number | undefined;
+  #first: HrTime | undefined;
+  /** The previous collection's time when it reported a value read then (a delta point's start). */
+  #reportedAt: HrTime | undefined;
 
-  constructor(descriptor: Descriptor, read: () => number | undefined) {
+  constructor(descriptor: Descriptor, read: GaugeRead) {
     this.#descriptor = descriptor;
     this.#read = read;
   }
 
-  /** The value read now, its start the previous collection (or now, at the first). */
   collect(temporality: AggregationTemporality, endTime: HrTime): MetricData | undefined {
-    const startTime = this.#lastCollection ?? endTime;
-    this.#lastCollection = endTime;
+    const previous = this.#reportedAt;
+    this.#reportedAt = undefined;
     const value = this.#read();
-    if (value === undefined) return undefined;
+    let startTime: HrTime;
+    if (value === undefined) {
+      if (temporality === AggregationTemporality.DELTA || this.#last === undefined) return undefined;
+      startTime = this.#first!;
+    } else {
+      this.#last = value;
+      this.#first ??= endTime;
+      this.#reportedAt = endTime;
+      startTime = temporality === AggregationTemporality.DELTA ? (previous ?? endTime) : this.#first;
+    }
     return {
       descriptor: this.#descriptor,
       aggregationTemporality: temporality,
       dataPointType: DataPointType.GAUGE,
-      dataPoints: [{ attributes: {}, startTime, endTime, value }],
+      dataPoints: [{ attributes: {}, startTime, endTime, value: this.#last! }],
     };
   }
 }
@@ -526,23 +550,28 @@ class DirectProducer implements MetricProducer {
     return storage;
   }
 
-  gauge(descriptor: Descriptor, read: () => number | undefined): void {
+  gauge(descriptor: Descriptor, read: GaugeRead): void {
     this.#metrics.push({ type: descriptor.type, storage: new GaugeStorage(descriptor, read) });
   }
 
   async collect(): Promise<CollectionResult> {
     const endTime = millisToHrTime(Date.now());
     const metrics: MetricData[] = [];
+    const errors: unknown[] = [];
     for (const { type, storage } of this.#metrics) {
-      const metric = storage.collect(this.#temporality(type), endTime);
-      if (metric) metrics.push(metric);
+      try {
+        const metric = storage.collect(this.#temporality(type), endTime);
+        if (metric) metrics.push(metric);
+      } catch (error) {
+        errors.push(error); // a gauge's read threw; the other metrics are still collected
+      }
     }
     return {
       resourceMetrics: {
         resource: this.#resource,
         scopeMetrics: metrics.length > 0 ? [{ scope: this.#scope, metrics }] : [],
       },
-      errors: [],
+      errors,
     };
   }
 

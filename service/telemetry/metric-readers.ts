@@ -35,7 +35,8 @@ export interface MetricReaders {
 
 /**
  * The readers for `config.metrics` (none for `none`); the exporters are imported only when
- * chosen. `onError` is told of a failed export that no flush waited for.
+ * chosen. `onError` is told of a failed export that no flush waited for, and of a
+ * collection's errors (a gauge whose read threw; the other metrics still go out).
  */
 export async function startMetricReaders(
   config: TelemetryConfig,
@@ -65,7 +66,11 @@ export async function startMetricReaders(
       return { selectAggregationTemporality: () => AggregationTemporality.CUMULATIVE };
     });
     const serializer = new PrometheusSerializer();
-    const prometheus = async () => serializer.serialize((await producer!.collect()).resourceMetrics);
+    const prometheus = async () => {
+      const { resourceMetrics, errors } = await producer!.collect();
+      if (errors.length > 0) onError(new AggregateError(errors, 'metric collection reported errors'));
+      return serializer.serialize(resourceMetrics);
+    };
     return { exports: [], prometheus };
   }
   return { exports: [] };
@@ -77,30 +82,39 @@ export interface PushingReaderOptions {
   producer: MetricProducer;
   /** How often the timer pushes, in ms. */
   intervalMs: number;
-  /** Told of a failed push that no `forceFlush` waited for (a timer's). */
+  /**
+   * Told of a failed push that no `forceFlush` waited for (a timer's), and of a collection's
+   * errors (a gauge whose read threw), whose other metrics are pushed all the same.
+   */
   onError: (error: unknown) => void;
 }
+
+/** The longest a push may take, as the SDK's reader allows by default (and never longer than the interval). */
+const PUSH_TIMEOUT_MS = 30_000;
 
 /**
  * Collects and pushes to an exporter every interval, and on `forceFlush` (every Lambda
  * invocation, before it returns) and `shutdown`, as the SDK's `PeriodicExportingMetricReader`
  * does for a provider's metrics: pushes never overlap (a timer's push is skipped while one
- * is under way, a flush waits for it and then pushes what came since), an empty collection
- * is not pushed, and the exporter's own flush follows a forced push.
+ * is under way, a flush waits for it and then pushes what came since), a push that takes
+ * longer than the timeout fails, an empty collection is not pushed, and the exporter's own
+ * flush follows a forced push. After `shutdown` nothing is collected or pushed.
  */
 export class PushingReader implements MetricExport {
   readonly #exporter: PushMetricExporter;
   readonly #producer: MetricProducer;
   readonly #intervalMs: number;
+  readonly #timeoutMs: number;
   readonly #onError: (error: unknown) => void;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
-  #stopped = false;
+  #shutdown: Promise<void> | undefined;
 
   constructor({ exporter, producer, intervalMs, onError }: PushingReaderOptions) {
     this.#exporter = exporter;
     this.#producer = producer;
     this.#intervalMs = intervalMs;
+    this.#timeoutMs = Math.min(intervalMs, PUSH_TIMEOUT_MS);
     this.#onError = onError;
   }
 
@@ -111,27 +125,36 @@ export class PushingReader implements MetricExport {
 
   /** Starts the timer; it never keeps the process alive. */
   start(): void {
+    if (this.#shutdown) return;
     this.#timer ??= setInterval(() => {
       if (!this.#running) this.#push().catch(this.#onError);
     }, this.#intervalMs).unref();
   }
 
-  /** Pushes what was recorded since the last push, then flushes the exporter; rejects when the push failed. */
+  /**
+   * Pushes what was recorded since the last push, then flushes the exporter; rejects when
+   * the push failed. After `shutdown`, which pushed everything, it does nothing.
+   */
   async forceFlush(): Promise<void> {
-    await this.#push();
-    await this.#exporter.forceFlush();
-  }
-
-  /** Stops the timer, pushes what is left and shuts the exporter down. */
-  async shutdown(): Promise<void> {
-    if (this.#stopped) return;
-    this.#stopped = true;
-    clearInterval(this.#timer);
+    if (this.#shutdown) return;
     try {
       await this.#push();
     } finally {
-      await this.#exporter.shutdown();
+      await this.#exporter.forceFlush();
     }
+  }
+
+  /** Stops the timer, pushes what is left and shuts the exporter down (once; every call waits for it). */
+  shutdown(): Promise<void> {
+    this.#shutdown ??= (async () => {
+      clearInterval(this.#timer);
+      try {
+        await this.#push();
+      } finally {
+        await this.#exporter.shutdown();
+      }
+    })();
+    return this.#shutdown;
   }
 
   /** One push after any under way: the pushes are a chain, never two at once. */
@@ -151,9 +174,18 @@ export class PushingReader implements MetricExport {
 
   async #pushOnce(): Promise<void> {
     const { resourceMetrics, errors } = await this.#producer.collect();
-    if (errors.length > 0) throw new AggregateError(errors, 'metric collection reported errors');
+    if (errors.length > 0) this.#onError(new AggregateError(errors, 'metric collection reported errors'));
     if (resourceMetrics.scopeMetrics.length === 0) return;
-    const result = await new Promise<ExportResult>((resolve) => this.#exporter.export(resourceMetrics, resolve));
+    let timer: NodeJS.Timeout | undefined;
+    const result = await Promise.race([
+      new Promise<ExportResult>((resolve) => this.#exporter.export(resourceMetrics, resolve)),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`the metric export took longer than ${this.#timeoutMs} ms`)),
+          this.#timeoutMs,
+        );
+      }),
+    ]).finally(() => clearTimeout(timer));
     if (result.code !== ExportResultCode.SUCCESS) {
       throw result.error ?? new Error('the metric exporter reported a failed export');
     }

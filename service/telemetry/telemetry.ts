@@ -70,7 +70,7 @@ export async function createTelemetry(options: TelemetryOptions): Promise<FullTe
 
   const directMetrics = new DirectMetrics(resource, TRACER_NAME);
   const extra = (options.metricReaders ?? []).map((make) => directMetrics.reader(make));
-  const reportExportFailure = (error: unknown) => failures.report('metric export failed', error);
+  const reportExportFailure = (error: unknown) => failures.report('a metric collection or export failed', error);
   const configured = await startMetricReaders(config, directMetrics, reportExportFailure, options.emfWrite);
   // SDK readers collect only through a provider; none is made for the service's own exports.
   const meterProvider = extra.length > 0 ? new MeterProvider({ resource, readers: extra }) : undefined;
