@@ -1,23 +1,15 @@
 /**
- * The store over DynamoDB: one method per operation over one `send`. A request's store
- * (`within`) sends each command inside the request's scope: the SDK runs the
- * instrumentation middleware synchronously within `send`, where it reads the parent span
- * (see telemetry/dynamo.ts).
+ * The store over DynamoDB: one method per operation over one `send` (documents.ts). A
+ * request's store (`within`) sends each command inside the request's scope: the SDK runs
+ * the instrumentation middleware synchronously within `send`, where it reads the parent
+ * span (see telemetry/dynamo.ts).
  */
-import {
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-  type GetCommandOutput,
-  type PutCommandOutput,
-  type QueryCommandOutput,
-  type UpdateCommandOutput,
-} from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import type { CallScope } from '../call-scope.ts';
 import type { Order, OrderStatus, Page, Product, User } from '../domain/types.ts';
 import { ConflictError, ErrorCodes } from '../errors.ts';
+import { documentSend, GetItem, PutItem, Query, UpdateItem, type Send } from './documents.ts';
 import { decodeCursor, encodeCursor, isStatusCursor, isUserCursor } from './cursors.ts';
 import { isConditionalCheckFailed, toStoreError } from './errors.ts';
 import {
@@ -38,14 +30,6 @@ import {
 import type { CreateOrderResult, StatusChange, Store } from './store.ts';
 import { Indexes, KeyAttributes, STATUS_SHARDS } from './table-schema.ts';
 
-/** The document client's `send` for the commands the store uses. */
-export interface Send {
-  (command: GetCommand): Promise<GetCommandOutput>;
-  (command: PutCommand): Promise<PutCommandOutput>;
-  (command: QueryCommand): Promise<QueryCommandOutput>;
-  (command: UpdateCommand): Promise<UpdateCommandOutput>;
-}
-type StoreCommand = GetCommand | PutCommand | QueryCommand | UpdateCommand;
 type Item = Record<string, unknown>;
 type IndexSchema = (typeof Indexes)[keyof typeof Indexes];
 
@@ -67,30 +51,26 @@ function retried(error: unknown): boolean {
   return ((error as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1) > 1;
 }
 
-/** Sends `doc`'s commands as they come (work done for no request). */
-export function directSend(doc: DynamoDBDocumentClient): Send {
-  return ((command: StoreCommand) => doc.send(command as GetCommand)) as Send;
-}
-
 export class DynamoStore implements Store {
-  readonly #doc: DynamoDBDocumentClient;
+  readonly #client: DynamoDBClient;
   readonly #table: string;
   readonly #send: Send;
 
-  constructor(doc: DynamoDBDocumentClient, tableName: string, send: Send) {
-    this.#doc = doc;
+  /** @param send how the store's operations go out: as they come (work done for no request) by default */
+  constructor(client: DynamoDBClient, tableName: string, send: Send = documentSend(client)) {
+    this.#client = client;
     this.#table = tableName;
     this.#send = send;
   }
 
   within(scope: CallScope): Store {
-    const doc = this.#doc;
-    return new DynamoStore(doc, this.#table, ((command: StoreCommand) =>
-      scope.run(() => doc.send(command as GetCommand))) as Send);
+    const send = documentSend(this.#client);
+    return new DynamoStore(this.#client, this.#table, ((operation: GetItem) =>
+      scope.run(() => send(operation))) as Send);
   }
 
   async ping(): Promise<void> {
-    await this.#call(() => this.#send(new GetCommand({ TableName: this.#table, Key: HEALTH_KEY })));
+    await this.#call(() => this.#send(new GetItem({ TableName: this.#table, Key: HEALTH_KEY })));
   }
 
   async listProducts(): Promise<Product[]> {
@@ -99,7 +79,7 @@ export class DynamoStore implements Store {
     do {
       const out = await this.#call(() =>
         this.#send(
-          new QueryCommand({
+          new Query({
             TableName: this.#table,
             KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
             ExpressionAttributeNames: { '#pk': KeyAttributes.Partition, '#sk': KeyAttributes.Sort },
@@ -115,14 +95,14 @@ export class DynamoStore implements Store {
   }
 
   async getProduct(id: string): Promise<Product | undefined> {
-    const out = await this.#call(() => this.#send(new GetCommand({ TableName: this.#table, Key: productKey(id) })));
+    const out = await this.#call(() => this.#send(new GetItem({ TableName: this.#table, Key: productKey(id) })));
     return out.Item ? toProduct(out.Item) : undefined;
   }
 
   async putProduct(product: Product): Promise<void> {
     await this.#call(() =>
       this.#send(
-        new PutCommand({ TableName: this.#table, Item: { ...productKey(product.id), entity: 'product', ...product } }),
+        new PutItem({ TableName: this.#table, Item: { ...productKey(product.id), entity: 'product', ...product } }),
       ),
     );
   }
@@ -130,7 +110,7 @@ export class DynamoStore implements Store {
   async createUser(user: User): Promise<void> {
     try {
       await this.#send(
-        new PutCommand({
+        new PutItem({
           TableName: this.#table,
           Item: { ...userKey(user.id), entity: 'user', ...user },
           ConditionExpression: 'attribute_not_exists(#pk)',
@@ -147,14 +127,14 @@ export class DynamoStore implements Store {
   }
 
   async getUser(id: string): Promise<User | undefined> {
-    const out = await this.#call(() => this.#send(new GetCommand({ TableName: this.#table, Key: userKey(id) })));
+    const out = await this.#call(() => this.#send(new GetItem({ TableName: this.#table, Key: userKey(id) })));
     return out.Item ? toUser(out.Item) : undefined;
   }
 
   async createOrder(order: Order, requestHash: string): Promise<CreateOrderResult> {
     try {
       await this.#send(
-        new PutCommand({
+        new PutItem({
           TableName: this.#table,
           Item: orderItem(order, requestHash),
           ConditionExpression: 'attribute_not_exists(#pk)',
@@ -219,7 +199,7 @@ export class DynamoStore implements Store {
 
   async #getOrderItem(id: string, consistent: boolean): Promise<Item | undefined> {
     const out = await this.#call(() =>
-      this.#send(new GetCommand({ TableName: this.#table, Key: orderKey(id), ConsistentRead: consistent })),
+      this.#send(new GetItem({ TableName: this.#table, Key: orderKey(id), ConsistentRead: consistent })),
     );
     return out.Item;
   }
@@ -227,7 +207,7 @@ export class DynamoStore implements Store {
   /** True when the stored profile is exactly `user`: an earlier attempt of this write. */
   async #isOwnUserWrite(user: User): Promise<boolean> {
     const out = await this.#call(() =>
-      this.#send(new GetCommand({ TableName: this.#table, Key: userKey(user.id), ConsistentRead: true })),
+      this.#send(new GetItem({ TableName: this.#table, Key: userKey(user.id), ConsistentRead: true })),
     );
     return (
       out.Item !== undefined &&
@@ -245,8 +225,8 @@ export class DynamoStore implements Store {
       : undefined;
   }
 
-  #statusUpdate({ orderId, from, to, expectedVersion, at }: StatusChange): UpdateCommand {
-    return new UpdateCommand({
+  #statusUpdate({ orderId, from, to, expectedVersion, at }: StatusChange): UpdateItem {
+    return new UpdateItem({
       TableName: this.#table,
       Key: orderKey(orderId),
       UpdateExpression: 'SET #status = :to, #version = :next, #updatedAt = :at, #gsi2pk = :statusKey',
@@ -286,7 +266,7 @@ export class DynamoStore implements Store {
   ): Promise<QueryCommandOutput> {
     return this.#call(() =>
       this.#send(
-        new QueryCommand({
+        new Query({
           TableName: this.#table,
           IndexName: index.name,
           KeyConditionExpression: after

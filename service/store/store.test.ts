@@ -178,6 +178,28 @@ describe('listings', () => {
     }
   });
 
+  it('answers every call of many at once with its own item, on a client that resolves its handlers once', async () => {
+    // The client caches a command class's handler (dynamo-client.ts): concurrent calls share
+    // it, and each must still send its own input and get its own answer.
+    const users: User[] = Array.from({ length: 12 }, (_, i) => ({
+      id: `u_concurrent_${i}`,
+      email: `concurrent-${i}@example.com`,
+      name: `Concurrent ${i}`,
+      role: 'customer',
+      createdAt: tick(),
+    }));
+    await Promise.all(users.map((user) => store.createUser(user)));
+    const orders = users.map((user, i) => anOrder(user.id, `concurrent-${i}`));
+    const [read, created] = await Promise.all([
+      Promise.all(users.map((user) => store.getUser(user.id))),
+      Promise.all(orders.map((order, i) => store.createOrder(order, `hash-${i}`))),
+    ]);
+    expect(read.map((user) => user?.email)).toEqual(users.map((user) => user.email));
+    expect(created.map((result) => result.created && result.order.id)).toEqual(orders.map((order) => order.id));
+    const pages = await Promise.all(users.map((user) => store.listOrdersByUser(user.id, 5)));
+    expect(pages.map((page) => page.items.map((order) => order.id))).toEqual(orders.map((order) => [order.id]));
+  });
+
   it('pages a user’s orders newest first, every order once', async () => {
     const pages = await drain((c) => store.listOrdersByUser(user, 5, c));
     expect(pages.map((p) => p.length)).toEqual([5, 5, 5, 5, 3]);

@@ -6,10 +6,9 @@
  * error leaves this module as an `AppError` (see errors.ts).
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CallScope } from '../call-scope.ts';
 import type { Order, OrderStatus, Page, Product, User } from '../domain/types.ts';
-import { directSend, DynamoStore } from './dynamo-store.ts';
+import { DynamoStore } from './dynamo-store.ts';
 
 export { statusShard } from './items.ts';
 
@@ -60,8 +59,5 @@ export interface StoreOptions {
 }
 
 export function createStore({ client, tableName }: StoreOptions): Store {
-  const doc = DynamoDBDocumentClient.from(client, {
-    marshallOptions: { removeUndefinedValues: true },
-  });
-  return new DynamoStore(doc, tableName, directSend(doc));
+  return new DynamoStore(client, tableName);
 }

@@ -216,6 +216,38 @@ describe('telemetry of a request, from load-run id to trace, logs and metrics', 
     expect(put!.attributes['aws.dynamodb.consumed_capacity']).toBeTypeOf('number');
   });
 
+  it('puts a throttle on the span of the call it happened to, among calls at once', async () => {
+    // The client shares one handler, and its context, between the calls of a command class
+    // (dynamo-client.ts): each call's span must still be its own.
+    proxy.setRules([
+      { match: { operations: ['PutItem'] }, times: 1, fault: { kind: 'error', error: 'ThrottlingException' } },
+    ]);
+    const answers = await Promise.all(
+      [1, 2, 3, 4].map((i) =>
+        call('POST', '/orders', {
+          token: customer,
+          headers: { 'idempotency-key': `together-${i}`, baggage: 'coffee.run_id=run-together' },
+          body: { items: [{ productId: 'latte', quantity: i }] },
+        }),
+      ),
+    );
+    expect(answers.map((a) => a.status)).toEqual([201, 201, 201, 201]);
+    await stack.telemetry.flush();
+    const servers = spans
+      .getFinishedSpans()
+      .filter((s) => s.name === 'POST /orders' && s.attributes['coffee.load_run_id'] === 'run-together');
+    const puts = servers.map((server) =>
+      spans
+        .getFinishedSpans()
+        .find((s) => s.name === 'DynamoDB.PutItem' && s.parentSpanContext?.spanId === server.spanContext().spanId),
+    );
+    expect(puts).toHaveLength(4);
+    const throttled = puts.filter((put) => put?.events.some((e) => e.name === 'dynamodb.throttled'));
+    expect(throttled).toHaveLength(1);
+    expect(throttled[0]?.attributes['coffee.dynamodb.attempts']).toBe(2);
+    expect(puts.filter((put) => put?.attributes['coffee.dynamodb.attempts'] === 1)).toHaveLength(3);
+  });
+
   it('puts a throttle the SDK retried away on the DynamoDB call span, as an event', () => {
     const server = serverSpan('POST /orders', (s) => s.attributes['coffee.load_run_id'] === 'run-b')!;
     const put = spans
