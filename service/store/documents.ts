@@ -128,6 +128,7 @@ export interface Send {
 /**
  * `send` for `client`, each operation's command made and sent within the call (so a
  * middleware that reads the caller's scope synchronously sees it; see call-scope.ts).
+ * No options go to `client.send`: a send with options resolves the middleware again.
  */
 export function documentSend(client: DynamoDBClient): Send {
   return (async (operation: DocumentOperation<unknown>) => {

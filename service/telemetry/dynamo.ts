@@ -48,8 +48,11 @@ export function instrumentDynamoClient(
 ): void {
   // With neither spans nor metrics there is nothing to record.
   if (!tracer && !instruments) return;
-  const marked = client as unknown as Record<symbol, boolean>;
+  const marked = client as unknown as Record<symbol, boolean> & { handlers?: unknown };
   if (marked[INSTRUMENTED]) return;
+  // A client that caches its handlers (dynamo-client.ts) would silently never run
+  // middleware added after its first send.
+  if (marked.handlers) throw new Error('instrument the DynamoDB client before its first send');
   marked[INSTRUMENTED] = true;
 
   client.middlewareStack.add(
@@ -94,6 +97,7 @@ export function instrumentDynamoClient(
           const capacity = result.output?.ConsumedCapacity?.CapacityUnits;
           if (capacity !== undefined) span.setAttribute('aws.dynamodb.consumed_capacity', capacity);
           span.end();
+          if (input) callSpans.delete(input);
         }
         return result as never;
       } catch (error) {
@@ -111,6 +115,7 @@ export function instrumentDynamoClient(
             span.setStatus({ code: SpanStatusCode.ERROR, message: errorType });
           }
           span.end();
+          if (input) callSpans.delete(input);
         }
         throw error;
       }
