@@ -115,8 +115,6 @@ export class UpdateItem implements DocumentOperation<UpdateCommandOutput> {
   }
 }
 
-export type DocumentCommand = GetItem | PutItem | Query | UpdateItem;
-
 /** Sends a document operation on `client`; the output's items are documents. */
 export interface Send {
   (operation: GetItem): Promise<GetCommandOutput>;

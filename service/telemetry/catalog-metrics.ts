@@ -21,7 +21,7 @@ const GAUGES = ['InFlightRequests', 'EventLoopDelay'] as const satisfies readonl
 type Gauge = (typeof GAUGES)[number];
 const isGauge = (key: MetricKey): key is Gauge => (GAUGES as readonly MetricKey[]).includes(key);
 
-/** The recorded instruments, in catalog order (the order they are reported in). */
+/** The recorded instruments, made in catalog order (the order they are reported in, before the gauges). */
 type Instruments = Record<Exclude<MetricKey, Gauge>, DirectInstrument>;
 
 const attr = (key: keyof typeof Dimensions) => Dimensions[key].attribute;
@@ -150,7 +150,9 @@ export class CatalogMetrics implements ServiceMetrics {
   // route and method are the same string objects on every request (their hashes are
   // cached), a joined key is a new string to flatten and hash each time (about a µs of a
   // GET /menu). Past MAX_CACHED_SERIES, a request's series is looked up by its attributes'
-  // values (hashed, as the SDK would), so it is still counted in its series.
+  // values (hashed, as the SDK would), so it is still counted in its series. This bounds the
+  // fast path's cache, not the series kept (direct-metrics.ts keeps every series seen): the
+  // routes are templates and the methods a fixed list, which is what bounds those.
   readonly #requestRecorders = new Map<string, Map<string, (SeriesRecorder | undefined)[]>>();
   #requestSeries = 0;
 

@@ -13,8 +13,8 @@
  *   read once per series and interval).
  * - On a Lambda cold start, the SDK's meter, instruments, storages and collection pipeline
  *   ran for the first time in the first invocation: making the catalog's instruments cost
- *   about 4 ms and the first collection about 7, of the 30 ms that telemetry added to the
- *   cold init (docs/performance.md, "Lambda cold init").
+ *   about 4 ms and the first collection about 7, of about 24 ms that telemetry added to
+ *   a cold init of about 290 ms (docs/performance.md, "Lambda cold init").
  *
  * What comes out is what the SDK would give for the same records, data point for data
  * point (direct-metrics.test.ts compares both through every reader kind), for histograms
@@ -128,7 +128,7 @@ export class DirectMetrics {
   }
 
   /** Whether any reader was added. */
-  get read(): boolean {
+  get hasReaders(): boolean {
     return this.#producers.length > 0;
   }
 
@@ -137,6 +137,7 @@ export class DirectMetrics {
    * `metricProducers`; the producer reports in the reader's temporality.
    *
    * @example metrics.reader((metricProducers) => new PeriodicExportingMetricReader({ exporter, metricProducers }))
+   * (an SDK reader collects only once registered with a `MeterProvider`, as telemetry.ts does)
    */
   reader<R extends ReaderPreferences>(make: (metricProducers: MetricProducer[]) => R): R {
     if (this.#instruments > 0) throw new Error('a reader must be added before the first instrument is made');
@@ -213,7 +214,10 @@ export class DirectInstrument {
     return recorder;
   }
 
-  /** Records (a counter: adds) in the series of `attributes`' values, looked up for this record (the SDK's cost). */
+  /**
+   * Records (a counter: adds) in the series of `attributes`' values, looked up for this
+   * record (the SDK's cost); the service keeps its recorders instead (tests compare both).
+   */
   record(value: number, attributes?: Attributes): void {
     this.series(attributes).record(value);
   }

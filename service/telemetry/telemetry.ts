@@ -81,7 +81,7 @@ export async function createTelemetry(options: TelemetryOptions): Promise<FullTe
     running,
     loggers,
     failures,
-    metrics: new CatalogMetrics(directMetrics.read ? directMetrics : undefined),
+    metrics: new CatalogMetrics(directMetrics.hasReaders ? directMetrics : undefined),
     metricExports: meterProvider ? [...configured.exports, meterProvider] : configured.exports,
     prometheus: configured.prometheus,
     tracing,

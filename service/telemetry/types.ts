@@ -54,7 +54,11 @@ export interface Telemetry {
   readonly logger: Logger;
   readonly metrics: ServiceMetrics;
   startRequest(start: RequestStart): RequestScope;
-  /** Adds spans and metrics for every call of this client (idempotent per client). */
+  /**
+   * Adds spans and metrics for every call of this client (idempotent per client). Call it
+   * before the client's first send: a client that caches its handlers (dynamo-client.ts)
+   * would never run middleware added later, so it throws then.
+   */
   instrumentDynamo(client: DynamoDBClient, tableName: string): void;
   /** The Prometheus text exposition, when that exporter is on. */
   readonly prometheus?: () => Promise<string>;
