@@ -4,12 +4,11 @@
  * the instrumentation middleware synchronously within `send`, where it reads the parent
  * span (see telemetry/dynamo.ts).
  */
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import type { CallScope } from '../call-scope.ts';
 import type { Order, OrderStatus, Page, Product, User } from '../domain/types.ts';
 import { ConflictError, ErrorCodes } from '../errors.ts';
-import { documentSend, GetItem, PutItem, Query, UpdateItem, type Send } from './documents.ts';
+import { GetItem, PutItem, Query, UpdateItem, type Send } from './documents.ts';
 import { decodeCursor, encodeCursor, isStatusCursor, isUserCursor } from './cursors.ts';
 import { isConditionalCheckFailed, toStoreError } from './errors.ts';
 import {
@@ -52,21 +51,21 @@ function retried(error: unknown): boolean {
 }
 
 export class DynamoStore implements Store {
-  readonly #client: DynamoDBClient;
+  /** The operations as they come, outside any request's scope. */
+  readonly #direct: Send;
   readonly #table: string;
   readonly #send: Send;
 
-  /** @param send how the store's operations go out: as they come (work done for no request) by default */
-  constructor(client: DynamoDBClient, tableName: string, send: Send = documentSend(client)) {
-    this.#client = client;
+  /** @param send how the store's operations go out: `direct` (work done for no request) by default */
+  constructor(direct: Send, tableName: string, send: Send = direct) {
+    this.#direct = direct;
     this.#table = tableName;
     this.#send = send;
   }
 
   within(scope: CallScope): Store {
-    const send = documentSend(this.#client);
-    return new DynamoStore(this.#client, this.#table, ((operation: GetItem) =>
-      scope.run(() => send(operation))) as Send);
+    const direct = this.#direct;
+    return new DynamoStore(direct, this.#table, ((operation: GetItem) => scope.run(() => direct(operation))) as Send);
   }
 
   async ping(): Promise<void> {

@@ -8,6 +8,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { CallScope } from '../call-scope.ts';
 import type { Order, OrderStatus, Page, Product, User } from '../domain/types.ts';
+import { documentSend } from './documents.ts';
 import { DynamoStore } from './dynamo-store.ts';
 
 export { statusShard } from './items.ts';
@@ -59,5 +60,5 @@ export interface StoreOptions {
 }
 
 export function createStore({ client, tableName }: StoreOptions): Store {
-  return new DynamoStore(client, tableName);
+  return new DynamoStore(documentSend(client), tableName);
 }
